@@ -1,0 +1,138 @@
+/**
+ * The in-process engine: runs a Pulumi program under the SDK's mock runtime and captures the whole
+ * resource graph. Tests, the offline `plan` command and the policy checks all go through here.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { CapturingMonitor } from "./monitor";
+import { CapturedResource, PlanError, PlanGraph } from "./graph";
+import { findLeaks, isSecretEnvelope, secretPlaintexts } from "./secrets";
+import { validateKubernetesObject } from "./schemas";
+import { PROJECT_ROOT, projectName, readStackConfig, StackConfigInput } from "./stackFile";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+export type Program = () => unknown | Promise<unknown>;
+
+export interface RunOptions {
+    /** Pulumi project name. Default: the name in Pulumi.yaml. */
+    project?: string;
+    /** Stack name. Default: `test`. */
+    stack?: string;
+    /** Config as the CLI hands it over: `<namespace>:<key>` -> string (JSON for objects). Default: none. */
+    config?: Record<string, string>;
+    /** Config keys that are secret. Default: none. */
+    secretKeys?: string[];
+}
+
+let running = false;
+
+/**
+ * Runs `program` inside a mocked Pulumi stack and returns the captured graph, with schema failures
+ * and leaked secrets listed in `errors`. A program that throws makes this reject with that error.
+ * Runs are sequential within a process (the Pulumi runtime is process-global).
+ */
+export async function runProgram(program: Program, options: RunOptions = {}): Promise<PlanGraph> {
+    if (running) throw new Error("engine: one run at a time per process (the Pulumi runtime is global)");
+    running = true;
+    const project = options.project ?? projectName();
+    const stack = options.stack ?? "test";
+    const monitor = new CapturingMonitor();
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+        // setMocks sets the runtime's feature flags; then swap in our capturing monitor.
+        await pulumi.runtime.setMocks({ newResource: async () => ({ id: "", state: {} }), call: async () => ({}) }, project, stack, false);
+        settings.setMockOptions(monitor, project, stack, false);
+        pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+        await pulumi.runtime.runInPulumiStack(async () => (await program()) as any);
+        await settings.waitForRPCs?.();
+        // Let outputs settle that were chained after the stack's own outputs.
+        await new Promise((r) => setImmediate(r));
+        if (rejections.length > 0) throw rejections[0];
+    } finally {
+        // A failed run leaves rejections in flight; drain them here so they don't fail the next run.
+        for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+        process.off("unhandledRejection", onRejection);
+        running = false;
+    }
+    return finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+}
+
+function finishGraph(project: string, stack: string, captured: CapturedResource[], outputs: Record<string, unknown>, options: RunOptions): PlanGraph {
+    const resources = [...captured].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    const errors: PlanError[] = [];
+    for (const r of resources) errors.push(...validateKubernetesObject(r));
+
+    // A secret's plaintext found outside an envelope means it escaped through an apply or interpolation.
+    const plaintexts = new Set<string>();
+    for (const r of resources) secretPlaintexts(r.inputs, plaintexts);
+    secretPlaintexts(outputs, plaintexts);
+    for (const key of options.secretKeys ?? []) {
+        const v = options.config?.[key];
+        if (v && v.length >= 8) plaintexts.add(v);
+    }
+    for (const r of resources) {
+        for (const at of findLeaks(r.inputs, plaintexts)) {
+            errors.push({ kind: "secret-leak", urn: r.urn, message: `a secret value appears in plain input "${at}" of ${r.type} "${r.name}". Fix: pass it through a Kubernetes Secret or keep it a pulumi.secret.` });
+        }
+    }
+    for (const r of resources) {
+        const where = secretInClusterObject(r);
+        if (where) errors.push({ kind: "secret-leak", urn: r.urn, message: `a secret is set in "${where}" of ${r.type} "${r.name}", where the cluster stores it in plain text. Fix: put it in a Kubernetes Secret and reference the Secret by name.` });
+    }
+    for (const at of findLeaks(outputs, plaintexts)) {
+        errors.push({ kind: "secret-leak", urn: "", message: `a secret value appears in plain stack output "${at}". Fix: export it with pulumi.secret().` });
+    }
+    return { project, stack, resources, outputs, errors };
+}
+
+/**
+ * Kubernetes keeps secrets safe only in a `Secret`: a secret inside any other object (a ConfigMap, a
+ * pod's env, Helm values) is stored and shown in plain text by the cluster, even if Pulumi redacts it.
+ */
+function secretInClusterObject(r: CapturedResource): string | undefined {
+    if (!r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:")) return undefined;
+    if (r.type === "kubernetes:core/v1:Secret" || r.type === "kubernetes:core/v1:SecretList") return undefined;
+    return firstSecretPath(r.inputs, "");
+}
+
+function firstSecretPath(v: unknown, path: string): string | undefined {
+    if (isSecretEnvelope(v)) return path || "(value)";
+    if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+            const p = firstSecretPath(v[i], `${path}[${i}]`);
+            if (p) return p;
+        }
+    } else if (v && typeof v === "object") {
+        for (const [k, e] of Object.entries(v)) {
+            const p = firstSecretPath(e, path ? `${path}.${k}` : k);
+            if (p) return p;
+        }
+    }
+    return undefined;
+}
+
+export const STACK_PROGRAM = path.join(PROJECT_ROOT, "stacks");
+
+export interface StackRunOptions {
+    /** A config file to use instead of `stacks/Pulumi.<stack>.yaml`. */
+    configFile?: string;
+    /** Config already read (overrides `configFile`). */
+    configInput?: StackConfigInput;
+}
+
+/**
+ * Runs the real stack program (`stacks/`, whose module exports the program function) for `stack`,
+ * fed with the stack's config file as the Pulumi CLI would feed it.
+ */
+export async function runStack(stack: string, options: StackRunOptions = {}): Promise<PlanGraph> {
+    const input = options.configInput ?? readStackConfig(stack, options.configFile);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require(STACK_PROGRAM);
+    const program: Program = typeof mod === "function" ? mod : mod.default;
+    if (typeof program !== "function") throw new Error(`engine: ${STACK_PROGRAM} must export the program function (export = async () => outputs)`);
+    return runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
+}
