@@ -1,0 +1,34 @@
+/**
+ * The harbor-ha command line. Commands run the stack program as a black box through the engine.
+ */
+import { parseArgs } from "node:util";
+import { planCommand } from "./plan";
+
+const USAGE = `Usage:
+  harbor-ha plan <stack> [--config <file>] [--policy-config <file>] [--json] [--out <dir>]
+      Offline plan of a stack (dev, staging, prod): resource tree, outputs, policy verdicts.
+      Exit codes: 0 ok, 1 invalid config or objects, 2 mandatory policy violation.
+  harbor-ha help`;
+
+export async function main(argv: string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (!command || command === "help" || command === "--help" || command === "-h") {
+        process.stdout.write(USAGE + "\n");
+        return command ? 0 : 1;
+    }
+    try {
+        if (command === "plan") {
+            const { values, positionals } = parseArgs({
+                args: rest,
+                allowPositionals: true,
+                options: { config: { type: "string" }, "policy-config": { type: "string" }, json: { type: "boolean" }, out: { type: "string" } },
+            });
+            if (positionals.length !== 1) throw new Error("plan takes exactly one stack name, e.g. `harbor-ha plan dev`");
+            return await planCommand(positionals[0], { config: values.config, policyConfig: values["policy-config"], json: values.json, out: values.out });
+        }
+        throw new Error(`unknown command "${command}"`);
+    } catch (e) {
+        process.stderr.write(`harbor-ha: ${(e as Error).message}\n\n${USAGE}\n`);
+        return 1;
+    }
+}

@@ -1,0 +1,82 @@
+/**
+ * `harbor-ha plan <stack>`: runs the stack program offline, validates every object, evaluates the
+ * policy pack and reports. Exit codes: 0 ok, 1 bad config / schema failure / program error,
+ * 2 a mandatory policy violation.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { Policy } from "@pulumi/policy";
+import { evaluatePolicies, PlanGraph, PROJECT_ROOT, readStackConfig, runStack, Violation } from "../engine";
+import { canonicalJson } from "./canonicalJson";
+import { planDocument, renderHuman } from "./planReport";
+import { writeManifests } from "./writeManifests";
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_POLICY = 2;
+
+export interface PlanOptions {
+    /** Stack config file instead of stacks/Pulumi.<stack>.yaml. */
+    configFile?: string;
+    /** Policy pack config file instead of policies/config/<stack>.json (when that exists). */
+    policyConfigFile?: string;
+}
+
+export interface PlanResult {
+    graph: PlanGraph;
+    violations: Violation[];
+    elapsedMs: number;
+    exitCode: number;
+}
+
+/** The policy pack's exported policies (never its PolicyPack entry, which would start a server). */
+export function packPolicies(): Policy[] {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(path.join(PROJECT_ROOT, "policies", "policies")).allPolicies;
+}
+
+/** Policy config as `pulumi preview --policy-pack-config <file>` takes it. */
+export function readPolicyConfig(stack: string, file?: string): Record<string, unknown> | undefined {
+    const f = file ?? path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
+    if (!fs.existsSync(f)) {
+        if (file) throw new Error(`policy config file ${file} does not exist`);
+        return undefined;
+    }
+    return JSON.parse(fs.readFileSync(f, "utf8"));
+}
+
+export async function plan(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
+    const started = process.hrtime.bigint();
+    const configInput = readStackConfig(stack, options.configFile);
+    const graph = await runStack(stack, { configInput });
+    const violations = await evaluatePolicies(graph, packPolicies(), { config: readPolicyConfig(stack, options.policyConfigFile) });
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const exitCode = graph.errors.length > 0 ? EXIT_INVALID : violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_POLICY : EXIT_OK;
+    return { graph, violations, elapsedMs, exitCode };
+}
+
+/** Errors that are the user's input (config, Args), reported as such with exit code 1. */
+export function isInputError(e: unknown): e is Error {
+    return e instanceof Error && ["StackConfigError", "InvalidArgsError", "StackFileError"].includes(e.name);
+}
+
+export async function planCommand(stack: string, flags: { config?: string; json?: boolean; out?: string; policyConfig?: string }): Promise<number> {
+    let result: PlanResult;
+    try {
+        result = await plan(stack, { configFile: flags.config, policyConfigFile: flags.policyConfig });
+    } catch (e) {
+        process.stderr.write(`${isInputError(e) ? e.message : `plan of stack "${stack}" failed: ${(e as Error)?.stack ?? e}`}\n`);
+        return EXIT_INVALID;
+    }
+    if (flags.json) {
+        process.stdout.write(canonicalJson(planDocument(result.graph, result.violations)) + "\n");
+        for (const e of result.graph.errors) process.stderr.write(`[${e.kind}] ${e.message} (${e.urn})\n`);
+    } else {
+        process.stdout.write(renderHuman(result.graph, result.violations, result.elapsedMs) + "\n");
+    }
+    if (flags.out) {
+        const files = writeManifests(result.graph, flags.out);
+        process.stderr.write(`wrote ${files.length} files to ${flags.out}\n`);
+    }
+    return result.exitCode;
+}
