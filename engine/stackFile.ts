@@ -17,7 +17,15 @@ export interface StackConfigInput {
     file: string;
 }
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+/** The folder with Pulumi.yaml, found upwards from here (works from source and from dist/). */
+function findProjectRoot(from: string): string {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (path.dirname(dir) === dir) return path.resolve(__dirname, "..");
+    }
+}
+
+export const PROJECT_ROOT = findProjectRoot(__dirname);
 export const STACKS_DIR = path.join(PROJECT_ROOT, "stacks");
 
 export function stackFilePath(stack: string): string {
