@@ -11,6 +11,7 @@ export interface ArgsProblem {
     fix: string;
 }
 
+/** Thrown by a component whose Args are invalid, before it registers any resource; lists every problem. */
 export class InvalidArgsError extends Error {
     constructor(readonly component: string, readonly resourceName: string, readonly problems: ArgsProblem[]) {
         super(
