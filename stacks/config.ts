@@ -164,20 +164,72 @@ const harbor = z.strictObject({
 });
 
 const replicationEndpoint = z.strictObject({
+    /** Endpoint name; policies refer to it. */
     name: z.string().min(1),
+    /** Registry adapter type. Default: harbor. */
     type: z.string().min(1).default("harbor"),
     url: z.url(),
+    /** Credential user, e.g. a robot account (`robot$replication`). Default: anonymous. */
     accessKey: z.string().min(1).optional(),
+    /** Credential secret (secure). Default: none. */
     accessSecret: secretString(8).optional(),
+    /** Skip TLS verification; needs allowInsecure too. Default: false. */
     insecure: z.boolean().default(false),
     allowInsecure: z.boolean().default(false),
     description: z.string().optional(),
 });
 
+const harborCron = z.string().min(1);
+
+const replicationPolicy = z.strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    direction: z.enum(["push", "pull"]),
+    /** Name of an endpoint in `replication.endpoints`. */
+    endpoint: z.string().min(1),
+    destNamespace: z.string().optional(),
+    destNamespaceReplaceCount: z.number().int().min(-1).optional(),
+    filters: z
+        .strictObject({
+            name: z.string().optional(),
+            tag: z.string().optional(),
+            tagDecoration: z.enum(["matches", "excludes"]).optional(),
+            labels: z.array(z.string()).optional(),
+            labelDecoration: z.enum(["matches", "excludes"]).optional(),
+            resource: z.enum(["image", "artifact"]).optional(),
+        })
+        .optional(),
+    trigger: z
+        .discriminatedUnion("type", [
+            z.strictObject({ type: z.literal("manual") }),
+            z.strictObject({ type: z.literal("scheduled"), cron: harborCron }),
+            z.strictObject({ type: z.literal("event_based") }),
+        ])
+        .optional(),
+    override: z.boolean().optional(),
+    replicateDeletion: z.boolean().optional(),
+    enabled: z.boolean().optional(),
+    speedLimitKbps: z.number().int().min(-1).optional(),
+    copyByChunk: z.boolean().optional(),
+});
+
 const replication = z.strictObject({
+    /** Remote registries. Default: []. */
     endpoints: z.array(replicationEndpoint).default([]),
-    /** Replication policies, shaped as the replication component's Args (checked there). */
-    policies: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** Replication policies (cron, loops and directions are checked by ReplicationTargets). Default: []. */
+    policies: z.array(replicationPolicy).default([]),
+    /** Flows declared by other Harbors (e.g. prod's push to DR), so loops across sites are caught. Default: []. */
+    peerFlows: z.array(z.strictObject({ from: z.url(), to: z.url(), policy: z.string().min(1) })).default([]),
+});
+
+const project = z.strictObject({
+    name: z.string().min(1),
+    public: z.boolean().optional(),
+    autoScan: z.boolean().optional(),
+    preventVulnerable: z.boolean().optional(),
+    severity: z.enum(["none", "low", "medium", "high", "critical"]).optional(),
+    enforceCosign: z.boolean().optional(),
+    reuseSystemCveAllowlist: z.boolean().optional(),
 });
 
 export const stackConfigSchema = z.strictObject({
@@ -214,7 +266,8 @@ export const stackConfigSchema = z.strictObject({
     tls: tls.prefault({}),
     ingress: ingress.prefault({}),
     replication: replication.prefault({}),
-    projects: z.array(z.record(z.string(), z.unknown())).default([]),
+    /** Harbor projects with their scan and signing policy. Default: []. */
+    projects: z.array(project).default([]),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

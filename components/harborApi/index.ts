@@ -1,2 +1,5 @@
 export * from "./client";
 export * from "./model";
+export * from "./providerSupport";
+export * from "./connectionArgs";
+export * from "./stackCapture";

@@ -1,0 +1,3 @@
+export * from "./renderProjects";
+export * from "./project";
+export * from "./HarborProjects";
