@@ -2,12 +2,16 @@
  * The harbor-ha command line. Commands run the stack program as a black box through the engine.
  */
 import { parseArgs } from "node:util";
+import { diffCommand } from "./diff";
 import { planCommand } from "./plan";
 
 const USAGE = `Usage:
   harbor-ha plan <stack> [--config <file>] [--policy-config <file>] [--json] [--out <dir>]
       Offline plan of a stack (dev, staging, prod): resource tree, outputs, policy verdicts.
       Exit codes: 0 ok, 1 invalid config or objects, 2 mandatory policy violation.
+  harbor-ha diff <a> <b> [--json | --markdown] [--stack <name>]
+      Compare two plans; each side a stack name, a stack config file or a saved plan --json file.
+      Exit codes: 0 equal, 3 different, 1 bad input.
   harbor-ha help`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +29,16 @@ export async function main(argv: string[]): Promise<number> {
             });
             if (positionals.length !== 1) throw new Error("plan takes exactly one stack name, e.g. `harbor-ha plan dev`");
             return await planCommand(positionals[0], { config: values.config, policyConfig: values["policy-config"], json: values.json, out: values.out });
+        }
+        if (command === "diff") {
+            const { values, positionals } = parseArgs({
+                args: rest,
+                allowPositionals: true,
+                options: { json: { type: "boolean" }, markdown: { type: "boolean" }, stack: { type: "string" } },
+            });
+            if (positionals.length !== 2) throw new Error("diff takes two sides, e.g. `harbor-ha diff dev prod`");
+            if (values.json && values.markdown) throw new Error("choose one of --json and --markdown");
+            return await diffCommand(positionals[0], positionals[1], { json: values.json, markdown: values.markdown, stack: values.stack });
         }
         throw new Error(`unknown command "${command}"`);
     } catch (e) {
