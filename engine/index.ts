@@ -5,3 +5,4 @@ export * from "./secrets";
 export { readStackConfig, stackFilePath, offlineSecretPlaceholder, projectName, StackFileError, PROJECT_ROOT } from "./stackFile";
 export { kubernetesObject, validateKubernetesObject } from "./schemas";
 export { UnmockedInvokeError } from "./fakes";
+export { longestCreationChain, CreationChain } from "./creationChain";
