@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { REGISTRY_TYPES } from "../components";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -167,7 +168,7 @@ const replicationEndpoint = z.strictObject({
     /** Endpoint name; policies refer to it. */
     name: z.string().min(1),
     /** Registry adapter type. Default: harbor. */
-    type: z.string().min(1).default("harbor"),
+    type: z.enum(REGISTRY_TYPES).default("harbor"),
     url: z.url(),
     /** Credential user, e.g. a robot account (`robot$replication`). Default: anonymous. */
     accessKey: z.string().min(1).optional(),

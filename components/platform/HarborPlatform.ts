@@ -1,7 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, Placement, standardLabels } from "../conventions";
+import { budgetOf, computeConnectionBudget, PatroniCluster, PatroniClusterArgs } from "../postgres";
+import { RedisSentinel, RedisSentinelArgs } from "../redis";
+import { FilesystemStorage, NfsStorage, NfsStorageArgs, RegistryStorageDescriptor, S3Storage, S3StorageArgs } from "../storage";
+import { CertManager, HarborCertificates, IssuerMode } from "../tls";
+import { IngressController, IngressControllerArgs } from "../network";
+import { HarborRelease, ResourceSpec } from "../harbor";
+import { NodePools, NodePoolsArgs } from "../nodepools";
+import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
+import { HarborProjectArgs, HarborProjects } from "../projects";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -16,58 +25,237 @@ export interface PlatformFacts {
     zones: string[];
 }
 
+/** PostgreSQL: ours (Patroni) or the team's own (RDS, Aurora, ...). */
+export type PlatformDatabase =
+    | ({ kind: "patroni" } & Omit<PatroniClusterArgs, "namespace" | "clientPool" | "placement" | "requireZoneSpread">)
+    | {
+          kind: "existing";
+          /** Host, port, database and user Harbor connects with. */
+          host: pulumi.Input<string>;
+          port?: pulumi.Input<number>;
+          database: pulumi.Input<string>;
+          user: pulumi.Input<string>;
+          /** A Secret in Harbor's namespace with key `password`. */
+          passwordSecretName: pulumi.Input<string>;
+          /** Default: `require`. */
+          sslmode?: pulumi.Input<string>;
+          /** The database's max_connections, to check Harbor's pool against. Default: not checked. */
+          maxConnections?: number;
+      };
+
+/** Redis: ours (Sentinel) or the team's own sentinels. */
+export type PlatformRedis =
+    | ({ kind: "sentinel" } & Omit<RedisSentinelArgs, "namespace" | "placement" | "requireZoneSpread">)
+    | { kind: "existing"; sentinelAddrs: pulumi.Input<string>; masterSet: pulumi.Input<string>; passwordSecretName: pulumi.Input<string> };
+
+/** Registry storage. */
+export type PlatformStorage =
+    | ({ kind: "s3" } & Omit<S3StorageArgs, "namespace">)
+    | ({ kind: "nfs" } & Omit<NfsStorageArgs, "namespace">)
+    | { kind: "filesystem"; storageClass?: string; capacityGb?: number };
+
 export interface HarborPlatformArgs {
-    /** dev (laptop cluster), staging or prod. Decides HA defaults only where documented. */
+    /** dev (laptop cluster), staging or prod. Recorded for the policy pack; HA is set by the other Args. */
     environment: Environment;
     /** Namespace of Harbor and its backends. Default: `harbor`. */
     namespace?: string;
     /** Create the namespace (false: it exists already). Default: true. */
     createNamespace?: boolean;
-    /** Harbor's external URL, `https://...`. */
+    /** Harbor's external URL, `https://<host>`. */
     externalUrl: string;
-    /** Registry data expected, in GB; storage must offer 3x this. Default: none. */
+    /** Registry data expected, in GB; storage must offer 3x this (a policy). Default: none. */
     expectedDataGb?: number;
     /** High-throughput workload (raises the memory floor the policies apply). Default: false. */
     highThroughput?: boolean;
-    /** Availability zones to spread over. Default: [] (no zone spread). */
+    /** Availability zones; with two or more, every tier is spread over them with a hard constraint. Default: []. */
     zones?: string[];
+    /** Harbor admin password (secret). Default: generated. */
+    adminPassword?: pulumi.Input<string>;
+    /** PostgreSQL. Default: `{ kind: "patroni" }` with PatroniCluster's defaults. */
+    database?: PlatformDatabase;
+    /** Redis. Default: `{ kind: "sentinel" }` with RedisSentinel's defaults. */
+    redis?: PlatformRedis;
+    /** Registry storage. */
+    storage: PlatformStorage;
+    /** TLS: install cert-manager (Default: true) and how Harbor's certificate is issued. */
+    tls: { installCertManager?: boolean; certManagerReplicas?: number; route53Irsa?: { oidcProviderArn: string; oidcIssuerUrl: string }; issuer: IssuerMode };
+    /** The edge: our ingress-nginx (Default) or the team's existing ingress class (`{ existingClassName }`). */
+    ingress?: Omit<IngressControllerArgs, "defaultBackendService" | "adminBackend" | "placement"> & { existingClassName?: string };
+    /** Harbor itself. Defaults: HarborRelease's. */
+    harbor?: { replicas?: number; maxOpenConns?: number; maxIdleConns?: number; trivy?: boolean; metrics?: boolean; resources?: Record<string, ResourceSpec> };
+    /** EKS node groups for the app and db tiers; when set, pods are pinned to their tier. Default: none (bring your own nodes). */
+    nodePools?: Omit<NodePoolsArgs, "namePrefix">;
+    /** Replication endpoints and policies created in this Harbor. Default: none. */
+    replication?: { endpoints?: RegistryEndpointArgs[]; policies?: ReplicationPolicyArgs[]; peerFlows?: ReplicationFlow[] };
+    /** Harbor projects with their scan and signing policy. Default: none. */
+    projects?: HarborProjectArgs[];
 }
 
+/** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
+export const HARBOR_RELEASE_NAME = "harbor";
+
 /**
- * The composition root: builds Harbor and its backends from the tier components and wires each
- * tier's typed outputs into the next. Every tier is also usable on its own.
+ * The composition root: builds Harbor and its backends from the tier components and wires each tier's
+ * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, ingress
+ * class). Every tier is usable on its own; here each can also be replaced by what a team brings.
+ *
+ * Ordering: Harbor's release waits only for what it reads (Secrets, Service names), not for the
+ * database to be up or certificates to be issued: its pods retry and wait for Secrets on their own, and
+ * Helm waits for them, which keeps the chain of resources `pulumi up` creates one after another short.
  */
 export class HarborPlatform extends pulumi.ComponentResource {
     static readonly __pulumiType = ComponentTypes.HarborPlatform;
 
-    /** The namespace everything runs in. */
     readonly namespace: pulumi.Output<string>;
-    /** Harbor's external URL. */
     readonly externalUrl: pulumi.Output<string>;
+    /** Harbor's database host and Redis sentinels, as Harbor was given them. */
+    readonly databaseHost: pulumi.Output<string>;
+    readonly redisSentinels: pulumi.Output<string>;
+    /** Where the registry keeps blobs. */
+    readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
+    /** Secret holding the admin password (key `HARBOR_ADMIN_PASSWORD`). */
+    readonly adminPasswordSecretName: pulumi.Output<string>;
+    /** Secret of the edge certificate. */
+    readonly tlsSecretName: pulumi.Output<string>;
+    /** The Harbor release component. */
+    readonly harbor: HarborRelease;
 
     constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        const harborArgs = args.harbor ?? {};
+        const replicas = harborArgs.replicas ?? 2;
         const check = new ArgsChecker("HarborPlatform", name);
-        check.check(/^https:\/\//.test(args.externalUrl), "externalUrl", `must start with https://, got "${args.externalUrl}"`, "serve Harbor over TLS: use an https:// URL");
+        check.check(/^https:\/\/[^/]+\/?$/.test(args.externalUrl), "externalUrl", `must be https://<host>, got "${args.externalUrl}"`, "serve Harbor over TLS: use an https:// URL");
+        check.check(!(args.storage.kind === "filesystem" && replicas > 1), "storage.kind", `"filesystem" is a ReadWriteOnce volume that ${replicas} registry replicas cannot share`, "use s3 or nfs storage, or set harbor.replicas to 1");
         check.throwIfAny();
 
         const facts: PlatformFacts = {
             environment: args.environment,
-            expectedDataGb: args.expectedDataGb,
+            ...(args.expectedDataGb !== undefined ? { expectedDataGb: args.expectedDataGb } : {}),
             highThroughput: args.highThroughput ?? false,
             zones: args.zones ?? [],
         };
         super(HarborPlatform.__pulumiType, name, facts, opts);
+        const child = { parent: this };
+        const ns = args.namespace ?? "harbor";
+        const host = new URL(args.externalUrl).host;
+        const zonesHard = (args.zones ?? []).length >= 2;
 
-        const namespaceName = args.namespace ?? "harbor";
-        if (args.createNamespace ?? true) {
-            new k8s.core.v1.Namespace(
-                `${name}-namespace`,
-                { metadata: { name: namespaceName, labels: standardLabels("harbor", name, { "pod-security.kubernetes.io/enforce": "baseline" }) } },
-                { parent: this },
+        const namespace = (args.createNamespace ?? true)
+            ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: standardLabels("harbor", name, { "pod-security.kubernetes.io/enforce": "baseline" }) } }, child)
+            : undefined;
+        // Namespaced children wait for the namespace through its name.
+        const nsName: pulumi.Input<string> = namespace ? namespace.metadata.name : ns;
+
+        let appTier: Placement | undefined;
+        let dbTier: Placement | undefined;
+        if (args.nodePools) {
+            new NodePools(`${name}-nodes`, { ...args.nodePools, namePrefix: name }, child);
+            appTier = { tier: "app" };
+            dbTier = { tier: "db" };
+        }
+
+        // Data tier.
+        const maxOpenConns = harborArgs.maxOpenConns ?? 100;
+        const poolPods = 2 * replicas; // core + exporter
+        const db = args.database ?? { kind: "patroni" };
+        let database: { host: pulumi.Input<string>; port: pulumi.Input<number>; user: pulumi.Input<string>; database: pulumi.Input<string>; passwordSecretName: pulumi.Input<string>; sslmode?: pulumi.Input<string>; availableConnections?: number };
+        if (db.kind === "patroni") {
+            const { kind: _kind, ...patroniArgs } = db;
+            const cluster = new PatroniCluster(`${name}-db`, { ...patroniArgs, namespace: nsName, clientPool: { pods: poolPods, maxOpenConns }, placement: dbTier, requireZoneSpread: zonesHard }, child);
+            const budget = computeConnectionBudget({ poolPods, maxOpenConns, members: patroniArgs.members ?? 3 });
+            database = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database, passwordSecretName: cluster.passwordSecretName, sslmode: cluster.sslmode, availableConnections: budget.availableForApplications };
+        } else {
+            database = { ...db, port: db.port ?? 5432, availableConnections: db.maxConnections !== undefined ? budgetOf(db.maxConnections).availableForApplications : undefined };
+        }
+        const rd = args.redis ?? { kind: "sentinel" };
+        let redis: { sentinelAddrs: pulumi.Input<string>; masterSet: pulumi.Input<string>; passwordSecretName: pulumi.Input<string> };
+        if (rd.kind === "sentinel") {
+            const { kind: _kind, ...redisArgs } = rd;
+            const sentinel = new RedisSentinel(`${name}-redis`, { ...redisArgs, namespace: ns, clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" }, placement: dbTier, requireZoneSpread: zonesHard }, { parent: this, dependsOn: namespace ? [namespace] : [] });
+            redis = { sentinelAddrs: sentinel.sentinelAddrs, masterSet: sentinel.masterSet, passwordSecretName: sentinel.passwordSecretName };
+        } else {
+            redis = rd;
+        }
+
+        // Storage.
+        const st = args.storage;
+        let storage: pulumi.Output<RegistryStorageDescriptor>;
+        if (st.kind === "s3") {
+            const { kind: _kind, ...s3Args } = st;
+            storage = new S3Storage(`${name}-registry`, { ...s3Args, namespace: nsName }, child).registryStorage;
+        } else if (st.kind === "nfs") {
+            const { kind: _kind, ...nfsArgs } = st;
+            storage = new NfsStorage(`${name}-registry`, { ...nfsArgs, namespace: nsName }, child).registryStorage;
+        } else {
+            storage = new FilesystemStorage(`${name}-registry`, { namespace: nsName, storageClass: st.storageClass, capacityGb: st.capacityGb, registryReplicas: replicas }, child).registryStorage;
+        }
+
+        // Edge: certificates and ingress.
+        const certManager = (args.tls.installCertManager ?? true)
+            ? new CertManager(`${name}-cert-manager`, { replicas: args.tls.certManagerReplicas, route53: args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa ? { hostedZoneId: args.tls.issuer.hostedZoneId, ...args.tls.route53Irsa } : undefined }, child)
+            : undefined;
+        const ingressArgs = args.ingress ?? {};
+        const ingressClassName: pulumi.Input<string> = ingressArgs.existingClassName ?? ingressArgs.ingressClassName ?? "nginx";
+        const issuer: IssuerMode = args.tls.issuer.mode === "acme-http01" ? { ...args.tls.issuer, ingressClassName } : args.tls.issuer;
+        const certificates = new HarborCertificates(`${name}-certs`, { namespace: nsName, host, issuer }, { parent: this, dependsOn: certManager ? [certManager.release] : [] });
+        if (!ingressArgs.existingClassName) {
+            const { existingClassName: _e, ...controllerArgs } = ingressArgs;
+            new IngressController(
+                `${name}-ingress`,
+                {
+                    ...controllerArgs,
+                    ingressClassName: ingressClassName as string,
+                    defaultBackendService: `${ns}/${HARBOR_RELEASE_NAME}-core`,
+                    adminBackend: { namespace: nsName, host, serviceName: `${HARBOR_RELEASE_NAME}-core`, tlsSecretName: certificates.tlsSecretName },
+                    placement: appTier,
+                    zoneSpread: (args.zones ?? []).length >= 2,
+                },
+                child,
             );
         }
-        this.namespace = pulumi.output(namespaceName);
+
+        this.harbor = new HarborRelease(
+            `${name}-harbor`,
+            {
+                namespace: nsName,
+                releaseName: HARBOR_RELEASE_NAME,
+                externalUrl: args.externalUrl,
+                database,
+                maxOpenConns,
+                maxIdleConns: harborArgs.maxIdleConns,
+                redis,
+                storage,
+                storageAccessMode: st.kind === "filesystem" ? "ReadWriteOnce" : undefined,
+                tlsSecretName: certificates.tlsSecretName,
+                tokenServiceSecretName: certificates.tokenServiceSecretName,
+                ingressClassName,
+                replicas,
+                trivy: harborArgs.trivy,
+                metrics: harborArgs.metrics,
+                resources: harborArgs.resources,
+                zoneSpread: zonesHard ? "required" : "preferred",
+                placement: appTier,
+                adminPassword: args.adminPassword,
+            },
+            child,
+        );
+
+        // Harbor's own configuration through its API, once the release is up.
+        const api = { url: args.externalUrl, password: this.harbor.adminPassword };
+        const afterRelease = { parent: this, dependsOn: [this.harbor.release] };
+        if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0) {
+            new ReplicationTargets(`${name}-replication`, { harbor: api, selfUrl: args.externalUrl, ...args.replication }, afterRelease);
+        }
+        if ((args.projects?.length ?? 0) > 0) new HarborProjects(`${name}-projects`, { harbor: api, projects: args.projects }, afterRelease);
+
+        this.namespace = pulumi.output(nsName);
         this.externalUrl = pulumi.output(args.externalUrl);
-        this.registerOutputs({ namespace: this.namespace, externalUrl: this.externalUrl });
+        this.databaseHost = pulumi.output(database.host);
+        this.redisSentinels = pulumi.output(redis.sentinelAddrs);
+        this.registryStorage = storage;
+        this.adminPasswordSecretName = this.harbor.adminPasswordSecretName;
+        this.tlsSecretName = certificates.tlsSecretName;
+        this.registerOutputs({ namespace: this.namespace, externalUrl: this.externalUrl, databaseHost: this.databaseHost, redisSentinels: this.redisSentinels });
     }
 }
+

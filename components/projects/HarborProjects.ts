@@ -22,10 +22,11 @@ export class HarborProjects extends pulumi.ComponentResource {
     readonly projectIds: pulumi.Output<Record<string, number>>;
 
     constructor(name: string, args: HarborProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(HarborProjects.__pulumiType, name, {}, opts);
         const checker = new ArgsChecker(HarborProjects.__pulumiType, name);
         checkHarborProjects(args, checker);
         checker.throwIfAny();
+        // Args are checked before the component (or anything) is registered.
+        super(HarborProjects.__pulumiType, name, {}, opts);
 
         const connection = connectionInputs(args.harbor);
         const ids: Record<string, pulumi.Output<number>> = {};

@@ -37,10 +37,11 @@ export class ReplicationTargets extends pulumi.ComponentResource {
     readonly flows: ReplicationFlow[];
 
     constructor(name: string, args: ReplicationTargetsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(ReplicationTargets.__pulumiType, name, {}, opts);
         const checker = new ArgsChecker(ReplicationTargets.__pulumiType, name);
         checkReplicationTargets(args, checker);
         checker.throwIfAny();
+        // Args are checked before the component (or anything) is registered.
+        super(ReplicationTargets.__pulumiType, name, {}, opts);
 
         const endpointsArgs = args.endpoints ?? [];
         const policiesArgs = args.policies ?? [];

@@ -1,0 +1,3 @@
+export * from "./HarborRelease";
+export * from "./HarborSecrets";
+export * from "./renderHarborValues";

@@ -1,0 +1,2 @@
+export * from "./IngressController";
+export * from "./renderIngressValues";

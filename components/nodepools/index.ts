@@ -1,0 +1,2 @@
+export * from "./NodePools";
+export * from "./renderNodePools";

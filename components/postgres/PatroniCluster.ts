@@ -1,0 +1,313 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { createHash } from "crypto";
+import { stringify } from "yaml";
+import { ComponentTypes } from "../tokens";
+import { ArgsChecker, Placement, podPlacement, selectorLabels, serviceHost, standardLabels, zoneSpread } from "../conventions";
+import { checkPatroniTiming, PatroniTiming, renderPatroniConfig } from "./renderPatroniConfig";
+import { ConnectionBudget, computeConnectionBudget } from "./connectionBudget";
+
+/** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
+export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
+/** A psql client for the one-off job that creates Harbor's database and role. */
+export const PSQL_IMAGE = "postgres:17.6-alpine";
+
+export interface PatroniClusterArgs {
+    /** Namespace to deploy into. Default: `harbor`. */
+    namespace?: pulumi.Input<string>;
+    /** Patroni members. HA minimums (3 in prod) are the policy pack's rule. Default: 3. */
+    members?: number;
+    /** SSD StorageClass of the data volumes. Default: `gp3`. */
+    storageClass?: string;
+    /** Data volume per member, GiB. Default: 1024. */
+    volumeGb?: number;
+    /** CPU requested (and limited) per member, cores. Default: 4. */
+    cpu?: number;
+    /** Memory requested (and limited) per member, GiB; sizes PostgreSQL's memory settings. Default: 16. */
+    memoryGi?: number;
+    /** Synchronous replication (zero acknowledged-commit loss on failover). Default: true. */
+    synchronousMode?: boolean;
+    /** DCS timing; `loop_wait + 2*retry_timeout <= ttl` is enforced. Default: ttl 30, loop_wait 10, retry_timeout 10. */
+    timing?: PatroniTiming;
+    /** Harbor's database. Default: `registry`. */
+    database?: string;
+    /** Harbor's role. Default: `harbor`. */
+    user?: string;
+    /** The application pool the database must serve (Harbor: core + exporter pods x maxOpenConns). Default: 4 pods x 100. */
+    clientPool?: { pods: number; maxOpenConns: number };
+    /** Where members run (the `db` tier). Default: anywhere. */
+    placement?: Placement;
+    /** Spread members over zones with a hard constraint (needs >= members zones). Default: false (best effort). */
+    requireZoneSpread?: boolean;
+}
+
+/**
+ * Highly available PostgreSQL for Harbor, run by Patroni.
+ *
+ * Engine: a self-managed Spilo StatefulSet with Patroni's Kubernetes DCS, rather than the Zalando
+ * postgres-operator. Reasons: (1) the Patroni configuration is rendered by our own pure function and
+ * handed to Spilo unchanged (SPILO_CONFIGURATION), so the config the failover drills run on real
+ * daemons is the config the cluster runs; (2) no operator, CRD or cluster-wide RBAC to install and
+ * upgrade; the namespace-scoped Role below is all Patroni needs; (3) every object is a core kind that
+ * the plan validates against real schemas. The price is that backups/cloning are not automated here.
+ *
+ * The read-write Service selects the pod Spilo labels `spilo-role=master` (Patroni keeps exactly one);
+ * the read-only Service selects replicas. Harbor's role and database are created by an idempotent Job.
+ */
+export class PatroniCluster extends pulumi.ComponentResource {
+    static readonly __pulumiType = ComponentTypes.PatroniCluster;
+
+    /** Read-write Service host (always the leader). */
+    readonly host: pulumi.Output<string>;
+    /** Read-only Service host (replicas). */
+    readonly readOnlyHost: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    readonly database: pulumi.Output<string>;
+    readonly user: pulumi.Output<string>;
+    /** Secret holding Harbor's database password under key `password`. */
+    readonly passwordSecretName: pulumi.Output<string>;
+    readonly sslmode: pulumi.Output<string>;
+    readonly maxConnections: pulumi.Output<number>;
+    readonly connectionBudget: pulumi.Output<ConnectionBudget>;
+
+    constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const members = args.members ?? 3;
+        const memoryGi = args.memoryGi ?? 16;
+        const cpu = args.cpu ?? 4;
+        const pool = args.clientPool ?? { pods: 4, maxOpenConns: 100 };
+        const check = new ArgsChecker("PatroniCluster", name);
+        check.atLeast(members, 1, "members");
+        check.check(memoryGi >= 0.5, "memoryGi", `must be at least 0.5, got ${memoryGi}`, "give each member at least 0.5 GiB");
+        check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
+        check.atLeast(args.volumeGb ?? 1024, 1, "volumeGb");
+        check.atLeast(pool.pods, 1, "clientPool.pods");
+        check.atLeast(pool.maxOpenConns, 1, "clientPool.maxOpenConns");
+        const timingProblem = checkPatroniTiming(args.timing);
+        check.check(!timingProblem, "timing", timingProblem ?? "", "adjust timing so that loop_wait + 2*retry_timeout <= ttl");
+        check.check(/^[a-z_][a-z0-9_]*$/.test(args.database ?? "registry"), "database", `"${args.database}" is not a plain PostgreSQL identifier`, "use lowercase letters, digits and _");
+        check.check(/^[a-z_][a-z0-9_]*$/.test(args.user ?? "harbor"), "user", `"${args.user}" is not a plain PostgreSQL identifier`, "use lowercase letters, digits and _");
+        check.throwIfAny();
+        super(PatroniCluster.__pulumiType, name, {}, opts);
+
+        const ns = args.namespace ?? "harbor";
+        const database = args.database ?? "registry";
+        const user = args.user ?? "harbor";
+        const labels = standardLabels("postgresql", name, { "cluster-name": name, application: "spilo" });
+        const selector = { ...selectorLabels("postgresql", name), "cluster-name": name };
+        const budget = computeConnectionBudget({ poolPods: pool.pods, maxOpenConns: pool.maxOpenConns, members });
+        const patroni = renderPatroniConfig({
+            scope: name,
+            memoryGi,
+            maxConnections: budget.maxConnections,
+            members,
+            synchronousMode: args.synchronousMode ?? true,
+            timing: args.timing,
+            dcs: { type: "kubernetes", namespace: "${POD_NAMESPACE}", labels: { application: "spilo", "cluster-name": name }, scopeLabel: "cluster-name", roleLabel: "spilo-role" },
+            member: {
+                // Per-pod values: overridden at run time from the pod's own fields (PATRONI_* env below).
+                name: `${name}-0`,
+                restApiListen: "0.0.0.0:8008",
+                restApiConnect: `${name}-0.${name}:8008`,
+                postgresListen: "0.0.0.0:5432",
+                postgresConnect: `${name}-0.${name}:5432`,
+                dataDir: "/home/postgres/pgdata/pgroot/data",
+                pgpass: "/run/postgresql/pgpass",
+            },
+        });
+        // The namespace placeholder is resolved by Patroni from POD_NAMESPACE; drop member identity from the shared copy.
+        const { name: _member, restapi: _r, ...shared } = patroni as Record<string, any>;
+        const sharedConfig = { ...shared, restapi: { listen: "0.0.0.0:8008" }, kubernetes: { ...(shared.kubernetes ?? {}), namespace: undefined }, postgresql: { ...shared.postgresql, connect_address: undefined } };
+        const patroniYaml = stringify(JSON.parse(JSON.stringify(sharedConfig)));
+
+        const child = { parent: this };
+        const passwords = {
+            superuser: new random.RandomPassword(`${name}-superuser`, { length: 32, special: false }, child),
+            replication: new random.RandomPassword(`${name}-replication`, { length: 32, special: false }, child),
+            harbor: new random.RandomPassword(`${name}-harbor`, { length: 32, special: false }, child),
+        };
+        const credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            { metadata: { name: `${name}-credentials`, namespace: ns, labels }, stringData: { superuser: passwords.superuser.result, replication: passwords.replication.result } },
+            child,
+        );
+        const harborSecret = new k8s.core.v1.Secret(
+            `${name}-harbor`,
+            { metadata: { name: `${name}-harbor`, namespace: ns, labels }, stringData: { password: passwords.harbor.result } },
+            child,
+        );
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-patroni`,
+            { metadata: { name: `${name}-patroni`, namespace: ns, labels }, data: { "patroni.yaml": patroniYaml } },
+            child,
+        );
+
+        const account = new k8s.core.v1.ServiceAccount(`${name}`, { metadata: { name, namespace: ns, labels } }, child);
+        // Exactly what Patroni's Kubernetes DCS uses (leader election on Endpoints, member state on pods).
+        const role = new k8s.rbac.v1.Role(
+            `${name}-patroni`,
+            {
+                metadata: { name: `${name}-patroni`, namespace: ns, labels },
+                rules: [
+                    { apiGroups: [""], resources: ["endpoints", "configmaps", "pods"], verbs: ["get", "list", "watch", "patch", "update", "create"] },
+                    { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+                ],
+            },
+            child,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-patroni`,
+            {
+                metadata: { name: `${name}-patroni`, namespace: ns, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: ns }],
+            },
+            child,
+        );
+
+        const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
+        const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
+        const resources = { requests: { cpu: `${cpu}`, memory: `${memoryGi}Gi` }, limits: { cpu: `${cpu}`, memory: `${memoryGi}Gi` } };
+        const headless = new k8s.core.v1.Service(
+            `${name}-members`,
+            { metadata: { name, namespace: ns, labels }, spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: [{ name: "postgresql", port: 5432 }, { name: "patroni", port: 8008 }] } },
+            child,
+        );
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata: { name, namespace: ns, labels },
+                spec: {
+                    serviceName: headless.metadata.name,
+                    replicas: members,
+                    podManagementPolicy: "Parallel",
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels, annotations: { "harbor-ha.io/patroni-config-sha256": createHash("sha256").update(patroniYaml).digest("hex").slice(0, 16) } },
+                        spec: {
+                            serviceAccountName: account.metadata.name,
+                            ...podPlacement(args.placement),
+                            topologySpreadConstraints: zoneSpread(selector, args.requireZoneSpread ?? false, args.placement?.zoneTopologyKey),
+                            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } }] } },
+                            terminationGracePeriodSeconds: 30,
+                            securityContext: { fsGroup: 103 },
+                            containers: [
+                                {
+                                    name: "postgres",
+                                    image: SPILO_IMAGE,
+                                    ports: [{ name: "postgresql", containerPort: 5432 }, { name: "patroni", containerPort: 8008 }],
+                                    resources,
+                                    env: [
+                                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                                        fieldEnv("POD_IP", "status.podIP"),
+                                        fieldEnv("PATRONI_NAME", "metadata.name"),
+                                        { name: "PATRONI_KUBERNETES_NAMESPACE", value: ns },
+                                        { name: "PATRONI_KUBERNETES_POD_IP", value: "$(POD_IP)" },
+                                        { name: "PATRONI_RESTAPI_CONNECT_ADDRESS", value: "$(POD_IP):8008" },
+                                        { name: "PATRONI_POSTGRESQL_CONNECT_ADDRESS", value: "$(POD_IP):5432" },
+                                        { name: "SCOPE", value: name },
+                                        { name: "PGROOT", value: "/home/postgres/pgdata/pgroot" },
+                                        { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
+                                        { name: "KUBERNETES_SCOPE_LABEL", value: "cluster-name" },
+                                        { name: "KUBERNETES_ROLE_LABEL", value: "spilo-role" },
+                                        { name: "KUBERNETES_LABELS", value: JSON.stringify({ application: "spilo" }) },
+                                        { name: "PGUSER_SUPERUSER", value: "postgres" },
+                                        { name: "PGUSER_STANDBY", value: "standby" },
+                                        secretEnv("PGPASSWORD_SUPERUSER", credentials.metadata.name, "superuser"),
+                                        secretEnv("PGPASSWORD_STANDBY", credentials.metadata.name, "replication"),
+                                        secretEnv("PATRONI_SUPERUSER_PASSWORD", credentials.metadata.name, "superuser"),
+                                        secretEnv("PATRONI_REPLICATION_PASSWORD", credentials.metadata.name, "replication"),
+                                        { name: "SPILO_CONFIGURATION", valueFrom: { configMapKeyRef: { name: config.metadata.name, key: "patroni.yaml" } } },
+                                    ],
+                                    readinessProbe: { httpGet: { path: "/readiness", port: 8008 }, periodSeconds: 10, failureThreshold: 3 },
+                                    livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
+                                    volumeMounts: [{ name: "pgdata", mountPath: "/home/postgres/pgdata" }],
+                                },
+                            ],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "pgdata", labels },
+                            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass ?? "gp3", resources: { requests: { storage: `${args.volumeGb ?? 1024}Gi` } } },
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+            child,
+        );
+        const rw = new k8s.core.v1.Service(
+            `${name}-rw`,
+            { metadata: { name: `${name}-rw`, namespace: ns, labels }, spec: { selector: { ...selector, "spilo-role": "master" }, ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }] } },
+            child,
+        );
+        const ro = new k8s.core.v1.Service(
+            `${name}-ro`,
+            { metadata: { name: `${name}-ro`, namespace: ns, labels }, spec: { selector: { ...selector, "spilo-role": "replica" }, ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }] } },
+            child,
+        );
+
+        // Harbor's role and database, created idempotently once the leader answers. The password reaches
+        // psql only through the environment (a Secret), never the script.
+        const script = [
+            "set -eu",
+            `until pg_isready -h "$PGHOST" -p 5432; do sleep 2; done`,
+            `psql -v ON_ERROR_STOP=1 -v user="${user}" -v db="${database}" -v pw="$HARBOR_PASSWORD" <<'SQL'`,
+            `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
+            `ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';`,
+            `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')\\gexec`,
+            "SQL",
+        ].join("\n");
+        const bootstrapScript = new k8s.core.v1.ConfigMap(`${name}-harbor-db`, { metadata: { name: `${name}-harbor-db`, namespace: ns, labels }, data: { "create-harbor-db.sh": script } }, child);
+        new k8s.batch.v1.Job(
+            `${name}-harbor-db`,
+            {
+                metadata: { name: `${name}-harbor-db`, namespace: ns, labels },
+                spec: {
+                    backoffLimit: 30,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            restartPolicy: "OnFailure",
+                            ...podPlacement(args.placement),
+                            containers: [
+                                {
+                                    name: "create-harbor-db",
+                                    image: PSQL_IMAGE,
+                                    command: ["sh", "/scripts/create-harbor-db.sh"],
+                                    env: [
+                                        { name: "PGHOST", value: pulumi.interpolate`${rw.metadata.name}.${ns}.svc.cluster.local` },
+                                        { name: "PGUSER", value: "postgres" },
+                                        secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
+                                        secretEnv("HARBOR_PASSWORD", harborSecret.metadata.name, "password"),
+                                    ],
+                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                                    volumeMounts: [{ name: "scripts", mountPath: "/scripts" }],
+                                },
+                            ],
+                            volumes: [{ name: "scripts", configMap: { name: bootstrapScript.metadata.name } }],
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [statefulSet, rw] },
+        );
+
+        this.host = pulumi.all([rw.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
+        this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
+        this.port = pulumi.output(5432);
+        this.database = pulumi.output(database);
+        this.user = pulumi.output(user);
+        this.passwordSecretName = harborSecret.metadata.name;
+        // Spilo serves TLS with a self-signed certificate: encrypted, not verified.
+        this.sslmode = pulumi.output("require");
+        this.maxConnections = pulumi.output(budget.maxConnections);
+        this.connectionBudget = pulumi.output(budget);
+        this.registerOutputs({ host: this.host, readOnlyHost: this.readOnlyHost, port: this.port, database: this.database, user: this.user, passwordSecretName: this.passwordSecretName, maxConnections: this.maxConnections });
+    }
+}

@@ -1,0 +1,3 @@
+export * from "./PatroniCluster";
+export * from "./renderPatroniConfig";
+export * from "./connectionBudget";

@@ -1,0 +1,2 @@
+export * from "./RedisSentinel";
+export * from "./renderRedisConfig";

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ComponentTypes } from "../tokens";
+import { ArgsChecker, standardLabels } from "../conventions";
+
+export type IssuerMode =
+    | { mode: "acme-http01"; email: string; server?: string; ingressClassName: pulumi.Input<string> }
+    | { mode: "acme-dns01"; email: string; server?: string; region: string; hostedZoneId: string }
+    | { mode: "self-signed" }
+    | { mode: "existing"; issuerName: string; kind?: "ClusterIssuer" | "Issuer" };
+
+export interface HarborCertificatesArgs {
+    /** Namespace of Harbor (where the certificate Secrets go). Default: `harbor`. */
+    namespace?: pulumi.Input<string>;
+    /** cert-manager's namespace (the self-signed CA's Secret lives there). Default: `cert-manager`. */
+    certManagerNamespace?: string;
+    /** Harbor's host name, e.g. `harbor.example.com`. */
+    host: string;
+    /** How the edge certificate is issued. */
+    issuer: IssuerMode;
+    /** Private key rotation on renewal (cert-manager defaults to Always since 1.18). Default: `Always`. */
+    rotationPolicy?: "Always" | "Never";
+}
+
+const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+
+/**
+ * The certificates Harbor needs, issued by cert-manager: the edge certificate for Harbor's host (ACME
+ * over HTTP-01 or DNS-01, or a self-signed bootstrap CA for dev and private networks) and the token
+ * service's signing certificate (always from a private CA: it never faces clients).
+ */
+export class HarborCertificates extends pulumi.ComponentResource {
+    static readonly __pulumiType = ComponentTypes.HarborCertificates;
+
+    /** Secret of the edge certificate (`tls.crt`/`tls.key`). */
+    readonly tlsSecretName: pulumi.Output<string>;
+    /** Secret of the token service certificate. */
+    readonly tokenServiceSecretName: pulumi.Output<string>;
+    /** The ClusterIssuer of the edge certificate. */
+    readonly issuerName: pulumi.Output<string>;
+
+    constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+        const check = new ArgsChecker("HarborCertificates", name);
+        check.check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host), "host", `"${args.host}" is not a DNS name`, "give Harbor's host name, e.g. harbor.example.com");
+        if (args.issuer.mode.startsWith("acme")) check.check(/.+@.+\..+/.test((args.issuer as { email: string }).email ?? ""), "issuer.email", "is not an e-mail address", "give the ACME account's e-mail");
+        check.throwIfAny();
+        super(HarborCertificates.__pulumiType, name, {}, opts);
+        const child = { parent: this };
+        const ns = args.namespace ?? "harbor";
+        const cmNs = args.certManagerNamespace ?? "cert-manager";
+        const labels = standardLabels("certificates", name);
+        const resource = (id: string, kind: string, spec: object, namespace?: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${id}`,
+                { apiVersion: "cert-manager.io/v1", kind, metadata: { name: `${name}-${id}`, labels, ...(namespace ? { namespace } : {}) }, spec },
+                { parent: this, dependsOn },
+            );
+
+        // A private CA: root self-signed, then a CA issuer. Signs the token service cert everywhere, and the edge cert in self-signed mode.
+        const selfSigned = resource("selfsigned", "ClusterIssuer", { selfSigned: {} });
+        const caCert = resource(
+            "ca",
+            "Certificate",
+            { isCA: true, commonName: `${name} private CA`, secretName: `${name}-ca`, duration: "87600h", privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" }, issuerRef: { name: selfSigned.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" } },
+            cmNs,
+        );
+        const ca = resource("ca-issuer", "ClusterIssuer", { ca: { secretName: `${name}-ca` } }, undefined, [caCert]);
+
+        let edgeIssuer: pulumi.Output<string>;
+        let edgeKind = "ClusterIssuer";
+        const i = args.issuer;
+        if (i.mode === "acme-http01" || i.mode === "acme-dns01") {
+            const solver = i.mode === "acme-http01" ? { http01: { ingress: { ingressClassName: i.ingressClassName } } } : { dns01: { route53: { region: i.region, hostedZoneID: i.hostedZoneId } } };
+            edgeIssuer = resource("acme", "ClusterIssuer", { acme: { server: i.server ?? LETS_ENCRYPT, email: i.email, privateKeySecretRef: { name: `${name}-acme-account` }, solvers: [solver] } }).metadata.name;
+        } else if (i.mode === "existing") {
+            edgeIssuer = pulumi.output(i.issuerName);
+            edgeKind = i.kind ?? "ClusterIssuer";
+        } else {
+            edgeIssuer = ca.metadata.name;
+        }
+        const rotationPolicy = args.rotationPolicy ?? "Always";
+        resource(
+            "tls",
+            "Certificate",
+            { secretName: `${name}-tls`, dnsNames: [args.host], duration: "2160h", renewBefore: "720h", privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy }, issuerRef: { name: edgeIssuer, kind: edgeKind, group: "cert-manager.io" } },
+            ns,
+        );
+        // Harbor signs registry tokens with this key; rotating it invalidates tokens in flight, so it is renewed, not re-keyed.
+        resource(
+            "token-service",
+            "Certificate",
+            { secretName: `${name}-token-service`, commonName: "harbor-token-service", duration: "87600h", renewBefore: "720h", privateKey: { algorithm: "RSA", size: 4096, rotationPolicy: "Never" }, issuerRef: { name: ca.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" } },
+            ns,
+        );
+        // Plain names, not taken from the Certificates: Harbor's pods wait for the Secrets by themselves,
+        // so `pulumi up` need not serialize the release behind certificate issuance.
+        this.tlsSecretName = pulumi.output(`${name}-tls`);
+        this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
+        this.issuerName = edgeIssuer;
+        this.registerOutputs({ tlsSecretName: this.tlsSecretName, tokenServiceSecretName: this.tokenServiceSecretName, issuerName: this.issuerName });
+    }
+}

@@ -1,0 +1,2 @@
+export * from "./CertManager";
+export * from "./HarborCertificates";
