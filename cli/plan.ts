@@ -32,7 +32,7 @@ export interface PlanResult {
 /** The policy pack's exported policies (never its PolicyPack entry, which would start a server). */
 export function packPolicies(): Policy[] {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require(path.join(PROJECT_ROOT, "policies", "policies")).allPolicies;
+    return require(path.join(__dirname, "..", "policies", "policies")).allPolicies;
 }
 
 /** Policy config as `pulumi preview --policy-pack-config <file>` takes it. */

@@ -8,12 +8,22 @@ import { CapturingMonitor } from "./monitor";
 import { CapturedResource, PlanError, PlanGraph } from "./graph";
 import { findLeaks, isSecretEnvelope, secretPlaintexts } from "./secrets";
 import { validateKubernetesObject } from "./schemas";
-import { PROJECT_ROOT, projectName, readStackConfig, StackConfigInput } from "./stackFile";
+import { projectName, readStackConfig, StackConfigInput } from "./stackFile";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const settings = require("@pulumi/pulumi/runtime/settings");
 
 export type Program = () => unknown | Promise<unknown>;
+
+/**
+ * Dynamic resources serialize their provider's code (a TypeScript parse of the closure) on the first
+ * resource of each provider. The engine drops that code from the captured inputs, so offline it is
+ * not produced: the SDK's dynamic module looks `serializeFunction` up at call time. Only the dynamic
+ * module's path is affected; `pulumi.runtime.serializeFunction` keeps the real implementation.
+ */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const closureModule = require("@pulumi/pulumi/runtime/closure/serializeClosure");
+closureModule.serializeFunction = async () => ({ text: "/* provider code is not serialized offline */", exportName: "handler", containsSecrets: false });
 
 export interface RunOptions {
     /** Pulumi project name. Default: the name in Pulumi.yaml. */
@@ -115,7 +125,8 @@ function firstSecretPath(v: unknown, path: string): string | undefined {
     return undefined;
 }
 
-export const STACK_PROGRAM = path.join(PROJECT_ROOT, "stacks");
+/** The stack program beside this engine: stacks/index.ts in a checkout, dist/stacks/index.js when compiled. */
+export const STACK_PROGRAM = path.join(__dirname, "..", "stacks");
 
 export interface StackRunOptions {
     /** A config file to use instead of `stacks/Pulumi.<stack>.yaml`. */
