@@ -23,7 +23,8 @@ export type Program = () => unknown | Promise<unknown>;
  */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const closureModule = require("@pulumi/pulumi/runtime/closure/serializeClosure");
-closureModule.serializeFunction = async () => ({ text: "/* provider code is not serialized offline */", exportName: "handler", containsSecrets: false });
+const realSerializeFunction = closureModule.serializeFunction;
+const offlineSerializeFunction = async () => ({ text: "/* provider code is not serialized offline */", exportName: "handler", containsSecrets: false });
 
 export interface RunOptions {
     /** Pulumi project name. Default: the name in Pulumi.yaml. */
@@ -52,6 +53,7 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on("unhandledRejection", onRejection);
+    closureModule.serializeFunction = offlineSerializeFunction;
     try {
         // setMocks sets the runtime's feature flags; then swap in our capturing monitor.
         await pulumi.runtime.setMocks({ newResource: async () => ({ id: "", state: {} }), call: async () => ({}) }, project, stack, false);
@@ -66,6 +68,7 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
         // A failed run leaves rejections in flight; drain them here so they don't fail the next run.
         for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
         process.off("unhandledRejection", onRejection);
+        closureModule.serializeFunction = realSerializeFunction;
         running = false;
     }
     return finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);

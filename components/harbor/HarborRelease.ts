@@ -16,9 +16,13 @@ export interface HarborReleaseArgs {
     externalUrl: string;
     /** The external PostgreSQL (e.g. PatroniCluster's outputs, or RDS with a Secret holding `password`). */
     database: {
+        /** Host Harbor connects to (the read-write endpoint). */
         host: pulumi.Input<string>;
+        /** Port, usually 5432. */
         port: pulumi.Input<number>;
+        /** Role Harbor logs in as. */
         user: pulumi.Input<string>;
+        /** Harbor's database (`coreDatabase`). */
         database: pulumi.Input<string>;
         /** Secret with key `password`. */
         passwordSecretName: pulumi.Input<string>;
@@ -35,6 +39,7 @@ export interface HarborReleaseArgs {
     redis: {
         /** `host:26379,host:26379,...` */
         sentinelAddrs: pulumi.Input<string>;
+        /** The sentinels' master set name. */
         masterSet: pulumi.Input<string>;
         /** Secret with key `REDIS_PASSWORD`. */
         passwordSecretName: pulumi.Input<string>;

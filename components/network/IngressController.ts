@@ -28,7 +28,16 @@ export interface IngressControllerArgs {
     /** CIDRs allowed to reach Harbor's administrative API paths. Default: [] (no restriction). */
     adminAllowlist?: string[];
     /** Where Harbor's admin paths go, to create the allowlisted Ingress: host, core Service and TLS Secret. Default: none. */
-    adminBackend?: { namespace: pulumi.Input<string>; host: string; serviceName: pulumi.Input<string>; tlsSecretName: pulumi.Input<string> };
+    adminBackend?: {
+        /** Harbor's namespace. */
+        namespace: pulumi.Input<string>;
+        /** Harbor's host name. */
+        host: string;
+        /** Harbor's core Service. */
+        serviceName: pulumi.Input<string>;
+        /** Secret of Harbor's edge certificate. */
+        tlsSecretName: pulumi.Input<string>;
+    };
     /** Where controller pods run. Default: anywhere. */
     placement?: Placement;
     /** Spread controller pods over zones. Default: true. */

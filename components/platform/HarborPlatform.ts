@@ -27,13 +27,20 @@ export interface PlatformFacts {
 
 /** PostgreSQL: ours (Patroni) or the team's own (RDS, Aurora, ...). */
 export type PlatformDatabase =
-    | ({ kind: "patroni" } & Omit<PatroniClusterArgs, "namespace" | "clientPool" | "placement" | "requireZoneSpread">)
+    | ({
+          /** A PatroniCluster created here. */
+          kind: "patroni";
+      } & Omit<PatroniClusterArgs, "namespace" | "clientPool" | "placement" | "requireZoneSpread">)
     | {
+          /** A database the team brings. */
           kind: "existing";
-          /** Host, port, database and user Harbor connects with. */
+          /** Host Harbor connects to (the writer endpoint). */
           host: pulumi.Input<string>;
+          /** Port. Default: 5432. */
           port?: pulumi.Input<number>;
+          /** Harbor's database. */
           database: pulumi.Input<string>;
+          /** Harbor's role. */
           user: pulumi.Input<string>;
           /** A Secret in Harbor's namespace with key `password`. */
           passwordSecretName: pulumi.Input<string>;
@@ -45,14 +52,82 @@ export type PlatformDatabase =
 
 /** Redis: ours (Sentinel) or the team's own sentinels. */
 export type PlatformRedis =
-    | ({ kind: "sentinel" } & Omit<RedisSentinelArgs, "namespace" | "placement" | "requireZoneSpread">)
-    | { kind: "existing"; sentinelAddrs: pulumi.Input<string>; masterSet: pulumi.Input<string>; passwordSecretName: pulumi.Input<string> };
+    | ({
+          /** A RedisSentinel created here. */
+          kind: "sentinel";
+      } & Omit<RedisSentinelArgs, "namespace" | "placement" | "requireZoneSpread">)
+    | {
+          /** Sentinels the team brings. */
+          kind: "existing";
+          /** `host:26379,host:26379,...` */
+          sentinelAddrs: pulumi.Input<string>;
+          /** The master set name. */
+          masterSet: pulumi.Input<string>;
+          /** Secret with key `REDIS_PASSWORD`. */
+          passwordSecretName: pulumi.Input<string>;
+      };
 
 /** Registry storage. */
 export type PlatformStorage =
-    | ({ kind: "s3" } & Omit<S3StorageArgs, "namespace">)
-    | ({ kind: "nfs" } & Omit<NfsStorageArgs, "namespace">)
-    | { kind: "filesystem"; storageClass?: string; capacityGb?: number };
+    | ({
+          /** S3 (a bucket created here, or an existing S3-compatible store). */
+          kind: "s3";
+      } & Omit<S3StorageArgs, "namespace">)
+    | ({
+          /** ReadWriteMany NFS: EFS created here, or an existing server. */
+          kind: "nfs";
+      } & Omit<NfsStorageArgs, "namespace">)
+    | {
+          /** One ReadWriteOnce volume (dev, one replica). */
+          kind: "filesystem";
+          /** StorageClass. Default: the cluster's default. */
+          storageClass?: string;
+          /** Size, GiB. Default: 50. */
+          capacityGb?: number;
+      };
+
+/** TLS settings of the platform. */
+export interface PlatformTls {
+    /** Install cert-manager (false: the cluster has one). Default: true. */
+    installCertManager?: boolean;
+    /** cert-manager replicas. Default: 2. */
+    certManagerReplicas?: number;
+    /** IRSA for cert-manager's Route53 access (acme-dns01). Default: none (ambient credentials). */
+    route53Irsa?: {
+        /** The cluster's IAM OIDC provider. */
+        oidcProviderArn: string;
+        /** The cluster's OIDC issuer URL. */
+        oidcIssuerUrl: string;
+    };
+    /** How Harbor's edge certificate is issued. */
+    issuer: IssuerMode;
+}
+
+/** Harbor's own settings. */
+export interface PlatformHarbor {
+    /** Replicas of every Harbor component. Default: 2. */
+    replicas?: number;
+    /** Per-pod database pool of core and exporter. Default: 100. */
+    maxOpenConns?: number;
+    /** Idle connections kept per pod. Default: 50. */
+    maxIdleConns?: number;
+    /** Trivy scanner. Default: true. */
+    trivy?: boolean;
+    /** Metrics endpoints. Default: true. */
+    metrics?: boolean;
+    /** Requests/limits per component. Default: HarborRelease's. */
+    resources?: Record<string, ResourceSpec>;
+}
+
+/** Replication set up in this Harbor. */
+export interface PlatformReplication {
+    /** Remote registries. Default: []. */
+    endpoints?: RegistryEndpointArgs[];
+    /** Replication policies. Default: []. */
+    policies?: ReplicationPolicyArgs[];
+    /** Flows declared by other Harbors, checked with these for loops. Default: []. */
+    peerFlows?: ReplicationFlow[];
+}
 
 export interface HarborPlatformArgs {
     /** dev (laptop cluster), staging or prod. Recorded for the policy pack; HA is set by the other Args. */
@@ -78,15 +153,15 @@ export interface HarborPlatformArgs {
     /** Registry storage. */
     storage: PlatformStorage;
     /** TLS: install cert-manager (Default: true) and how Harbor's certificate is issued. */
-    tls: { installCertManager?: boolean; certManagerReplicas?: number; route53Irsa?: { oidcProviderArn: string; oidcIssuerUrl: string }; issuer: IssuerMode };
+    tls: PlatformTls;
     /** The edge: our ingress-nginx (Default) or the team's existing ingress class (`{ existingClassName }`). */
     ingress?: Omit<IngressControllerArgs, "defaultBackendService" | "adminBackend" | "placement"> & { existingClassName?: string };
     /** Harbor itself. Defaults: HarborRelease's. */
-    harbor?: { replicas?: number; maxOpenConns?: number; maxIdleConns?: number; trivy?: boolean; metrics?: boolean; resources?: Record<string, ResourceSpec> };
+    harbor?: PlatformHarbor;
     /** EKS node groups for the app and db tiers; when set, pods are pinned to their tier. Default: none (bring your own nodes). */
     nodePools?: Omit<NodePoolsArgs, "namePrefix">;
     /** Replication endpoints and policies created in this Harbor. Default: none. */
-    replication?: { endpoints?: RegistryEndpointArgs[]; policies?: ReplicationPolicyArgs[]; peerFlows?: ReplicationFlow[] };
+    replication?: PlatformReplication;
     /** Harbor projects with their scan and signing policy. Default: none. */
     projects?: HarborProjectArgs[];
 }

@@ -5,8 +5,9 @@ import { createHash } from "crypto";
 import { stringify } from "yaml";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, Placement, podPlacement, selectorLabels, serviceHost, standardLabels, zoneSpread } from "../conventions";
-import { checkPatroniTiming, PatroniTiming, renderPatroniConfig } from "./renderPatroniConfig";
-import { ConnectionBudget, computeConnectionBudget } from "./connectionBudget";
+import { checkPatroniTiming, PatroniTiming } from "./renderPatroniConfig";
+import { membersServiceName, renderClusterPatroniConfig, sharedSpiloConfig, SPILO_APP_LABELS, SPILO_LEADER_ROLE, SPILO_PGROOT, SPILO_REPLICA_ROLE, SPILO_ROLE_LABEL, SPILO_SCOPE_LABEL } from "./clusterPatroniConfig";
+import { ConnectionBudget } from "./connectionBudget";
 
 /** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
 export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
@@ -35,7 +36,12 @@ export interface PatroniClusterArgs {
     /** Harbor's role. Default: `harbor`. */
     user?: string;
     /** The application pool the database must serve (Harbor: core + exporter pods x maxOpenConns). Default: 4 pods x 100. */
-    clientPool?: { pods: number; maxOpenConns: number };
+    clientPool?: {
+        /** Pods that each hold a connection pool. */
+        pods: number;
+        /** Connections each pod may open. */
+        maxOpenConns: number;
+    };
     /** Where members run (the `db` tier). Default: anywhere. */
     placement?: Placement;
     /** Spread members over zones with a hard constraint (needs >= members zones). Default: false (best effort). */
@@ -95,30 +101,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const user = args.user ?? "harbor";
         const labels = standardLabels("postgresql", name, { "cluster-name": name, application: "spilo" });
         const selector = { ...selectorLabels("postgresql", name), "cluster-name": name };
-        const budget = computeConnectionBudget({ poolPods: pool.pods, maxOpenConns: pool.maxOpenConns, members });
-        const patroni = renderPatroniConfig({
-            scope: name,
-            memoryGi,
-            maxConnections: budget.maxConnections,
-            members,
-            synchronousMode: args.synchronousMode ?? true,
-            timing: args.timing,
-            dcs: { type: "kubernetes", namespace: "${POD_NAMESPACE}", labels: { application: "spilo", "cluster-name": name }, scopeLabel: "cluster-name", roleLabel: "spilo-role" },
-            member: {
-                // Per-pod values: overridden at run time from the pod's own fields (PATRONI_* env below).
-                name: `${name}-0`,
-                restApiListen: "0.0.0.0:8008",
-                restApiConnect: `${name}-0.${name}:8008`,
-                postgresListen: "0.0.0.0:5432",
-                postgresConnect: `${name}-0.${name}:5432`,
-                dataDir: "/home/postgres/pgdata/pgroot/data",
-                pgpass: "/run/postgresql/pgpass",
-            },
-        });
-        // The namespace placeholder is resolved by Patroni from POD_NAMESPACE; drop member identity from the shared copy.
-        const { name: _member, restapi: _r, ...shared } = patroni as Record<string, any>;
-        const sharedConfig = { ...shared, restapi: { listen: "0.0.0.0:8008" }, kubernetes: { ...(shared.kubernetes ?? {}), namespace: undefined }, postgresql: { ...shared.postgresql, connect_address: undefined } };
-        const patroniYaml = stringify(JSON.parse(JSON.stringify(sharedConfig)));
+        const { config: patroni, budget } = renderClusterPatroniConfig(name, { namespace: undefined, members, memoryGi, synchronousMode: args.synchronousMode, timing: args.timing, clientPool: pool });
+        // One copy for every member: Spilo sets each pod's name and addresses, and the namespace, from the pod.
+        const patroniYaml = stringify(sharedSpiloConfig(patroni));
 
         const child = { parent: this };
         const passwords = {

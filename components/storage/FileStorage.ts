@@ -13,16 +13,22 @@ export interface NfsStorageArgs {
     namespace?: pulumi.Input<string>;
     /** Capacity requested, GiB (EFS is elastic; the claim documents the plan). Default: 1024. */
     capacityGb?: number;
-    /** Create an AWS EFS file system. Exactly one of `efs` and `server` is required. */
+    /** Create an AWS EFS file system. Exactly one of `efs` and `server` is required. Default: none. */
     efs?: {
+        /** VPC of the cluster's nodes. */
         vpcId: pulumi.Input<string>;
         /** A mount target per subnet (one per zone). */
         subnetIds: pulumi.Input<string>[];
         /** CIDRs allowed to reach NFS on 2049 (the nodes' subnets). */
         allowedCidrs: pulumi.Input<string>[];
     };
-    /** An existing NFS server. Exactly one of `efs` and `server` is required. */
-    server?: { host: string; path: string };
+    /** An existing NFS server. Exactly one of `efs` and `server` is required. Default: none. */
+    server?: {
+        /** The server's host name or address. */
+        host: string;
+        /** The exported path (writable by uid/gid 10000). */
+        path: string;
+    };
 }
 
 /**

@@ -26,7 +26,9 @@ export interface S3StorageArgs {
      * nothing is created in AWS. Default: none (create an AWS bucket).
      */
     compatible?: {
+        /** The existing bucket. */
         bucket: string;
+        /** Its region (as the endpoint expects it). */
         region: string;
         /** The endpoint, e.g. `https://minio.example.com`. */
         regionEndpoint: string;

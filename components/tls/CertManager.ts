@@ -15,7 +15,14 @@ export interface CertManagerArgs {
      * Route53 access for dns01 through IRSA: an IAM role for cert-manager's service account, trusted
      * by the cluster's OIDC provider, allowed to change records in one hosted zone. Default: none.
      */
-    route53?: { hostedZoneId: string; oidcProviderArn: string; oidcIssuerUrl: string };
+    route53?: {
+        /** The hosted zone cert-manager may change. */
+        hostedZoneId: string;
+        /** The cluster's IAM OIDC provider. */
+        oidcProviderArn: string;
+        /** The cluster's OIDC issuer URL. */
+        oidcIssuerUrl: string;
+    };
 }
 
 /** Route53 permissions cert-manager's dns01 solver needs, for one hosted zone. Pure. */

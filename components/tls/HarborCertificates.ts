@@ -3,11 +3,42 @@ import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, standardLabels } from "../conventions";
 
+/** ACME account shared by both ACME modes. */
+interface AcmeAccount {
+    /** The ACME account's e-mail. */
+    email: string;
+    /** ACME directory. Default: Let's Encrypt production. */
+    server?: string;
+}
+
+/** How Harbor's edge certificate is issued. */
 export type IssuerMode =
-    | { mode: "acme-http01"; email: string; server?: string; ingressClassName: pulumi.Input<string> }
-    | { mode: "acme-dns01"; email: string; server?: string; region: string; hostedZoneId: string }
-    | { mode: "self-signed" }
-    | { mode: "existing"; issuerName: string; kind?: "ClusterIssuer" | "Issuer" };
+    | (AcmeAccount & {
+          /** Let's Encrypt (or another ACME CA) over HTTP-01 through the ingress. */
+          mode: "acme-http01";
+          /** Ingress class that serves the challenge. */
+          ingressClassName: pulumi.Input<string>;
+      })
+    | (AcmeAccount & {
+          /** Let's Encrypt (or another ACME CA) over DNS-01 with Route53. */
+          mode: "acme-dns01";
+          /** Route53 region. */
+          region: string;
+          /** The hosted zone of Harbor's host. */
+          hostedZoneId: string;
+      })
+    | {
+          /** A private CA bootstrapped by cert-manager (dev, private networks). */
+          mode: "self-signed";
+      }
+    | {
+          /** An issuer the cluster already has. */
+          mode: "existing";
+          /** Its name. */
+          issuerName: string;
+          /** Its kind. Default: ClusterIssuer. */
+          kind?: "ClusterIssuer" | "Issuer";
+      };
 
 export interface HarborCertificatesArgs {
     /** Namespace of Harbor (where the certificate Secrets go). Default: `harbor`. */
