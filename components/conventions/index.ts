@@ -1,3 +1,4 @@
 export * from "./labels";
 export * from "./scheduling";
 export * from "./validation";
+export * from "./registryStorage";

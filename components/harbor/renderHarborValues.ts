@@ -3,6 +3,7 @@
  * Every key set here exists in the chart (test/harbor.spec.ts checks them against values-keys.txt).
  */
 import { ArgsChecker } from "../conventions/validation";
+import type { RegistryStorageDescriptor } from "../conventions/registryStorage";
 
 export const HARBOR_COMPONENTS = ["core", "jobservice", "registry", "portal", "trivy", "exporter"] as const;
 export type HarborComponent = (typeof HARBOR_COMPONENTS)[number];
@@ -24,35 +25,7 @@ export const DEFAULT_RESOURCES: Record<HarborComponent | "registryController", R
 };
 
 /** Where the registry keeps blobs: the storage tier's `registryStorage` descriptor. */
-export type RegistryStorage =
-    | {
-          /** S3 or an S3-compatible store. */
-          type: "s3";
-          /** Bucket name. */
-          bucket: string;
-          /** The bucket's region. */
-          region: string;
-          /** Endpoint of an S3-compatible store. Default: AWS S3. */
-          regionEndpoint?: string;
-          /** Server-side encryption on. */
-          encrypt: boolean;
-          /** KMS key for SSE-KMS. Default: S3's own key. */
-          keyId?: string;
-          /** Secret with REGISTRY_STORAGE_S3_ACCESSKEY / REGISTRY_STORAGE_S3_SECRETKEY. */
-          secretName: string;
-          /** Prefix inside the bucket. Default: none. */
-          rootDirectory?: string;
-      }
-    | {
-          /** A volume claim. */
-          type: "filesystem";
-          /** The PersistentVolumeClaim to mount. */
-          existingClaim: string;
-          /** Its access mode: ReadWriteOnce allows one registry replica only. */
-          accessMode: "ReadWriteMany" | "ReadWriteOnce";
-          /** Its size in GiB, when known. Default: unknown. */
-          sizeGi?: number;
-      };
+export type RegistryStorage = RegistryStorageDescriptor;
 
 export interface HarborValuesArgs {
     externalUrl: string;
