@@ -37,9 +37,9 @@ export interface PatroniClusterArgs {
     user?: string;
     /** The application pool the database must serve (Harbor: core + exporter pods x maxOpenConns). Default: 4 pods x 100. */
     clientPool?: {
-        /** Pods that each hold a connection pool. */
+        /** Pods that each hold a connection pool. Default: 4 (when clientPool is omitted). */
         pods: number;
-        /** Connections each pod may open. */
+        /** Connections each pod may open (Harbor's `database.maxOpenConns`). Default: 100 (when clientPool is omitted). */
         maxOpenConns: number;
     };
     /** Where members run (the `db` tier). Default: anywhere. */
@@ -51,15 +51,23 @@ export interface PatroniClusterArgs {
 /**
  * Highly available PostgreSQL for Harbor, run by Patroni.
  *
- * Engine: a self-managed Spilo StatefulSet with Patroni's Kubernetes DCS, rather than the Zalando
- * postgres-operator. Reasons: (1) the Patroni configuration is rendered by our own pure function and
- * handed to Spilo unchanged (SPILO_CONFIGURATION), so the config the failover drills run on real
- * daemons is the config the cluster runs; (2) no operator, CRD or cluster-wide RBAC to install and
- * upgrade; the namespace-scoped Role below is all Patroni needs; (3) every object is a core kind that
- * the plan validates against real schemas. The price is that backups/cloning are not automated here.
+ * Engine: a self-managed Spilo StatefulSet (`ghcr.io/zalando/spilo-17`, pinned) with Patroni's
+ * Kubernetes DCS, rather than the Zalando postgres-operator. Reasons:
+ * 1. The Patroni configuration comes from our own pure function (renderPatroniConfig) and reaches
+ *    Spilo unchanged through SPILO_CONFIGURATION (a ConfigMap, no secrets; Spilo lets it override its
+ *    generated config), so the failover drills run on real daemons exactly what the cluster runs.
+ * 2. No operator, CRD or cluster-wide RBAC to install and upgrade: one namespaced Role with the verbs
+ *    the Kubernetes DCS uses is all Patroni needs.
+ * 3. Every object is a core kind validated against real schemas in the plan.
+ * The price: backups, cloning and major upgrades are not automated here (the operator does them).
  *
- * The read-write Service selects the pod Spilo labels `spilo-role=master` (Patroni keeps exactly one);
- * the read-only Service selects replicas. Harbor's role and database are created by an idempotent Job.
+ * The leader lock lives in ConfigMaps (`use_endpoints: false`), so nothing competes with the
+ * Services' own Endpoints. Patroni labels exactly one pod `spilo-role=master`: the rw Service follows
+ * it; the ro Service selects `spilo-role=replica`. Passwords (superuser, replication, Harbor's) are
+ * random, kept in Secrets and reach pods only via secretKeyRef. Harbor's role and database are
+ * created by an idempotent Job. Patroni reads `bootstrap.dcs` only when the cluster is first
+ * initialised, so a second Job PATCHes the rendered dynamic configuration (max_connections, timing...)
+ * into the DCS through the leader's REST API whenever it changes.
  */
 export class PatroniCluster extends pulumi.ComponentResource {
     static readonly __pulumiType = ComponentTypes.PatroniCluster;
@@ -99,51 +107,39 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const ns = args.namespace ?? "harbor";
         const database = args.database ?? "registry";
         const user = args.user ?? "harbor";
-        const labels = standardLabels("postgresql", name, { "cluster-name": name, application: "spilo" });
-        const selector = { ...selectorLabels("postgresql", name), "cluster-name": name };
-        const { config: patroni, budget } = renderClusterPatroniConfig(name, { namespace: undefined, members, memoryGi, synchronousMode: args.synchronousMode, timing: args.timing, clientPool: pool });
-        // One copy for every member: Spilo sets each pod's name and addresses, and the namespace, from the pod.
+        const labels = standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS });
+        const selector = { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name };
+        const { config: patroni, budget } = renderClusterPatroniConfig(name, { members, memoryGi, synchronousMode: args.synchronousMode, timing: args.timing, clientPool: pool });
+        // One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod.
         const patroniYaml = stringify(sharedSpiloConfig(patroni));
+        // bootstrap.dcs applies only when the cluster is first initialised; later changes are PATCHed into the DCS (job below).
+        const dynamicConfig = JSON.stringify((patroni.bootstrap as { dcs: unknown }).dcs);
 
         const child = { parent: this };
-        const passwords = {
-            superuser: new random.RandomPassword(`${name}-superuser`, { length: 32, special: false }, child),
-            replication: new random.RandomPassword(`${name}-replication`, { length: 32, special: false }, child),
-            harbor: new random.RandomPassword(`${name}-harbor`, { length: 32, special: false }, child),
-        };
+        const password = (role: string) => new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, child).result;
         const credentials = new k8s.core.v1.Secret(
             `${name}-credentials`,
-            { metadata: { name: `${name}-credentials`, namespace: ns, labels }, stringData: { superuser: passwords.superuser.result, replication: passwords.replication.result } },
+            { metadata: { name: `${name}-credentials`, namespace: ns, labels }, type: "Opaque", stringData: { superuser: password("superuser"), replication: password("replication") } },
             child,
         );
+        // Harbor's database.external.existingSecret format: key `password`.
         const harborSecret = new k8s.core.v1.Secret(
             `${name}-harbor`,
-            { metadata: { name: `${name}-harbor`, namespace: ns, labels }, stringData: { password: passwords.harbor.result } },
+            { metadata: { name: `${name}-harbor`, namespace: ns, labels }, type: "Opaque", stringData: { password: password("harbor") } },
             child,
         );
         const config = new k8s.core.v1.ConfigMap(
             `${name}-patroni`,
-            { metadata: { name: `${name}-patroni`, namespace: ns, labels }, data: { "patroni.yaml": patroniYaml } },
+            { metadata: { name: `${name}-patroni`, namespace: ns, labels }, data: { "patroni.yaml": patroniYaml, "dcs.json": dynamicConfig } },
             child,
         );
 
-        const account = new k8s.core.v1.ServiceAccount(`${name}`, { metadata: { name, namespace: ns, labels } }, child);
-        // Exactly what Patroni's Kubernetes DCS uses (leader election on Endpoints, member state on pods).
-        const role = new k8s.rbac.v1.Role(
-            `${name}-patroni`,
-            {
-                metadata: { name: `${name}-patroni`, namespace: ns, labels },
-                rules: [
-                    { apiGroups: [""], resources: ["endpoints", "configmaps", "pods"], verbs: ["get", "list", "watch", "patch", "update", "create"] },
-                    { apiGroups: [""], resources: ["services"], verbs: ["create"] },
-                ],
-            },
-            child,
-        );
+        const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: ns, labels } }, child);
+        const role = new k8s.rbac.v1.Role(name, { metadata: { name, namespace: ns, labels }, rules: PATRONI_KUBERNETES_DCS_RULES }, child);
         new k8s.rbac.v1.RoleBinding(
-            `${name}-patroni`,
+            name,
             {
-                metadata: { name: `${name}-patroni`, namespace: ns, labels },
+                metadata: { name, namespace: ns, labels },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
                 subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: ns }],
             },
@@ -153,9 +149,10 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
         const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
         const resources = { requests: { cpu: `${cpu}`, memory: `${memoryGi}Gi` }, limits: { cpu: `${cpu}`, memory: `${memoryGi}Gi` } };
+        // Stable per-member DNS names (<name>-<i>.<name>-members); Patroni's lock lives in ConfigMaps, not here.
         const headless = new k8s.core.v1.Service(
             `${name}-members`,
-            { metadata: { name, namespace: ns, labels }, spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: [{ name: "postgresql", port: 5432 }, { name: "patroni", port: 8008 }] } },
+            { metadata: { name: membersServiceName(name), namespace: ns, labels }, spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: [{ name: "postgresql", port: 5432 }, { name: "patroni", port: 8008 }] } },
             child,
         );
         const statefulSet = new k8s.apps.v1.StatefulSet(
@@ -185,23 +182,21 @@ export class PatroniCluster extends pulumi.ComponentResource {
                                     env: [
                                         fieldEnv("POD_NAMESPACE", "metadata.namespace"),
                                         fieldEnv("POD_IP", "status.podIP"),
-                                        fieldEnv("PATRONI_NAME", "metadata.name"),
-                                        { name: "PATRONI_KUBERNETES_NAMESPACE", value: ns },
-                                        { name: "PATRONI_KUBERNETES_POD_IP", value: "$(POD_IP)" },
-                                        { name: "PATRONI_RESTAPI_CONNECT_ADDRESS", value: "$(POD_IP):8008" },
-                                        { name: "PATRONI_POSTGRESQL_CONNECT_ADDRESS", value: "$(POD_IP):5432" },
                                         { name: "SCOPE", value: name },
-                                        { name: "PGROOT", value: "/home/postgres/pgdata/pgroot" },
+                                        { name: "PGROOT", value: SPILO_PGROOT },
                                         { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
-                                        { name: "KUBERNETES_SCOPE_LABEL", value: "cluster-name" },
-                                        { name: "KUBERNETES_ROLE_LABEL", value: "spilo-role" },
-                                        { name: "KUBERNETES_LABELS", value: JSON.stringify({ application: "spilo" }) },
+                                        { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
+                                        { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
+                                        { name: "KUBERNETES_ROLE_LABEL", value: SPILO_ROLE_LABEL },
+                                        { name: "KUBERNETES_LEADER_LABEL_VALUE", value: SPILO_LEADER_ROLE },
+                                        { name: "KUBERNETES_LABELS", value: JSON.stringify(SPILO_APP_LABELS) },
                                         { name: "PGUSER_SUPERUSER", value: "postgres" },
                                         { name: "PGUSER_STANDBY", value: "standby" },
                                         secretEnv("PGPASSWORD_SUPERUSER", credentials.metadata.name, "superuser"),
                                         secretEnv("PGPASSWORD_STANDBY", credentials.metadata.name, "replication"),
                                         secretEnv("PATRONI_SUPERUSER_PASSWORD", credentials.metadata.name, "superuser"),
                                         secretEnv("PATRONI_REPLICATION_PASSWORD", credentials.metadata.name, "replication"),
+                                        secretEnv("PATRONI_REWIND_PASSWORD", credentials.metadata.name, "superuser"),
                                         { name: "SPILO_CONFIGURATION", valueFrom: { configMapKeyRef: { name: config.metadata.name, key: "patroni.yaml" } } },
                                     ],
                                     readinessProbe: { httpGet: { path: "/readiness", port: 8008 }, periodSeconds: 10, failureThreshold: 3 },
@@ -221,64 +216,63 @@ export class PatroniCluster extends pulumi.ComponentResource {
             },
             child,
         );
-        new k8s.policy.v1.PodDisruptionBudget(
-            name,
-            { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-            child,
-        );
-        const rw = new k8s.core.v1.Service(
-            `${name}-rw`,
-            { metadata: { name: `${name}-rw`, namespace: ns, labels }, spec: { selector: { ...selector, "spilo-role": "master" }, ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }] } },
-            child,
-        );
-        const ro = new k8s.core.v1.Service(
-            `${name}-ro`,
-            { metadata: { name: `${name}-ro`, namespace: ns, labels }, spec: { selector: { ...selector, "spilo-role": "replica" }, ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }] } },
-            child,
-        );
+        new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, child);
+        const service = (suffix: string, role: string, extraPorts: { name: string; port: number; targetPort: number }[] = []) =>
+            new k8s.core.v1.Service(
+                `${name}-${suffix}`,
+                { metadata: { name: `${name}-${suffix}`, namespace: ns, labels }, spec: { selector: { ...selector, [SPILO_ROLE_LABEL]: role }, ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }, ...extraPorts] } },
+                child,
+            );
+        // Patroni labels exactly one pod as leader; the rw Service follows the label.
+        const rw = service("rw", SPILO_LEADER_ROLE, [{ name: "patroni", port: 8008, targetPort: 8008 }]);
+        const ro = service("ro", SPILO_REPLICA_ROLE);
+        const rwHost = pulumi.interpolate`${rw.metadata.name}.${ns}.svc.cluster.local`;
 
-        // Harbor's role and database, created idempotently once the leader answers. The password reaches
-        // psql only through the environment (a Secret), never the script.
-        const script = [
-            "set -eu",
-            `until pg_isready -h "$PGHOST" -p 5432; do sleep 2; done`,
-            `psql -v ON_ERROR_STOP=1 -v user="${user}" -v db="${database}" -v pw="$HARBOR_PASSWORD" <<'SQL'`,
-            `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
-            `ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';`,
-            `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')\\gexec`,
-            "SQL",
-        ].join("\n");
-        const bootstrapScript = new k8s.core.v1.ConfigMap(`${name}-harbor-db`, { metadata: { name: `${name}-harbor-db`, namespace: ns, labels }, data: { "create-harbor-db.sh": script } }, child);
+        // Harbor's role and database, created idempotently once the leader answers; and the dynamic
+        // configuration (max_connections, timing, ...) PATCHed into the DCS so changes apply after bootstrap.
+        // Passwords reach the job only through the environment (Secrets), never the script.
+        const scripts = new k8s.core.v1.ConfigMap(
+            `${name}-jobs`,
+            { metadata: { name: `${name}-jobs`, namespace: ns, labels }, data: { "create-harbor-db.sh": renderHarborDbScript(database, user), "apply-dcs.sh": renderApplyDcsScript() } },
+            child,
+        );
+        const jobPod = (container: k8s.types.input.core.v1.Container): k8s.types.input.batch.v1.JobSpec => ({
+            backoffLimit: 30,
+            ttlSecondsAfterFinished: 86400,
+            template: {
+                metadata: { labels },
+                spec: { restartPolicy: "OnFailure", ...podPlacement(args.placement), containers: [container], volumes: [{ name: "scripts", configMap: { name: scripts.metadata.name } }, { name: "patroni", configMap: { name: config.metadata.name } }] },
+            },
+        });
+        const jobResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
+        const mounts = [{ name: "scripts", mountPath: "/scripts" }, { name: "patroni", mountPath: "/patroni" }];
         new k8s.batch.v1.Job(
             `${name}-harbor-db`,
             {
                 metadata: { name: `${name}-harbor-db`, namespace: ns, labels },
-                spec: {
-                    backoffLimit: 30,
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            restartPolicy: "OnFailure",
-                            ...podPlacement(args.placement),
-                            containers: [
-                                {
-                                    name: "create-harbor-db",
-                                    image: PSQL_IMAGE,
-                                    command: ["sh", "/scripts/create-harbor-db.sh"],
-                                    env: [
-                                        { name: "PGHOST", value: pulumi.interpolate`${rw.metadata.name}.${ns}.svc.cluster.local` },
-                                        { name: "PGUSER", value: "postgres" },
-                                        secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
-                                        secretEnv("HARBOR_PASSWORD", harborSecret.metadata.name, "password"),
-                                    ],
-                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                                    volumeMounts: [{ name: "scripts", mountPath: "/scripts" }],
-                                },
-                            ],
-                            volumes: [{ name: "scripts", configMap: { name: bootstrapScript.metadata.name } }],
-                        },
-                    },
-                },
+                spec: jobPod({
+                    name: "create-harbor-db",
+                    image: PSQL_IMAGE,
+                    command: ["sh", "/scripts/create-harbor-db.sh"],
+                    env: [
+                        { name: "PGHOST", value: rwHost },
+                        { name: "PGUSER", value: "postgres" },
+                        { name: "PGSSLMODE", value: "require" },
+                        secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
+                        secretEnv("HARBOR_PASSWORD", harborSecret.metadata.name, "password"),
+                    ],
+                    resources: jobResources,
+                    volumeMounts: mounts,
+                }),
+            },
+            { parent: this, dependsOn: [statefulSet, rw] },
+        );
+        new k8s.batch.v1.Job(
+            `${name}-apply-dcs`,
+            {
+                // The name carries the config's hash: a changed configuration runs a new job.
+                metadata: { name: `${name}-apply-dcs-${createHash("sha256").update(dynamicConfig).digest("hex").slice(0, 8)}`, namespace: ns, labels },
+                spec: jobPod({ name: "apply-dcs", image: SPILO_IMAGE, command: ["sh", "/scripts/apply-dcs.sh"], env: [{ name: "PATRONI_URL", value: pulumi.interpolate`http://${rwHost}:8008` }], resources: jobResources, volumeMounts: mounts }),
             },
             { parent: this, dependsOn: [statefulSet, rw] },
         );
@@ -289,10 +283,48 @@ export class PatroniCluster extends pulumi.ComponentResource {
         this.database = pulumi.output(database);
         this.user = pulumi.output(user);
         this.passwordSecretName = harborSecret.metadata.name;
-        // Spilo serves TLS with a self-signed certificate: encrypted, not verified.
+        // Spilo serves TLS with its own certificate and pg_hba requires it (hostssl): encrypted, not verified.
         this.sslmode = pulumi.output("require");
         this.maxConnections = pulumi.output(budget.maxConnections);
         this.connectionBudget = pulumi.output(budget);
-        this.registerOutputs({ host: this.host, readOnlyHost: this.readOnlyHost, port: this.port, database: this.database, user: this.user, passwordSecretName: this.passwordSecretName, maxConnections: this.maxConnections });
+        this.registerOutputs({
+            host: this.host,
+            readOnlyHost: this.readOnlyHost,
+            port: this.port,
+            database: this.database,
+            user: this.user,
+            passwordSecretName: this.passwordSecretName,
+            sslmode: this.sslmode,
+            maxConnections: this.maxConnections,
+            connectionBudget: this.connectionBudget,
+        });
     }
+}
+
+/** Exactly what Patroni's Kubernetes DCS uses: lock/state objects and member pods; the config Service. */
+export const PATRONI_KUBERNETES_DCS_RULES = [
+    { apiGroups: [""], resources: ["endpoints", "configmaps", "pods"], verbs: ["get", "list", "watch", "patch", "update", "create"] },
+    { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+];
+
+/** Idempotent creation of Harbor's role and database (psql variables; the password comes from $HARBOR_PASSWORD). */
+export function renderHarborDbScript(database: string, user: string): string {
+    return [
+        "set -eu",
+        `until pg_isready -h "$PGHOST" -p 5432; do sleep 2; done`,
+        `psql -v ON_ERROR_STOP=1 -v user="${user}" -v db="${database}" -v pw="$HARBOR_PASSWORD" <<'SQL'`,
+        `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
+        `ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';`,
+        `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')\\gexec`,
+        "SQL",
+    ].join("\n") + "\n";
+}
+
+/** PATCHes the rendered dynamic configuration into the DCS through the leader's REST API. */
+export function renderApplyDcsScript(): string {
+    return [
+        "set -eu",
+        `until curl -fsS "$PATRONI_URL/primary" >/dev/null; do sleep 2; done`,
+        `curl -fsS -X PATCH -H 'Content-Type: application/json' --data @/patroni/dcs.json "$PATRONI_URL/config"`,
+    ].join("\n") + "\n";
 }

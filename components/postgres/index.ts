@@ -1,3 +1,4 @@
 export * from "./PatroniCluster";
 export * from "./renderPatroniConfig";
+export * from "./clusterPatroniConfig";
 export * from "./connectionBudget";

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, Placement, podPlacement, selectorLabels, standardLabels, zoneSpread } from "../conventions";
-import { renderRedisConf, renderRedisStartScript, renderSentinelConf, renderSentinelStartScript, RedisTopology, sentinelAddrList } from "./renderRedisConfig";
+import { checkQuorum, REDIS_PORT, redisMaxmemoryMb, redisTopology, renderRedisConf, renderRedisStartScript, renderSentinelConf, renderSentinelStartScript, SENTINEL_PORT, sentinelAddrList } from "./renderRedisConfig";
 
 /** The official Redis image, pinned (Bitnami's moved to a legacy registry in 2025). */
 export const REDIS_IMAGE = "redis:7.2.7-alpine";
@@ -39,20 +39,6 @@ export interface RedisSentinelArgs {
     requireZoneSpread?: boolean;
 }
 
-/** The topology of a RedisSentinel, for renderers and drills: host names from name and namespace. */
-export function redisTopology(name: string, args: RedisSentinelArgs): RedisTopology {
-    const ns = args.namespace ?? "harbor";
-    const host = (set: string, i: number) => `${name}-${set}-${i}.${name}-${set}.${ns}.svc.cluster.local`;
-    return {
-        masterSet: args.masterSet ?? "harbor",
-        redisHosts: Array.from({ length: args.replicas ?? 3 }, (_, i) => host("redis", i)),
-        sentinelHosts: Array.from({ length: args.sentinels ?? 3 }, (_, i) => host("sentinel", i)),
-        quorum: args.quorum ?? 2,
-        downAfterMs: args.downAfterMs,
-        failoverTimeoutMs: args.failoverTimeoutMs,
-    };
-}
-
 /**
  * Redis with Sentinel for Harbor's cache and job queue, on the official image with configs we render.
  *
@@ -82,9 +68,11 @@ export class RedisSentinel extends pulumi.ComponentResource {
         check.atLeast(replicas, 1, "replicas");
         check.atLeast(sentinels, 1, "sentinels");
         check.atLeast(quorum, 1, "quorum");
-        check.check(quorum <= sentinels, "quorum", `${quorum} is more than the ${sentinels} sentinels, so no failover could ever happen`, `set quorum to at most ${sentinels} (a majority, e.g. 2 of 3)`);
+        check.check(!checkQuorum(quorum, sentinels), "quorum", checkQuorum(quorum, sentinels) ?? "", `set quorum to at most ${sentinels} (a majority, e.g. 2 of 3)`);
         check.check(memoryGi >= 0.125, "memoryGi", `must be at least 0.125, got ${memoryGi}`, "give each Redis node at least 128 MiB");
         check.check(/^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? "harbor"), "masterSet", `"${args.masterSet}" has characters Harbor's URL cannot carry`, "use letters, digits, - and _");
+        // An empty selector would match every pod in the namespace and open the password-less sentinels to all.
+        check.check(args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0, "clientPodSelector", "is empty, which would admit every pod in the namespace", "give the labels of Harbor's pods, e.g. { app: \"harbor\" }");
         check.throwIfAny();
         super(RedisSentinel.__pulumiType, name, {}, opts);
 
@@ -99,15 +87,16 @@ export class RedisSentinel extends pulumi.ComponentResource {
         const auth = new k8s.core.v1.Secret(`${name}-auth`, { metadata: { name: `${name}-auth`, namespace: ns, labels }, stringData: { REDIS_PASSWORD: password.result } }, child);
 
         const files: Record<string, string> = {};
-        topology.redisHosts.forEach((host, i) => {
+        // One file per pod: each announces its own stable DNS name. The pod's command picks its file by hostname.
+        topology.redis.forEach((self, i) => {
             const pod = `${name}-redis-${i}`;
-            files[`${pod}.conf`] = renderRedisConf({ announceHost: host, maxmemoryMb: Math.floor(memoryGi * 1024 * 0.8), replicas: replicas - 1 });
-            files[`start-${pod}.sh`] = renderRedisStartScript({ ...topology, source: `/config/${pod}.conf`, target: "/data/redis.conf", self: host });
+            files[`${pod}.conf`] = renderRedisConf({ self, maxmemoryMb: redisMaxmemoryMb(memoryGi), replicas: replicas - 1 });
+            files[`start-${pod}.sh`] = renderRedisStartScript({ ...topology, source: `/config/${pod}.conf`, target: "/data/redis.conf", self });
         });
-        topology.sentinelHosts.forEach((host, i) => {
+        topology.sentinels.forEach((self, i) => {
             const pod = `${name}-sentinel-${i}`;
-            files[`${pod}.conf`] = renderSentinelConf({ ...topology, announceHost: host });
-            files[`start-${pod}.sh`] = renderSentinelStartScript({ ...topology, source: `/config/${pod}.conf`, target: "/data/sentinel.conf", self: host });
+            files[`${pod}.conf`] = renderSentinelConf({ ...topology, self });
+            files[`start-${pod}.sh`] = renderSentinelStartScript({ ...topology, source: `/config/${pod}.conf`, target: "/data/sentinel.conf", self });
         });
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${name}-config`, namespace: ns, labels }, data: files }, child);
 
@@ -167,8 +156,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
             new k8s.policy.v1.PodDisruptionBudget(setName, { metadata: { name: setName, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, child);
         };
         const cpu = `${args.cpu ?? 1}`;
-        statefulSet("redis", replicas, redisSelector, 6379, { requests: { cpu, memory: `${memoryGi}Gi` }, limits: { cpu, memory: `${memoryGi}Gi` } }, "pvc");
-        statefulSet("sentinel", sentinels, sentinelSelector, 26379, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } }, "emptyDir");
+        statefulSet("redis", replicas, redisSelector, REDIS_PORT, { requests: { cpu, memory: `${memoryGi}Gi` }, limits: { cpu, memory: `${memoryGi}Gi` } }, "pvc");
+        statefulSet("sentinel", sentinels, sentinelSelector, SENTINEL_PORT, { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } }, "emptyDir");
 
         const clients = args.clientPodSelector ?? { app: "harbor" };
         new k8s.networking.v1.NetworkPolicy(
@@ -181,7 +170,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
                     ingress: [
                         {
                             from: [{ podSelector: { matchLabels: clients } }, { podSelector: { matchLabels: selectorLabels("redis", name) } }],
-                            ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }],
+                            ports: [{ protocol: "TCP", port: REDIS_PORT }, { protocol: "TCP", port: SENTINEL_PORT }],
                         },
                     ],
                 },
@@ -193,6 +182,6 @@ export class RedisSentinel extends pulumi.ComponentResource {
         this.masterSet = pulumi.output(topology.masterSet);
         this.passwordSecretName = auth.metadata.name;
         this.podSelector = pulumi.output(selectorLabels("redis", name));
-        this.registerOutputs({ sentinelAddrs: this.sentinelAddrs, masterSet: this.masterSet, passwordSecretName: this.passwordSecretName });
+        this.registerOutputs({ sentinelAddrs: this.sentinelAddrs, masterSet: this.masterSet, passwordSecretName: this.passwordSecretName, podSelector: this.podSelector });
     }
 }
