@@ -1,4 +1,5 @@
-// Preloaded into a measured child process: prints its peak resident set size when it exits.
+// Preloaded into a measured child process: prints its peak resident set size and CPU time when it exits.
 process.on("exit", () => {
-    require("fs").writeSync(2, `\nBENCH_MAXRSS_KB=${process.resourceUsage().maxRSS}\n`);
+    const u = process.resourceUsage();
+    require("fs").writeSync(2, `\nBENCH_MAXRSS_KB=${u.maxRSS} BENCH_CPU_MS=${Math.round((u.userCPUTime + u.systemCPUTime) / 1000)}\n`);
 });

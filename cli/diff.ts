@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { canonicalJson } from "./canonicalJson";
 import { diffPlans, isEmptyDiff, renderDiffMarkdown, renderDiffText } from "./diffPlans";
-import { isInputError, plan } from "./plan";
+import { isInputError, plan, PlanResult } from "./plan";
 import { planDocument, PlanDocument } from "./planReport";
 
 export const EXIT_SAME = 0;
@@ -22,10 +22,14 @@ export async function loadSide(spec: string, stackOverride?: string): Promise<Pl
     if (/\.ya?ml$/.test(spec)) {
         const stack = stackOverride ?? /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(spec))?.[1];
         if (!stack) throw new Error(`cannot tell the stack of ${spec}: name it Pulumi.<stack>.yaml or pass --stack`);
-        const r = await plan(stack, { configFile: spec });
-        return planDocument(r.graph, r.violations);
+        return documentOf(spec, await plan(stack, { configFile: spec }));
     }
-    const r = await plan(spec);
+    return documentOf(spec, await plan(spec));
+}
+
+/** The plan's document; invalid objects are not part of it, so say on stderr that this side has some. */
+function documentOf(spec: string, r: PlanResult): PlanDocument {
+    if (r.graph.errors.length > 0) process.stderr.write(`warning: ${spec} plans with ${r.graph.errors.length} error(s); run \`harbor-ha plan\` on it for details\n`);
     return planDocument(r.graph, r.violations);
 }
 

@@ -23,6 +23,8 @@ export interface ResourceChange {
 export interface PlanDiff {
     a: string;
     b: string;
+    /** See {@link URN_MATCHING}. */
+    matching: string;
     added: { urn: string; type: string }[];
     removed: { urn: string; type: string }[];
     changed: ResourceChange[];
@@ -33,12 +35,23 @@ export interface PlanDiff {
 
 export const MISSING = "(absent)";
 
-/** `urn:pulumi:prod::harbor-ha::...` -> `urn:pulumi:*::harbor-ha::...`. */
+/** How resources of the two sides are paired; printed with every diff so readers know. */
+export const URN_MATCHING =
+    "resources matched by URN with the stack segment normalised (urn:pulumi:<stack>::… and the root pulumi:pulumi:Stack::<project>-<stack> compare as *)";
+
+/**
+ * `urn:pulumi:prod::harbor-ha::...` -> `urn:pulumi:*::harbor-ha::...`; the root stack resource's own
+ * name (`<project>-<stack>`) is normalised too, since every top-level resource's parent is that URN.
+ */
 export function normaliseUrn(urn: string): string {
-    return urn.replace(/^urn:pulumi:[^:]+::/, "urn:pulumi:*::");
+    const m = /^urn:pulumi:([^:]+)::([^:]+)::(.*)$/.exec(urn);
+    if (!m) return urn;
+    const [, stack, project, rest] = m;
+    const root = `pulumi:pulumi:Stack::${project}-${stack}`;
+    return `urn:pulumi:*::${project}::${rest === root ? `pulumi:pulumi:Stack::${project}-*` : rest}`;
 }
 
-/** Leaf paths whose values differ between `a` and `b` (arrays by index, objects by key). */
+/** Leaf paths whose values differ between `a` and `b` (arrays by index, objects by key; odd keys quoted). */
 export function valueChanges(a: unknown, b: unknown, path = ""): ValueChange[] {
     if (JSON.stringify(a) === JSON.stringify(b)) return [];
     const bothObjects = a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b);
@@ -47,7 +60,8 @@ export function valueChanges(a: unknown, b: unknown, path = ""): ValueChange[] {
         ? Array.from({ length: Math.max(a.length, (b as unknown[]).length) }, (_, i) => i)
         : [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
     return keys.flatMap((k) => {
-        const sub = typeof k === "number" ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+        // Keys that are not plain identifiers (annotation keys with dots and slashes) are quoted: a["x.y/z"].
+        const sub = typeof k === "number" ? `${path}[${k}]` : /^[A-Za-z_$][\w$-]*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]`;
         return valueChanges((a as any)[k], (b as any)[k], sub);
     });
 }
@@ -75,6 +89,7 @@ export function diffPlans(a: PlanDocument, b: PlanDocument, labels: { a: string;
     return {
         a: labels.a,
         b: labels.b,
+        matching: URN_MATCHING,
         added,
         removed,
         changed,
@@ -91,7 +106,7 @@ export function isEmptyDiff(d: PlanDiff): boolean {
 const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
 export function renderDiffText(d: PlanDiff): string {
-    const out: string[] = [`Diff ${d.a} -> ${d.b}: ${isEmptyDiff(d) ? "no differences" : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`}`];
+    const out: string[] = [`Diff ${d.a} -> ${d.b}: ${isEmptyDiff(d) ? "no differences" : `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`}`, `(${d.matching})`];
     for (const r of d.added) out.push(`+ ${r.type}  ${r.urn}`);
     for (const r of d.removed) out.push(`- ${r.type}  ${r.urn}`);
     for (const r of d.changed) {
@@ -107,10 +122,20 @@ export function renderDiffText(d: PlanDiff): string {
 
 const cell = (v: unknown) => "`" + show(v).replace(/`/g, "'").replace(/\|/g, "\\|").slice(0, 200) + "`";
 
+/** GitHub refuses PR comments over 65536 characters; keep a margin for the truncation note. */
+export const MARKDOWN_LIMIT = 60000;
+
 export function renderDiffMarkdown(d: PlanDiff): string {
-    const out: string[] = [`### harbor-ha plan diff: \`${d.a}\` → \`${d.b}\``, ""];
+    const out: string[] = [`### harbor-ha plan diff: \`${d.a}\` → \`${d.b}\``, "", `<sub>${d.matching}</sub>`, ""];
     if (isEmptyDiff(d)) return [...out, "No differences."].join("\n");
     out.push(`**${d.added.length}** added, **${d.removed.length}** removed, **${d.changed.length}** changed`, "");
+    // Verdicts first: they matter most, and a long diff is truncated at the end.
+    if (d.violationsAdded.length || d.violationsRemoved.length) {
+        out.push("**Policy verdicts**", "");
+        for (const v of d.violationsAdded) out.push(`- 🆕 **${v.enforcementLevel}** \`${v.policy}\`: ${v.message}`);
+        for (const v of d.violationsRemoved) out.push(`- ✅ resolved **${v.enforcementLevel}** \`${v.policy}\`: ${v.message}`);
+        out.push("");
+    }
     if (d.added.length || d.removed.length) {
         out.push("| | type | resource |", "| --- | --- | --- |");
         for (const r of d.added) out.push(`| ➕ | \`${r.type}\` | \`${r.urn.split("::").pop()}\` |`);
@@ -123,10 +148,22 @@ export function renderDiffMarkdown(d: PlanDiff): string {
         out.push("", "</details>");
     }
     if (d.outputs.length) out.push("", "**Outputs**", "", "| output | old | new |", "| --- | --- | --- |", ...d.outputs.map((c) => `| \`${c.path}\` | ${cell(c.old)} | ${cell(c.new)} |`));
-    if (d.violationsAdded.length || d.violationsRemoved.length) {
-        out.push("", "**Policy verdicts**", "");
-        for (const v of d.violationsAdded) out.push(`- 🆕 **${v.enforcementLevel}** \`${v.policy}\`: ${v.message}`);
-        for (const v of d.violationsRemoved) out.push(`- ✅ resolved **${v.enforcementLevel}** \`${v.policy}\`: ${v.message}`);
+    return truncateMarkdown(out, d);
+}
+
+/** Whole lines up to {@link MARKDOWN_LIMIT} characters, then a note (and any open <details> closed). */
+function truncateMarkdown(lines: string[], d: PlanDiff): string {
+    const text = lines.join("\n");
+    if (text.length <= MARKDOWN_LIMIT) return text;
+    const kept: string[] = [];
+    let size = 0;
+    for (const l of lines) {
+        if (size + l.length + 1 > MARKDOWN_LIMIT) break;
+        kept.push(l);
+        size += l.length + 1;
     }
-    return out.join("\n");
+    const open = kept.filter((l) => l.startsWith("<details>")).length - kept.filter((l) => l === "</details>").length;
+    if (open > 0) kept.push("", "</details>");
+    kept.push("", `_Truncated: the full diff has ${text.length} characters; run \`harbor-ha diff ${d.a} ${d.b}\` locally or use \`--json\`._`);
+    return kept.join("\n");
 }

@@ -8,6 +8,7 @@ import { ArgsChecker, Placement, podPlacement, selectorLabels, serviceHost, stan
 import { checkPatroniTiming, PatroniTiming } from "./renderPatroniConfig";
 import { membersServiceName, renderClusterPatroniConfig, sharedSpiloConfig, SPILO_APP_LABELS, SPILO_LEADER_ROLE, SPILO_PGROOT, SPILO_REPLICA_ROLE, SPILO_ROLE_LABEL, SPILO_SCOPE_LABEL } from "./clusterPatroniConfig";
 import { ConnectionBudget } from "./connectionBudget";
+import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
 
 /** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
 export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
@@ -256,6 +257,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     command: ["sh", "/scripts/create-harbor-db.sh"],
                     env: [
                         { name: "PGHOST", value: rwHost },
+                        { name: "PGPORT", value: "5432" },
                         { name: "PGUSER", value: "postgres" },
                         { name: "PGSSLMODE", value: "require" },
                         secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
@@ -306,25 +308,3 @@ export const PATRONI_KUBERNETES_DCS_RULES = [
     { apiGroups: [""], resources: ["endpoints", "configmaps", "pods"], verbs: ["get", "list", "watch", "patch", "update", "create"] },
     { apiGroups: [""], resources: ["services"], verbs: ["create"] },
 ];
-
-/** Idempotent creation of Harbor's role and database (psql variables; the password comes from $HARBOR_PASSWORD). */
-export function renderHarborDbScript(database: string, user: string): string {
-    return [
-        "set -eu",
-        `until pg_isready -h "$PGHOST" -p 5432; do sleep 2; done`,
-        `psql -v ON_ERROR_STOP=1 -v user="${user}" -v db="${database}" -v pw="$HARBOR_PASSWORD" <<'SQL'`,
-        `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
-        `ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';`,
-        `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')\\gexec`,
-        "SQL",
-    ].join("\n") + "\n";
-}
-
-/** PATCHes the rendered dynamic configuration into the DCS through the leader's REST API. */
-export function renderApplyDcsScript(): string {
-    return [
-        "set -eu",
-        `until curl -fsS "$PATRONI_URL/primary" >/dev/null; do sleep 2; done`,
-        `curl -fsS -X PATCH -H 'Content-Type: application/json' --data @/patroni/dcs.json "$PATRONI_URL/config"`,
-    ].join("\n") + "\n";
-}

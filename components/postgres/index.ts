@@ -2,3 +2,4 @@ export * from "./PatroniCluster";
 export * from "./renderPatroniConfig";
 export * from "./clusterPatroniConfig";
 export * from "./connectionBudget";
+export * from "./renderJobScripts";
