@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as eks from "@pulumi/aws/eks";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker } from "../conventions/validation";
 import { NodeTier } from "../conventions/labels";
@@ -52,8 +53,8 @@ export class NodePools extends pulumi.ComponentResource {
         const rendered = renderNodePools(args.namePrefix ?? name, pools, args.tags ?? {});
         const names: Partial<Record<NodeTier, pulumi.Output<string>>> = {};
         for (const r of rendered) {
-            const lt = new aws.ec2.LaunchTemplate(`${name}-${r.tier}`, { ...r.launchTemplate, updateDefaultVersion: true }, { parent: this });
-            const ng = new aws.eks.NodeGroup(
+            const lt = new ec2.LaunchTemplate(`${name}-${r.tier}`, { ...r.launchTemplate, updateDefaultVersion: true }, { parent: this });
+            const ng = new eks.NodeGroup(
                 `${name}-${r.tier}`,
                 {
                     clusterName: args.clusterName,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as efs from "@pulumi/aws/efs";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, standardLabels } from "../conventions";
@@ -57,8 +58,8 @@ export class NfsStorage extends pulumi.ComponentResource {
         let pvSource: Record<string, unknown>;
         let storageClassName: pulumi.Input<string> = "";
         if (args.efs) {
-            const fs = new aws.efs.FileSystem(name, { encrypted: true, throughputMode: "elastic", tags: { Name: name } }, child);
-            const sg = new aws.ec2.SecurityGroup(
+            const fs = new efs.FileSystem(name, { encrypted: true, throughputMode: "elastic", tags: { Name: name } }, child);
+            const sg = new ec2.SecurityGroup(
                 `${name}-nfs`,
                 {
                     vpcId: args.efs.vpcId,
@@ -68,8 +69,8 @@ export class NfsStorage extends pulumi.ComponentResource {
                 },
                 child,
             );
-            args.efs.subnetIds.forEach((subnetId, i) => new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fs.id, subnetId, securityGroups: [sg.id] }, child));
-            const ap = new aws.efs.AccessPoint(
+            args.efs.subnetIds.forEach((subnetId, i) => new efs.MountTarget(`${name}-${i}`, { fileSystemId: fs.id, subnetId, securityGroups: [sg.id] }, child));
+            const ap = new efs.AccessPoint(
                 name,
                 {
                     fileSystemId: fs.id,

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import * as s3 from "@pulumi/aws/s3";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, standardLabels } from "../conventions";
@@ -72,18 +74,18 @@ export class S3Storage extends pulumi.ComponentResource {
         }
 
         const child = { parent: this };
-        const kms = args.kms ?? true;
-        const bucket = new aws.s3.Bucket(name, { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy ?? false }, child);
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(name, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
-        new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-        const key = kms ? new aws.kms.Key(name, { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 }, child) : undefined;
-        new aws.s3.BucketServerSideEncryptionConfiguration(
+        const useKms = args.kms ?? true;
+        const bucket = new s3.Bucket(name, { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy ?? false }, child);
+        const publicAccess = new s3.BucketPublicAccessBlock(name, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
+        new s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+        const key = useKms ? new kms.Key(name, { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 }, child) : undefined;
+        new s3.BucketServerSideEncryptionConfiguration(
             name,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: key ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } : { sseAlgorithm: "AES256" }, bucketKeyEnabled: !!key }] },
             child,
         );
-        const versioning = new aws.s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
-        new aws.s3.BucketLifecycleConfiguration(
+        const versioning = new s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+        new s3.BucketLifecycleConfiguration(
             name,
             {
                 bucket: bucket.id,
@@ -94,15 +96,15 @@ export class S3Storage extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [versioning] },
         );
-        new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) }, { parent: this, dependsOn: [publicAccess] });
+        new s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) }, { parent: this, dependsOn: [publicAccess] });
 
-        const user = new aws.iam.User(`${name}-registry`, { path: "/harbor/" }, child);
-        new aws.iam.UserPolicy(
+        const user = new iam.User(`${name}-registry`, { path: "/harbor/" }, child);
+        new iam.UserPolicy(
             `${name}-registry`,
             { user: user.name, policy: pulumi.all([bucket.arn, key?.arn]).apply(([b, k]) => JSON.stringify(renderRegistryS3Policy(b, k))) },
             child,
         );
-        const accessKey = new aws.iam.AccessKey(`${name}-registry`, { user: user.name }, child);
+        const accessKey = new iam.AccessKey(`${name}-registry`, { user: user.name }, child);
         const secret = new k8s.core.v1.Secret(
             `${name}-registry-s3`,
             {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker } from "../conventions";
@@ -57,7 +57,7 @@ export class CertManager extends pulumi.ComponentResource {
         if (args.route53) {
             const r = args.route53;
             const issuer = r.oidcIssuerUrl.replace(/^https:\/\//, "");
-            const role = new aws.iam.Role(
+            const role = new iam.Role(
                 `${name}-route53`,
                 {
                     assumeRolePolicy: JSON.stringify({
@@ -74,7 +74,7 @@ export class CertManager extends pulumi.ComponentResource {
                 },
                 child,
             );
-            new aws.iam.RolePolicy(`${name}-route53`, { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneId)) }, child);
+            new iam.RolePolicy(`${name}-route53`, { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneId)) }, child);
             serviceAccountAnnotations = { "eks.amazonaws.com/role-arn": role.arn };
         }
         const pdb = replicas > 1 ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {};
