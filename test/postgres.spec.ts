@@ -242,3 +242,26 @@ describe("PatroniCluster under the engine", () => {
         assert.equal(k8s("StatefulSet", "db").spec.replicas, 1);
     });
 });
+
+describe("PatroniCluster network access", () => {
+    it("admits clients to PostgreSQL only, and Patroni's unauthenticated API only to members and jobs", async () => {
+        const { runProgram, unwrapSecrets } = await import("../engine");
+        const { PatroniCluster } = await import("../components/postgres");
+        const g = await runProgram(async () => {
+            new PatroniCluster("db", { namespace: "harbor", members: 3, clientPodSelector: { app: "harbor" } });
+        });
+        assert.deepEqual(g.errors, []);
+        const policy = unwrapSecrets(g.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")!.inputs) as any;
+        const sts = unwrapSecrets(g.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!.inputs) as any;
+        assert.deepEqual(policy.spec.podSelector.matchLabels, sts.spec.selector.matchLabels);
+        const byPort = (port: number) => policy.spec.ingress.find((i: any) => i.ports.some((p: any) => p.port === port));
+        assert.ok(byPort(5432).from.some((f: any) => f.podSelector.matchLabels.app === "harbor"));
+        assert.ok(!byPort(8008).from.some((f: any) => f.podSelector.matchLabels.app === "harbor"), "clients never reach the Patroni API");
+        // Job pods do not carry the members' selector (Services, PDB and spread count members only).
+        for (const job of g.resources.filter((r) => r.type === "kubernetes:batch/v1:Job")) {
+            const labels = (unwrapSecrets(job.inputs) as any).spec.template.metadata.labels;
+            const selects = Object.entries(sts.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
+            assert.ok(!selects, `${job.name}'s pods must not match the members' selector`);
+        }
+    });
+});

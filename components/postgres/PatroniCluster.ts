@@ -47,6 +47,8 @@ export interface PatroniClusterArgs {
     placement?: Placement;
     /** Spread members over zones with a hard constraint (needs >= members zones). Default: false (best effort). */
     requireZoneSpread?: boolean;
+    /** Labels of the client pods that may reach PostgreSQL (5432). Default: `{ app: "harbor" }` (the Harbor chart's pods). */
+    clientPodSelector?: Record<string, string>;
 }
 
 /**
@@ -97,6 +99,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
         check.atLeast(args.volumeGb ?? 1024, 1, "volumeGb");
         check.atLeast(pool.pods, 1, "clientPool.pods");
+        check.check(args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0, "clientPodSelector", "is empty, which would admit every pod in the namespace", "name the client pods' labels, e.g. { app: \"harbor\" }");
         check.atLeast(pool.maxOpenConns, 1, "clientPool.maxOpenConns");
         const timingProblem = checkPatroniTiming(args.timing);
         check.check(!timingProblem, "timing", timingProblem ?? "", "adjust timing so that loop_wait + 2*retry_timeout <= ttl");
@@ -237,11 +240,36 @@ export class PatroniCluster extends pulumi.ComponentResource {
             { metadata: { name: `${name}-jobs`, namespace: ns, labels }, data: { "create-harbor-db.sh": renderHarborDbScript(database, user), "apply-dcs.sh": renderApplyDcsScript() } },
             child,
         );
+        const jobLabels = standardLabels("postgresql-job", name);
+        // Patroni's REST API (8008) has no authentication: only members and this cluster's jobs reach it;
+        // PostgreSQL (5432) is open to the clients too.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-access`,
+            {
+                metadata: { name: `${name}-access`, namespace: ns, labels },
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [{ podSelector: { matchLabels: args.clientPodSelector ?? { app: "harbor" } } }, { podSelector: { matchLabels: selector } }, { podSelector: { matchLabels: selectorLabels("postgresql-job", name) } }],
+                            ports: [{ protocol: "TCP", port: 5432 }],
+                        },
+                        {
+                            from: [{ podSelector: { matchLabels: selector } }, { podSelector: { matchLabels: selectorLabels("postgresql-job", name) } }],
+                            ports: [{ protocol: "TCP", port: 8008 }],
+                        },
+                    ],
+                },
+            },
+            child,
+        );
         const jobPod = (container: k8s.types.input.core.v1.Container): k8s.types.input.batch.v1.JobSpec => ({
             backoffLimit: 30,
             ttlSecondsAfterFinished: 86400,
             template: {
-                metadata: { labels },
+                // Not the members' labels: the members' Services, PDB and spread must not count job pods.
+                metadata: { labels: jobLabels },
                 spec: { restartPolicy: "OnFailure", ...podPlacement(args.placement), containers: [container], volumes: [{ name: "scripts", configMap: { name: scripts.metadata.name } }, { name: "patroni", configMap: { name: config.metadata.name } }] },
             },
         });

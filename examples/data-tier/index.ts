@@ -16,6 +16,7 @@ export = async () => {
         volumeGb: 200,
         // The application's pool: 6 pods with 20 connections each.
         clientPool: { pods: 6, maxOpenConns: 20 },
+        clientPodSelector: { app: "payments" },
     });
     const cache = new RedisSentinel("payments-cache", { namespace, masterSet: "payments", clientPodSelector: { app: "payments" } });
     return {
