@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, Placement, standardLabels } from "../conventions";
-import { budgetOf, computeConnectionBudget, PatroniCluster, PatroniClusterArgs } from "../postgres";
+import { budgetOf, PatroniCluster, PatroniClusterArgs } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
 import { FilesystemStorage, NfsStorage, NfsStorageArgs, RegistryStorageDescriptor, S3Storage, S3StorageArgs } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
@@ -237,8 +237,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         if (db.kind === "patroni") {
             const { kind: _kind, ...patroniArgs } = db;
             const cluster = new PatroniCluster(`${name}-db`, { ...patroniArgs, namespace: nsName, clientPool: { pods: poolPods, maxOpenConns }, placement: dbTier, requireZoneSpread: zonesHard }, child);
-            const budget = computeConnectionBudget({ poolPods, maxOpenConns, members: patroniArgs.members ?? 3 });
-            database = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database, passwordSecretName: cluster.passwordSecretName, sslmode: cluster.sslmode, availableConnections: budget.availableForApplications };
+            database = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database, passwordSecretName: cluster.passwordSecretName, sslmode: cluster.sslmode, availableConnections: cluster.budget.availableForApplications };
         } else {
             database = { ...db, port: db.port ?? 5432, availableConnections: db.maxConnections !== undefined ? budgetOf(db.maxConnections).availableForApplications : undefined };
         }

@@ -87,6 +87,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
     readonly sslmode: pulumi.Output<string>;
     readonly maxConnections: pulumi.Output<number>;
     readonly connectionBudget: pulumi.Output<ConnectionBudget>;
+    /** The same budget as a plain value, for Args checks made before any resource exists (e.g. Harbor's pool). */
+    readonly budget: ConnectionBudget;
 
     constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const members = args.members ?? 3;
@@ -114,6 +116,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         const labels = standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS });
         const selector = { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name };
         const { config: patroni, budget } = renderClusterPatroniConfig(name, { members, memoryGi, synchronousMode: args.synchronousMode, timing: args.timing, clientPool: pool });
+        this.budget = budget;
         // One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod.
         const patroniYaml = stringify(sharedSpiloConfig(patroni));
         // bootstrap.dcs applies only when the cluster is first initialised; later changes are PATCHed into the DCS (job below).
