@@ -109,7 +109,7 @@ export class FakeHarbor {
         return this.options.username ?? "admin";
     }
     get password() {
-        return this.options.password ?? "Harbor12345-test";
+        return this.options.password ?? "fake-admin-password-for-tests";
     }
 
     async start(): Promise<this> {
