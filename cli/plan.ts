@@ -3,10 +3,9 @@
  * policy pack and reports. Exit codes: 0 ok, 1 bad config / schema failure / program error,
  * 2 a mandatory policy violation.
  */
-import * as fs from "fs";
 import * as path from "path";
 import type { Policy } from "@pulumi/policy";
-import { evaluatePolicies, PlanGraph, PROJECT_ROOT, readStackConfig, runStack, Violation } from "../engine";
+import { evaluatePolicies, PlanGraph, readStackConfig, runStack, Violation } from "../engine";
 import { canonicalJson } from "./canonicalJson";
 import { planDocument, renderHuman } from "./planReport";
 import { writeManifests } from "./writeManifests";
@@ -35,14 +34,16 @@ export function packPolicies(): Policy[] {
     return require(path.join(__dirname, "..", "policies", "policies")).allPolicies;
 }
 
-/** Policy config as `pulumi preview --policy-pack-config <file>` takes it. */
+/** Policy config as `pulumi preview --policy-pack-config <file>` takes it, checked against each policy's schema. */
 export function readPolicyConfig(stack: string, file?: string): Record<string, unknown> | undefined {
-    const f = file ?? path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
-    if (!fs.existsSync(f)) {
-        if (file) throw new Error(`policy config file ${file} does not exist`);
-        return undefined;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        return require(path.join(__dirname, "..", "policies", "policies")).loadStackPolicyConfig(stack, file);
+    } catch (e) {
+        const error = new Error(`stack "${stack}": ${(e as Error).message}`);
+        error.name = "PolicyConfigError";
+        throw error;
     }
-    return JSON.parse(fs.readFileSync(f, "utf8"));
 }
 
 export async function plan(stack: string, options: PlanOptions = {}): Promise<PlanResult> {

@@ -13,6 +13,8 @@ export interface CapturedResource {
     dependencies: string[];
     /** Inputs as registered. Secrets stay inside their envelope; use `redact`/`unwrapSecrets` to read. */
     inputs: Record<string, unknown>;
+    /** A component's registered outputs (what Pulumi's policy analyzer shows for components). */
+    outputs?: Record<string, unknown>;
 }
 
 export interface PlanGraph {

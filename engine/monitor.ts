@@ -71,8 +71,11 @@ export class CapturingMonitor extends MockMonitor {
     }
 
     registerResourceOutputs(req: any, callback: (err: any, resp?: any) => void): void {
-        if (req.getUrn() === this.stackUrn && req.getOutputs()) {
-            this.stackOutputs = rpc.deserializeProperties(req.getOutputs());
+        if (req.getOutputs()) {
+            const outputs = rpc.deserializeProperties(req.getOutputs());
+            if (req.getUrn() === this.stackUrn) this.stackOutputs = outputs;
+            const captured = this.captured.find((r) => r.urn === req.getUrn());
+            if (captured && !captured.custom) captured.outputs = outputs;
         }
         super.registerResourceOutputs(req, callback);
     }

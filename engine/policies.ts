@@ -49,7 +49,8 @@ export async function evaluatePolicies(graph: PlanGraph, policies: Policy[], opt
         if (r.type === "pulumi:pulumi:Stack") continue;
         const pr: PolicyResource = {
             type: r.type,
-            props: unwrapSecrets(r.inputs) as Record<string, any>,
+            // As Pulumi's analyzer does: custom resources show their inputs, components their registered outputs.
+            props: unwrapSecrets(r.custom ? r.inputs : (r.outputs ?? {})) as Record<string, any>,
             urn: r.urn,
             name: r.name,
             opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], parent: r.parent || undefined },

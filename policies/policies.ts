@@ -9,7 +9,8 @@ import { patroniVolumeSize, registryCapacity, ssdStorage } from "./rules/storage
 import { dataPodResources, harborPodResources } from "./rules/pods";
 import { harborReplicas, patroniMembers, pdbsPresent, redisSentinels, zoneSpread } from "./rules/ha";
 import { dbConnectionBudget, edgeTls, noSecretLiterals, s3BucketSecurity } from "./rules/security";
-import { tierWiring } from "./rules/wiring";
+import { platformFactsPresent, tierWiring } from "./rules/wiring";
+import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
     hardwareSizing,
@@ -28,9 +29,12 @@ export {
     edgeTls,
     dbConnectionBudget,
     tierWiring,
+    platformFactsPresent,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
+export { policyConfigPath, policyConfigProblems } from "./stackConfig";
+export type { PolicyPackConfig } from "./stackConfig";
 
 export const allPolicies: Policy[] = [
     hardwareSizing,
@@ -49,4 +53,14 @@ export const allPolicies: Policy[] = [
     edgeTls,
     dbConnectionBudget,
     tierWiring,
+    platformFactsPresent,
 ];
+
+/**
+ * A stack's policy config (`file`, else policies/config/<stack>.json, the `--policy-pack-config` file),
+ * checked against these policies' names and configSchemas; undefined when the stack has no file.
+ * `harbor-ha plan` passes it to `evaluatePolicies(graph, allPolicies, { config })`.
+ */
+export function loadStackPolicyConfig(stack: string, file?: string): PolicyPackConfig | undefined {
+    return loadPolicyConfig(stack, allPolicies, file);
+}

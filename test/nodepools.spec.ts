@@ -35,6 +35,17 @@ describe("NodePools render", () => {
         assert.ok(problems.some(([p, what]) => p === "pools.db.instanceTypes" && /mixes Graviton/.test(what)));
     });
 
+    it("tags instances and volumes with the tier and the given tags, and honours gp3 IOPS/throughput and capacity type", () => {
+        const r = renderNodePool("np", "db", { instanceTypes: ["r6i.4xlarge"], diskIops: 6000, diskThroughputMiBs: 250, capacityType: "SPOT" }, { team: "registry" });
+        const want = { team: "registry", [NODE_TIER_LABEL]: "db" };
+        assert.deepEqual(r.launchTemplate.tagSpecifications.map((t) => [t.resourceType, t.tags]), [["instance", want], ["volume", want]]);
+        assert.deepEqual(r.nodeGroup.tags, want);
+        assert.deepEqual([r.launchTemplate.blockDeviceMappings[0].ebs.iops, r.launchTemplate.blockDeviceMappings[0].ebs.throughput], [6000, 250]);
+        assert.equal(r.nodeGroup.capacityType, "SPOT");
+        assert.equal(renderNodePool("np", "db", { instanceTypes: ["r6i.4xlarge"] }).launchTemplate.blockDeviceMappings[0].ebs.volumeSize, 1024, "db default disk is 1 TiB");
+        assert.ok(nodePoolProblems("app", { instanceTypes: ["m6i.large"], diskIops: 20000, diskThroughputMiBs: 50 }).length === 2);
+    });
+
     it("renders only the configured tiers, app before db", () => {
         assert.deepEqual(renderNodePools("x", { db: { instanceTypes: ["r6i.2xlarge"] } }).map((r) => r.tier), ["db"]);
         assert.deepEqual(renderNodePools("x", { db: { instanceTypes: ["r6i.2xlarge"] }, app: { instanceTypes: ["m6i.xlarge"] } }).map((r) => r.tier), ["app", "db"]);
@@ -62,6 +73,8 @@ describe("NodePools component", () => {
         const dbLt = lts.find((r) => (r.inputs as any).name === "pools-db")!;
         assert.ok(db.dependencies.includes(dbLt.urn), "the node group waits for its launch template");
         assert.equal((dbLt.inputs as any).blockDeviceMappings[0].ebs.volumeSize, 1024);
+        assert.equal((dbLt.inputs as any).metadataOptions.httpPutResponseHopLimit, 2, "registry pods reach IMDS one hop behind the node");
+        assert.deepEqual(i.taints, [{ key: NODE_TIER_LABEL, value: "db", effect: "NO_SCHEDULE" }]);
     });
 
     it("passes the pack's sizing and SSD policies at the seed's sizing, and fails db nodes of m6i.xlarge with 500 GiB", async () => {

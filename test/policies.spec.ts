@@ -14,7 +14,9 @@ import { runProgram, evaluatePolicies, Violation, PlanGraph } from "../engine";
 import { ComponentTypes } from "../components/tokens";
 import { NODE_TIER_LABEL } from "../components/conventions/labels";
 import { NodePools } from "../components/nodepools";
-import { allPolicies } from "../policies/policies";
+import { allPolicies, loadStackPolicyConfig, policyConfigPath } from "../policies/policies";
+import { PolicyResource, StackValidationPolicy, unknownCheckingProxy } from "@pulumi/policy";
+import * as os from "os";
 import { INSTANCE_TYPES } from "../policies/rules/instanceTypes";
 import { secretLiterals } from "../policies/rules/security";
 
@@ -84,10 +86,11 @@ const PROD: Params = {
 const NS = "harbor";
 const zoneSpread = (sel: Record<string, string>) => [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: sel } }];
 
-/** A stand-in component registered under a real type token. */
+/** A stand-in component registered under a real type token; like the real ones, it registers its facts as outputs too. */
 class Stub extends pulumi.ComponentResource {
     constructor(type: string, name: string, inputs: Record<string, unknown> = {}, opts?: pulumi.ComponentResourceOptions) {
         super(type, name, inputs, opts);
+        this.registerOutputs(inputs);
     }
 }
 
@@ -273,6 +276,8 @@ describe("policy pack: hardware sizing", () => {
         assert.deepEqual(INSTANCE_TYPES["r6i.2xlarge"], { vcpu: 8, memoryGib: 64, networkGbit: 12.5, upTo: true });
         assert.equal(INSTANCE_TYPES["c6i.4xlarge"].memoryGib, 32);
         assert.equal(INSTANCE_TYPES["m5.8xlarge"].networkGbit, 10);
+        assert.deepEqual(INSTANCE_TYPES["r6g.2xlarge"], { vcpu: 8, memoryGib: 64, networkGbit: 10, upTo: true });
+        assert.equal(INSTANCE_TYPES["m6i.metal"], undefined, "sizes not in the table stay unknown");
     });
 
     it("checks EC2 instances and launch templates by their tier tags and block devices", async () => {
@@ -426,10 +431,12 @@ describe("policy pack: files", () => {
     });
 
     it("imports no provider SDK or component class from any policy module", () => {
-        const files = [path.join(dir, "policies.ts"), ...fs.readdirSync(path.join(dir, "rules")).map((f) => path.join(dir, "rules", f))];
+        const top = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts").map((f) => path.join(dir, f));
+        const files = [...top, ...fs.readdirSync(path.join(dir, "rules")).map((f) => path.join(dir, "rules", f))];
+        assert.ok(top.some((f) => f.endsWith("stackConfig.ts")) && files.length > 10);
         for (const f of files) {
             for (const m of fs.readFileSync(f, "utf8").matchAll(/from "([^"]+)"/g)) {
-                assert.ok(m[1] === "@pulumi/policy" || m[1].startsWith("./") || /components\/(tokens|conventions\/labels)$/.test(m[1]), `${path.basename(f)} imports ${m[1]}`);
+                assert.ok(["@pulumi/policy", "fs", "path"].includes(m[1]) || m[1].startsWith("./") || /components\/(tokens|conventions\/labels)$/.test(m[1]), `${path.basename(f)} imports ${m[1]}`);
             }
         }
     });
@@ -455,5 +462,121 @@ describe("policy pack: files", () => {
         const { v } = await violationsOf({ dbTypes: ["t3.medium"], sslProtocols: "TLSv1" }, dev);
         assert.ok(v.length > 0);
         assert.ok(v.every((x) => x.enforcementLevel === "advisory"));
+    });
+});
+
+/**
+ * The same graph as `pulumi preview --policy-pack` hands it to a stack policy: props behind
+ * @pulumi/policy's unknown-checking proxy (reading an unknown throws), components carrying their
+ * registered outputs rather than their inputs, parent/dependencies as objects.
+ */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+function setPath(o: any, p: string, v: unknown) {
+    const keys = p.split(".");
+    let cur = o;
+    for (const k of keys.slice(0, -1)) cur = cur[k] ??= {};
+    cur[keys[keys.length - 1]] = v;
+}
+function analyzerResources(graph: PlanGraph, edit: (type: string, name: string, props: any) => any = (_t, _n, p) => p): PolicyResource[] {
+    const rs = graph.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const out = rs.map((r) => {
+        const props = edit(r.type, r.name, JSON.parse(JSON.stringify(r.inputs)));
+        return { type: r.type, name: r.name, urn: r.urn, props: unknownCheckingProxy(props), opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(r.parent ? { parent: r.parent } : {}) }, dependencies: [], propertyDependencies: {} } as unknown as PolicyResource;
+    });
+    const byUrn = new Map(out.map((r) => [r.urn, r]));
+    rs.forEach((r, i) => {
+        if (r.parent && byUrn.has(r.parent)) (out[i] as any).parent = byUrn.get(r.parent);
+        (out[i] as any).dependencies = r.dependencies.map((d) => byUrn.get(d)).filter(Boolean);
+    });
+    return out;
+}
+async function runStackPolicies(resources: PolicyResource[]): Promise<{ policy: string; message: string }[]> {
+    const found: { policy: string; message: string }[] = [];
+    for (const p of allPolicies as StackValidationPolicy[]) {
+        const cfg: Record<string, unknown> = {};
+        for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) cfg[k] = (s as any).default;
+        await p.validateStack({ resources, getConfig: () => cfg, stackTags: new Map(), notApplicable: () => { throw new Error("n/a"); } } as any, (message: string) => void found.push({ policy: p.name, message }));
+    }
+    return found;
+}
+
+describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, component outputs)", () => {
+    it("keeps every policy running when ids, ARNs and the bucket policy are unknown during preview", async () => {
+        const { graph } = await violationsOf({});
+        const resources = analyzerResources(graph, (type, _name, props) => {
+            if (type === "aws:s3/bucketPolicy:BucketPolicy") props.policy = UNKNOWN;
+            if (type.startsWith("aws:s3/bucket") && type !== "aws:s3/bucket:Bucket") props.bucket = UNKNOWN;
+            if (type === "aws:eks/nodeGroup:NodeGroup") props.launchTemplate.id = UNKNOWN;
+            if (type === "kubernetes:helm.sh/v3:Release" && props.chart === "harbor") setPath(props, "values.persistence.imageChartStorage.s3.bucket", UNKNOWN);
+            return props;
+        });
+        const bp = resources.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy")!;
+        assert.throws(() => (bp.props as any).policy, /can't be known during preview/, "the harness reproduces the analyzer's proxy");
+        assert.deepEqual(await runStackPolicies(resources), []);
+    });
+
+    it("still measures known values and flags a computed password in Helm values", async () => {
+        const { graph } = await violationsOf({ dbTypes: ["m6i.xlarge"] });
+        const resources = analyzerResources(graph, (type, _name, props) => {
+            if (type === "aws:eks/nodeGroup:NodeGroup") props.launchTemplate.id = UNKNOWN;
+            if (type === "kubernetes:helm.sh/v3:Release" && props.chart === "harbor") props.values.database.external.password = UNKNOWN;
+            return props;
+        });
+        const found = await runStackPolicies(resources);
+        assert.ok(found.some((f) => f.policy === "node-hardware-sizing" && /m6i\.xlarge has 4 vCPU/.test(f.message)), JSON.stringify(found));
+        assert.ok(found.some((f) => f.policy === "no-secret-literals" && /values\.database\.external\.password is a computed value/.test(f.message) && /Fix: /.test(f.message)), JSON.stringify(found));
+    });
+
+    it("platform-facts fails when HarborPlatform's registered outputs lack the facts the analyzer reads", async () => {
+        const { graph } = await violationsOf({});
+        // AnalyzeStack gives a component its registered outputs: here, outputs without the facts.
+        const found = await runStackPolicies(analyzerResources(graph, (type, _n, props) => (type === ComponentTypes.HarborPlatform ? { namespace: "harbor", externalUrl: "https://harbor.example.com" } : props)));
+        const msgs = found.filter((f) => f.policy === "platform-facts").map((f) => f.message);
+        assert.equal(msgs.length, 1, JSON.stringify(found));
+        some(msgs, /HarborPlatform "harbor"/, /environment \(string\), highThroughput \(boolean\), zones \(string\[\]\) not readable/, /has: namespace, externalUrl/, /registerOutputs/);
+        // Outputs that carry the facts (as inputs do offline) pass.
+        const ok = await runStackPolicies(analyzerResources(graph, (type, _n, props) => (type === ComponentTypes.HarborPlatform ? { ...props, namespace: "harbor" } : props)));
+        assert.deepEqual(ok, []);
+    });
+});
+
+describe("policy pack: per-stack config loader", () => {
+    const tmp = (doc: unknown) => {
+        const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-pcfg-")), "cfg.json");
+        fs.writeFileSync(f, typeof doc === "string" ? doc : JSON.stringify(doc));
+        return f;
+    };
+
+    it("loads dev, staging and prod from policies/config, and nothing for a stack without a file", () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const cfg = loadStackPolicyConfig(stack)!;
+            assert.equal(policyConfigPath(stack), path.join(__dirname, "..", "policies", "config", `${stack}.json`));
+            assert.equal((cfg["patroni-members"] as any).enforcementLevel, stack === "dev" ? "advisory" : "mandatory");
+        }
+        assert.equal(loadStackPolicyConfig("no-such-stack"), undefined);
+        assert.throws(() => loadStackPolicyConfig("prod", "/nonexistent/cfg.json"), /does not exist/);
+    });
+
+    it("refuses unknown policies, unknown settings, wrong types and levels, naming each", () => {
+        const f = tmp({ "patroni-member": "mandatory", "patroni-members": { minMember: 3 }, "harbor-replicas": { minReplicas: "2" }, "edge-tls": "strict", "zone-spread": { enforcementLevel: "advisory", zoneEnvironments: ["prod"] } });
+        assert.throws(
+            () => loadStackPolicyConfig("prod", f),
+            (e: Error) => {
+                for (const re of [/"patroni-member" is not a policy/, /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)/, /harbor-replicas\.minReplicas: "2" does not match/, /edge-tls: level "strict"/]) assert.match(e.message, re);
+                assert.doesNotMatch(e.message, /- zone-spread/, "a valid entry is not reported");
+                return true;
+            },
+        );
+        assert.throws(() => loadStackPolicyConfig("prod", tmp("{ not json")), /not valid JSON/);
+    });
+
+    it("the loaded dev config makes a broken stack advisory under evaluatePolicies", async () => {
+        const { graph } = await violationsOf({});
+        const graphBroken = await runProgram(program({ ...PROD, patroniReplicas: 2 }), { stack: "test" });
+        assert.deepEqual(await evaluatePolicies(graph, allPolicies, { config: loadStackPolicyConfig("prod") }), []);
+        const dev = await evaluatePolicies(graphBroken, allPolicies, { config: loadStackPolicyConfig("dev") });
+        assert.deepEqual(dev, [], "dev allows 1+ members");
+        const prod = await evaluatePolicies(graphBroken, allPolicies, { config: loadStackPolicyConfig("prod") });
+        assert.deepEqual(prod.map((v) => [v.policy, v.enforcementLevel]), [["patroni-members", "mandatory"]]);
     });
 });

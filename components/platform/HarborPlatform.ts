@@ -329,7 +329,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
         this.registryStorage = storage;
         this.adminPasswordSecretName = this.harbor.adminPasswordSecretName;
         this.tlsSecretName = certificates.tlsSecretName;
-        this.registerOutputs({ namespace: this.namespace, externalUrl: this.externalUrl, databaseHost: this.databaseHost, redisSentinels: this.redisSentinels });
+        // The facts go out as outputs too: a real `pulumi preview` gives stack policies a component's outputs.
+        this.registerOutputs({ ...facts, namespace: this.namespace, externalUrl: this.externalUrl, databaseHost: this.databaseHost, redisSentinels: this.redisSentinels });
     }
 }
 

@@ -42,14 +42,87 @@ export function urnTypeChain(urn: string): string[] {
     return parts.length >= 4 ? parts[2].split("$") : [];
 }
 
+/**
+ * The sentinels @pulumi/policy puts where `pulumi preview` does not know a value yet (ids, ARNs, JSON
+ * built from them). Its props proxy throws on reading one, which would abort a whole stack policy with
+ * "can't run during preview"; the Graph reads the raw props instead and records these paths.
+ */
+const UNKNOWN_SENTINELS = new Set([
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58",
+    "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+/** @pulumi/policy's props proxy hands out its target under this key. */
+const PROXY_TARGET = "__getSpecialProxyTarget";
+
+/** A plain copy of props: proxies unwrapped, unknown values dropped (their paths collected in `unknowns`). */
+export function plainProps(v: unknown, unknowns: string[], path = ""): unknown {
+    if (typeof v === "string") {
+        if (UNKNOWN_SENTINELS.has(v)) {
+            unknowns.push(path);
+            return undefined;
+        }
+        return v;
+    }
+    if (!v || typeof v !== "object") return v;
+    const raw = ((v as any)[PROXY_TARGET] ?? v) as object;
+    if (Array.isArray(raw)) return raw.map((e, i) => plainProps(e, unknowns, `${path}[${i}]`));
+    const out: Record<string, unknown> = {};
+    for (const [k, e] of Object.entries(raw)) out[k] = plainProps(e, unknowns, path ? `${path}.${k}` : k);
+    return out;
+}
+
+const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+
+const graphs = new WeakMap<readonly Res[], Graph>();
+
 /** Index of resources by URN, to walk parents in stack policies. */
 export class Graph {
     readonly byUrn = new Map<string, Res>();
-    constructor(readonly resources: Res[]) {
+    private readonly unknownPaths: Map<string, string[]>;
+    constructor(
+        readonly resources: Res[],
+        unknowns: Map<string, string[]> = new Map(),
+    ) {
         for (const r of resources) this.byUrn.set(r.urn, r);
+        this.unknownPaths = unknowns;
     }
+    /**
+     * The stack as plain data: props without the preview proxy (unknowns dropped and recorded), parent
+     * and dependencies relinked to the copies. One Graph per resources array (the engine shares it).
+     */
     static of(args: StackValidationArgs): Graph {
-        return new Graph(args.resources);
+        const cached = graphs.get(args.resources);
+        if (cached) return cached;
+        const unknowns = new Map<string, string[]>();
+        const copies = args.resources.map((r) => {
+            const u: string[] = [];
+            const props = plainProps(r.props, u) as Record<string, any>;
+            if (u.length) unknowns.set(r.urn, u);
+            return { ...r, props, parent: undefined, dependencies: [] } as unknown as Res;
+        });
+        const byUrn = new Map(copies.map((c) => [c.urn, c]));
+        args.resources.forEach((r, i) => {
+            const c = copies[i] as any;
+            const parentUrn = (r as any).parent?.urn ?? r.opts?.parent;
+            if (parentUrn && byUrn.has(parentUrn)) c.parent = byUrn.get(parentUrn);
+            c.dependencies = ((r as any).dependencies ?? []).map((d: Res) => byUrn.get(d?.urn)).filter(Boolean);
+        });
+        const g = new Graph(copies, unknowns);
+        graphs.set(args.resources, g);
+        return g;
+    }
+    /** Whether a value at `path` of `r`'s props (or anything inside or above it) is unknown during preview. */
+    unknown(r: Res, path: string): boolean {
+        return (this.unknownPaths.get(r.urn) ?? []).some((p) => related(p, path));
+    }
+    /** Unknown (preview) value paths of `r`'s props. */
+    unknownsOf(r: Res): string[] {
+        return this.unknownPaths.get(r.urn) ?? [];
     }
     ofType(type: string): Res[] {
         return this.resources.filter((r) => r.type === type);
@@ -89,7 +162,11 @@ export class Graph {
     }
 }
 
-/** The platform's facts (`HarborPlatform` inputs), or defaults when the stack has no platform component. */
+/**
+ * The platform's facts, read from the `HarborPlatform` resource's props: `{ environment, expectedDataGb?,
+ * highThroughput, zones }`. Offline the engine hands a component its inputs; `pulumi preview`'s stack
+ * analysis hands it its registered outputs, so the platform must put these keys in both.
+ */
 export interface Facts {
     environment?: string;
     expectedDataGb?: number;
@@ -97,17 +174,27 @@ export interface Facts {
     zones: string[];
     /** The platform resource, for reporting. */
     urn?: string;
+    /** Fact keys missing or of the wrong type on a platform resource (empty without a platform). */
+    missing: string[];
 }
 
 export function platformFacts(g: Graph): Facts {
     const p = g.ofType(ComponentTypes.HarborPlatform)[0];
     const f = (p?.props ?? {}) as Record<string, any>;
+    const missing: string[] = [];
+    if (p) {
+        if (typeof f.environment !== "string") missing.push("environment (string)");
+        if (typeof f.highThroughput !== "boolean") missing.push("highThroughput (boolean)");
+        if (!Array.isArray(f.zones)) missing.push("zones (string[])");
+        if (f.expectedDataGb !== undefined && typeof f.expectedDataGb !== "number") missing.push("expectedDataGb (number, optional)");
+    }
     return {
         environment: typeof f.environment === "string" ? f.environment : undefined,
         expectedDataGb: typeof f.expectedDataGb === "number" ? f.expectedDataGb : undefined,
         highThroughput: f.highThroughput === true,
         zones: Array.isArray(f.zones) ? f.zones.filter((z: unknown) => typeof z === "string") : [],
         urn: p?.urn,
+        missing,
     };
 }
 

@@ -19,6 +19,7 @@ export const harborReplicas = stackRule<ReplicaConfig>({
             const v = (rel.props as any)?.values ?? {};
             for (const comp of harborComponents(v)) {
                 const n = get(v, `${comp.path}.replicas`);
+                if (g.unknown(rel, `values.${comp.path}.replicas`)) continue;
                 const replicas = typeof n === "number" ? n : 1;
                 if (replicas < c.minReplicas) report(violation(`${label(rel)} Harbor ${comp.name}`, `values.${comp.path}.replicas is ${n === undefined ? "unset (chart default 1)" : replicas}`, `>= ${c.minReplicas}`, `set values.${comp.path}.replicas to ${c.minReplicas} or more (stack harbor.replicas)`), rel.urn);
             }
@@ -42,6 +43,7 @@ export const patroniMembers = stackRule<{ minMembers: number }>({
     check(g, c, report) {
         for (const w of patroniWorkloads(g)) {
             const p = w.props as any;
+            if (g.unknown(w, w.type === T.ZalandoPostgresql ? "spec.numberOfInstances" : "spec.replicas")) continue;
             const n = w.type === T.ZalandoPostgresql ? p?.spec?.numberOfInstances : p?.spec?.replicas ?? 1;
             if (typeof n !== "number" || n < c.minMembers) report(violation(label(w), `Patroni members (replicas) is ${n}`, `>= ${c.minMembers}`, `set the stack's postgres.members to ${c.minMembers}`), w.urn);
         }
@@ -125,7 +127,7 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
         for (const f of sentinelFacts(g)) {
             const at = f.workloads[0] ?? f.component;
             const who = f.component ? label(f.component) : "RedisSentinel";
-            if (f.count < c.minSentinels) report(violation(who, `${f.count} sentinel(s) (${f.workloads.map(label).join(", ") || "no sentinel workload found"})`, `>= ${c.minSentinels} sentinels in different failure domains`, `set the stack's redis.sentinels to ${c.minSentinels}`), at?.urn);
+            if (f.count < c.minSentinels && !f.workloads.some((w) => g.unknown(w, "spec.replicas"))) report(violation(who, `${f.count} sentinel(s) (${f.workloads.map(label).join(", ") || "no sentinel workload found"})`, `>= ${c.minSentinels} sentinels in different failure domains`, `set the stack's redis.sentinels to ${c.minSentinels}`), at?.urn);
             if (f.quorum === undefined) report(violation(who, "sentinel quorum not found (no `sentinel monitor <set> <host> <port> <quorum>` line in a ConfigMap, container command or env, and no quorum input)", `quorum ${c.quorum}`, "render sentinel.conf with its monitor line into a ConfigMap under the RedisSentinel component"), at?.urn);
             else if (f.quorum < c.quorum || (f.count > 0 && f.quorum > f.count)) report(violation(who, `sentinel quorum is ${f.quorum} with ${f.count} sentinel(s) (${f.quorumSource})`, `>= ${c.quorum} and <= the sentinel count`, `set the stack's redis.quorum to ${c.quorum}`), at?.urn);
         }

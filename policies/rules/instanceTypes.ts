@@ -19,6 +19,7 @@ const GEN5: Row[] = [["large", 2, 10, true], ["xlarge", 4, 10, true], ["2xlarge"
 const GEN6: Row[] = [["large", 2, 12.5, true], ["xlarge", 4, 12.5, true], ["2xlarge", 8, 12.5, true], ["4xlarge", 16, 12.5, true], ["8xlarge", 32, 12.5, false], ["12xlarge", 48, 18.75, false], ["16xlarge", 64, 25, false], ["24xlarge", 96, 37.5, false], ["32xlarge", 128, 50, false]];
 const GEN7: Row[] = [["large", 2, 12.5, true], ["xlarge", 4, 12.5, true], ["2xlarge", 8, 12.5, true], ["4xlarge", 16, 12.5, true], ["8xlarge", 32, 12.5, false], ["12xlarge", 48, 18.75, false], ["16xlarge", 64, 25, false], ["24xlarge", 96, 37.5, false], ["48xlarge", 192, 50, false]];
 const GRAVITON3: Row[] = [["medium", 1, 12.5, true], ["large", 2, 12.5, true], ["xlarge", 4, 12.5, true], ["2xlarge", 8, 12.5, true], ["4xlarge", 16, 12.5, true], ["8xlarge", 32, 15, false], ["12xlarge", 48, 22.5, false], ["16xlarge", 64, 30, false]];
+const GRAVITON2: Row[] = [["medium", 1, 10, true], ["large", 2, 10, true], ["xlarge", 4, 10, true], ["2xlarge", 8, 10, true], ["4xlarge", 16, 10, true], ["8xlarge", 32, 12, false], ["12xlarge", 48, 20, false], ["16xlarge", 64, 25, false]];
 // c5 has its own size ladder.
 const C5: Row[] = [["large", 2, 10, true], ["xlarge", 4, 10, true], ["2xlarge", 8, 10, true], ["4xlarge", 16, 10, true], ["9xlarge", 36, 12, false], ["12xlarge", 48, 12, false], ["18xlarge", 72, 25, false], ["24xlarge", 96, 25, false]];
 
@@ -30,15 +31,18 @@ const FAMILIES: [family: string, rows: Row[], gibPerVcpu: number][] = [
     ["m7i", GEN7, 4],
     ["m7a", GEN7, 4],
     ["m7g", GRAVITON3, 4],
+    ["m6g", GRAVITON2, 4],
     ["r5", GEN5, 8],
     ["r6i", GEN6, 8],
     ["r6a", GEN6, 8],
     ["r7i", GEN7, 8],
     ["r7g", GRAVITON3, 8],
+    ["r6g", GRAVITON2, 8],
     ["c5", C5, 2],
     ["c6i", GEN6, 2],
     ["c7i", GEN7, 2],
     ["c7g", GRAVITON3, 2],
+    ["c6g", GRAVITON2, 2],
 ];
 
 function buildTable(): Record<string, InstanceSpec> {

@@ -59,12 +59,12 @@ export const dataPodResources = stackRule<DataPodConfig>({
         for (const w of workloads) {
             const spec = podSpec(w);
             const containers: any[] = spec?.containers ?? [];
-            for (const ct of containers) {
-                const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter((k) => get(ct?.resources, k) === undefined);
+            containers.forEach((ct, i) => {
+                const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter((k) => get(ct?.resources, k) === undefined && !g.unknown(w, `spec.template.spec.containers[${i}].resources.${k}`));
                 if (missing.length) {
                     report(violation(`${label(w)} container "${ct?.name}"`, `resources ${missing.join(", ")} not set`, "cpu and memory requests and limits", "set resources.requests and resources.limits (cpu, memory) on the container (the component's cpu/memoryGi args)"), w.urn);
                 }
-            }
+            });
             const tier = podTier(spec);
             const node = tier ? smallestNode(g, tier, c.extraInstanceTypes ?? {}) : undefined;
             const fallback = tier === "db" ? { vcpu: c.dbNodeVcpu, memoryGib: c.dbNodeMemoryGib } : { vcpu: c.appNodeVcpu, memoryGib: c.appNodeMemoryGib };
@@ -94,7 +94,7 @@ export const harborPodResources = stackRule<Record<string, never>>({
             for (const comp of harborComponents(v)) {
                 for (const path of comp.resourcePaths) {
                     const r = get(v, path);
-                    const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter((k) => get(r, k) === undefined);
+                    const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter((k) => get(r, k) === undefined && !g.unknown(rel, `values.${path}.${k}`));
                     if (missing.length) report(violation(`${label(rel)} Harbor ${comp.name}`, `values.${path} lacks ${missing.join(", ")}`, "cpu and memory requests and limits", `set values.${path}.requests and .limits`), rel.urn);
                 }
             }

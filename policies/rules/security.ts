@@ -56,16 +56,20 @@ export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
             if (typeof acl === "string" && /public/.test(acl)) report(violation(who, `acl is "${acl}"`, "a private bucket", "remove the public ACL"), b.urn);
             const pabs = forBucket(g, b, T.BucketPab);
             const okPab = pabs.some((p) => PAB_FLAGS.every((f) => (p.props as any)?.[f] === true));
-            if (!okPab) {
+            // A value unknown during preview can't be judged yet; `pulumi up` evaluates it.
+            if (!okPab && !pabs.some((p) => PAB_FLAGS.some((f) => g.unknown(p, f)))) {
                 const seen = pabs.length ? PAB_FLAGS.filter((f) => (pabs[0].props as any)?.[f] !== true).join(", ") + " not true" : "no BucketPublicAccessBlock";
                 report(violation(who, `public access: ${seen}`, `a BucketPublicAccessBlock with ${PAB_FLAGS.join(", ")} all true`, "add aws.s3.BucketPublicAccessBlock for the bucket with all four flags true"), b.urn);
             }
             const sses = forBucket(g, b, T.BucketSse);
             const algs = sses.flatMap((s) => ((s.props as any)?.rules ?? []).map((r: any) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm));
-            if (!algs.some((a) => c.sseAlgorithms.includes(a))) {
+            if (!algs.some((a) => c.sseAlgorithms.includes(a)) && !sses.some((s) => g.unknown(s, "rules"))) {
                 report(violation(who, `default encryption is ${algs.length ? algs.join(", ") : "not configured"}`, `one of ${c.sseAlgorithms.join(", ")}`, "add aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms (or AES256)"), b.urn);
             }
-            const sts = forBucket(g, b, T.BucketPolicy).flatMap((p) => statements((p.props as any)?.policy));
+            const policies = forBucket(g, b, T.BucketPolicy);
+            // The policy document embeds the bucket ARN, so on a first preview it is usually unknown.
+            if (policies.some((p) => g.unknown(p, "policy"))) continue;
+            const sts = policies.flatMap((p) => statements((p.props as any)?.policy));
             if (!sts.some(deniesInsecureTransport)) report(violation(who, "no bucket policy statement denies requests without TLS", 'a Deny statement with Condition Bool "aws:SecureTransport": "false"', "add a BucketPolicy statement denying s3:* when aws:SecureTransport is false"), b.urn);
             for (const st of sts.filter(publicAllow)) report(violation(who, `bucket policy statement ${st?.Sid ?? ""} allows Principal "*" without a condition`, "no public access", "scope the principal to the registry's IAM user/role"), b.urn);
         }
@@ -90,16 +94,21 @@ const TEXT_SECRET_LINES: RegExp[] = [
     /^[ \t]*([\w.-]*(?:password|passwd|secret|token))[ \t]*[:=][ \t]*(\S.*?)[ \t]*$/gim,
 ];
 
+/** Whether a dotted path's last key names a secret (and is not a reference to one). */
+export function secretKeyPath(path: string): boolean {
+    const key = path.replace(/\[\d+\]$/, "").split(".").pop() ?? "";
+    return SECRET_KEY.test(key) && !EXEMPT_KEY.test(key);
+}
+
 /** Secret-looking literals in a ConfigMap's data or a release's values: [path, why]. */
 export function secretLiterals(obj: any, base: string): string[] {
     const hits: string[] = [];
     for (const [path, value] of stringLeaves(obj, base)) {
-        const key = path.replace(/\[\d+\]$/, "").split(".").pop() ?? "";
         if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
             hits.push(`${path} holds a private key`);
             continue;
         }
-        if (SECRET_KEY.test(key) && !EXEMPT_KEY.test(key) && literal(value)) {
+        if (secretKeyPath(path) && literal(value)) {
             hits.push(`${path} is a literal (${value.length} chars)`);
             continue;
         }
@@ -121,11 +130,14 @@ export const noSecretLiterals = stackRule<Record<string, never>>({
     remediationSteps: "Keep the value in a Kubernetes Secret and reference it (existingSecret / secretKeyRef / env substitution).",
     config: {},
     check(g, _c, report) {
+        // A secret-named key whose value is computed (unknown during preview) is most likely a generated
+        // password on its way into plain text: flag it as well.
+        const computed = (r: Res, base: string) => g.unknownsOf(r).filter((p) => p.startsWith(`${base}.`) && secretKeyPath(p)).map((p) => `${p} is a computed value (a generated secret?)`);
         for (const cm of g.ofType(T.ConfigMap)) {
-            for (const hit of secretLiterals((cm.props as any)?.data ?? {}, "data")) report(violation(label(cm), hit, "no secret values in a ConfigMap", "move the value into a Secret and reference it"), cm.urn);
+            for (const hit of [...secretLiterals((cm.props as any)?.data ?? {}, "data"), ...computed(cm, "data")]) report(violation(label(cm), hit, "no secret values in a ConfigMap", "move the value into a Secret and reference it"), cm.urn);
         }
         for (const rel of g.ofType(T.HelmRelease)) {
-            for (const hit of secretLiterals((rel.props as any)?.values ?? {}, "values")) report(violation(label(rel), hit, "no secret values in Helm values", "put it in a Secret and pass the chart's existingSecret / secretName key instead"), rel.urn);
+            for (const hit of [...secretLiterals((rel.props as any)?.values ?? {}, "values"), ...computed(rel, "values")]) report(violation(label(rel), hit, "no secret values in Helm values", "put it in a Secret and pass the chart's existingSecret / secretName key instead"), rel.urn);
         }
     },
 });
@@ -200,7 +212,7 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
         if (clusters.length === 0 && !g.resources.some((r) => g.isUnder(r, ComponentTypes.PatroniCluster))) return;
         for (const rel of harborReleases(g)) {
             const v = (rel.props as any)?.values ?? {};
-            if (get(v, "database.type") === "internal") continue;
+            if (get(v, "database.type") === "internal" || g.unknown(rel, "values.database.maxOpenConns") || g.unknown(rel, "values.core.replicas")) continue;
             const host = get(v, "database.external.host");
             const cluster = clusters.find((cl) => rwServiceHosts(g, cl).includes(host)) ?? clusters[0];
             const max = patroniMaxConnections(g, cluster);

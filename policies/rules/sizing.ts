@@ -106,7 +106,9 @@ export const hardwareSizing = stackRule<SizingConfig>({
             const lt = launchTemplateOf(g, ng);
             if (lt) usedByNodeGroups.add(lt.urn);
             const types: string[] = Array.isArray(p?.instanceTypes) && p.instanceTypes.length ? p.instanceTypes : typeof (lt?.props as any)?.instanceType === "string" ? [(lt!.props as any).instanceType] : ["t3.medium"];
-            checkTypes(ng, types, tier, "instance type");
+            // Unknown during preview (computed from another resource): nothing to measure yet.
+            if (!g.unknown(ng, "instanceTypes")) checkTypes(ng, types, tier, "instance type");
+            if (lt ? g.unknown(lt, "blockDeviceMappings") : g.unknown(ng, "diskSize")) continue;
             // EKS defaults: 20 GiB when neither diskSize nor a launch template says otherwise.
             const disk = lt ? launchTemplateDisk(lt.props) : typeof p?.diskSize === "number" ? p.diskSize : 20;
             checkDisk(ng, disk, tier, lt ? `root volume (launch template ${lt.name})` : "root volume (diskSize)");

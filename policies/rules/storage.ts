@@ -61,6 +61,7 @@ export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
     check(g, c, report) {
         const rs = [...g.under(ComponentTypes.PatroniCluster, T.StatefulSet), ...g.under(ComponentTypes.PatroniCluster, T.ZalandoPostgresql)];
         for (const r of rs) {
+            if (g.unknown(r, "spec.volumeClaimTemplates") || g.unknown(r, "spec.volume")) continue;
             const sizes = claimSizes(r);
             if (sizes.length === 0) report(violation(label(r), "has no persistent data volume (no volumeClaimTemplates)", `a volume of >= ${c.minVolumeGib} GiB`, "give the Patroni StatefulSet a volumeClaimTemplate for its data directory"), r.urn);
             for (const [where, q] of sizes) {

@@ -1,9 +1,10 @@
 /**
  * Stack-level consistency between tiers: Harbor's Redis addresses are the sentinels the stack
- * created, and its database host is the PatroniCluster's read-write Service.
+ * created, and its database host is the PatroniCluster's read-write Service; the platform's facts
+ * are readable.
  */
 import { stackRule, violation } from "./common";
-import { ComponentTypes, get, harborReleases, label, T } from "./graph";
+import { ComponentTypes, get, harborReleases, label, platformFacts, T } from "./graph";
 import { sentinelFacts } from "./ha";
 import { rwServiceHosts, serviceHosts } from "./security";
 
@@ -36,7 +37,7 @@ export const tierWiring = stackRule<Record<string, never>>({
         for (const rel of harborReleases(g)) {
             const v = (rel.props as any)?.values ?? {};
             const addr = get(v, "redis.external.addr");
-            if (sentinels.length > 0 && get(v, "redis.type") !== "internal") {
+            if (sentinels.length > 0 && get(v, "redis.type") !== "internal" && !g.unknown(rel, "values.redis.external")) {
                 if (typeof addr !== "string" || addr === "") {
                     report(violation(label(rel), "values.redis.external.addr is not set", "the sentinels of the stack's RedisSentinel", "pass RedisSentinel.sentinelAddrs to the HarborRelease"), rel.urn);
                 } else {
@@ -53,5 +54,19 @@ export const tierWiring = stackRule<Record<string, never>>({
                 report(violation(label(rel), `values.database.external.host is "${host}"`, `the PatroniCluster's read-write Service (${rwHosts.filter((h) => h.endsWith(".svc.cluster.local")).join(", ") || "no -rw Service found"})`, "pass PatroniCluster.host to the HarborRelease"), rel.urn);
             }
         }
+    },
+});
+
+export const platformFactsPresent = stackRule<Record<string, never>>({
+    name: "platform-facts",
+    description: "The HarborPlatform resource exposes the stack facts the other rules read (environment, highThroughput, zones, optional expectedDataGb) in its props; without them zone-spread, the high-throughput memory floor and the capacity headroom would pass silently.",
+    severity: "high",
+    remediationSteps: "Pass { environment, expectedDataGb, highThroughput, zones } to HarborPlatform's super() AND to its registerOutputs (pulumi preview's stack policies see a component's registered outputs).",
+    config: {},
+    check(g, _c, report) {
+        const f = platformFacts(g);
+        if (f.missing.length === 0) return;
+        const p = g.byUrn.get(f.urn!)!;
+        report(violation(label(p), `facts ${f.missing.join(", ")} not readable from its props (has: ${Object.keys(p.props ?? {}).join(", ") || "nothing"})`, "environment, highThroughput and zones (expectedDataGb optional)", "register the facts in HarborPlatform's inputs and registerOutputs"), p.urn);
     },
 });
