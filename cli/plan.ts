@@ -58,7 +58,7 @@ export async function plan(stack: string, options: PlanOptions = {}): Promise<Pl
 
 /** Errors that are the user's input (config, Args), reported as such with exit code 1. */
 export function isInputError(e: unknown): e is Error {
-    return e instanceof Error && ["StackConfigError", "InvalidArgsError", "StackFileError"].includes(e.name);
+    return e instanceof Error && ["StackConfigError", "InvalidArgsError", "StackFileError", "PolicyConfigError"].includes(e.name);
 }
 
 export async function planCommand(stack: string, flags: { config?: string; json?: boolean; out?: string; policyConfig?: string }): Promise<number> {
