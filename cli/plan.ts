@@ -3,9 +3,10 @@
  * policy pack and reports. Exit codes: 0 ok, 1 bad config / schema failure / program error,
  * 2 a mandatory policy violation.
  */
+import * as fs from "fs";
 import * as path from "path";
 import type { Policy } from "@pulumi/policy";
-import { evaluatePolicies, PlanGraph, readStackConfig, runStack, Violation } from "../engine";
+import { evaluatePolicies, PlanGraph, PROJECT_ROOT, readStackConfig, runStack, Violation } from "../engine";
 import { canonicalJson } from "./canonicalJson";
 import { planDocument, renderHuman } from "./planReport";
 import { writeManifests } from "./writeManifests";
@@ -38,7 +39,9 @@ export function packPolicies(): Policy[] {
 export function readPolicyConfig(stack: string, file?: string): Record<string, unknown> | undefined {
     try {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
-        return require(path.join(__dirname, "..", "policies", "policies")).loadStackPolicyConfig(stack, file);
+        // The stack's file from the project's policies/config (dist/ holds no JSON), or the one given.
+        const stackFile = path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
+        return require(path.join(__dirname, "..", "policies", "policies")).loadStackPolicyConfig(stack, file ?? (fs.existsSync(stackFile) ? stackFile : undefined));
     } catch (e) {
         const error = new Error(`stack "${stack}": ${(e as Error).message}`);
         error.name = "PolicyConfigError";

@@ -47,12 +47,13 @@ export class HarborSecrets extends pulumi.ComponentResource {
         const ns = args.namespace ?? "harbor";
         const child = { parent: this };
         const labels = standardLabels("harbor", name);
-        const rand = (id: string, length: number) => new random.RandomPassword(`${name}-${id}`, { length, special: false }, child);
+        // Alphanumeric: these values end up in config files and URLs where symbols need escaping.
+        const rand = (id: string, length: number, extra: Partial<random.RandomPasswordArgs> = {}) => new random.RandomPassword(`${name}-${id}`, { length, special: false, ...extra }, child);
         const secret = (id: string, data: Record<string, pulumi.Input<string>>) =>
-            new k8s.core.v1.Secret(`${name}-${id}`, { metadata: { name: `${name}-${id}`, namespace: ns, labels }, stringData: data }, child).metadata.name;
+            new k8s.core.v1.Secret(`${name}-${id}`, { metadata: { name: `${name}-${id}`, namespace: ns, labels }, type: "Opaque", stringData: data }, child).metadata.name;
 
         const registryPassword = rand("registry-password", 32);
-        const admin = args.adminPassword !== undefined ? pulumi.secret(args.adminPassword) : rand("admin-password", 24).result;
+        const admin = args.adminPassword !== undefined ? pulumi.secret(args.adminPassword) : rand("admin-password", 24, { minUpper: 1, minLower: 1, minNumeric: 1 }).result /* Harbor's password policy */;
         this.names = {
             secretKey: secret("secret-key", { secretKey: rand("secret-key", 16).result }),
             core: secret("core", { secret: rand("core-secret", 16).result, CSRF_KEY: rand("csrf-key", 32).result }),

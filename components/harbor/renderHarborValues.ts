@@ -2,7 +2,7 @@
  * Harbor chart 1.19.2 values from typed, plain arguments. Pure: the component resolves Outputs first.
  * Every key set here exists in the chart (test/harbor.spec.ts checks them against values-keys.txt).
  */
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem } from "../conventions/validation";
 import type { RegistryStorageDescriptor } from "../conventions/registryStorage";
 
 export const HARBOR_COMPONENTS = ["core", "jobservice", "registry", "portal", "trivy", "exporter"] as const;
@@ -13,7 +13,7 @@ export interface ResourceSpec {
     limits: { cpu: string; memory: string };
 }
 
-/** Requests = limits per component: Harbor's pods are latency-sensitive and must not be throttled by neighbours. */
+/** Memory requests = limits (no OOM kill from a neighbour's burst); CPU may burst to the limit. */
 export const DEFAULT_RESOURCES: Record<HarborComponent | "registryController", ResourceSpec> = {
     core: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
     jobservice: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
@@ -27,23 +27,43 @@ export const DEFAULT_RESOURCES: Record<HarborComponent | "registryController", R
 /** Where the registry keeps blobs: the storage tier's `registryStorage` descriptor. */
 export type RegistryStorage = RegistryStorageDescriptor;
 
+/** Names of the Secrets holding what the chart would otherwise generate (see HarborSecrets). */
+export interface HarborSecretNamesPlain {
+    secretKey: string;
+    core: string;
+    jobservice: string;
+    registryHttp: string;
+    registryCredentials: string;
+    admin: string;
+}
+
+export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
+
 export interface HarborValuesArgs {
+    /** `https://<host>` users reach Harbor at. */
     externalUrl: string;
-    database: { host: string; port: number; username: string; coreDatabase: string; passwordSecretName: string; sslmode: string };
-    /** max_connections the database offers applications (the data tier's budget). */
-    databaseAvailableConnections: number;
+    /** The chart's fullname (`fullnameOverride`): Services are `<fullName>-core`, ... */
+    fullName: string;
+    database: { host: string; port: number; username: string; coreDatabase: string; existingSecret: string; sslmode: string };
+    /** Connections the database offers applications (max_connections minus reserved); undefined: not checked. */
+    databaseConnectionBudget?: number;
+    /** `database.maxOpenConns`: pool per core and exporter pod. */
     maxOpenConns: number;
+    /** `database.maxIdleConns`. */
     maxIdleConns: number;
-    redis: { sentinelAddrs: string; masterSet: string; passwordSecretName: string };
+    redis: { sentinelAddrs: string; sentinelMasterSet: string; existingSecret: string };
     storage: RegistryStorage;
-    secrets: { secretKey: string; core: string; jobservice: string; registryHttp: string; registryCredentials: string; admin: string };
+    secrets: HarborSecretNamesPlain;
     tlsSecretName: string;
     tokenServiceSecretName: string;
     ingressClassName: string;
     ingressAnnotations: Record<string, string>;
-    replicas: number;
+    replicas: Record<HarborComponent, number>;
+    /** Refuse fewer than 2 replicas of any deployed component. */
+    highAvailability: boolean;
     trivy: boolean;
     metrics: boolean;
+    serviceMonitor: boolean;
     zoneSpread: "required" | "preferred" | "none";
     nodeSelector?: Record<string, string>;
     tolerations?: object[];
@@ -51,81 +71,125 @@ export interface HarborValuesArgs {
     trivyStorageClass?: string;
 }
 
-/** Records every problem of `a` on `check` (the component throws them all at once). */
-export function checkHarborValues(a: Pick<HarborValuesArgs, "externalUrl" | "replicas" | "maxOpenConns" | "maxIdleConns" | "databaseAvailableConnections" | "storage">, check: ArgsChecker): void {
+/** Components the chart deploys with these settings (trivy and the exporter are optional). */
+export function deployedComponents(a: { trivy: boolean; metrics: boolean }): HarborComponent[] {
+    return HARBOR_COMPONENTS.filter((c) => (c === "trivy" ? a.trivy : c === "exporter" ? a.metrics : true));
+}
+
+/** Pods holding a database pool: core, plus the exporter when metrics are on (the chart deploys it only then). */
+export function databasePoolPods(a: { replicas: Pick<Record<HarborComponent, number>, "core" | "exporter">; metrics: boolean }): number {
+    return a.replicas.core + (a.metrics ? a.replicas.exporter : 0);
+}
+
+export type HarborValuesCheckArgs = Pick<HarborValuesArgs, "externalUrl" | "replicas" | "highAvailability" | "trivy" | "metrics" | "maxOpenConns" | "maxIdleConns" | "databaseConnectionBudget"> & {
+    /** Access mode of filesystem storage; undefined for object storage or when not known yet. */
+    storageAccessMode?: "ReadWriteMany" | "ReadWriteOnce";
+    /** Checked only when plain. */
+    sslmode?: string;
+};
+
+/** Every problem of these plain arguments (empty: valid). Pure. */
+export function harborValuesProblems(a: HarborValuesCheckArgs): ArgsProblem[] {
+    const check = new ArgsChecker("HarborRelease", "-");
     check.check(/^https:\/\/[^/]+\/?$/.test(a.externalUrl), "externalUrl", `must be https://<host>, got "${a.externalUrl}"`, "use the https URL users reach Harbor at");
-    check.atLeast(a.replicas, 1, "replicas");
+    for (const c of deployedComponents(a)) {
+        const n = a.replicas[c];
+        if (check.atLeast(n, 1, `replicas.${c}`) && a.highAvailability) {
+            check.check(n >= 2, `replicas.${c}`, `${n} replica of ${c} is a single point of failure and high availability is required`, `run ${c} with 2 or more replicas`);
+        }
+    }
+    check.atLeast(a.maxOpenConns, 1, "maxOpenConns");
+    check.atLeast(a.maxIdleConns, 0, "maxIdleConns");
     check.check(a.maxIdleConns <= a.maxOpenConns, "maxIdleConns", `${a.maxIdleConns} is more than maxOpenConns ${a.maxOpenConns}`, "keep maxIdleConns <= maxOpenConns");
-    const pool = 2 * a.replicas * a.maxOpenConns; // core + exporter pods, each with its own pool
-    if (typeof a.databaseAvailableConnections === "number") {
+    if (a.databaseConnectionBudget !== undefined) {
+        const pods = databasePoolPods(a);
+        const pool = pods * a.maxOpenConns;
         check.check(
-            pool <= a.databaseAvailableConnections,
+            pool <= a.databaseConnectionBudget,
             "maxOpenConns",
-            `Harbor's pool of ${2 * a.replicas} pods (core + exporter) x ${a.maxOpenConns} = ${pool} exceeds the ${a.databaseAvailableConnections} connections the database offers applications`,
-            `lower maxOpenConns to at most ${Math.floor(a.databaseAvailableConnections / (2 * a.replicas))}, or raise the database's max_connections`,
+            `Harbor's ${pods} pods holding a pool (core ${a.replicas.core}${a.metrics ? ` + exporter ${a.replicas.exporter}` : ""}) x maxOpenConns ${a.maxOpenConns} = ${pool} exceed the database's connection budget of ${a.databaseConnectionBudget}`,
+            `lower maxOpenConns to at most ${Math.floor(a.databaseConnectionBudget / Math.max(pods, 1))}, run fewer core/exporter replicas, or raise the database's max_connections`,
         );
     }
-    if (a.storage?.type === "filesystem") {
-        check.check(
-            !(a.storage.accessMode === "ReadWriteOnce" && a.replicas > 1),
-            "storage",
-            `a ReadWriteOnce volume cannot be shared by ${a.replicas} registry replicas (Multi-Attach errors)`,
-            "use S3 or a ReadWriteMany volume (NFS/EFS), or run 1 replica",
-        );
-    }
+    check.check(
+        !(a.storageAccessMode === "ReadWriteOnce" && a.replicas.registry > 1),
+        "storage",
+        `a ReadWriteOnce volume cannot be shared by ${a.replicas.registry} registry replicas (Multi-Attach errors)`,
+        "use S3 or a ReadWriteMany volume (NfsStorage), or run 1 registry replica",
+    );
+    if (a.sslmode !== undefined) check.check((SSL_MODES as readonly string[]).includes(a.sslmode), "database.sslmode", `"${a.sslmode}" is not a PostgreSQL sslmode Harbor accepts`, `use one of ${SSL_MODES.join(", ")}`);
+    return check.problems;
 }
 
-function host(url: string): string {
-    return new URL(url).host;
+/** The chart's Services (`<fullName>-core`, ...) are named from this, as the chart's `harbor.fullname` does. */
+export function harborFullName(releaseName: string): string {
+    return (releaseName.includes("harbor") ? releaseName : `${releaseName}-harbor`).slice(0, 63).replace(/-+$/, "");
 }
 
+/**
+ * The values. Throws InvalidArgsError when the arguments are invalid (the same checks the component
+ * makes before registering anything), so no caller can render a release that would exhaust the database
+ * or share a ReadWriteOnce volume.
+ */
 export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown> {
+    const check = new ArgsChecker("renderHarborValues", a.fullName);
+    check.problems.push(...harborValuesProblems({ ...a, storageAccessMode: a.storage.type === "filesystem" ? a.storage.accessMode : undefined, sslmode: a.database.sslmode }));
+    check.throwIfAny();
+
     const res = { ...DEFAULT_RESOURCES, ...(a.resources ?? {}) };
-    const spread = (component: string) =>
+    // The chart appends each component's own labelSelector to every constraint: give none here.
+    const spread =
         a.zoneSpread === "none"
             ? []
-            : [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: a.zoneSpread === "required" ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: { matchLabels: { app: "harbor", component: component } } }];
+            : [
+                  { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: a.zoneSpread === "required" ? "DoNotSchedule" : "ScheduleAnyway" },
+                  { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+              ];
     const common = (component: HarborComponent) => ({
-        replicas: a.replicas,
-        // The chart renders a PDB only with more than one replica.
-        podDisruptionBudget: { enabled: a.replicas > 1, minAvailable: 1 },
-        topologySpreadConstraints: spread(component),
+        replicas: a.replicas[component],
+        // The chart renders a PDB only when enabled and replicas > 1.
+        podDisruptionBudget: { enabled: a.replicas[component] > 1, minAvailable: 1 },
+        topologySpreadConstraints: spread,
         ...(a.nodeSelector ? { nodeSelector: a.nodeSelector } : {}),
         ...(a.tolerations ? { tolerations: a.tolerations } : {}),
     });
-    const storage =
-        a.storage.type === "s3"
+    const s = a.storage;
+    const imageChartStorage =
+        s.type === "s3"
             ? {
-                  imageChartStorage: {
-                      type: "s3",
-                      // Blobs are served through the registry, not redirected to S3 (clients may not reach S3).
-                      disableredirect: true,
-                      s3: {
-                          bucket: a.storage.bucket,
-                          region: a.storage.region,
-                          ...(a.storage.regionEndpoint ? { regionendpoint: a.storage.regionEndpoint } : {}),
-                          // `false` booleans are dropped by the chart's templates (field notes): only set true.
-                          ...(a.storage.encrypt ? { encrypt: true } : {}),
-                          ...(a.storage.keyId ? { keyid: a.storage.keyId } : {}),
-                          existingSecret: a.storage.secretName,
-                          ...(a.storage.rootDirectory ? { rootdirectory: a.storage.rootDirectory } : {}),
-                      },
+                  type: "s3",
+                  // Blobs are served through the registry, not redirected to S3 (clients may not reach the bucket).
+                  disableredirect: true,
+                  s3: {
+                      bucket: s.bucket,
+                      region: s.region,
+                      ...(s.regionEndpoint ? { regionendpoint: s.regionEndpoint } : {}),
+                      // The chart's templates drop `false` booleans (field notes): set only true.
+                      ...(s.encrypt ? { encrypt: true } : {}),
+                      ...(s.keyId ? { keyid: s.keyId } : {}),
+                      existingSecret: s.secretName,
+                      ...(s.rootDirectory ? { rootdirectory: s.rootDirectory } : {}),
                   },
               }
-            : {
-                  imageChartStorage: { type: "filesystem", disableredirect: true },
-                  persistentVolumeClaim: { registry: { existingClaim: a.storage.existingClaim, accessMode: a.storage.accessMode } },
-              };
+            : { type: "filesystem", disableredirect: true };
+    const pvc = {
+        ...(s.type === "filesystem" ? { registry: { existingClaim: s.existingClaim, accessMode: s.accessMode } } : {}),
+        ...(a.trivy && a.trivyStorageClass ? { trivy: { storageClass: a.trivyStorageClass } } : {}),
+    };
     return {
+        fullnameOverride: a.fullName,
         externalURL: a.externalUrl,
+        // A single ReadWriteOnce volume cannot be attached to the old and the new registry pod at once.
+        ...(s.type === "filesystem" && s.accessMode === "ReadWriteOnce" ? { updateStrategy: { type: "Recreate" } } : {}),
         expose: {
             type: "ingress",
             tls: { enabled: true, certSource: "secret", secret: { secretName: a.tlsSecretName } },
             ingress: {
-                hosts: { core: host(a.externalUrl) },
+                hosts: { core: new URL(a.externalUrl).host },
                 className: a.ingressClassName,
                 annotations: {
                     "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+                    // Image layers are large: no body limit (field notes).
                     "nginx.ingress.kubernetes.io/proxy-body-size": "0",
                     ...a.ingressAnnotations,
                 },
@@ -141,7 +205,7 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
                 port: String(a.database.port),
                 username: a.database.username,
                 coreDatabase: a.database.coreDatabase,
-                existingSecret: a.database.passwordSecretName,
+                existingSecret: a.database.existingSecret,
                 sslmode: a.database.sslmode,
             },
             maxOpenConns: a.maxOpenConns,
@@ -150,30 +214,29 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
         redis: {
             type: "external",
             external: {
+                // A comma list of sentinels plus the master set makes Harbor use redis+sentinel://.
                 addr: a.redis.sentinelAddrs,
-                sentinelMasterSet: a.redis.masterSet,
-                // Harbor requires the core database index to be 0.
+                sentinelMasterSet: a.redis.sentinelMasterSet,
+                // Harbor requires the core database index to be "0".
                 coreDatabaseIndex: "0",
                 jobserviceDatabaseIndex: "1",
                 registryDatabaseIndex: "2",
                 trivyAdapterIndex: "5",
-                existingSecret: a.redis.passwordSecretName,
+                existingSecret: a.redis.existingSecret,
             },
         },
         persistence: {
             enabled: true,
             resourcePolicy: "keep",
-            ...storage,
-            persistentVolumeClaim: {
-                ...("persistentVolumeClaim" in storage ? storage.persistentVolumeClaim : {}),
-                ...(a.trivyStorageClass ? { trivy: { storageClass: a.trivyStorageClass } } : {}),
-            },
+            imageChartStorage,
+            ...(Object.keys(pvc).length ? { persistentVolumeClaim: pvc } : {}),
         },
         core: {
             ...common("core"),
             existingSecret: a.secrets.core,
             existingXsrfSecret: a.secrets.core,
             existingXsrfSecretKey: "CSRF_KEY",
+            // Token service signing certificate (tls.crt/tls.key), issued once by the tls tier.
             secretName: a.tokenServiceSecretName,
             resources: res.core,
         },
@@ -194,9 +257,10 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
             controller: { resources: res.registryController },
         },
         portal: { ...common("portal"), resources: res.portal },
-        trivy: { enabled: a.trivy, ...common("trivy"), resources: res.trivy },
+        trivy: a.trivy ? { enabled: true, ...common("trivy"), resources: res.trivy } : { enabled: false },
         exporter: { ...common("exporter"), resources: res.exporter },
-        metrics: { enabled: a.metrics },
+        metrics: { enabled: a.metrics, ...(a.metrics && a.serviceMonitor ? { serviceMonitor: { enabled: true } } : {}) },
+        // Manifests and tags cached in Redis: fewer database round trips on pulls.
         cache: { enabled: true, expireHours: 24 },
     };
 }

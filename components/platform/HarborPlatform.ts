@@ -7,7 +7,7 @@ import { RedisSentinel, RedisSentinelArgs } from "../redis";
 import { FilesystemStorage, NfsStorage, NfsStorageArgs, RegistryStorageDescriptor, S3Storage, S3StorageArgs } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import { IngressController, IngressControllerArgs } from "../network";
-import { HarborRelease, ResourceSpec } from "../harbor";
+import { databasePoolPods, harborFullName, HarborRelease, ResourceSpec } from "../harbor";
 import { NodePools, NodePoolsArgs } from "../nodepools";
 import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
 import { HarborProjectArgs, HarborProjects } from "../projects";
@@ -155,7 +155,10 @@ export interface HarborPlatformArgs {
     /** TLS: install cert-manager (Default: true) and how Harbor's certificate is issued. */
     tls: PlatformTls;
     /** The edge: our ingress-nginx (Default) or the team's existing ingress class (`{ existingClassName }`). */
-    ingress?: Omit<IngressControllerArgs, "defaultBackendService" | "adminBackend" | "placement"> & { existingClassName?: string };
+    ingress?: Omit<IngressControllerArgs, "defaultBackendService" | "placement" | "highAvailability"> & {
+        /** Use the cluster's existing ingress class instead of installing ingress-nginx. Default: none (install). */
+        existingClassName?: string;
+    };
     /** Harbor itself. Defaults: HarborRelease's. */
     harbor?: PlatformHarbor;
     /** EKS node groups for the app and db tiers; when set, pods are pinned to their tier. Default: none (bring your own nodes). */
@@ -231,15 +234,20 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
         // Data tier.
         const maxOpenConns = harborArgs.maxOpenConns ?? 100;
-        const poolPods = 2 * replicas; // core + exporter
+        // The pods that each hold a pool: core, and the exporter when metrics are on (as the chart deploys them).
+        const poolPods = databasePoolPods({ replicas: { core: replicas, exporter: replicas }, metrics: harborArgs.metrics ?? true });
         const db = args.database ?? { kind: "patroni" };
-        let database: { host: pulumi.Input<string>; port: pulumi.Input<number>; user: pulumi.Input<string>; database: pulumi.Input<string>; passwordSecretName: pulumi.Input<string>; sslmode?: pulumi.Input<string>; availableConnections?: number };
+        let database: { host: pulumi.Input<string>; port: pulumi.Input<number>; user: pulumi.Input<string>; database: pulumi.Input<string>; passwordSecretName: pulumi.Input<string>; sslmode?: pulumi.Input<string> };
+        let databaseConnectionBudget: number | undefined;
         if (db.kind === "patroni") {
             const { kind: _kind, ...patroniArgs } = db;
             const cluster = new PatroniCluster(`${name}-db`, { ...patroniArgs, namespace: nsName, clientPool: { pods: poolPods, maxOpenConns }, placement: dbTier, requireZoneSpread: zonesHard }, child);
-            database = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database, passwordSecretName: cluster.passwordSecretName, sslmode: cluster.sslmode, availableConnections: cluster.budget.availableForApplications };
+            database = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database, passwordSecretName: cluster.passwordSecretName, sslmode: cluster.sslmode };
+            databaseConnectionBudget = cluster.budget.availableForApplications;
         } else {
-            database = { ...db, port: db.port ?? 5432, availableConnections: db.maxConnections !== undefined ? budgetOf(db.maxConnections).availableForApplications : undefined };
+            const { kind: _kind, maxConnections, ...existing } = db;
+            database = { ...existing, port: db.port ?? 5432 };
+            databaseConnectionBudget = maxConnections !== undefined ? budgetOf(maxConnections).availableForApplications : undefined;
         }
         const rd = args.redis ?? { kind: "sentinel" };
         let redis: { sentinelAddrs: pulumi.Input<string>; masterSet: pulumi.Input<string>; passwordSecretName: pulumi.Input<string> };
@@ -265,22 +273,33 @@ export class HarborPlatform extends pulumi.ComponentResource {
         }
 
         // Edge: certificates and ingress.
-        const certManager = (args.tls.installCertManager ?? true)
-            ? new CertManager(`${name}-cert-manager`, { replicas: args.tls.certManagerReplicas, route53: args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa ? { hostedZoneId: args.tls.issuer.hostedZoneId, ...args.tls.route53Irsa } : undefined }, child)
-            : undefined;
+        const highAvailability = args.environment !== "dev";
+        const certManager = new CertManager(
+            `${name}-cert-manager`,
+            {
+                existing: !(args.tls.installCertManager ?? true),
+                highAvailability,
+                replicas: args.tls.certManagerReplicas,
+                placement: appTier,
+                route53: args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa ? { hostedZoneIds: [args.tls.issuer.hostedZoneId], ...args.tls.route53Irsa } : undefined,
+            },
+            child,
+        );
         const ingressArgs = args.ingress ?? {};
         const ingressClassName: pulumi.Input<string> = ingressArgs.existingClassName ?? ingressArgs.ingressClassName ?? "nginx";
         const issuer: IssuerMode = args.tls.issuer.mode === "acme-http01" ? { ...args.tls.issuer, ingressClassName } : args.tls.issuer;
-        const certificates = new HarborCertificates(`${name}-certs`, { namespace: nsName, host, issuer }, { parent: this, dependsOn: certManager ? [certManager.release] : [] });
+        const certificates = new HarborCertificates(`${name}-certs`, { namespace: nsName, host, issuer, certManagerReady: certManager.ready }, child);
+        let edge: IngressController | undefined;
         if (!ingressArgs.existingClassName) {
             const { existingClassName: _e, ...controllerArgs } = ingressArgs;
-            new IngressController(
+            edge = new IngressController(
                 `${name}-ingress`,
                 {
                     ...controllerArgs,
+                    highAvailability,
                     ingressClassName: ingressClassName as string,
-                    defaultBackendService: `${ns}/${HARBOR_RELEASE_NAME}-core`,
-                    adminBackend: { namespace: nsName, host, serviceName: `${HARBOR_RELEASE_NAME}-core`, tlsSecretName: certificates.tlsSecretName },
+                    // Requests without a matching host (the NLB's health check) go to Harbor's core: /api/v2.0/ping.
+                    defaultBackendService: `${ns}/${harborFullName(HARBOR_RELEASE_NAME)}-core`,
                     placement: appTier,
                     zoneSpread: (args.zones ?? []).length >= 2,
                 },
@@ -295,6 +314,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
                 releaseName: HARBOR_RELEASE_NAME,
                 externalUrl: args.externalUrl,
                 database,
+                databaseConnectionBudget,
                 maxOpenConns,
                 maxIdleConns: harborArgs.maxIdleConns,
                 redis,
@@ -303,6 +323,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
                 tlsSecretName: certificates.tlsSecretName,
                 tokenServiceSecretName: certificates.tokenServiceSecretName,
                 ingressClassName,
+                ingressAnnotations: edge?.harborIngressAnnotations,
+                adminPathAnnotations: (ingressArgs.adminAllowlist ?? []).length > 0 ? edge?.allowlistAnnotations : undefined,
                 replicas,
                 trivy: harborArgs.trivy,
                 metrics: harborArgs.metrics,

@@ -13,6 +13,8 @@ export interface S3StorageArgs {
     namespace?: pulumi.Input<string>;
     /** Bucket name. Default: generated from the component name. */
     bucketName?: string;
+    /** Region of the bucket, as the registry is told. Default: the bucket's region (the AWS provider's). */
+    region?: string;
     /** Encrypt with a dedicated KMS key (true) or SSE-S3 AES256 (false). Default: true. */
     kms?: boolean;
     /** Days before noncurrent versions (left by registry garbage collection) expire. Default: 30. */
@@ -48,6 +50,7 @@ export interface S3StorageArgs {
  * cannot use web-identity credentials for S3 (harbor#12888, #16490, #22690), so a role for its
  * service account would be ignored. Its access key reaches the registry only through a Kubernetes
  * Secret (`persistence.imageChartStorage.s3.existingSecret`). Rotate it by replacing the AccessKey.
+ * (Node instance roles would also work, with IMDS hop limit >= 2, but grant every pod on the node.)
  */
 export class S3Storage extends pulumi.ComponentResource {
     static readonly __pulumiType = ComponentTypes.S3Storage;
@@ -65,14 +68,18 @@ export class S3Storage extends pulumi.ComponentResource {
         check.throwIfAny();
         super(S3Storage.__pulumiType, name, {}, opts);
 
-        if (args.compatible) {
-            const c = args.compatible;
-            this.bucket = pulumi.output(c.bucket);
-            this.registryStorage = pulumi.output({ type: "s3" as const, bucket: c.bucket, region: c.region, regionEndpoint: c.regionEndpoint, encrypt: false, secretName: c.credentialsSecretName, ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}) });
-            this.registerOutputs({ registryStorage: this.registryStorage });
-            return;
-        }
+        const c = args.compatible;
+        const made = c
+            ? // An existing S3-compatible store: nothing is created, the descriptor points at it.
+              { bucket: pulumi.output(c.bucket), registryStorage: pulumi.output({ type: "s3" as const, bucket: c.bucket, region: c.region, regionEndpoint: c.regionEndpoint, encrypt: false, secretName: c.credentialsSecretName, ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}) }) }
+            : this.createAwsBucket(name, args);
+        this.bucket = made.bucket;
+        this.registryStorage = made.registryStorage as pulumi.Output<RegistryStorageDescriptor>;
+        this.registerOutputs({ registryStorage: this.registryStorage, bucket: this.bucket });
+    }
 
+    /** The hardened bucket, the registry's IAM user and its key as a Kubernetes Secret. */
+    private createAwsBucket(name: string, args: S3StorageArgs): { bucket: pulumi.Output<string>; registryStorage: pulumi.Output<RegistryStorageDescriptor> } {
         const child = { parent: this };
         const useKms = args.kms ?? true;
         const bucket = new s3.Bucket(name, { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy ?? false }, child);
@@ -113,16 +120,15 @@ export class S3Storage extends pulumi.ComponentResource {
             },
             child,
         );
-        this.bucket = bucket.bucket;
-        this.registryStorage = pulumi.output({
+        const registryStorage = pulumi.output({
             type: "s3" as const,
             bucket: bucket.bucket,
-            region: bucket.region,
+            region: args.region ?? bucket.region,
             encrypt: true,
             ...(key ? { keyId: key.arn } : {}),
             secretName: secret.metadata.name,
             ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}),
         }) as pulumi.Output<RegistryStorageDescriptor>;
-        this.registerOutputs({ registryStorage: this.registryStorage, bucket: this.bucket });
+        return { bucket: bucket.bucket, registryStorage };
     }
 }

@@ -1,4 +1,5 @@
 export * from "./S3Storage";
-export * from "./FileStorage";
+export * from "./NfsStorage";
+export * from "./FilesystemStorage";
 export * from "./descriptor";
 export * from "./registryS3Policy";

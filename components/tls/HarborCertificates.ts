@@ -26,6 +26,8 @@ export type IssuerMode =
           region: string;
           /** The hosted zone of Harbor's host. */
           hostedZoneId: string;
+          /** A role to assume for Route53 (e.g. in another account). Default: none (cert-manager's ambient IRSA credentials: CertManager's `route53`). */
+          role?: pulumi.Input<string>;
       })
     | {
           /** A private CA bootstrapped by cert-manager (dev, private networks). */
@@ -49,8 +51,10 @@ export interface HarborCertificatesArgs {
     host: string;
     /** How the edge certificate is issued. */
     issuer: IssuerMode;
-    /** Private key rotation on renewal (cert-manager defaults to Always since 1.18). Default: `Always`. */
+    /** Private key rotation of the edge certificate on renewal (explicit: cert-manager's default changed to Always in 1.18). Default: `Always`. */
     rotationPolicy?: "Always" | "Never";
+    /** What issuers and certificates wait for: CertManager's `ready` (its release, whose CRDs they need). Default: none. */
+    certManagerReady?: pulumi.Resource[];
 }
 
 const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
@@ -73,6 +77,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         const check = new ArgsChecker("HarborCertificates", name);
         check.check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host), "host", `"${args.host}" is not a DNS name`, "give Harbor's host name, e.g. harbor.example.com");
+        if (args.issuer.mode === "acme-dns01") check.check(/^Z[A-Z0-9]+$/.test(args.issuer.hostedZoneId), "issuer.hostedZoneId", `"${args.issuer.hostedZoneId}" is not a Route53 hosted zone ID`, "give the zone's ID, e.g. Z0123456789ABC");
         if (args.issuer.mode.startsWith("acme")) check.check(/.+@.+\..+/.test((args.issuer as { email: string }).email ?? ""), "issuer.email", "is not an e-mail address", "give the ACME account's e-mail");
         check.throwIfAny();
         super(HarborCertificates.__pulumiType, name, {}, opts);
@@ -80,11 +85,12 @@ export class HarborCertificates extends pulumi.ComponentResource {
         const ns = args.namespace ?? "harbor";
         const cmNs = args.certManagerNamespace ?? "cert-manager";
         const labels = standardLabels("certificates", name);
+        const ready = args.certManagerReady ?? [];
         const resource = (id: string, kind: string, spec: object, namespace?: pulumi.Input<string>, dependsOn: pulumi.Resource[] = []) =>
             new k8s.apiextensions.CustomResource(
                 `${name}-${id}`,
                 { apiVersion: "cert-manager.io/v1", kind, metadata: { name: `${name}-${id}`, labels, ...(namespace ? { namespace } : {}) }, spec },
-                { parent: this, dependsOn },
+                { parent: this, dependsOn: [...ready, ...dependsOn] },
             );
 
         // A private CA: root self-signed, then a CA issuer. Signs the token service cert everywhere, and the edge cert in self-signed mode.
@@ -101,7 +107,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
         let edgeKind = "ClusterIssuer";
         const i = args.issuer;
         if (i.mode === "acme-http01" || i.mode === "acme-dns01") {
-            const solver = i.mode === "acme-http01" ? { http01: { ingress: { ingressClassName: i.ingressClassName } } } : { dns01: { route53: { region: i.region, hostedZoneID: i.hostedZoneId } } };
+            const solver = i.mode === "acme-http01" ? { http01: { ingress: { ingressClassName: i.ingressClassName } } } : { dns01: { route53: { region: i.region, hostedZoneID: i.hostedZoneId, ...(i.role ? { role: i.role } : {}) } } };
             edgeIssuer = resource("acme", "ClusterIssuer", { acme: { server: i.server ?? LETS_ENCRYPT, email: i.email, privateKeySecretRef: { name: `${name}-acme-account` }, solvers: [solver] } }).metadata.name;
         } else if (i.mode === "existing") {
             edgeIssuer = pulumi.output(i.issuerName);

@@ -1,2 +1,3 @@
 export * from "./CertManager";
 export * from "./HarborCertificates";
+export * from "./renderCertManagerValues";

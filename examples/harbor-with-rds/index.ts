@@ -30,9 +30,9 @@ export = async () => {
             database: "registry",
             passwordSecretName: config.get("rdsPasswordSecret") ?? "rds-harbor",
             sslmode: "verify-full",
-            // RDS db.r6g.large: max_connections ~1700 minus what the team keeps for itself.
-            availableConnections: 1000,
         },
+        // RDS db.r6g.large: max_connections ~1700, minus what the team keeps for itself.
+        databaseConnectionBudget: 1000,
         maxOpenConns: 200,
         redis: { sentinelAddrs: redis.sentinelAddrs, masterSet: redis.masterSet, passwordSecretName: redis.passwordSecretName },
         storage: storage.registryStorage,

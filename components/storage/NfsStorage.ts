@@ -20,8 +20,12 @@ export interface NfsStorageArgs {
         vpcId: pulumi.Input<string>;
         /** A mount target per subnet (one per zone). */
         subnetIds: pulumi.Input<string>[];
-        /** CIDRs allowed to reach NFS on 2049 (the nodes' subnets). */
-        allowedCidrs: pulumi.Input<string>[];
+        /** CIDRs allowed to reach NFS on 2049 (the nodes' subnets). At least one CIDR or security group is required. Default: []. */
+        allowedCidrs?: pulumi.Input<string>[];
+        /** Security groups (e.g. the nodes' or pods' groups) allowed to reach NFS on 2049. Default: []. */
+        allowedSecurityGroupIds?: pulumi.Input<string>[];
+        /** KMS key for encryption at rest. Default: the AWS-managed EFS key. */
+        kmsKeyArn?: pulumi.Input<string>;
     };
     /** An existing NFS server. Exactly one of `efs` and `server` is required. Default: none. */
     server?: {
@@ -45,7 +49,15 @@ export class NfsStorage extends pulumi.ComponentResource {
     constructor(name: string, args: NfsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         const check = new ArgsChecker("NfsStorage", name);
         check.check(!!args.efs !== !!args.server, "efs/server", "exactly one of efs and server must be set", "set efs (to create EFS) or server (an existing NFS export)");
-        if (args.efs) check.check(args.efs.subnetIds.length > 0, "efs.subnetIds", "is empty", "list one subnet per zone");
+        if (args.efs) {
+            check.check(args.efs.subnetIds.length > 0, "efs.subnetIds", "is empty", "list one subnet per zone");
+            check.check(
+                (args.efs.allowedCidrs?.length ?? 0) + (args.efs.allowedSecurityGroupIds?.length ?? 0) > 0,
+                "efs.allowedCidrs/allowedSecurityGroupIds",
+                "both are empty: no node could mount the file system",
+                "allow the nodes' subnets (allowedCidrs) or security groups (allowedSecurityGroupIds)",
+            );
+        }
         if (args.server) check.check(args.server.path.startsWith("/"), "server.path", `must be absolute, got "${args.server.path}"`, "give the export's absolute path");
         check.atLeast(args.capacityGb ?? 1024, 1, "capacityGb");
         check.throwIfAny();
@@ -58,13 +70,16 @@ export class NfsStorage extends pulumi.ComponentResource {
         let pvSource: Record<string, unknown>;
         let storageClassName: pulumi.Input<string> = "";
         if (args.efs) {
-            const fs = new efs.FileSystem(name, { encrypted: true, throughputMode: "elastic", tags: { Name: name } }, child);
+            const fs = new efs.FileSystem(name, { encrypted: true, ...(args.efs.kmsKeyArn ? { kmsKeyId: args.efs.kmsKeyArn } : {}), throughputMode: "elastic", tags: { Name: name } }, child);
             const sg = new ec2.SecurityGroup(
                 `${name}-nfs`,
                 {
                     vpcId: args.efs.vpcId,
                     description: "NFS from the cluster's nodes to the Harbor registry's EFS",
-                    ingress: [{ protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: args.efs.allowedCidrs }],
+                    ingress: [
+                        ...((args.efs.allowedCidrs?.length ?? 0) > 0 ? [{ description: "NFS from the nodes' subnets", protocol: "tcp", fromPort: 2049, toPort: 2049, cidrBlocks: args.efs.allowedCidrs }] : []),
+                        ...((args.efs.allowedSecurityGroupIds?.length ?? 0) > 0 ? [{ description: "NFS from the nodes' security groups", protocol: "tcp", fromPort: 2049, toPort: 2049, securityGroups: args.efs.allowedSecurityGroupIds }] : []),
+                    ],
                     egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
                 },
                 child,
@@ -96,42 +111,6 @@ export class NfsStorage extends pulumi.ComponentResource {
             child,
         );
         this.registryStorage = pulumi.output({ type: "filesystem" as const, existingClaim: pvc.metadata.name, accessMode: "ReadWriteMany" as const, sizeGi: args.capacityGb ?? 1024 });
-        this.registerOutputs({ registryStorage: this.registryStorage });
-    }
-}
-
-export interface FilesystemStorageArgs {
-    /** Namespace of the claim. Default: `harbor`. */
-    namespace?: pulumi.Input<string>;
-    /** StorageClass. Default: the cluster's default class. */
-    storageClass?: string;
-    /** Size, GiB. Default: 50. */
-    capacityGb?: number;
-    /** Registry replicas that will mount it: must be 1 (ReadWriteOnce). Default: 1. */
-    registryReplicas?: number;
-}
-
-/** A single ReadWriteOnce volume for the registry: for dev (one replica) only. */
-export class FilesystemStorage extends pulumi.ComponentResource {
-    static readonly __pulumiType = ComponentTypes.FilesystemStorage;
-
-    readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
-
-    constructor(name: string, args: FilesystemStorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        const check = new ArgsChecker("FilesystemStorage", name);
-        check.check((args.registryReplicas ?? 1) === 1, "registryReplicas", `a ReadWriteOnce volume cannot be shared by ${args.registryReplicas} registry replicas (Multi-Attach errors)`, "use S3Storage or NfsStorage (ReadWriteMany), or run 1 registry replica");
-        check.atLeast(args.capacityGb ?? 50, 1, "capacityGb");
-        check.throwIfAny();
-        super(FilesystemStorage.__pulumiType, name, {}, opts);
-        const pvc = new k8s.core.v1.PersistentVolumeClaim(
-            name,
-            {
-                metadata: { name, namespace: args.namespace ?? "harbor", labels: standardLabels("registry-storage", name) },
-                spec: { accessModes: ["ReadWriteOnce"], ...(args.storageClass ? { storageClassName: args.storageClass } : {}), resources: { requests: { storage: `${args.capacityGb ?? 50}Gi` } } },
-            },
-            { parent: this },
-        );
-        this.registryStorage = pulumi.output({ type: "filesystem" as const, existingClaim: pvc.metadata.name, accessMode: "ReadWriteOnce" as const, sizeGi: args.capacityGb ?? 50 });
         this.registerOutputs({ registryStorage: this.registryStorage });
     }
 }
