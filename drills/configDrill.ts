@@ -15,7 +15,7 @@ import { renderClusterPatroniConfig } from "../components/postgres/clusterPatron
 import { Endpoint, RedisTopology, redisMaxmemoryMb, renderRedisConf, renderSentinelConf } from "../components/redis/renderRedisConfig";
 import { PATRONI, PG_BIN } from "./postgresDrill";
 import { REDIS_SENTINEL, REDIS_SERVER } from "./redisDrill";
-import { freePorts, missingBinaries, Sandbox, say, waitFor } from "./procs";
+import { freePorts, missingBinaries, Sandbox, say } from "./procs";
 
 export const STACKS = ["dev", "staging", "prod"] as const;
 export type StackName = (typeof STACKS)[number];
@@ -59,9 +59,10 @@ export interface ConfigDrillResult {
 }
 
 /** Validates one stack's Patroni config and starts every Redis/Sentinel config it renders. */
-export async function runConfigDrill(stack: StackName): Promise<ConfigDrillResult> {
+export async function runConfigDrill(stack: StackName, budgetSeconds = 15): Promise<ConfigDrillResult> {
     const a = stackDataArgs(stack);
     const box = new Sandbox(`cfg-${stack}`);
+    box.budget(budgetSeconds);
     const problems: string[] = [];
     const conns: Redis[] = [];
     try {
@@ -113,11 +114,11 @@ export async function runConfigDrill(stack: StackName): Promise<ConfigDrillResul
         let redisStarted = 0;
         let sentinelsStarted = 0;
         for (const [i, e] of topo.redis.entries()) {
-            if (await waitFor(`redis${i}`, () => answers(e), 10000).catch(() => false)) redisStarted++;
+            if (await box.waitFor(`redis${i}`, () => answers(e), 10000).catch(() => false)) redisStarted++;
             else problems.push(`redis-server did not start from redis${i}.conf: ${tail(join(box.dir, `redis${i}.log`))}`);
         }
         for (const [i, e] of topo.sentinels.entries()) {
-            if (await waitFor(`sentinel${i}`, () => answers(e), 10000).catch(() => false)) sentinelsStarted++;
+            if (await box.waitFor(`sentinel${i}`, () => answers(e), 10000).catch(() => false)) sentinelsStarted++;
             else problems.push(`redis-sentinel did not start from sentinel${i}.conf: ${tail(join(box.dir, `sentinel${i}.log`))}`);
         }
         say(`${stack}: ${redisStarted}/${nRedis} redis-server and ${sentinelsStarted}/${nSentinels} redis-sentinel started from their rendered configs`);

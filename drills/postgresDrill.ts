@@ -6,7 +6,7 @@
  * leader accepts writes (RTO) and counts acknowledged rows missing afterwards.
  */
 import { execFileSync, spawnSync } from "child_process";
-import { existsSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as http from "http";
 import { arch } from "os";
 import { join } from "path";
@@ -14,7 +14,7 @@ import { Client } from "pg";
 import { stringify } from "yaml";
 import { PatroniConfigArgs, PatroniTiming, patroniSettings, renderPatroniConfig } from "../components/postgres/renderPatroniConfig";
 import { renderApplyDcsScript, renderHarborDbScript } from "../components/postgres/renderJobScripts";
-import { freePorts, missingBinaries, Sandbox, SETPRIV, say, sleep, waitFor } from "./procs";
+import { freePorts, missingBinaries, Sandbox, SETPRIV, say, sleep } from "./procs";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 export const PATRONI = "/usr/bin/patroni";
@@ -84,36 +84,54 @@ async function leaderOf(members: Member[], exclude?: string): Promise<Member | u
     return undefined;
 }
 
+/**
+ * PID of the postmaster running on `dataDir`, read from postmaster.pid. A SIGKILLed postmaster leaves
+ * the file behind, so the PID counts only while /proc says it is still a postgres on this data dir
+ * (never signal a PID the kernel may have given to someone else).
+ */
 function postmasterPid(dataDir: string): number | undefined {
     const f = join(dataDir, "postmaster.pid");
     if (!existsSync(f)) return undefined;
     const pid = Number(readFileSync(f, "utf8").split("\n")[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return cmdline[0].endsWith("postgres") && cmdline.includes(dataDir) ? pid : undefined;
+    } catch {
+        return undefined; // gone
+    }
 }
 
-export async function runPostgresDrill(opts: { members?: number; writeSecondsBefore?: number; timeoutSeconds?: number } = {}): Promise<PostgresDrillResult> {
+export interface PostgresDrillOptions {
+    /** Patroni members. Default: 3. */
+    members?: number;
+    /** Seconds of writes before the kill. Default: 3. */
+    writeSecondsBefore?: number;
+    /** Seconds to wait for a new leader to accept writes. Default: 45. */
+    timeoutSeconds?: number;
+    /** DCS timing (checked by the renderer). Default: DRILL_TIMING. */
+    timing?: PatroniTiming;
+    /** Whole-drill budget: after it every daemon is killed and the drill fails. Default: 70. */
+    budgetSeconds?: number;
+}
+
+export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise<PostgresDrillResult> {
     const n = opts.members ?? 3;
+    const timing = opts.timing ?? DRILL_TIMING;
     const box = new Sandbox("pg", "postgres");
+    box.budget(opts.budgetSeconds ?? 70);
     const superPassword = `drill-${process.pid}-${Date.now()}`;
     const started = Date.now();
     const clients: Client[] = [];
     const members: Member[] = [];
-    // Postmasters run in their own session (Patroni detaches them): kill them by PID too, whatever happens.
+    // Postmasters run in their own session (Patroni detaches them): kill each by PID, with its children
+    // (listed first: once the postmaster dies they are re-parented), whatever happens.
     box.onCleanup(() => {
         for (const m of members) {
             const pid = postmasterPid(m.dataDir);
-            if (pid) {
-                try {
-                    process.kill(-pid, "SIGKILL");
-                } catch {
-                    /* gone */
-                }
-                try {
-                    process.kill(pid, "SIGKILL");
-                } catch {
-                    /* gone */
-                }
-            }
+            if (!pid) continue;
+            const children = childrenOf(pid);
+            for (const p of [pid, ...children]) box.kill(p, "SIGKILL");
         }
     });
     try {
@@ -131,7 +149,7 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
             ],
             arch() === "x64" ? {} : { ETCD_UNSUPPORTED_ARCH: arch() === "arm64" ? "arm64" : arch() },
         );
-        await waitFor("etcd", async () => (await httpStatus(etcdClient, "/health")).body.includes("true"), 20000);
+        await box.waitFor("etcd", async () => (await httpStatus(etcdClient, "/health")).body.includes("true"), 20000);
         say(`etcd up on 127.0.0.1:${etcdClient}`);
 
         const { budget: _budget, ...settings } = patroniSettings({
@@ -139,7 +157,7 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
             members: n,
             memoryGi: 0.25,
             synchronousMode: true,
-            timing: DRILL_TIMING,
+            timing,
             clientPool: { pods: 2, maxOpenConns: 20 },
         });
         const env = { PATRONI_SUPERUSER_PASSWORD: superPassword, PATRONI_REPLICATION_PASSWORD: `${superPassword}-repl`, PATRONI_REWIND_PASSWORD: superPassword };
@@ -171,12 +189,12 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
             const d = box.start(name, PATRONI, [file], env);
             members.push({ name, pgPort, restPort, dir, dataDir: join(dir, "data"), patroniPid: d.pid });
         }
-        say(`started ${n} patroni members (synchronous_mode, ttl ${DRILL_TIMING.ttl}s loop_wait ${DRILL_TIMING.loopWait}s)`);
+        say(`started ${n} patroni members (synchronous_mode, ttl ${timing.ttl ?? 30}s loop_wait ${timing.loopWait ?? 10}s retry_timeout ${timing.retryTimeout ?? 10}s)`);
 
-        const first = await waitFor("a Patroni leader", () => leaderOf(members), 90000, 500);
+        const first = await box.waitFor("a Patroni leader", () => leaderOf(members), 90000, 500);
         say(`leader elected: ${first.name}`);
         // Ready when every member streams and one is the synchronous standby.
-        await waitFor(
+        await box.waitFor(
             "all members streaming with a synchronous standby",
             async () => {
                 const c = JSON.parse((await httpStatus(first.restPort, "/cluster")).body) as { members: { role: string; state: string }[] };
@@ -188,7 +206,7 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
         );
         const startupSeconds = (Date.now() - started) / 1000;
         // Leadership may have moved while the members bootstrapped: ask again.
-        const leader = await waitFor("the leader", () => leaderOf(members), 30000, 250);
+        const leader = await box.waitFor("the leader", () => leaderOf(members), 30000, 250);
         say(`cluster ready in ${startupSeconds.toFixed(1)} s, leader ${leader.name}`);
 
         const connect = async (m: Member) => {
@@ -225,7 +243,7 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
             const r = spawnSync("sh", [scriptPath], { encoding: "utf8", timeout: 20000, env: { PATH: process.env.PATH, PATRONI_URL: `http://127.0.0.1:${leader.restPort}`, DCS_JSON: dcsFile } });
             if (r.status !== 0) throw new Error(`apply-dcs.sh failed: ${r.stderr}`);
             const applied = JSON.parse((await httpStatus(leader.restPort, "/config")).body) as { ttl: number; synchronous_mode: boolean };
-            if (applied.ttl !== DRILL_TIMING.ttl || applied.synchronous_mode !== true) throw new Error(`apply-dcs.sh: DCS config not as rendered: ${JSON.stringify(applied)}`);
+            if (applied.ttl !== (timing.ttl ?? 30) || applied.synchronous_mode !== true) throw new Error(`apply-dcs.sh: DCS config not as rendered: ${JSON.stringify(applied)}`);
             say("apply-dcs.sh PATCHed the rendered dynamic configuration through the leader's REST API");
         }
 
@@ -241,9 +259,11 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
         let killAt = 0;
         let firstAfterKill = 0;
         let writingTo = "";
+        let victimName = "";
+        let firstWriter = "";
         const writer = (async () => {
             let c: Client | undefined;
-            while (!stop) {
+            while (!stop && !box.expired) {
                 try {
                     if (!c) {
                         const l = await leaderOf(members);
@@ -258,8 +278,12 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
                     const startedAt = Date.now();
                     await c.query("INSERT INTO drill_writes (id) VALUES ($1)", [id]);
                     acked.push(id);
-                    // Only a write begun after the kill proves the new leader (one in flight may still land on the old).
-                    if (killAt && startedAt > killAt && !firstAfterKill) firstAfterKill = Date.now();
+                    // Only a write begun after the kill, on another member, proves a new leader: the old
+                    // leader's backends can still finish a commit before they notice their postmaster died.
+                    if (killAt && startedAt > killAt && writingTo !== victimName && !firstAfterKill) {
+                        firstAfterKill = Date.now();
+                        firstWriter = writingTo;
+                    }
                 } catch {
                     failed++;
                     if (c) c.end().catch(() => undefined);
@@ -272,23 +296,26 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
 
         await sleep((opts.writeSecondsBefore ?? 3) * 1000);
         const victim = (await leaderOf(members))!;
+        victimName = victim.name;
         const pmPid = postmasterPid(victim.dataDir);
-        say(`${acked.length} rows acknowledged; SIGKILL ${victim.name}'s patroni (pid ${victim.patroniPid}) and postgres (pid ${pmPid})`);
+        // The postmaster's children (backends, walsenders, checkpointer...), listed before the kill:
+        // once it dies they are re-parented and no longer recognisable as this member's.
+        const children = pmPid ? childrenOf(pmPid) : [];
+        say(`${acked.length} rows acknowledged; SIGKILL ${victim.name}'s patroni (pid ${victim.patroniPid}) and postgres (postmaster pid ${pmPid} + ${children.length} children)`);
+        if (!pmPid) throw new Error(`no running postmaster found for ${victim.name}`);
         killAt = Date.now();
         box.kill(victim.patroniPid, "SIGKILL");
-        if (pmPid) {
-            box.kill(-pmPid, "SIGKILL"); // postmaster and its backends (own session)
-            box.kill(pmPid, "SIGKILL");
-        }
-        await waitFor("a new leader accepting writes", async () => firstAfterKill > 0, (opts.timeoutSeconds ?? 45) * 1000, 100);
+        box.kill(pmPid, "SIGKILL");
+        for (const pid of children) box.kill(pid, "SIGKILL");
+        await box.waitFor("a new leader accepting writes", async () => firstAfterKill > 0, (opts.timeoutSeconds ?? 45) * 1000, 100);
         const rtoSeconds = (firstAfterKill - killAt) / 1000;
-        const newLeader = (await leaderOf(members, victim.name))?.name ?? writingTo;
+        const newLeader = firstWriter;
         say(`new leader ${newLeader} accepted writes after ${rtoSeconds.toFixed(2)} s`);
         await sleep(1000);
         stop = true;
         await writer;
 
-        const check = await waitFor("a connection to the new leader", async () => connect((await leaderOf(members, victim.name))!), 15000, 250);
+        const check = await box.waitFor("a connection to the new leader", async () => connect((await leaderOf(members, victim.name))!), 15000, 250);
         const have = new Set<number>((await check.query("SELECT id FROM drill_writes")).rows.map((r: { id: string }) => Number(r.id)));
         await check.end().catch(() => undefined);
         const lost = acked.filter((id) => !have.has(id)).length;
@@ -301,6 +328,22 @@ export async function runPostgresDrill(opts: { members?: number; writeSecondsBef
         for (const c of clients) await c.end().catch(() => undefined);
         await box.stopAll();
     }
+}
+
+/** PIDs whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+    const out: number[] = [];
+    for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            // Field 4 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
+            const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+            if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+        } catch {
+            /* exited meanwhile */
+        }
+    }
+    return out;
 }
 
 function tail(file: string, lines = 15): string {

@@ -23,6 +23,9 @@ export function say(line: string): void {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A drill stopped because its time budget ran out (not retried by `waitFor`). */
+export class Abort extends Error {}
+
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws naming `what`). */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -32,6 +35,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
             const v = await probe();
             if (v) return v as T;
         } catch (e) {
+            if (e instanceof Abort) throw e;
             last = e;
         }
         await sleep(everyMs);
@@ -76,6 +80,9 @@ export class Sandbox {
     private readonly daemons = new Map<number, Daemon>();
     private cleaned = false;
     private readonly cleanups: (() => void)[] = [];
+    private budgetTimer?: NodeJS.Timeout;
+    /** Set when the drill's time budget ran out: its daemons are killed and its loops must stop. */
+    expired: string | undefined;
     private readonly onExit = () => this.cleanupSync();
     private readonly onSignal = (sig: NodeJS.Signals) => {
         this.cleanupSync();
@@ -88,6 +95,33 @@ export class Sandbox {
         process.on("exit", this.onExit);
         process.on("SIGINT", this.onSignal);
         process.on("SIGTERM", this.onSignal);
+        process.on("SIGHUP", this.onSignal);
+    }
+
+    /**
+     * Bounds the whole drill: after `seconds` every daemon is SIGKILLed and `expired` is set, so probes
+     * fail at once, `waitFor` throws and writer loops stop; the drill's `finally` then removes the dir.
+     */
+    budget(seconds: number): void {
+        this.budgetTimer = setTimeout(() => {
+            this.expired = `the drill's ${seconds} s budget ran out`;
+            say(`${this.expired}: killing its daemons`);
+            this.killAllSync();
+        }, seconds * 1000);
+        this.budgetTimer.unref();
+    }
+
+    /** `waitFor` bounded by the drill's budget: gives up when the budget runs out, whatever `timeoutMs` says. */
+    waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
+        return waitFor(
+            what,
+            async () => {
+                if (this.expired) throw new Abort(`${this.expired} while waiting for ${what}`);
+                return probe();
+            },
+            timeoutMs,
+            everyMs,
+        );
     }
 
     /** Creates a subdirectory owned by the sandbox's user. */
@@ -104,6 +138,7 @@ export class Sandbox {
 
     /** Starts a daemon (as the sandbox's user when running as root), logging to <dir>/<name>.log. */
     start(name: string, cmd: string, args: string[], env: Record<string, string> = {}, opts: SpawnOptions = {}): Daemon {
+        if (this.expired) throw new Abort(`${this.expired}: not starting ${name}`);
         const log = join(this.dir, `${name}.log`);
         const fd = openSync(log, "a");
         const asUser = this.runAs && isRoot();
@@ -144,22 +179,31 @@ export class Sandbox {
     cleanupSync(): void {
         if (this.cleaned) return;
         this.cleaned = true;
+        if (this.budgetTimer) clearTimeout(this.budgetTimer);
+        this.killAllSync();
+        process.off("exit", this.onExit);
+        process.off("SIGINT", this.onSignal);
+        process.off("SIGTERM", this.onSignal);
+        process.off("SIGHUP", this.onSignal);
+        if (!process.env.DRILL_KEEP) rmSync(this.dir, { recursive: true, force: true });
+    }
+
+    /** SIGKILLs every recorded daemon (and its process group) and runs the registered cleanup steps; keeps the dir (logs). */
+    killAllSync(): void {
         for (const d of this.daemons.values()) {
-            // Postgres children (postmaster's backends) share the daemon's process group (detached spawn).
+            // Whatever a daemon forked stays in its process group (detached spawn); postmasters, which
+            // Patroni starts in their own session, are killed by the cleanup steps.
             this.kill(-d.pid, "SIGKILL");
             this.kill(d.pid, "SIGKILL");
         }
         this.daemons.clear();
-        for (const fn of this.cleanups) {
+        // Each step runs once: a second run could hit a PID the kernel has since reused.
+        for (const fn of this.cleanups.splice(0)) {
             try {
                 fn();
             } catch {
                 /* best effort: keep cleaning */
             }
         }
-        process.off("exit", this.onExit);
-        process.off("SIGINT", this.onSignal);
-        process.off("SIGTERM", this.onSignal);
-        if (!process.env.DRILL_KEEP) rmSync(this.dir, { recursive: true, force: true });
     }
 }

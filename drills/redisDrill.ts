@@ -9,7 +9,7 @@ import { chmodSync, readFileSync, writeFileSync } from "fs";
 import Redis from "ioredis";
 import { join } from "path";
 import { Endpoint, RedisTopology, redisMaxmemoryMb, renderRedisConf, renderRedisStartScript, renderSentinelConf, renderSentinelStartScript } from "../components/redis/renderRedisConfig";
-import { freePorts, missingBinaries, Sandbox, say, sleep, waitFor } from "./procs";
+import { freePorts, missingBinaries, Sandbox, say, sleep } from "./procs";
 
 export const REDIS_SERVER = "/usr/bin/redis-server";
 export const REDIS_SENTINEL = "/usr/bin/redis-sentinel";
@@ -30,6 +30,8 @@ export interface RedisDrillResult {
     failedWrites: number;
     /** The old master, restarted by its start script, came back as a replica of the new master. */
     restartedAsReplica: boolean;
+    /** down-after-milliseconds the sentinels ran with (read back from a sentinel). */
+    downAfterMs: number;
 }
 
 const ep = (e: Endpoint) => `${e.host}:${e.port}`;
@@ -53,8 +55,20 @@ function startNode(box: Sandbox, topo: RedisTopology, kind: "redis" | "sentinel"
     return box.start(`${kind}${i}`, "/bin/sh", [script], { REDIS_PASSWORD: password }).pid;
 }
 
-export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeoutSeconds?: number; downAfterMs?: number } = {}): Promise<RedisDrillResult> {
+export interface RedisDrillOptions {
+    /** Seconds of writes before the kill. Default: 2. */
+    writeSecondsBefore?: number;
+    /** Seconds to wait for writes on a promoted replica. Default: 40. */
+    timeoutSeconds?: number;
+    /** Sentinel down-after-milliseconds (renderer arg). Default: the component's (5000), so the RTO is the cluster's. */
+    downAfterMs?: number;
+    /** Whole-drill budget: after it every daemon is killed and the drill fails. Default: 40. */
+    budgetSeconds?: number;
+}
+
+export async function runRedisDrill(opts: RedisDrillOptions = {}): Promise<RedisDrillResult> {
     const box = new Sandbox("redis");
+    box.budget(opts.budgetSeconds ?? 40);
     const password = `drill-${process.pid}-${Date.now()}`;
     const started = Date.now();
     const conns: Redis[] = [];
@@ -75,14 +89,14 @@ export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeout
             downAfterMs: opts.downAfterMs,
         };
         const redisPids = topo.redis.map((_, i) => startNode(box, topo, "redis", i, password, 0.125, 1));
-        await waitFor(
+        await box.waitFor(
             "the bootstrap master with 2 replicas",
             async () => /connected_slaves:2/.test(await admin(topo.redis[0]).info("replication")),
             30000,
             300,
         );
         topo.sentinels.forEach((_, i) => startNode(box, topo, "sentinel", i, password, 0.125, 1));
-        await waitFor(
+        await box.waitFor(
             "3 sentinels that know each other and both replicas",
             async () => {
                 for (const s of topo.sentinels) {
@@ -95,8 +109,11 @@ export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeout
             30000,
             300,
         );
+        // What the sentinels actually run with (the rendered value, as loaded).
+        const monitored = (await admin(topo.sentinels[0], false).call("SENTINEL", "MASTER", topo.masterSet)) as string[];
+        const downAfterMs = Number(monitored[monitored.indexOf("down-after-milliseconds") + 1]);
         const startupSeconds = (Date.now() - started) / 1000;
-        say(`redis set ready in ${startupSeconds.toFixed(1)} s: master ${ep(topo.redis[0])}, sentinels ${topo.sentinels.map(ep).join(",")}`);
+        say(`redis set ready in ${startupSeconds.toFixed(1)} s (down-after ${downAfterMs} ms): master ${ep(topo.redis[0])}, sentinels ${topo.sentinels.map(ep).join(",")}`);
 
         // The client Harbor uses works the same way: ask the sentinels for the master, re-ask on errors.
         const client = new Redis({
@@ -122,7 +139,7 @@ export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeout
         let firstAfterKill = 0;
         const errors = new Map<string, number>();
         const writer = (async () => {
-            while (!stop) {
+            while (!stop && !box.expired) {
                 const id = next++;
                 const startedAt = Date.now();
                 try {
@@ -143,7 +160,7 @@ export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeout
         say(`${acked.length} keys acknowledged; SIGKILL master redis${victim} (${mHost}:${mPort}, pid ${redisPids[victim]})`);
         killAt = Date.now();
         box.kill(redisPids[victim], "SIGKILL");
-        await waitFor("writes on a promoted replica", async () => firstAfterKill > 0, (opts.timeoutSeconds ?? 40) * 1000, 100);
+        await box.waitFor("writes on a promoted replica", async () => firstAfterKill > 0, (opts.timeoutSeconds ?? 40) * 1000, 100);
         const rtoSeconds = (firstAfterKill - killAt) / 1000;
         const [nHost, nPort] = (await admin(topo.sentinels[0], false).call("SENTINEL", "get-master-addr-by-name", topo.masterSet)) as string[];
         say(`sentinels promoted ${nHost}:${nPort}; writes succeed again after ${rtoSeconds.toFixed(2)} s`);
@@ -162,7 +179,7 @@ export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeout
 
         // The old master comes back: its start script must ask the sentinels and start as a replica.
         redisPids[victim] = startNode(box, topo, "redis", victim, password, 0.125, 5);
-        const restartedAsReplica = await waitFor(
+        const restartedAsReplica = await box.waitFor(
             "the restarted old master to replicate the new master",
             async () => {
                 const info = await admin(topo.redis[victim]).info("replication");
@@ -175,7 +192,7 @@ export async function runRedisDrill(opts: { writeSecondsBefore?: number; timeout
             () => false,
         );
         say(`restarted redis${victim}: ${restartedAsReplica ? "rejoined as a replica of the new master" : "did NOT rejoin as a replica"} (${firstLine(join(box.dir, `redis${victim}.log`), "starting as")})`);
-        return { startupSeconds, oldMaster: `${mHost}:${mPort}`, newMaster: `${nHost}:${nPort}`, rtoSeconds, acknowledged: acked.length, lost, failedWrites: failed, restartedAsReplica };
+        return { startupSeconds, oldMaster: `${mHost}:${mPort}`, newMaster: `${nHost}:${nPort}`, rtoSeconds, acknowledged: acked.length, lost, failedWrites: failed, restartedAsReplica, downAfterMs };
     } finally {
         for (const c of conns) c.disconnect();
         await box.stopAll();

@@ -1,18 +1,38 @@
 /**
  * Runs the three data-tier drills on real daemons and prints their figures:
  *   node -r ts-node/register/transpile-only drills/run.ts [postgres|redis|config ...]
+ * Knobs (environment): DRILL_PG_TIMING=ttl,loop_wait,retry_timeout (e.g. 30,10,10: the cluster's
+ * defaults; default: DRILL_TIMING), DRILL_REDIS_DOWN_AFTER_MS (default: the component's), DRILL_KEEP=1
+ * keeps the temp dirs (logs).
  * Exits 0 when every drill that could run met its target, 1 otherwise; a drill whose binaries are
  * missing is reported as skipped with the reason.
  */
 import { configDrillUnavailable, runConfigDrill, STACKS } from "./configDrill";
-import { postgresDrillUnavailable, runPostgresDrill } from "./postgresDrill";
+import { PostgresDrillOptions, postgresDrillUnavailable, runPostgresDrill } from "./postgresDrill";
 import { redisDrillUnavailable, runRedisDrill } from "./redisDrill";
 import { say } from "./procs";
 
-/** Targets from the issue: DB RTO <= 15 s with 0 acknowledged commits lost; Redis RTO <= 10 s. */
-export const TARGETS = { postgresRtoSeconds: 15, postgresLost: 0, redisRtoSeconds: 10 };
+/**
+ * Targets from the issue: DB RTO <= 15 s with 0 acknowledged commits lost; Redis RTO <= 10 s. Redis
+ * replicates asynchronously, so its loss is reported and only loosely bounded (a fraction of acknowledged).
+ */
+export const TARGETS = { postgresRtoSeconds: 15, postgresLost: 0, redisRtoSeconds: 10, redisLostFraction: 0.01 };
+
+/** Drill options from the environment (see the header). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { postgres: PostgresDrillOptions; redis: { downAfterMs?: number } } {
+    const postgres: PostgresDrillOptions = {};
+    if (env.DRILL_PG_TIMING) {
+        const [ttl, loopWait, retryTimeout] = env.DRILL_PG_TIMING.split(",").map(Number);
+        postgres.timing = { ttl, loopWait, retryTimeout };
+        // A ttl-long wait for the dead leader's key: give the drill time for it.
+        postgres.timeoutSeconds = ttl + loopWait + 30;
+        postgres.budgetSeconds = 70 + ttl;
+    }
+    return { postgres, redis: env.DRILL_REDIS_DOWN_AFTER_MS ? { downAfterMs: Number(env.DRILL_REDIS_DOWN_AFTER_MS) } : {} };
+}
 
 export async function runAll(which: string[] = ["config", "postgres", "redis"]): Promise<boolean> {
+    const opts = optionsFromEnv();
     let ok = true;
     if (which.includes("config")) {
         const why = configDrillUnavailable();
@@ -30,7 +50,7 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
         const why = postgresDrillUnavailable();
         if (why) say(`SKIPPED drill 1 (PostgreSQL failover): ${why}`);
         else {
-            const r = await runPostgresDrill();
+            const r = await runPostgresDrill(opts.postgres);
             const pass = r.rtoSeconds <= TARGETS.postgresRtoSeconds && r.lost <= TARGETS.postgresLost;
             ok &&= pass;
             say(`${pass ? "PASS" : "FAIL"} drill 1 PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.postgresRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged rows, leader ${r.oldLeader} -> ${r.newLeader}`);
@@ -40,10 +60,10 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
         const why = redisDrillUnavailable();
         if (why) say(`SKIPPED drill 2 (Redis failover): ${why}`);
         else {
-            const r = await runRedisDrill();
-            const pass = r.rtoSeconds <= TARGETS.redisRtoSeconds && r.restartedAsReplica;
+            const r = await runRedisDrill(opts.redis);
+            const pass = r.rtoSeconds <= TARGETS.redisRtoSeconds && r.lost <= Math.ceil(r.acknowledged * TARGETS.redisLostFraction) && r.restartedAsReplica;
             ok &&= pass;
-            say(`${pass ? "PASS" : "FAIL"} drill 2 Redis: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.redisRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged keys, master ${r.oldMaster} -> ${r.newMaster}, old master restarted as replica: ${r.restartedAsReplica}`);
+            say(`${pass ? "PASS" : "FAIL"} drill 2 Redis: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.redisRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged keys (down-after ${r.downAfterMs} ms), master ${r.oldMaster} -> ${r.newMaster}, old master restarted as replica: ${r.restartedAsReplica}`);
         }
     }
     return ok;
@@ -51,11 +71,13 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
 
 if (require.main === module) {
     const args = process.argv.slice(2);
-    // A hard ceiling: the drills stop by themselves even if a daemon hangs (Sandbox exit hooks clean up).
+    // A hard ceiling above the drills' own budgets: they stop by themselves even if something hangs
+    // (the Sandbox exit hooks kill every daemon on process.exit).
+    const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 175);
     const guard = setTimeout(() => {
-        say("drills exceeded 240 s: aborting");
+        say(`drills exceeded ${ceiling} s: aborting`);
         process.exit(2);
-    }, 240000);
+    }, ceiling * 1000);
     runAll(args.length ? args : undefined).then(
         (ok) => {
             clearTimeout(guard);

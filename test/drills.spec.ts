@@ -1,9 +1,13 @@
 /**
  * Failover drills on real daemons (Debian packages: patroni, etcd-server, postgresql-15, redis-server,
- * redis-sentinel). Each drill is skipped, with the reason, when its binaries are missing.
+ * redis-sentinel). Each drill is skipped, with the reason, when its binaries are missing. Every drill
+ * has its own time budget (its daemons are killed when it runs out), below the mocha timeout, so the
+ * whole file stops by itself in well under 3 minutes (about 45 s when all goes well).
  */
 import { strict as assert } from "assert";
+import { existsSync, readFileSync } from "fs";
 import { configDrillUnavailable, runConfigDrill, STACKS } from "../drills/configDrill";
+import { Abort, Sandbox } from "../drills/procs";
 import { postgresDrillUnavailable, runPostgresDrill } from "../drills/postgresDrill";
 import { redisDrillUnavailable, runRedisDrill } from "../drills/redisDrill";
 import { TARGETS } from "../drills/run";
@@ -16,12 +20,40 @@ function skipUnless(ctx: Mocha.Context, why: string | undefined): void {
     }
 }
 
+/** Running (a zombie awaiting its reaper counts as dead: it was killed). */
+const alive = (pid: number) => {
+    try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return false;
+    }
+};
+
 describe("data-tier drills (real daemons)", function () {
-    this.timeout(170000);
+    describe("drill sandbox", () => {
+        it("a drill whose budget runs out kills its daemons (process group included), stops waiting, then removes its dir", async function () {
+            this.timeout(10000);
+            const box = new Sandbox("selftest");
+            // A daemon with a child in its process group, as postgres has its backends.
+            const d = box.start("sleeper", "/bin/sh", ["-c", "sleep 60 & echo $! > child.pid; wait"]);
+            box.budget(1);
+            const started = Date.now();
+            await assert.rejects(box.waitFor("something that never happens", async () => false, 30000, 50), (e: Error) => e instanceof Abort && /budget ran out/.test(e.message));
+            assert.ok(Date.now() - started < 3000, "the budget, not the 30 s timeout, ended the wait");
+            await new Promise((r) => setTimeout(r, 200));
+            assert.equal(alive(d.pid), false, "daemon killed");
+            const child = Number(readFileSync(`${box.dir}/child.pid`, "utf8"));
+            assert.equal(alive(child), false, "its process group killed");
+            assert.throws(() => box.start("late", "/bin/true", []), Abort, "nothing starts after the budget ran out");
+            await box.stopAll();
+            assert.equal(existsSync(box.dir), false);
+        });
+    });
 
     describe("drill 3: rendered configs accepted by the daemons", () => {
         for (const stack of STACKS) {
             it(`${stack}: patroni --validate-config accepts the cluster config; redis-server/sentinel start from every config`, async function () {
+                this.timeout(20000);
                 skipUnless(this, configDrillUnavailable());
                 const r = await runConfigDrill(stack);
                 assert.deepEqual(r.problems, []);
@@ -33,6 +65,7 @@ describe("data-tier drills (real daemons)", function () {
     });
 
     it(`drill 1: PostgreSQL leader SIGKILL: RTO <= ${TARGETS.postgresRtoSeconds} s, 0 acknowledged commits lost (synchronous_mode)`, async function () {
+        this.timeout(80000); // the drill's own budget is 70 s
         skipUnless(this, postgresDrillUnavailable());
         const r = await runPostgresDrill();
         console.log(`      PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s, lost ${r.lost}/${r.acknowledged}, ${r.oldLeader} -> ${r.newLeader}, startup ${r.startupSeconds.toFixed(1)} s`);
@@ -43,12 +76,16 @@ describe("data-tier drills (real daemons)", function () {
     });
 
     it(`drill 2: Redis master SIGKILL: Sentinel failover RTO <= ${TARGETS.redisRtoSeconds} s; the restarted master rejoins as a replica`, async function () {
+        this.timeout(50000); // the drill's own budget is 40 s
         skipUnless(this, redisDrillUnavailable());
         const r = await runRedisDrill();
-        console.log(`      Redis: RTO ${r.rtoSeconds.toFixed(2)} s, lost ${r.lost}/${r.acknowledged}, ${r.oldMaster} -> ${r.newMaster}, restarted as replica: ${r.restartedAsReplica}`);
+        console.log(`      Redis: RTO ${r.rtoSeconds.toFixed(2)} s (down-after ${r.downAfterMs} ms), lost ${r.lost}/${r.acknowledged}, ${r.oldMaster} -> ${r.newMaster}, restarted as replica: ${r.restartedAsReplica}`);
         assert.notEqual(r.newMaster, r.oldMaster);
         assert.ok(r.acknowledged > 0);
         assert.ok(r.rtoSeconds <= TARGETS.redisRtoSeconds, `RTO ${r.rtoSeconds} s > ${TARGETS.redisRtoSeconds} s`);
+        // Replication is asynchronous: a hard-killed master may take its last unreplicated writes with it.
+        // Loose bound (reported exactly above): at most 1 % of what was acknowledged.
+        assert.ok(r.lost <= Math.ceil(r.acknowledged * TARGETS.redisLostFraction), `lost ${r.lost} of ${r.acknowledged}`);
         assert.equal(r.restartedAsReplica, true, "a restarted old master must start as a replica of the current master");
     });
 });

@@ -161,9 +161,13 @@ describe("PatroniCluster under the engine", () => {
             assert.equal(sts.spec.serviceName, "db-members");
 
             const role = k8s("Role", "db");
-            assert.deepEqual(role.rules, PATRONI_KUBERNETES_DCS_RULES);
-            assert.deepEqual(role.rules.find((r: any) => r.resources.includes("endpoints")).resources.sort(), ["configmaps", "endpoints", "pods"]);
-            assert.deepEqual(role.rules.find((r: any) => r.resources.includes("services")).verbs, ["create"]);
+            // Exactly what Patroni's Kubernetes DCS needs (field notes), spelled out here rather than
+            // compared with the component's own constant.
+            assert.deepEqual(role.rules, [
+                { apiGroups: [""], resources: ["endpoints", "configmaps", "pods"], verbs: ["get", "list", "watch", "patch", "update", "create"] },
+                { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+            ]);
+            assert.deepEqual(role.rules, PATRONI_KUBERNETES_DCS_RULES, "the exported rules are the ones applied");
             assert.ok(!role.rules.some((r: any) => r.verbs.includes("delete") || r.verbs.includes("*") || r.resources.includes("secrets")));
             const binding = k8s("RoleBinding", "db");
             assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "harbor" }]);
@@ -173,6 +177,10 @@ describe("PatroniCluster under the engine", () => {
             const cfg = parse(cm.data["patroni.yaml"]);
             assert.equal(cfg.bootstrap.dcs.postgresql.parameters.max_connections, graph.outputs.maxConnections);
             assert.equal(cfg.bootstrap.dcs.synchronous_mode, args.synchronousMode ?? true);
+            // Memory settings follow the pod's memory request: 25 % shared_buffers, 75 % effective_cache_size.
+            assert.equal(cfg.bootstrap.dcs.postgresql.parameters.shared_buffers, `${args.memoryGi! * 1024 * 0.25}MB`);
+            assert.equal(cfg.bootstrap.dcs.postgresql.parameters.effective_cache_size, `${args.memoryGi! * 1024 * 0.75}MB`);
+            assert.equal(cfg.bootstrap.dcs.postgresql.parameters.max_wal_senders >= members, true);
             assert.equal(cfg.kubernetes.use_endpoints, false);
             assert.equal(JSON.parse(cm.data["dcs.json"]).postgresql.parameters.max_connections, graph.outputs.maxConnections);
         });
@@ -197,7 +205,8 @@ describe("PatroniCluster under the engine", () => {
         // No plaintext password anywhere outside Secrets (and none in the Job's script).
         const passwords = all.filter((r) => (kubernetesObject(r) as any)?.kind === "Secret").flatMap((r) => Object.values((unwrapSecrets(r.inputs) as any).stringData) as string[]);
         assert.equal(passwords.length, 3);
-        for (const r of all.filter((r) => (kubernetesObject(r) as any)?.kind !== "Secret" && r.type.startsWith("kubernetes:"))) {
+        // Every input of every other resource, Kubernetes or not (ConfigMaps, Jobs, random resources...).
+        for (const r of all.filter((r) => (kubernetesObject(r) as any)?.kind !== "Secret")) {
             const text = JSON.stringify(unwrapSecrets(r.inputs));
             for (const p of passwords) assert.ok(!text.includes(p), `${r.type} ${r.name} contains a password`);
         }

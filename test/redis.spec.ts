@@ -160,6 +160,14 @@ describe("RedisSentinel under the engine", () => {
             assert.equal(cm.data["cache-redis-0.conf"].includes("min-replicas-to-write 1"), (args.replicas ?? 3) > 1);
             assert.ok(cm.data[`cache-sentinel-0.conf`].includes(`sentinel monitor harbor cache-redis-0.cache-redis.harbor.svc.cluster.local 6379 ${args.quorum}`));
             assert.match(redis.spec.template.spec.containers[0].command.join(" "), /start-\$\(hostname\)\.sh/);
+            // Each pod's start script asks this set's sentinels (Harbor's addr list) before it starts the
+            // daemon, and compares the answer with its own stable name.
+            for (let i = 0; i < (args.replicas ?? 3); i++) {
+                const script: string = cm.data[`start-cache-redis-${i}.sh`];
+                assert.ok(script.includes(`for s in ${o.sentinelAddrs.split(",").join(" ")}; do`), script);
+                assert.ok(script.indexOf("current_master; then") < script.indexOf("exec redis-server"));
+                assert.ok(script.includes(`[ "$1" = "cache-redis-${i}.cache-redis.harbor.svc.cluster.local" ] && [ "$2" = "6379" ]`));
+            }
         });
     }
 
@@ -169,7 +177,14 @@ describe("RedisSentinel under the engine", () => {
         assert.equal((redact(secretRes.inputs) as any).stringData, "[secret]");
         const pw = (unwrapSecrets(secretRes.inputs) as any).stringData.REDIS_PASSWORD as string;
         assert.ok(pw.length >= 16);
-        for (const r of all.filter((r) => r !== secretRes && r.type.startsWith("kubernetes:"))) assert.ok(!JSON.stringify(unwrapSecrets(r.inputs)).includes(pw), `${r.type} ${r.name}`);
+        // Every input of every other resource, Kubernetes or not.
+        for (const r of all.filter((r) => r !== secretRes)) assert.ok(!JSON.stringify(unwrapSecrets(r.inputs)).includes(pw), `${r.type} ${r.name}`);
+        // Zones are required in prod: a set whose pods cannot spread waits rather than stacking in one zone.
+        for (const set of ["cache-redis", "cache-sentinel"]) {
+            const zone = k8s("StatefulSet", set).spec.template.spec.topologySpreadConstraints.find((t: any) => t.topologyKey === "topology.kubernetes.io/zone");
+            assert.equal(zone.whenUnsatisfiable, "DoNotSchedule", set);
+            assert.equal(zone.maxSkew, 1);
+        }
         assert.deepEqual(k8s("StatefulSet", "cache-redis").spec.template.spec.nodeSelector, { "harbor-ha.io/tier": "db" });
         assert.equal(k8s("StatefulSet", "cache-redis").spec.volumeClaimTemplates[0].spec.storageClassName, "gp3");
     });
