@@ -245,7 +245,7 @@ describe("Harbor release", () => {
 
     it("restricts the admin paths with the edge's allowlist annotations on an Ingress of their own", async () => {
         const g = await runProgram(async () => {
-            new HarborRelease("h", { ...releaseArgs, releaseName: "registry", adminPathAnnotations: { "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8" } });
+            new HarborRelease("h", { ...releaseArgs, releaseName: "registry", adminPathAnnotations: { "nginx.ingress.kubernetes.io/allowlist-source-range": "10.0.0.0/8" } });
         });
         assert.deepEqual(g.errors, []);
         assert.equal(harborFullName("registry"), "registry-harbor");
@@ -253,7 +253,7 @@ describe("Harbor release", () => {
         assert.equal(values.fullnameOverride, "registry-harbor");
         const ing = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress");
         assert.ok(ing);
-        assert.equal(ing.metadata.annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "10.0.0.0/8");
+        assert.equal(ing.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
         assert.deepEqual(ing.spec.tls, [{ hosts: ["harbor.example.com"], secretName: "harbor-tls" }]);
         assert.deepEqual(ing.spec.rules[0].http.paths.map((p: any) => p.path), ADMIN_PATHS);
         assert.ok(ing.spec.rules[0].http.paths.every((p: any) => p.backend.service.name === "registry-harbor-core"));
@@ -288,7 +288,7 @@ describe("Harbor release", () => {
         assert.equal(values.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"], "off");
         assert.equal(`harbor/${g.outputs.core}`, "harbor/harbor-core", "the controller's default backend is Harbor's core Service");
         const admin = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress")!;
-        assert.equal(admin.metadata.annotations["nginx.ingress.kubernetes.io/whitelist-source-range"], "10.0.0.0/8");
+        assert.equal(admin.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
         assert.deepEqual(unwrapSecrets(g.outputs.values), values);
         // No ConfigMap anywhere carries a generated secret value.
         const secretValues = g.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").flatMap((r) => Object.values(((unwrapSecrets(r.inputs) as any).stringData ?? {}) as Record<string, string>));

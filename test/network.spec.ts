@@ -80,7 +80,7 @@ describe("ingress controller", () => {
         assert.equal(r.values.controller.extraArgs["default-backend-service"], "harbor/harbor-core");
         assert.equal(r.values.controller.ingressClassResource.name, g.outputs.cls);
         const allow = g.outputs.allow as Record<string, string>;
-        assert.equal(allow["nginx.ingress.kubernetes.io/whitelist-source-range"], "10.0.0.0/8,192.168.1.0/24");
+        assert.equal(allow["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8,192.168.1.0/24");
         assert.equal((g.outputs.harbor as Record<string, string>)["nginx.ingress.kubernetes.io/proxy-request-buffering"], "off");
         assert.equal(g.outputs.svc, "ingress-nginx-controller");
         // No allowlist: no restricting annotations.

@@ -122,7 +122,10 @@ export function harborIngressAnnotations(): Record<string, string> {
     };
 }
 
-/** Annotations restricting an Ingress to the allowlist (empty map: no allowlist). Pure. */
+/**
+ * Annotations restricting an Ingress to the allowlist (empty map: no allowlist). Pure.
+ * `allowlist-source-range` is the controller's current name; `whitelist-source-range` is only an alias.
+ */
 export function allowlistAnnotations(cidrs: string[]): Record<string, string> {
-    return cidrs.length ? { ...harborIngressAnnotations(), "nginx.ingress.kubernetes.io/whitelist-source-range": cidrs.join(",") } : {};
+    return cidrs.length ? { ...harborIngressAnnotations(), "nginx.ingress.kubernetes.io/allowlist-source-range": cidrs.join(",") } : {};
 }
