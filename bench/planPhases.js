@@ -14,7 +14,6 @@ const engine = require(path.join(dist, "engine"));
 const planMod = require(path.join(dist, "cli", "plan"));
 const { planDocument } = require(path.join(dist, "cli", "planReport"));
 const { canonicalJson } = require(path.join(dist, "cli", "canonicalJson"));
-const { creationGraph } = require(path.join(__dirname, "creationGraph.js"));
 
 (async () => {
     let t = process.hrtime.bigint();
@@ -34,7 +33,7 @@ const { creationGraph } = require(path.join(__dirname, "creationGraph.js"));
     t = process.hrtime.bigint();
     await engine.runStack(stack, { configInput: engine.readStackConfig(stack) });
     const secondRunMs = since(t);
-    const chain = engine.longestCreationChain(creationGraph(graph));
+    const chain = engine.longestCreationChain(graph);
     process.stdout.write(
         JSON.stringify({
             stack,

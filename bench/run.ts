@@ -107,7 +107,7 @@ function main() {
                 `linear is 10x (less: fixed per-run cost). Marginal cost ${marginal.toFixed(2)} ms per resource 100->1000.`,
         );
 
-        console.log("\ngraph (longest creation chain: see bench/creationGraph.js for the definition):");
+        console.log("\ngraph (longest creation chain: see engine/creationChain.ts for the definition):");
         for (const stack of ["dev", "prod"]) {
             const p = phases[stack];
             console.log(`  ${stack.padEnd(4)} ${p.resources} resources (${p.custom} custom, ${p.resources - p.custom} components, ${p.errors} errors); longest creation chain ${p.chain.length}`);

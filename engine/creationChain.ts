@@ -2,8 +2,9 @@
  * The longest chain of resources `pulumi up` must create one after another.
  *
  * Pulumi creates a custom resource once everything it depends on exists: its explicit `dependsOn`,
- * every resource whose outputs feed its inputs, and its explicit provider. Depending on a component
- * means depending on every custom resource below it. Components themselves cost nothing. The chain's
+ * every resource whose outputs feed its inputs, its explicit provider, and its parent when that parent
+ * is a custom resource (the SDK awaits the parent's URN, known only once the parent exists). Depending
+ * on a component means depending on every custom resource below it. Components themselves cost nothing. The chain's
  * length is the number of custom resources on the longest such path: a lower bound on the number of
  * sequential provider round-trips of a first `pulumi up`.
  */
@@ -25,7 +26,8 @@ export function longestCreationChain(graph: PlanGraph): CreationChain {
     }
     const customBelow = (urn: string): string[] => (children.get(urn) ?? []).flatMap((c) => (c.custom ? [c.urn, ...customBelow(c.urn)] : customBelow(c.urn)));
     const prerequisites = (r: CapturedResource): string[] => {
-        const deps = [...r.dependencies, ...(r.provider ? [r.provider] : [])];
+        const parent = byUrn.get(r.parent);
+        const deps = [...r.dependencies, ...(r.provider ? [r.provider] : []), ...(parent?.custom ? [parent.urn] : [])];
         return deps.flatMap((d) => {
             const dep = byUrn.get(d);
             if (!dep) return [];

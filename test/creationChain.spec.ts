@@ -23,4 +23,12 @@ describe("longest creation chain", () => {
         assert.deepEqual(chain.urns.map((u) => u.split("::").pop()), ["p", "ns", "g-cm", "after"]);
         assert.equal(chain.length, 4);
     });
+
+    it("counts a custom parent before its children (the SDK awaits the parent's URN)", async () => {
+        const graph = await runProgram(async () => {
+            const ns = new k8s.core.v1.Namespace("outer", { metadata: { name: "outer" } });
+            new k8s.core.v1.ConfigMap("inner", { metadata: { name: "inner", namespace: "fixed" } }, { parent: ns });
+        });
+        assert.deepEqual(longestCreationChain(graph).urns.map((u) => u.split("::").pop()), ["outer", "inner"]);
+    });
 });
