@@ -45,6 +45,7 @@ export async function evaluatePolicies(graph: PlanGraph, policies: Policy[], opt
     const violations: Violation[] = [];
     const byUrn = new Map<string, PolicyResource>();
     const policyResources: PolicyResource[] = [];
+    const dependencyUrns = new Map<PolicyResource, string[]>();
     for (const r of graph.resources) {
         if (r.type === "pulumi:pulumi:Stack") continue;
         const pr: PolicyResource = {
@@ -61,11 +62,12 @@ export async function evaluatePolicies(graph: PlanGraph, policies: Policy[], opt
         } as unknown as PolicyResource;
         byUrn.set(r.urn, pr);
         policyResources.push(pr);
+        dependencyUrns.set(pr, r.dependencies);
     }
     for (const pr of policyResources) {
         const parentUrn = pr.opts.parent;
         if (parentUrn && byUrn.has(parentUrn)) (pr as any).parent = byUrn.get(parentUrn);
-        (pr as any).dependencies = (graph.resources.find((r) => r.urn === pr.urn)?.dependencies ?? []).map((u) => byUrn.get(u)).filter(Boolean);
+        (pr as any).dependencies = (dependencyUrns.get(pr) ?? []).map((u) => byUrn.get(u)).filter(Boolean);
     }
 
     for (const policy of policies) {
