@@ -11,44 +11,51 @@ import * as path from "path";
 export const ROOT = path.join(__dirname, "..");
 
 export interface CompiledRoot {
-    /** Folder holding bin/harbor-ha.js and dist/. */
-    root: string;
-    /** How it was obtained, for the report. */
-    origin: string;
-    /** Removes a throw-away build. */
-    cleanup(): void;
+  /** Folder holding bin/harbor-ha.js and dist/. */
+  root: string;
+  /** How it was obtained, for the report. */
+  origin: string;
+  /** Removes a throw-away build. */
+  cleanup(): void;
 }
 
 export function compiledRoot(): CompiledRoot {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { distIsFresh } = require(path.join(ROOT, "bin", "distFreshness.js"));
-    if (distIsFresh()) return { root: ROOT, origin: "the checkout's dist/ (fresh)", cleanup: () => undefined };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { distIsFresh } = require(path.join(ROOT, "bin", "distFreshness.js"));
+  if (distIsFresh()) return { root: ROOT, origin: "the checkout's dist/ (fresh)", cleanup: () => undefined };
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-bench-"));
-    const started = Date.now();
-    // Emits even if others' in-progress files have type errors (noEmitOnError is off).
-    const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", path.join(dir, "dist")], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
-    if (!fs.existsSync(path.join(dir, "dist", "cli", "main.js"))) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        throw new Error(`bench: building the package failed:\n${tsc.stdout}${tsc.stderr}`);
-    }
-    const copy = (rel: string) => {
-        const from = path.join(ROOT, rel);
-        if (!fs.existsSync(from)) return;
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.cpSync(from, path.join(dir, rel), { recursive: true });
-    };
-    for (const f of ["Pulumi.yaml", "package.json", "bin/harbor-ha.js", "bin/distFreshness.js", "policies/config"]) copy(f);
-    for (const f of fs.readdirSync(path.join(ROOT, "stacks")).filter((n) => /^Pulumi\..+\.yaml$/.test(n))) copy(`stacks/${f}`);
-    // tsc does not copy the CRD schemas engine/schemas.ts reads next to itself.
-    if (fs.existsSync(path.join(ROOT, "engine", "crds"))) fs.cpSync(path.join(ROOT, "engine", "crds"), path.join(dir, "dist", "engine", "crds"), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    return {
-        root: dir,
-        origin: `a throw-away build (dist/ is stale or absent; tsc took ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-        cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
-    };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-bench-"));
+  const started = Date.now();
+  // Emits even if others' in-progress files have type errors (noEmitOnError is off).
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", path.join(dir, "dist")],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
+  if (!fs.existsSync(path.join(dir, "dist", "cli", "main.js"))) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`bench: building the package failed:\n${tsc.stdout}${tsc.stderr}`);
+  }
+  const copy = (rel: string) => {
+    const from = path.join(ROOT, rel);
+    if (!fs.existsSync(from)) return;
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.cpSync(from, path.join(dir, rel), { recursive: true });
+  };
+  for (const f of ["Pulumi.yaml", "package.json", "bin/harbor-ha.js", "bin/distFreshness.js", "policies/config"])
+    copy(f);
+  for (const f of fs.readdirSync(path.join(ROOT, "stacks")).filter((n) => /^Pulumi\..+\.yaml$/.test(n)))
+    copy(`stacks/${f}`);
+  // tsc does not copy the CRD schemas engine/schemas.ts reads next to itself.
+  if (fs.existsSync(path.join(ROOT, "engine", "crds")))
+    fs.cpSync(path.join(ROOT, "engine", "crds"), path.join(dir, "dist", "engine", "crds"), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return {
+    root: dir,
+    origin: `a throw-away build (dist/ is stale or absent; tsc took ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }

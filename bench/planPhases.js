@@ -16,35 +16,41 @@ const { planDocument } = require(path.join(dist, "cli", "planReport"));
 const { canonicalJson } = require(path.join(dist, "cli", "canonicalJson"));
 
 (async () => {
-    let t = process.hrtime.bigint();
-    const policies = planMod.packPolicies();
-    const policyLoadMs = since(t);
-    const loadMs = since(t0);
-    t = process.hrtime.bigint();
-    // The first run also loads the stack program's modules (components, @pulumi/aws, kubernetes-models).
-    const graph = await engine.runStack(stack, { configInput: engine.readStackConfig(stack) });
-    const runMs = since(t);
-    t = process.hrtime.bigint();
-    const violations = await engine.evaluatePolicies(graph, policies, { config: planMod.readPolicyConfig(stack) });
-    const policiesMs = since(t);
-    t = process.hrtime.bigint();
-    canonicalJson(planDocument(graph, violations));
-    const jsonMs = since(t);
-    t = process.hrtime.bigint();
-    await engine.runStack(stack, { configInput: engine.readStackConfig(stack) });
-    const secondRunMs = since(t);
-    const chain = engine.longestCreationChain(graph);
-    process.stdout.write(
-        JSON.stringify({
-            stack,
-            sdkMs, loadMs, policyLoadMs, runMs, secondRunMs, policiesMs, jsonMs,
-            resources: graph.resources.length,
-            custom: graph.resources.filter((r) => r.custom).length,
-            errors: graph.errors.length,
-            chain,
-        }) + "\n",
-    );
+  let t = process.hrtime.bigint();
+  const policies = planMod.packPolicies();
+  const policyLoadMs = since(t);
+  const loadMs = since(t0);
+  t = process.hrtime.bigint();
+  // The first run also loads the stack program's modules (components, @pulumi/aws, kubernetes-models).
+  const graph = await engine.runStack(stack, { configInput: engine.readStackConfig(stack) });
+  const runMs = since(t);
+  t = process.hrtime.bigint();
+  const violations = await engine.evaluatePolicies(graph, policies, { config: planMod.readPolicyConfig(stack) });
+  const policiesMs = since(t);
+  t = process.hrtime.bigint();
+  canonicalJson(planDocument(graph, violations));
+  const jsonMs = since(t);
+  t = process.hrtime.bigint();
+  await engine.runStack(stack, { configInput: engine.readStackConfig(stack) });
+  const secondRunMs = since(t);
+  const chain = engine.longestCreationChain(graph);
+  process.stdout.write(
+    JSON.stringify({
+      stack,
+      sdkMs,
+      loadMs,
+      policyLoadMs,
+      runMs,
+      secondRunMs,
+      policiesMs,
+      jsonMs,
+      resources: graph.resources.length,
+      custom: graph.resources.filter((r) => r.custom).length,
+      errors: graph.errors.length,
+      chain,
+    }) + "\n",
+  );
 })().catch((e) => {
-    console.error(e);
-    process.exit(1);
+  console.error(e);
+  process.exit(1);
 });

@@ -15,114 +15,138 @@ const REPORTER = path.join(__dirname, "reportRss.js");
 const RUNS = 3;
 
 interface ProcessFigure {
-    wallMs: number;
-    cpuMs: number;
-    maxRssMb: number;
-    code: number | null;
+  wallMs: number;
+  cpuMs: number;
+  maxRssMb: number;
+  code: number | null;
 }
 
 /** Best (lowest wall) of `RUNS` child processes. */
 function measureProcess(args: string[], cwd: string): ProcessFigure {
-    let best: ProcessFigure | undefined;
-    for (let i = 0; i < RUNS; i++) {
-        const started = process.hrtime.bigint();
-        const r = spawnSync(process.execPath, ["--require", REPORTER, ...args], { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-        const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-        const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_MS=(\d+)/.exec(r.stderr);
-        const fig = { wallMs, cpuMs: m ? Number(m[2]) : NaN, maxRssMb: m ? Number(m[1]) / 1024 : NaN, code: r.status };
-        if (!best || fig.wallMs < best.wallMs) best = fig;
-    }
-    return best!;
+  let best: ProcessFigure | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ["--require", REPORTER, ...args], {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_MS=(\d+)/.exec(r.stderr);
+    const fig = { wallMs, cpuMs: m ? Number(m[2]) : NaN, maxRssMb: m ? Number(m[1]) / 1024 : NaN, code: r.status };
+    if (!best || fig.wallMs < best.wallMs) best = fig;
+  }
+  return best!;
 }
 
 function jsonChild<T>(script: string, args: string[]): T {
-    const r = spawnSync(process.execPath, [path.join(__dirname, script), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`bench: ${script} ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  const r = spawnSync(process.execPath, [path.join(__dirname, script), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`bench: ${script} ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
 interface Phases {
-    stack: string;
-    sdkMs: number;
-    loadMs: number;
-    policyLoadMs: number;
-    runMs: number;
-    secondRunMs: number;
-    policiesMs: number;
-    jsonMs: number;
-    resources: number;
-    custom: number;
-    errors: number;
-    chain: { length: number; urns: string[] };
+  stack: string;
+  sdkMs: number;
+  loadMs: number;
+  policyLoadMs: number;
+  runMs: number;
+  secondRunMs: number;
+  policiesMs: number;
+  jsonMs: number;
+  resources: number;
+  custom: number;
+  errors: number;
+  chain: { length: number; urns: string[] };
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mark = (ok: boolean) => (ok ? "ok" : "MISSED");
 
 function main() {
-    const load = require("os").loadavg()[0];
-    console.log(`harbor-ha bench (node ${process.version}, ${require("os").cpus().length} CPUs, load average ${load.toFixed(2)})`);
-    const compiled = compiledRoot();
-    try {
-        const cli = path.join(compiled.root, "bin", "harbor-ha.js");
-        console.log(`compiled package: ${compiled.origin}`);
-        console.log(`process figures: best of ${RUNS} processes by wall time; CPU = user + system of that process\n`);
+  const load = require("os").loadavg()[0];
+  console.log(
+    `harbor-ha bench (node ${process.version}, ${require("os").cpus().length} CPUs, load average ${load.toFixed(2)})`,
+  );
+  const compiled = compiledRoot();
+  try {
+    const cli = path.join(compiled.root, "bin", "harbor-ha.js");
+    console.log(`compiled package: ${compiled.origin}`);
+    console.log(`process figures: best of ${RUNS} processes by wall time; CPU = user + system of that process\n`);
 
-        const bare = measureProcess(["-e", "require('@pulumi/pulumi')"], compiled.root);
-        console.log(`bare require('@pulumi/pulumi')     ${s(bare.wallMs)} wall, ${s(bare.cpuMs)} CPU, ${bare.maxRssMb.toFixed(0)} MB peak RSS`);
-        const plans: Record<string, ProcessFigure> = {};
-        for (const stack of ["dev", "prod"]) {
-            const f = (plans[stack] = measureProcess([cli, "plan", stack, "--json"], compiled.root));
-            console.log(
-                `plan ${stack.padEnd(4)} --json (CLI process)      ${s(f.wallMs)} wall (${(f.wallMs / bare.wallMs).toFixed(1)}x bare), ${s(f.cpuMs)} CPU ` +
-                    `(${(f.cpuMs / bare.cpuMs).toFixed(1)}x), ${f.maxRssMb.toFixed(0)} MB peak RSS (${(f.maxRssMb / bare.maxRssMb).toFixed(1)}x), exit ${f.code}`,
-            );
-        }
-        const fromSource = measureProcess([path.join(ROOT, "bin", "harbor-ha.js"), "plan", "prod", "--json"], ROOT);
-        console.log(
-            `plan prod from this checkout          ${s(fromSource.wallMs)} wall, ${fromSource.maxRssMb.toFixed(0)} MB ` +
-                `(${require(path.join(ROOT, "bin", "distFreshness.js")).distIsFresh() ? "dist/" : "ts-node: dist/ stale; run `npm run build`"})`,
-        );
-
-        console.log("\nwhere one plan's time goes (compiled, one process each):");
-        const phases: Record<string, Phases> = {};
-        for (const stack of ["dev", "prod"]) {
-            const p = (phases[stack] = jsonChild<Phases>("planPhases.js", [compiled.root, stack]));
-            console.log(
-                `  ${stack.padEnd(4)} load ${s(p.loadMs)} (SDK ${s(p.sdkMs)}, policy pack ${s(p.policyLoadMs)}), program run ${s(p.runMs)} ` +
-                    `(incl. loading components; a second run ${s(p.secondRunMs)}), policies ${s(p.policiesMs)}, JSON ${s(p.jsonMs)}`,
-            );
-        }
-
-        console.log("\nreplication targets (N endpoints + N push policies; in-process run after a warm-up):");
-        const scale = jsonChild<{ component: string; runs: { n: number; ms: number; resources: number; errors: number }[] }>("scaleChild.js", [compiled.root, "10", "100", "1000"]);
-        console.log(`  component: ${scale.component}`);
-        for (const r of scale.runs) {
-            console.log(`  N=${String(r.n).padEnd(5)} ${s(r.ms)}  ${r.resources} resources, ${(r.ms / r.resources).toFixed(2)} ms per resource${r.errors ? `, ${r.errors} ERRORS` : ""}`);
-        }
-        const [r10, r100, r1000] = scale.runs;
-        const marginal = (r1000.ms - r100.ms) / (r1000.resources - r100.resources);
-        console.log(
-            `  growth: x10 targets -> ${(r100.ms / r10.ms).toFixed(1)}x time (10->100), ${(r1000.ms / r100.ms).toFixed(1)}x time (100->1000); ` +
-                `linear is 10x (less: fixed per-run cost). Marginal cost ${marginal.toFixed(2)} ms per resource 100->1000.`,
-        );
-
-        console.log("\ngraph (longest creation chain: see engine/creationChain.ts for the definition):");
-        for (const stack of ["dev", "prod"]) {
-            const p = phases[stack];
-            console.log(`  ${stack.padEnd(4)} ${p.resources} resources (${p.custom} custom, ${p.resources - p.custom} components, ${p.errors} errors); longest creation chain ${p.chain.length}`);
-        }
-        for (const u of phases.prod.chain.urns) console.log(`    ${u.split("::").slice(2).join("::")}`);
-
-        const prod = plans.prod;
-        console.log("\ntargets:");
-        console.log(`  prod plan < 1.5 s wall: ${s(prod.wallMs)} ${mark(prod.wallMs < 1500)}; < 250 MB RSS: ${prod.maxRssMb.toFixed(0)} MB ${mark(prod.maxRssMb < 250)}`);
-        console.log(`  1000 targets < 5 s: ${s(r1000.ms)} ${mark(r1000.ms < 5000)}`);
-        console.log(`  longest chain <= 6: ${phases.prod.chain.length} ${mark(phases.prod.chain.length <= 6)}`);
-        if (load > require("os").cpus().length) console.log(`  (load average ${load.toFixed(2)} exceeds the CPU count: wall times are inflated; CPU times are the steadier figure)`);
-    } finally {
-        compiled.cleanup();
+    const bare = measureProcess(["-e", "require('@pulumi/pulumi')"], compiled.root);
+    console.log(
+      `bare require('@pulumi/pulumi')     ${s(bare.wallMs)} wall, ${s(bare.cpuMs)} CPU, ${bare.maxRssMb.toFixed(0)} MB peak RSS`,
+    );
+    const plans: Record<string, ProcessFigure> = {};
+    for (const stack of ["dev", "prod"]) {
+      const f = (plans[stack] = measureProcess([cli, "plan", stack, "--json"], compiled.root));
+      console.log(
+        `plan ${stack.padEnd(4)} --json (CLI process)      ${s(f.wallMs)} wall (${(f.wallMs / bare.wallMs).toFixed(1)}x bare), ${s(f.cpuMs)} CPU ` +
+          `(${(f.cpuMs / bare.cpuMs).toFixed(1)}x), ${f.maxRssMb.toFixed(0)} MB peak RSS (${(f.maxRssMb / bare.maxRssMb).toFixed(1)}x), exit ${f.code}`,
+      );
     }
+    const fromSource = measureProcess([path.join(ROOT, "bin", "harbor-ha.js"), "plan", "prod", "--json"], ROOT);
+    console.log(
+      `plan prod from this checkout          ${s(fromSource.wallMs)} wall, ${fromSource.maxRssMb.toFixed(0)} MB ` +
+        `(${require(path.join(ROOT, "bin", "distFreshness.js")).distIsFresh() ? "dist/" : "ts-node: dist/ stale; run `npm run build`"})`,
+    );
+
+    console.log("\nwhere one plan's time goes (compiled, one process each):");
+    const phases: Record<string, Phases> = {};
+    for (const stack of ["dev", "prod"]) {
+      const p = (phases[stack] = jsonChild<Phases>("planPhases.js", [compiled.root, stack]));
+      console.log(
+        `  ${stack.padEnd(4)} load ${s(p.loadMs)} (SDK ${s(p.sdkMs)}, policy pack ${s(p.policyLoadMs)}), program run ${s(p.runMs)} ` +
+          `(incl. loading components; a second run ${s(p.secondRunMs)}), policies ${s(p.policiesMs)}, JSON ${s(p.jsonMs)}`,
+      );
+    }
+
+    console.log("\nreplication targets (N endpoints + N push policies; in-process run after a warm-up):");
+    const scale = jsonChild<{
+      component: string;
+      runs: { n: number; ms: number; resources: number; errors: number }[];
+    }>("scaleChild.js", [compiled.root, "10", "100", "1000"]);
+    console.log(`  component: ${scale.component}`);
+    for (const r of scale.runs) {
+      console.log(
+        `  N=${String(r.n).padEnd(5)} ${s(r.ms)}  ${r.resources} resources, ${(r.ms / r.resources).toFixed(2)} ms per resource${r.errors ? `, ${r.errors} ERRORS` : ""}`,
+      );
+    }
+    const [r10, r100, r1000] = scale.runs;
+    const marginal = (r1000.ms - r100.ms) / (r1000.resources - r100.resources);
+    console.log(
+      `  growth: x10 targets -> ${(r100.ms / r10.ms).toFixed(1)}x time (10->100), ${(r1000.ms / r100.ms).toFixed(1)}x time (100->1000); ` +
+        `linear is 10x (less: fixed per-run cost). Marginal cost ${marginal.toFixed(2)} ms per resource 100->1000.`,
+    );
+
+    console.log("\ngraph (longest creation chain: see engine/creationChain.ts for the definition):");
+    for (const stack of ["dev", "prod"]) {
+      const p = phases[stack];
+      console.log(
+        `  ${stack.padEnd(4)} ${p.resources} resources (${p.custom} custom, ${p.resources - p.custom} components, ${p.errors} errors); longest creation chain ${p.chain.length}`,
+      );
+    }
+    for (const u of phases.prod.chain.urns) console.log(`    ${u.split("::").slice(2).join("::")}`);
+
+    const prod = plans.prod;
+    console.log("\ntargets:");
+    console.log(
+      `  prod plan < 1.5 s wall: ${s(prod.wallMs)} ${mark(prod.wallMs < 1500)}; < 250 MB RSS: ${prod.maxRssMb.toFixed(0)} MB ${mark(prod.maxRssMb < 250)}`,
+    );
+    console.log(`  1000 targets < 5 s: ${s(r1000.ms)} ${mark(r1000.ms < 5000)}`);
+    console.log(`  longest chain <= 6: ${phases.prod.chain.length} ${mark(phases.prod.chain.length <= 6)}`);
+    if (load > require("os").cpus().length)
+      console.log(
+        `  (load average ${load.toFixed(2)} exceeds the CPU count: wall times are inflated; CPU times are the steadier figure)`,
+      );
+  } finally {
+    compiled.cleanup();
+  }
 }
 
 main();

@@ -7,22 +7,23 @@ const ROOT = path.resolve(__dirname, "..");
 const SOURCE_DIRS = ["cli", "engine", "stacks", "components", "policies"];
 
 function newestSource(dir) {
-    let newest = 0;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (entry.name === "node_modules") continue;
-        const p = path.join(dir, entry.name);
-        if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
-        else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-    return newest;
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules") continue;
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+      newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
 function distIsFresh(root = ROOT) {
-    const built = path.join(root, "dist", "cli", "main.js");
-    if (!fs.existsSync(built)) return false;
-    if (!fs.existsSync(path.join(root, "cli", "main.ts"))) return true; // an installed package: dist only
-    const builtAt = fs.statSync(built).mtimeMs;
-    return SOURCE_DIRS.every((d) => !fs.existsSync(path.join(root, d)) || newestSource(path.join(root, d)) <= builtAt);
+  const built = path.join(root, "dist", "cli", "main.js");
+  if (!fs.existsSync(built)) return false;
+  if (!fs.existsSync(path.join(root, "cli", "main.ts"))) return true; // an installed package: dist only
+  const builtAt = fs.statSync(built).mtimeMs;
+  return SOURCE_DIRS.every((d) => !fs.existsSync(path.join(root, d)) || newestSource(path.join(root, d)) <= builtAt);
 }
 
 module.exports = { distIsFresh, ROOT };

@@ -7,9 +7,9 @@ const { distIsFresh, ROOT } = require("./distFreshness");
 
 let main;
 if (distIsFresh()) {
-    main = require(path.join(ROOT, "dist", "cli", "main.js")).main;
+  main = require(path.join(ROOT, "dist", "cli", "main.js")).main;
 } else {
-    require("ts-node").register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
-    main = require(path.join(ROOT, "cli", "main.ts")).main;
+  require("ts-node").register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
+  main = require(path.join(ROOT, "cli", "main.ts")).main;
 }
 main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -16,71 +16,89 @@ export const EXIT_INVALID = 1;
 export const EXIT_POLICY = 2;
 
 export interface PlanOptions {
-    /** Stack config file instead of stacks/Pulumi.<stack>.yaml. */
-    configFile?: string;
-    /** Policy pack config file instead of policies/config/<stack>.json (when that exists). */
-    policyConfigFile?: string;
+  /** Stack config file instead of stacks/Pulumi.<stack>.yaml. */
+  configFile?: string;
+  /** Policy pack config file instead of policies/config/<stack>.json (when that exists). */
+  policyConfigFile?: string;
 }
 
 export interface PlanResult {
-    graph: PlanGraph;
-    violations: Violation[];
-    elapsedMs: number;
-    exitCode: number;
+  graph: PlanGraph;
+  violations: Violation[];
+  elapsedMs: number;
+  exitCode: number;
 }
 
 /** The policy pack's exported policies (never its PolicyPack entry, which would start a server). */
 export function packPolicies(): Policy[] {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require(path.join(__dirname, "..", "policies", "policies")).allPolicies;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, "..", "policies", "policies")).allPolicies;
 }
 
 /** Policy config as `pulumi preview --policy-pack-config <file>` takes it, checked against each policy's schema. */
 export function readPolicyConfig(stack: string, file?: string): Record<string, unknown> | undefined {
-    try {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        // The stack's file from the project's policies/config (dist/ holds no JSON), or the one given.
-        const stackFile = path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
-        return require(path.join(__dirname, "..", "policies", "policies")).loadStackPolicyConfig(stack, file ?? (fs.existsSync(stackFile) ? stackFile : undefined));
-    } catch (e) {
-        const error = new Error(`stack "${stack}": ${(e as Error).message}`);
-        error.name = "PolicyConfigError";
-        throw error;
-    }
+  try {
+    // The stack's file from the project's policies/config (dist/ holds no JSON), or the one given.
+    const stackFile = path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: plain plans skip the pack
+    return require(path.join(__dirname, "..", "policies", "policies")).loadStackPolicyConfig(
+      stack,
+      file ?? (fs.existsSync(stackFile) ? stackFile : undefined),
+    );
+  } catch (e) {
+    const error = new Error(`stack "${stack}": ${(e as Error).message}`);
+    error.name = "PolicyConfigError";
+    throw error;
+  }
 }
 
 export async function plan(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
-    const started = process.hrtime.bigint();
-    const configInput = readStackConfig(stack, options.configFile);
-    const graph = await runStack(stack, { configInput });
-    const violations = await evaluatePolicies(graph, packPolicies(), { config: readPolicyConfig(stack, options.policyConfigFile) });
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const exitCode = graph.errors.length > 0 ? EXIT_INVALID : violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT_POLICY : EXIT_OK;
-    return { graph, violations, elapsedMs, exitCode };
+  const started = process.hrtime.bigint();
+  const configInput = readStackConfig(stack, options.configFile);
+  const graph = await runStack(stack, { configInput });
+  const violations = await evaluatePolicies(graph, packPolicies(), {
+    config: readPolicyConfig(stack, options.policyConfigFile),
+  });
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const exitCode =
+    graph.errors.length > 0
+      ? EXIT_INVALID
+      : violations.some((v) => v.enforcementLevel === "mandatory")
+        ? EXIT_POLICY
+        : EXIT_OK;
+  return { graph, violations, elapsedMs, exitCode };
 }
 
 /** Errors that are the user's input (config, Args), reported as such with exit code 1. */
 export function isInputError(e: unknown): e is Error {
-    return e instanceof Error && ["StackConfigError", "InvalidArgsError", "StackFileError", "PolicyConfigError"].includes(e.name);
+  return (
+    e instanceof Error &&
+    ["StackConfigError", "InvalidArgsError", "StackFileError", "PolicyConfigError"].includes(e.name)
+  );
 }
 
-export async function planCommand(stack: string, flags: { config?: string; json?: boolean; out?: string; policyConfig?: string }): Promise<number> {
-    let result: PlanResult;
-    try {
-        result = await plan(stack, { configFile: flags.config, policyConfigFile: flags.policyConfig });
-    } catch (e) {
-        process.stderr.write(`${isInputError(e) ? e.message : `plan of stack "${stack}" failed: ${(e as Error)?.stack ?? e}`}\n`);
-        return EXIT_INVALID;
-    }
-    if (flags.json) {
-        process.stdout.write(canonicalJson(planDocument(result.graph, result.violations)) + "\n");
-        for (const e of result.graph.errors) process.stderr.write(`[${e.kind}] ${e.message} (${e.urn})\n`);
-    } else {
-        process.stdout.write(renderHuman(result.graph, result.violations, result.elapsedMs) + "\n");
-    }
-    if (flags.out) {
-        const files = writeManifests(result.graph, flags.out);
-        process.stderr.write(`wrote ${files.length} files to ${flags.out}\n`);
-    }
-    return result.exitCode;
+export async function planCommand(
+  stack: string,
+  flags: { config?: string; json?: boolean; out?: string; policyConfig?: string },
+): Promise<number> {
+  let result: PlanResult;
+  try {
+    result = await plan(stack, { configFile: flags.config, policyConfigFile: flags.policyConfig });
+  } catch (e) {
+    process.stderr.write(
+      `${isInputError(e) ? e.message : `plan of stack "${stack}" failed: ${(e as Error)?.stack ?? e}`}\n`,
+    );
+    return EXIT_INVALID;
+  }
+  if (flags.json) {
+    process.stdout.write(canonicalJson(planDocument(result.graph, result.violations)) + "\n");
+    for (const e of result.graph.errors) process.stderr.write(`[${e.kind}] ${e.message} (${e.urn})\n`);
+  } else {
+    process.stdout.write(renderHuman(result.graph, result.violations, result.elapsedMs) + "\n");
+  }
+  if (flags.out) {
+    const files = writeManifests(result.graph, flags.out);
+    process.stderr.write(`wrote ${files.length} files to ${flags.out}\n`);
+  }
+  return result.exitCode;
 }

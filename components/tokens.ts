@@ -5,20 +5,20 @@
  * without importing any component (and with it a provider SDK).
  */
 export const ComponentTypes = {
-    HarborPlatform: "harbor-ha:platform:HarborPlatform",
-    PatroniCluster: "harbor-ha:postgres:PatroniCluster",
-    RedisSentinel: "harbor-ha:redis:RedisSentinel",
-    HarborRelease: "harbor-ha:harbor:HarborRelease",
-    HarborSecrets: "harbor-ha:harbor:HarborSecrets",
-    S3Storage: "harbor-ha:storage:S3Storage",
-    NfsStorage: "harbor-ha:storage:NfsStorage",
-    FilesystemStorage: "harbor-ha:storage:FilesystemStorage",
-    CertManager: "harbor-ha:tls:CertManager",
-    HarborCertificates: "harbor-ha:tls:HarborCertificates",
-    IngressController: "harbor-ha:network:IngressController",
-    NodePools: "harbor-ha:nodepools:NodePools",
-    ReplicationTargets: "harbor-ha:replication:ReplicationTargets",
-    HarborProjects: "harbor-ha:projects:HarborProjects",
+  HarborPlatform: "harbor-ha:platform:HarborPlatform",
+  PatroniCluster: "harbor-ha:postgres:PatroniCluster",
+  RedisSentinel: "harbor-ha:redis:RedisSentinel",
+  HarborRelease: "harbor-ha:harbor:HarborRelease",
+  HarborSecrets: "harbor-ha:harbor:HarborSecrets",
+  S3Storage: "harbor-ha:storage:S3Storage",
+  NfsStorage: "harbor-ha:storage:NfsStorage",
+  FilesystemStorage: "harbor-ha:storage:FilesystemStorage",
+  CertManager: "harbor-ha:tls:CertManager",
+  HarborCertificates: "harbor-ha:tls:HarborCertificates",
+  IngressController: "harbor-ha:network:IngressController",
+  NodePools: "harbor-ha:nodepools:NodePools",
+  ReplicationTargets: "harbor-ha:replication:ReplicationTargets",
+  HarborProjects: "harbor-ha:projects:HarborProjects",
 } as const;
 
 export type ComponentType = (typeof ComponentTypes)[keyof typeof ComponentTypes];

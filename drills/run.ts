@@ -19,73 +19,86 @@ import { say } from "./procs";
 export const TARGETS = { postgresRtoSeconds: 15, postgresLost: 0, redisRtoSeconds: 10, redisLostFraction: 0.01 };
 
 /** Drill options from the environment (see the header). */
-export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): { postgres: PostgresDrillOptions; redis: { downAfterMs?: number } } {
-    const postgres: PostgresDrillOptions = {};
-    if (env.DRILL_PG_TIMING) {
-        const [ttl, loopWait, retryTimeout] = env.DRILL_PG_TIMING.split(",").map(Number);
-        postgres.timing = { ttl, loopWait, retryTimeout };
-        // A ttl-long wait for the dead leader's key: give the drill time for it.
-        postgres.timeoutSeconds = ttl + loopWait + 30;
-        postgres.budgetSeconds = 70 + ttl;
-    }
-    return { postgres, redis: env.DRILL_REDIS_DOWN_AFTER_MS ? { downAfterMs: Number(env.DRILL_REDIS_DOWN_AFTER_MS) } : {} };
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  postgres: PostgresDrillOptions;
+  redis: { downAfterMs?: number };
+} {
+  const postgres: PostgresDrillOptions = {};
+  if (env.DRILL_PG_TIMING) {
+    const [ttl, loopWait, retryTimeout] = env.DRILL_PG_TIMING.split(",").map(Number);
+    postgres.timing = { ttl, loopWait, retryTimeout };
+    // A ttl-long wait for the dead leader's key: give the drill time for it.
+    postgres.timeoutSeconds = ttl + loopWait + 30;
+    postgres.budgetSeconds = 70 + ttl;
+  }
+  return {
+    postgres,
+    redis: env.DRILL_REDIS_DOWN_AFTER_MS ? { downAfterMs: Number(env.DRILL_REDIS_DOWN_AFTER_MS) } : {},
+  };
 }
 
 export async function runAll(which: string[] = ["config", "postgres", "redis"]): Promise<boolean> {
-    const opts = optionsFromEnv();
-    let ok = true;
-    if (which.includes("config")) {
-        const why = configDrillUnavailable();
-        if (why) say(`SKIPPED drill 3 (configs): ${why}`);
-        else
-            for (const s of STACKS) {
-                const r = await runConfigDrill(s);
-                if (r.problems.length) {
-                    ok = false;
-                    say(`FAIL drill 3 ${s}:\n  ${r.problems.join("\n  ")}`);
-                }
-            }
-    }
-    if (which.includes("postgres")) {
-        const why = postgresDrillUnavailable();
-        if (why) say(`SKIPPED drill 1 (PostgreSQL failover): ${why}`);
-        else {
-            const r = await runPostgresDrill(opts.postgres);
-            const pass = r.rtoSeconds <= TARGETS.postgresRtoSeconds && r.lost <= TARGETS.postgresLost;
-            ok &&= pass;
-            say(`${pass ? "PASS" : "FAIL"} drill 1 PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.postgresRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged rows, leader ${r.oldLeader} -> ${r.newLeader}`);
+  const opts = optionsFromEnv();
+  let ok = true;
+  if (which.includes("config")) {
+    const why = configDrillUnavailable();
+    if (why) say(`SKIPPED drill 3 (configs): ${why}`);
+    else
+      for (const s of STACKS) {
+        const r = await runConfigDrill(s);
+        if (r.problems.length) {
+          ok = false;
+          say(`FAIL drill 3 ${s}:\n  ${r.problems.join("\n  ")}`);
         }
+      }
+  }
+  if (which.includes("postgres")) {
+    const why = postgresDrillUnavailable();
+    if (why) say(`SKIPPED drill 1 (PostgreSQL failover): ${why}`);
+    else {
+      const r = await runPostgresDrill(opts.postgres);
+      const pass = r.rtoSeconds <= TARGETS.postgresRtoSeconds && r.lost <= TARGETS.postgresLost;
+      ok &&= pass;
+      say(
+        `${pass ? "PASS" : "FAIL"} drill 1 PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.postgresRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged rows, leader ${r.oldLeader} -> ${r.newLeader}`,
+      );
     }
-    if (which.includes("redis")) {
-        const why = redisDrillUnavailable();
-        if (why) say(`SKIPPED drill 2 (Redis failover): ${why}`);
-        else {
-            const r = await runRedisDrill(opts.redis);
-            const pass = r.rtoSeconds <= TARGETS.redisRtoSeconds && r.lost <= Math.ceil(r.acknowledged * TARGETS.redisLostFraction) && r.restartedAsReplica;
-            ok &&= pass;
-            say(`${pass ? "PASS" : "FAIL"} drill 2 Redis: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.redisRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged keys (down-after ${r.downAfterMs} ms), master ${r.oldMaster} -> ${r.newMaster}, old master restarted as replica: ${r.restartedAsReplica}`);
-        }
+  }
+  if (which.includes("redis")) {
+    const why = redisDrillUnavailable();
+    if (why) say(`SKIPPED drill 2 (Redis failover): ${why}`);
+    else {
+      const r = await runRedisDrill(opts.redis);
+      const pass =
+        r.rtoSeconds <= TARGETS.redisRtoSeconds &&
+        r.lost <= Math.ceil(r.acknowledged * TARGETS.redisLostFraction) &&
+        r.restartedAsReplica;
+      ok &&= pass;
+      say(
+        `${pass ? "PASS" : "FAIL"} drill 2 Redis: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.redisRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged keys (down-after ${r.downAfterMs} ms), master ${r.oldMaster} -> ${r.newMaster}, old master restarted as replica: ${r.restartedAsReplica}`,
+      );
     }
-    return ok;
+  }
+  return ok;
 }
 
 if (require.main === module) {
-    const args = process.argv.slice(2);
-    // A hard ceiling above the drills' own budgets: they stop by themselves even if something hangs
-    // (the Sandbox exit hooks kill every daemon on process.exit).
-    const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 175);
-    const guard = setTimeout(() => {
-        say(`drills exceeded ${ceiling} s: aborting`);
-        process.exit(2);
-    }, ceiling * 1000);
-    runAll(args.length ? args : undefined).then(
-        (ok) => {
-            clearTimeout(guard);
-            process.exit(ok ? 0 : 1);
-        },
-        (e) => {
-            say(`drill error: ${e instanceof Error ? e.stack : e}`);
-            process.exit(1);
-        },
-    );
+  const args = process.argv.slice(2);
+  // A hard ceiling above the drills' own budgets: they stop by themselves even if something hangs
+  // (the Sandbox exit hooks kill every daemon on process.exit).
+  const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 175);
+  const guard = setTimeout(() => {
+    say(`drills exceeded ${ceiling} s: aborting`);
+    process.exit(2);
+  }, ceiling * 1000);
+  runAll(args.length ? args : undefined).then(
+    (ok) => {
+      clearTimeout(guard);
+      process.exit(ok ? 0 : 1);
+    },
+    (e) => {
+      say(`drill error: ${e instanceof Error ? e.stack : e}`);
+      process.exit(1);
+    },
+  );
 }

@@ -11,51 +11,52 @@
 import { CapturedResource, PlanGraph } from "./graph";
 
 export interface CreationChain {
-    length: number;
-    /** The URNs on one longest chain, first created first. */
-    urns: string[];
+  length: number;
+  /** The URNs on one longest chain, first created first. */
+  urns: string[];
 }
 
 export function longestCreationChain(graph: PlanGraph): CreationChain {
-    const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
-    const children = new Map<string, CapturedResource[]>();
-    for (const r of graph.resources) {
-        const list = children.get(r.parent) ?? [];
-        list.push(r);
-        children.set(r.parent, list);
+  const byUrn = new Map(graph.resources.map((r) => [r.urn, r]));
+  const children = new Map<string, CapturedResource[]>();
+  for (const r of graph.resources) {
+    const list = children.get(r.parent) ?? [];
+    list.push(r);
+    children.set(r.parent, list);
+  }
+  const customBelow = (urn: string): string[] =>
+    (children.get(urn) ?? []).flatMap((c) => (c.custom ? [c.urn, ...customBelow(c.urn)] : customBelow(c.urn)));
+  const prerequisites = (r: CapturedResource): string[] => {
+    const parent = byUrn.get(r.parent);
+    const deps = [...r.dependencies, ...(r.provider ? [r.provider] : []), ...(parent?.custom ? [parent.urn] : [])];
+    return deps.flatMap((d) => {
+      const dep = byUrn.get(d);
+      if (!dep) return [];
+      return dep.custom ? [d] : customBelow(d);
+    });
+  };
+  const memo = new Map<string, CreationChain>();
+  const visiting = new Set<string>();
+  const chainTo = (urn: string): CreationChain => {
+    const known = memo.get(urn);
+    if (known) return known;
+    if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
+    visiting.add(urn);
+    let best: CreationChain = { length: 0, urns: [] };
+    for (const p of prerequisites(byUrn.get(urn)!)) {
+      const c = chainTo(p);
+      if (c.length > best.length) best = c;
     }
-    const customBelow = (urn: string): string[] => (children.get(urn) ?? []).flatMap((c) => (c.custom ? [c.urn, ...customBelow(c.urn)] : customBelow(c.urn)));
-    const prerequisites = (r: CapturedResource): string[] => {
-        const parent = byUrn.get(r.parent);
-        const deps = [...r.dependencies, ...(r.provider ? [r.provider] : []), ...(parent?.custom ? [parent.urn] : [])];
-        return deps.flatMap((d) => {
-            const dep = byUrn.get(d);
-            if (!dep) return [];
-            return dep.custom ? [d] : customBelow(d);
-        });
-    };
-    const memo = new Map<string, CreationChain>();
-    const visiting = new Set<string>();
-    const chainTo = (urn: string): CreationChain => {
-        const known = memo.get(urn);
-        if (known) return known;
-        if (visiting.has(urn)) throw new Error(`dependency cycle through ${urn}`);
-        visiting.add(urn);
-        let best: CreationChain = { length: 0, urns: [] };
-        for (const p of prerequisites(byUrn.get(urn)!)) {
-            const c = chainTo(p);
-            if (c.length > best.length) best = c;
-        }
-        visiting.delete(urn);
-        const result = { length: best.length + 1, urns: [...best.urns, urn] };
-        memo.set(urn, result);
-        return result;
-    };
-    let longest: CreationChain = { length: 0, urns: [] };
-    for (const r of graph.resources) {
-        if (!r.custom) continue;
-        const c = chainTo(r.urn);
-        if (c.length > longest.length) longest = c;
-    }
-    return longest;
+    visiting.delete(urn);
+    const result = { length: best.length + 1, urns: [...best.urns, urn] };
+    memo.set(urn, result);
+    return result;
+  };
+  let longest: CreationChain = { length: 0, urns: [] };
+  for (const r of graph.resources) {
+    if (!r.custom) continue;
+    const c = chainTo(r.urn);
+    if (c.length > longest.length) longest = c;
+  }
+  return longest;
 }

@@ -2,7 +2,14 @@ export * from "./graph";
 export * from "./run";
 export * from "./policies";
 export * from "./secrets";
-export { readStackConfig, stackFilePath, offlineSecretPlaceholder, projectName, StackFileError, PROJECT_ROOT } from "./stackFile";
+export {
+  readStackConfig,
+  stackFilePath,
+  offlineSecretPlaceholder,
+  projectName,
+  StackFileError,
+  PROJECT_ROOT,
+} from "./stackFile";
 export { kubernetesObject, validateKubernetesObject } from "./schemas";
 export { UnmockedInvokeError } from "./fakes";
 export { longestCreationChain, CreationChain } from "./creationChain";

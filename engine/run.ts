@@ -10,7 +10,7 @@ import { findLeaks, isSecretEnvelope, secretPlaintexts } from "./secrets";
 import { validateKubernetesObject } from "./schemas";
 import { projectName, readStackConfig, StackConfigInput } from "./stackFile";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
 
 export type Program = () => unknown | Promise<unknown>;
@@ -21,20 +21,24 @@ export type Program = () => unknown | Promise<unknown>;
  * not produced: the SDK's dynamic module looks `serializeFunction` up at call time. Only the dynamic
  * module's path is affected; `pulumi.runtime.serializeFunction` keeps the real implementation.
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const closureModule = require("@pulumi/pulumi/runtime/closure/serializeClosure");
 const realSerializeFunction = closureModule.serializeFunction;
-const offlineSerializeFunction = async () => ({ text: "/* provider code is not serialized offline */", exportName: "handler", containsSecrets: false });
+const offlineSerializeFunction = async () => ({
+  text: "/* provider code is not serialized offline */",
+  exportName: "handler",
+  containsSecrets: false,
+});
 
 export interface RunOptions {
-    /** Pulumi project name. Default: the name in Pulumi.yaml. */
-    project?: string;
-    /** Stack name. Default: `test`. */
-    stack?: string;
-    /** Config as the CLI hands it over: `<namespace>:<key>` -> string (JSON for objects). Default: none. */
-    config?: Record<string, string>;
-    /** Config keys that are secret. Default: none. */
-    secretKeys?: string[];
+  /** Pulumi project name. Default: the name in Pulumi.yaml. */
+  project?: string;
+  /** Stack name. Default: `test`. */
+  stack?: string;
+  /** Config as the CLI hands it over: `<namespace>:<key>` -> string (JSON for objects). Default: none. */
+  config?: Record<string, string>;
+  /** Config keys that are secret. Default: none. */
+  secretKeys?: string[];
 }
 
 /**
@@ -42,17 +46,17 @@ export interface RunOptions {
  * Under ts-node each stack is source-mapped, which costs about half of an offline run; during a run
  * the engine records them empty. (It changes nothing a plan shows.)
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 const realDebuggablePromise = debuggable.debuggablePromise;
 function cheapDebuggablePromise(this: unknown, ...args: unknown[]) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-        return realDebuggablePromise.apply(this, args);
-    } finally {
-        Error.stackTraceLimit = limit;
-    }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return realDebuggablePromise.apply(this, args);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 let running = false;
@@ -63,63 +67,87 @@ let running = false;
  * Runs are sequential within a process (the Pulumi runtime is process-global).
  */
 export async function runProgram(program: Program, options: RunOptions = {}): Promise<PlanGraph> {
-    if (running) throw new Error("engine: one run at a time per process (the Pulumi runtime is global)");
-    running = true;
-    const project = options.project ?? projectName();
-    const stack = options.stack ?? "test";
-    const monitor = new CapturingMonitor();
-    const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => rejections.push(reason);
-    process.on("unhandledRejection", onRejection);
-    closureModule.serializeFunction = offlineSerializeFunction;
-    debuggable.debuggablePromise = cheapDebuggablePromise;
-    try {
-        // setMocks sets the runtime's feature flags; then swap in our capturing monitor.
-        await pulumi.runtime.setMocks({ newResource: async () => ({ id: "", state: {} }), call: async () => ({}) }, project, stack, false);
-        settings.setMockOptions(monitor, project, stack, false);
-        pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-        await pulumi.runtime.runInPulumiStack(async () => (await program()) as any);
-        await settings.waitForRPCs?.();
-        // Let outputs settle that were chained after the stack's own outputs.
-        await new Promise((r) => setImmediate(r));
-        if (rejections.length > 0) throw rejections[0];
-    } finally {
-        // A failed run leaves rejections in flight; drain them here so they don't fail the next run.
-        for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-        process.off("unhandledRejection", onRejection);
-        closureModule.serializeFunction = realSerializeFunction;
-        debuggable.debuggablePromise = realDebuggablePromise;
-        running = false;
-    }
-    return finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+  if (running) throw new Error("engine: one run at a time per process (the Pulumi runtime is global)");
+  running = true;
+  const project = options.project ?? projectName();
+  const stack = options.stack ?? "test";
+  const monitor = new CapturingMonitor();
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on("unhandledRejection", onRejection);
+  closureModule.serializeFunction = offlineSerializeFunction;
+  debuggable.debuggablePromise = cheapDebuggablePromise;
+  try {
+    // setMocks sets the runtime's feature flags; then swap in our capturing monitor.
+    await pulumi.runtime.setMocks(
+      { newResource: async () => ({ id: "", state: {} }), call: async () => ({}) },
+      project,
+      stack,
+      false,
+    );
+    settings.setMockOptions(monitor, project, stack, false);
+    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+    await pulumi.runtime.runInPulumiStack(async () => (await program()) as any);
+    await settings.waitForRPCs?.();
+    // Let outputs settle that were chained after the stack's own outputs.
+    await new Promise((r) => setImmediate(r));
+    if (rejections.length > 0) throw rejections[0];
+  } finally {
+    // A failed run leaves rejections in flight; drain them here so they don't fail the next run.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    process.off("unhandledRejection", onRejection);
+    closureModule.serializeFunction = realSerializeFunction;
+    debuggable.debuggablePromise = realDebuggablePromise;
+    running = false;
+  }
+  return finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
 }
 
-function finishGraph(project: string, stack: string, captured: CapturedResource[], outputs: Record<string, unknown>, options: RunOptions): PlanGraph {
-    const resources = [...captured].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    const errors: PlanError[] = [];
-    for (const r of resources) errors.push(...validateKubernetesObject(r));
+function finishGraph(
+  project: string,
+  stack: string,
+  captured: CapturedResource[],
+  outputs: Record<string, unknown>,
+  options: RunOptions,
+): PlanGraph {
+  const resources = [...captured].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  const errors: PlanError[] = [];
+  for (const r of resources) errors.push(...validateKubernetesObject(r));
 
-    // A secret's plaintext found outside an envelope means it escaped through an apply or interpolation.
-    const plaintexts = new Set<string>();
-    for (const r of resources) secretPlaintexts(r.inputs, plaintexts);
-    secretPlaintexts(outputs, plaintexts);
-    for (const key of options.secretKeys ?? []) {
-        const v = options.config?.[key];
-        if (v && v.length >= 8) plaintexts.add(v);
+  // A secret's plaintext found outside an envelope means it escaped through an apply or interpolation.
+  const plaintexts = new Set<string>();
+  for (const r of resources) secretPlaintexts(r.inputs, plaintexts);
+  secretPlaintexts(outputs, plaintexts);
+  for (const key of options.secretKeys ?? []) {
+    const v = options.config?.[key];
+    if (v && v.length >= 8) plaintexts.add(v);
+  }
+  for (const r of resources) {
+    for (const at of findLeaks(r.inputs, plaintexts)) {
+      errors.push({
+        kind: "secret-leak",
+        urn: r.urn,
+        message: `a secret value appears in plain input "${at}" of ${r.type} "${r.name}". Fix: pass it through a Kubernetes Secret or keep it a pulumi.secret.`,
+      });
     }
-    for (const r of resources) {
-        for (const at of findLeaks(r.inputs, plaintexts)) {
-            errors.push({ kind: "secret-leak", urn: r.urn, message: `a secret value appears in plain input "${at}" of ${r.type} "${r.name}". Fix: pass it through a Kubernetes Secret or keep it a pulumi.secret.` });
-        }
-    }
-    for (const r of resources) {
-        const where = secretInClusterObject(r);
-        if (where) errors.push({ kind: "secret-leak", urn: r.urn, message: `a secret is set in "${where}" of ${r.type} "${r.name}", where the cluster stores it in plain text. Fix: put it in a Kubernetes Secret and reference the Secret by name.` });
-    }
-    for (const at of findLeaks(outputs, plaintexts)) {
-        errors.push({ kind: "secret-leak", urn: "", message: `a secret value appears in plain stack output "${at}". Fix: export it with pulumi.secret().` });
-    }
-    return { project, stack, resources, outputs, errors };
+  }
+  for (const r of resources) {
+    const where = secretInClusterObject(r);
+    if (where)
+      errors.push({
+        kind: "secret-leak",
+        urn: r.urn,
+        message: `a secret is set in "${where}" of ${r.type} "${r.name}", where the cluster stores it in plain text. Fix: put it in a Kubernetes Secret and reference the Secret by name.`,
+      });
+  }
+  for (const at of findLeaks(outputs, plaintexts)) {
+    errors.push({
+      kind: "secret-leak",
+      urn: "",
+      message: `a secret value appears in plain stack output "${at}". Fix: export it with pulumi.secret().`,
+    });
+  }
+  return { project, stack, resources, outputs, errors };
 }
 
 /**
@@ -127,35 +155,35 @@ function finishGraph(project: string, stack: string, captured: CapturedResource[
  * pod's env, Helm values) is stored and shown in plain text by the cluster, even if Pulumi redacts it.
  */
 function secretInClusterObject(r: CapturedResource): string | undefined {
-    if (!r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:")) return undefined;
-    if (r.type === "kubernetes:core/v1:Secret" || r.type === "kubernetes:core/v1:SecretList") return undefined;
-    return firstSecretPath(r.inputs, "");
+  if (!r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:")) return undefined;
+  if (r.type === "kubernetes:core/v1:Secret" || r.type === "kubernetes:core/v1:SecretList") return undefined;
+  return firstSecretPath(r.inputs, "");
 }
 
 function firstSecretPath(v: unknown, path: string): string | undefined {
-    if (isSecretEnvelope(v)) return path || "(value)";
-    if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-            const p = firstSecretPath(v[i], `${path}[${i}]`);
-            if (p) return p;
-        }
-    } else if (v && typeof v === "object") {
-        for (const [k, e] of Object.entries(v)) {
-            const p = firstSecretPath(e, path ? `${path}.${k}` : k);
-            if (p) return p;
-        }
+  if (isSecretEnvelope(v)) return path || "(value)";
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = firstSecretPath(v[i], `${path}[${i}]`);
+      if (p) return p;
     }
-    return undefined;
+  } else if (v && typeof v === "object") {
+    for (const [k, e] of Object.entries(v)) {
+      const p = firstSecretPath(e, path ? `${path}.${k}` : k);
+      if (p) return p;
+    }
+  }
+  return undefined;
 }
 
 /** The stack program beside this engine: stacks/index.ts in a checkout, dist/stacks/index.js when compiled. */
 export const STACK_PROGRAM = path.join(__dirname, "..", "stacks");
 
 export interface StackRunOptions {
-    /** A config file to use instead of `stacks/Pulumi.<stack>.yaml`. */
-    configFile?: string;
-    /** Config already read (overrides `configFile`). */
-    configInput?: StackConfigInput;
+  /** A config file to use instead of `stacks/Pulumi.<stack>.yaml`. */
+  configFile?: string;
+  /** Config already read (overrides `configFile`). */
+  configInput?: StackConfigInput;
 }
 
 /**
@@ -163,10 +191,11 @@ export interface StackRunOptions {
  * fed with the stack's config file as the Pulumi CLI would feed it.
  */
 export async function runStack(stack: string, options: StackRunOptions = {}): Promise<PlanGraph> {
-    const input = options.configInput ?? readStackConfig(stack, options.configFile);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const mod = require(STACK_PROGRAM);
-    const program: Program = typeof mod === "function" ? mod : mod.default;
-    if (typeof program !== "function") throw new Error(`engine: ${STACK_PROGRAM} must export the program function (export = async () => outputs)`);
-    return runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
+  const input = options.configInput ?? readStackConfig(stack, options.configFile);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(STACK_PROGRAM);
+  const program: Program = typeof mod === "function" ? mod : mod.default;
+  if (typeof program !== "function")
+    throw new Error(`engine: ${STACK_PROGRAM} must export the program function (export = async () => outputs)`);
+  return runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
 }

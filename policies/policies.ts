@@ -13,23 +13,23 @@ import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
-    hardwareSizing,
-    ssdStorage,
-    patroniVolumeSize,
-    registryCapacity,
-    dataPodResources,
-    harborPodResources,
-    harborReplicas,
-    patroniMembers,
-    redisSentinels,
-    pdbsPresent,
-    zoneSpread,
-    s3BucketSecurity,
-    noSecretLiterals,
-    edgeTls,
-    dbConnectionBudget,
-    tierWiring,
-    platformFactsPresent,
+  hardwareSizing,
+  ssdStorage,
+  patroniVolumeSize,
+  registryCapacity,
+  dataPodResources,
+  harborPodResources,
+  harborReplicas,
+  patroniMembers,
+  redisSentinels,
+  pdbsPresent,
+  zoneSpread,
+  s3BucketSecurity,
+  noSecretLiterals,
+  edgeTls,
+  dbConnectionBudget,
+  tierWiring,
+  platformFactsPresent,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -37,23 +37,23 @@ export { policyConfigPath, policyConfigProblems } from "./stackConfig";
 export type { PolicyPackConfig } from "./stackConfig";
 
 export const allPolicies: Policy[] = [
-    hardwareSizing,
-    ssdStorage,
-    patroniVolumeSize,
-    registryCapacity,
-    dataPodResources,
-    harborPodResources,
-    harborReplicas,
-    patroniMembers,
-    redisSentinels,
-    pdbsPresent,
-    zoneSpread,
-    s3BucketSecurity,
-    noSecretLiterals,
-    edgeTls,
-    dbConnectionBudget,
-    tierWiring,
-    platformFactsPresent,
+  hardwareSizing,
+  ssdStorage,
+  patroniVolumeSize,
+  registryCapacity,
+  dataPodResources,
+  harborPodResources,
+  harborReplicas,
+  patroniMembers,
+  redisSentinels,
+  pdbsPresent,
+  zoneSpread,
+  s3BucketSecurity,
+  noSecretLiterals,
+  edgeTls,
+  dbConnectionBudget,
+  tierWiring,
+  platformFactsPresent,
 ];
 
 /**
@@ -62,5 +62,5 @@ export const allPolicies: Policy[] = [
  * `harbor-ha plan` passes it to `evaluatePolicies(graph, allPolicies, { config })`.
  */
 export function loadStackPolicyConfig(stack: string, file?: string): PolicyPackConfig | undefined {
-    return loadPolicyConfig(stack, allPolicies, file);
+  return loadPolicyConfig(stack, allPolicies, file);
 }

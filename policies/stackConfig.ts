@@ -7,65 +7,70 @@ import * as fs from "fs";
 import * as path from "path";
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
 
-export type PolicyPackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+export type PolicyPackConfig = Record<
+  string,
+  EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+>;
 
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
 /** Path of a stack's policy config file. */
 export function policyConfigPath(stack: string): string {
-    return path.join(__dirname, "config", `${stack}.json`);
+  return path.join(__dirname, "config", `${stack}.json`);
 }
 
 function typeOk(schema: any, v: unknown): boolean {
-    switch (schema?.type) {
-        case "number":
-            return typeof v === "number" && Number.isFinite(v) && (schema.minimum === undefined || v >= schema.minimum);
-        case "integer":
-            return Number.isInteger(v) && (schema.minimum === undefined || (v as number) >= schema.minimum);
-        case "string":
-            return typeof v === "string";
-        case "boolean":
-            return typeof v === "boolean";
-        case "array":
-            return Array.isArray(v) && (schema.items?.type !== "string" || v.every((e) => typeof e === "string"));
-        case "object":
-            return !!v && typeof v === "object" && !Array.isArray(v);
-        default:
-            return true;
-    }
+  switch (schema?.type) {
+    case "number":
+      return typeof v === "number" && Number.isFinite(v) && (schema.minimum === undefined || v >= schema.minimum);
+    case "integer":
+      return Number.isInteger(v) && (schema.minimum === undefined || (v as number) >= schema.minimum);
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "array":
+      return Array.isArray(v) && (schema.items?.type !== "string" || v.every((e) => typeof e === "string"));
+    case "object":
+      return !!v && typeof v === "object" && !Array.isArray(v);
+    default:
+      return true;
+  }
 }
 
 /** Problems of a policy config against the policies' names and configSchemas (empty when valid). */
 export function policyConfigProblems(config: unknown, policies: Policy[]): string[] {
-    if (!config || typeof config !== "object" || Array.isArray(config)) return ["the file must hold a JSON object: { <policy name>: <level> | { enforcementLevel?, <threshold>... } }"];
-    const out: string[] = [];
-    const byName = new Map(policies.map((p) => [p.name, p]));
-    for (const [name, c] of Object.entries(config)) {
-        const p = byName.get(name);
-        if (!p) {
-            out.push(`"${name}" is not a policy of the pack (known: ${[...byName.keys()].join(", ")})`);
-            continue;
-        }
-        if (typeof c === "string") {
-            if (!LEVELS.includes(c as EnforcementLevel)) out.push(`${name}: level "${c}" is not one of ${LEVELS.join(", ")}`);
-            continue;
-        }
-        if (!c || typeof c !== "object" || Array.isArray(c)) {
-            out.push(`${name}: must be an enforcement level or an object`);
-            continue;
-        }
-        const props = (p.configSchema?.properties ?? {}) as Record<string, unknown>;
-        for (const [k, v] of Object.entries(c)) {
-            if (k === "enforcementLevel") {
-                if (!LEVELS.includes(v as EnforcementLevel)) out.push(`${name}.enforcementLevel: "${v}" is not one of ${LEVELS.join(", ")}`);
-            } else if (!(k in props)) {
-                out.push(`${name}.${k} is not a setting of the policy (settings: ${Object.keys(props).join(", ") || "none"})`);
-            } else if (!typeOk(props[k], v)) {
-                out.push(`${name}.${k}: ${JSON.stringify(v)} does not match ${JSON.stringify(props[k])}`);
-            }
-        }
+  if (!config || typeof config !== "object" || Array.isArray(config))
+    return ["the file must hold a JSON object: { <policy name>: <level> | { enforcementLevel?, <threshold>... } }"];
+  const out: string[] = [];
+  const byName = new Map(policies.map((p) => [p.name, p]));
+  for (const [name, c] of Object.entries(config)) {
+    const p = byName.get(name);
+    if (!p) {
+      out.push(`"${name}" is not a policy of the pack (known: ${[...byName.keys()].join(", ")})`);
+      continue;
     }
-    return out;
+    if (typeof c === "string") {
+      if (!LEVELS.includes(c as EnforcementLevel)) out.push(`${name}: level "${c}" is not one of ${LEVELS.join(", ")}`);
+      continue;
+    }
+    if (!c || typeof c !== "object" || Array.isArray(c)) {
+      out.push(`${name}: must be an enforcement level or an object`);
+      continue;
+    }
+    const props = (p.configSchema?.properties ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(c)) {
+      if (k === "enforcementLevel") {
+        if (!LEVELS.includes(v as EnforcementLevel))
+          out.push(`${name}.enforcementLevel: "${v}" is not one of ${LEVELS.join(", ")}`);
+      } else if (!(k in props)) {
+        out.push(`${name}.${k} is not a setting of the policy (settings: ${Object.keys(props).join(", ") || "none"})`);
+      } else if (!typeOk(props[k], v)) {
+        out.push(`${name}.${k}: ${JSON.stringify(v)} does not match ${JSON.stringify(props[k])}`);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -73,18 +78,18 @@ export function policyConfigProblems(config: unknown, policies: Policy[]): strin
  * when the stack has no file and none was named (the policies' own levels and defaults apply).
  */
 export function loadPolicyConfig(stack: string, policies: Policy[], file?: string): PolicyPackConfig | undefined {
-    const f = file ?? policyConfigPath(stack);
-    if (!fs.existsSync(f)) {
-        if (file) throw new Error(`policy config file ${file} does not exist`);
-        return undefined;
-    }
-    let doc: unknown;
-    try {
-        doc = JSON.parse(fs.readFileSync(f, "utf8"));
-    } catch (e) {
-        throw new Error(`policy config ${f} is not valid JSON: ${(e as Error).message}`);
-    }
-    const problems = policyConfigProblems(doc, policies);
-    if (problems.length) throw new Error(`policy config ${f} is invalid:\n  - ${problems.join("\n  - ")}`);
-    return doc as PolicyPackConfig;
+  const f = file ?? policyConfigPath(stack);
+  if (!fs.existsSync(f)) {
+    if (file) throw new Error(`policy config file ${file} does not exist`);
+    return undefined;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(f, "utf8"));
+  } catch (e) {
+    throw new Error(`policy config ${f} is not valid JSON: ${(e as Error).message}`);
+  }
+  const problems = policyConfigProblems(doc, policies);
+  if (problems.length) throw new Error(`policy config ${f} is invalid:\n  - ${problems.join("\n  - ")}`);
+  return doc as PolicyPackConfig;
 }

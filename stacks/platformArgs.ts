@@ -6,50 +6,83 @@ import { StackConfig } from "./config";
 
 /** Maps the validated stack config onto the platform's Args (pure: no resources). */
 export function platformArgs(c: StackConfig): HarborPlatformArgs {
-    const storage: HarborPlatformArgs["storage"] = (() => {
-        const s = c.storage;
-        switch (s.type) {
-            case "s3":
-                return { kind: "s3", bucketName: s.bucketName, kms: s.kms, noncurrentVersionExpirationDays: s.noncurrentVersionExpirationDays };
-            case "s3-compatible":
-                return { kind: "s3", compatible: { bucket: s.bucketName, region: s.region, regionEndpoint: s.regionEndpoint, credentialsSecretName: s.credentialsSecretName } };
-            case "efs":
-                return { kind: "nfs", capacityGb: s.capacityGb, efs: { vpcId: s.vpcId, subnetIds: s.subnetIds, allowedCidrs: s.allowedCidrs } };
-            case "nfs":
-                return { kind: "nfs", capacityGb: s.capacityGb, server: { host: s.server, path: s.path } };
-            case "filesystem":
-                return { kind: "filesystem", storageClass: s.storageClass, capacityGb: s.capacityGb };
-        }
-    })();
-    const issuer: IssuerMode =
-        c.tls.mode === "self-signed"
-            ? { mode: "self-signed" }
-            : c.tls.mode === "acme-http01"
-              ? { mode: "acme-http01", email: c.tls.email!, server: c.tls.acmeServer, ingressClassName: "nginx" }
-              : { mode: "acme-dns01", email: c.tls.email!, server: c.tls.acmeServer, region: c.tls.route53!.region, hostedZoneId: c.tls.route53!.hostedZoneId };
-    const ha = c.environment !== "dev";
-    return {
-        environment: c.environment,
-        namespace: c.namespace,
-        externalUrl: c.externalUrl,
-        expectedDataGb: c.expectedDataGb,
-        highThroughput: c.highThroughput,
-        zones: c.zones,
-        adminPassword: c.adminPassword,
-        database: { kind: "patroni", ...c.postgres },
-        redis: { kind: "sentinel", ...c.redis },
-        storage,
-        tls: {
-            installCertManager: c.tls.installCertManager,
-            certManagerReplicas: ha ? 2 : 1,
-            route53Irsa: c.cluster?.oidcProviderArn && c.cluster.oidcIssuerUrl ? { oidcProviderArn: c.cluster.oidcProviderArn, oidcIssuerUrl: c.cluster.oidcIssuerUrl } : undefined,
-            issuer,
-        },
-        ingress: { ...c.ingress },
-        harbor: { ...c.harbor },
-        nodePools: c.nodePools && c.cluster ? { clusterName: c.cluster.name, nodeRoleArn: c.cluster.nodeRoleArn, subnetIds: c.cluster.subnetIds, pools: c.nodePools } : undefined,
-        replication: c.replication,
-        projects: c.projects,
-    };
+  const storage: HarborPlatformArgs["storage"] = (() => {
+    const s = c.storage;
+    switch (s.type) {
+      case "s3":
+        return {
+          kind: "s3",
+          bucketName: s.bucketName,
+          kms: s.kms,
+          noncurrentVersionExpirationDays: s.noncurrentVersionExpirationDays,
+        };
+      case "s3-compatible":
+        return {
+          kind: "s3",
+          compatible: {
+            bucket: s.bucketName,
+            region: s.region,
+            regionEndpoint: s.regionEndpoint,
+            credentialsSecretName: s.credentialsSecretName,
+          },
+        };
+      case "efs":
+        return {
+          kind: "nfs",
+          capacityGb: s.capacityGb,
+          efs: { vpcId: s.vpcId, subnetIds: s.subnetIds, allowedCidrs: s.allowedCidrs },
+        };
+      case "nfs":
+        return { kind: "nfs", capacityGb: s.capacityGb, server: { host: s.server, path: s.path } };
+      case "filesystem":
+        return { kind: "filesystem", storageClass: s.storageClass, capacityGb: s.capacityGb };
+    }
+  })();
+  const issuer: IssuerMode =
+    c.tls.mode === "self-signed"
+      ? { mode: "self-signed" }
+      : c.tls.mode === "acme-http01"
+        ? { mode: "acme-http01", email: c.tls.email!, server: c.tls.acmeServer, ingressClassName: "nginx" }
+        : {
+            mode: "acme-dns01",
+            email: c.tls.email!,
+            server: c.tls.acmeServer,
+            region: c.tls.route53!.region,
+            hostedZoneId: c.tls.route53!.hostedZoneId,
+          };
+  const ha = c.environment !== "dev";
+  return {
+    environment: c.environment,
+    namespace: c.namespace,
+    externalUrl: c.externalUrl,
+    expectedDataGb: c.expectedDataGb,
+    highThroughput: c.highThroughput,
+    zones: c.zones,
+    adminPassword: c.adminPassword,
+    database: { kind: "patroni", ...c.postgres },
+    redis: { kind: "sentinel", ...c.redis },
+    storage,
+    tls: {
+      installCertManager: c.tls.installCertManager,
+      certManagerReplicas: ha ? 2 : 1,
+      route53Irsa:
+        c.cluster?.oidcProviderArn && c.cluster.oidcIssuerUrl
+          ? { oidcProviderArn: c.cluster.oidcProviderArn, oidcIssuerUrl: c.cluster.oidcIssuerUrl }
+          : undefined,
+      issuer,
+    },
+    ingress: { ...c.ingress },
+    harbor: { ...c.harbor },
+    nodePools:
+      c.nodePools && c.cluster
+        ? {
+            clusterName: c.cluster.name,
+            nodeRoleArn: c.cluster.nodeRoleArn,
+            subnetIds: c.cluster.subnetIds,
+            pools: c.nodePools,
+          }
+        : undefined,
+    replication: c.replication,
+    projects: c.projects,
+  };
 }
-

@@ -11,73 +11,91 @@ const ROOT = path.join(__dirname, "..");
 const ENTRY = path.join(ROOT, "components", "index.ts");
 
 function isOurs(decl: ts.Declaration): boolean {
-    const f = decl.getSourceFile().fileName;
-    return f.startsWith(path.join(ROOT, "components")) && !f.includes("node_modules");
+  const f = decl.getSourceFile().fileName;
+  return f.startsWith(path.join(ROOT, "components")) && !f.includes("node_modules");
 }
 
 describe("public API reference", function () {
-    this.timeout(180_000);
-    let checker: ts.TypeChecker;
-    let exports: ts.Symbol[];
+  this.timeout(180_000);
+  let checker: ts.TypeChecker;
+  let exports: ts.Symbol[];
 
-    before(() => {
-        const program = ts.createProgram([ENTRY], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, skipLibCheck: true, noEmit: true, esModuleInterop: true, types: [] });
-        checker = program.getTypeChecker();
-        const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(ENTRY)!)!;
-        exports = checker.getExportsOfModule(moduleSymbol).map((s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s));
+  before(() => {
+    const program = ts.createProgram([ENTRY], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      esModuleInterop: true,
+      types: [],
     });
+    checker = program.getTypeChecker();
+    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(ENTRY)!)!;
+    exports = checker
+      .getExportsOfModule(moduleSymbol)
+      .map((s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s));
+  });
 
-    function docOf(sym: ts.Symbol): string {
-        return ts.displayPartsToString(sym.getDocumentationComment(checker)).trim();
-    }
+  function docOf(sym: ts.Symbol): string {
+    return ts.displayPartsToString(sym.getDocumentationComment(checker)).trim();
+  }
 
-    it("exports the components a platform team composes", () => {
-        const names = exports.map((s) => s.getName());
-        for (const n of ["HarborPlatform"]) assert.ok(names.includes(n), `${n} is exported`);
-    });
+  it("exports the components a platform team composes", () => {
+    const names = exports.map((s) => s.getName());
+    for (const n of ["HarborPlatform"]) assert.ok(names.includes(n), `${n} is exported`);
+  });
 
-    it("documents every exported component class and every field of its Args, with defaults", () => {
-        const problems: string[] = [];
-        const seen = new Set<ts.Symbol>();
-        const checkInterface = (owner: string, type: ts.Type) => {
-            for (const prop of type.getProperties()) {
-                const decl = prop.valueDeclaration ?? prop.declarations?.[0];
-                if (!decl || !isOurs(decl)) continue;
-                const where = `${owner}.${prop.getName()}`;
-                const doc = docOf(prop) + ts.getJSDocTags(decl).map((t) => ` @${t.tagName.text} ${ts.getTextOfJSDocComment(t.comment) ?? ""}`).join("");
-                if (!doc) problems.push(`${where} has no doc comment`);
-                else if (prop.flags & ts.SymbolFlags.Optional && !/default/i.test(doc)) problems.push(`${where} is optional but its doc does not state the default`);
-                // Nested Args-like types declared in components/ are part of the surface too.
-                const propType = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(prop, decl));
-                for (const t of propType.isUnion() ? propType.types : [propType]) {
-                    const sym = t.aliasSymbol ?? t.getSymbol();
-                    const d = sym?.declarations?.[0];
-                    if (sym && d && isOurs(d) && (ts.isInterfaceDeclaration(d) || ts.isTypeLiteralNode(d)) && !seen.has(sym)) {
-                        seen.add(sym);
-                        checkInterface(`${owner}.${prop.getName()}`, t);
-                    }
-                }
-            }
-        };
-        let components = 0;
-        for (const sym of exports) {
-            const decl = sym.valueDeclaration;
-            if (!decl || !ts.isClassDeclaration(decl) || !isOurs(decl)) continue;
-            // Components carry the static type token policies match on.
-            const isComponent = decl.members.some((m) => m.name?.getText() === "__pulumiType" && ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static);
-            if (!isComponent) continue;
-            const ctor = decl.members.find(ts.isConstructorDeclaration);
-            const argsParam = ctor?.parameters[1];
-            if (!argsParam?.type) {
-                problems.push(`component ${sym.getName()} has no typed Args parameter`);
-                continue;
-            }
-            components++;
-            if (!docOf(sym)) problems.push(`class ${sym.getName()} has no doc comment`);
-            const argsType = checker.getNonNullableType(checker.getTypeFromTypeNode(argsParam.type));
-            checkInterface(`${sym.getName()}Args`, argsType);
+  it("documents every exported component class and every field of its Args, with defaults", () => {
+    const problems: string[] = [];
+    const seen = new Set<ts.Symbol>();
+    const checkInterface = (owner: string, type: ts.Type) => {
+      for (const prop of type.getProperties()) {
+        const decl = prop.valueDeclaration ?? prop.declarations?.[0];
+        if (!decl || !isOurs(decl)) continue;
+        const where = `${owner}.${prop.getName()}`;
+        const doc =
+          docOf(prop) +
+          ts
+            .getJSDocTags(decl)
+            .map((t) => ` @${t.tagName.text} ${ts.getTextOfJSDocComment(t.comment) ?? ""}`)
+            .join("");
+        if (!doc) problems.push(`${where} has no doc comment`);
+        else if (prop.flags & ts.SymbolFlags.Optional && !/default/i.test(doc))
+          problems.push(`${where} is optional but its doc does not state the default`);
+        // Nested Args-like types declared in components/ are part of the surface too.
+        const propType = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(prop, decl));
+        for (const t of propType.isUnion() ? propType.types : [propType]) {
+          const sym = t.aliasSymbol ?? t.getSymbol();
+          const d = sym?.declarations?.[0];
+          if (sym && d && isOurs(d) && (ts.isInterfaceDeclaration(d) || ts.isTypeLiteralNode(d)) && !seen.has(sym)) {
+            seen.add(sym);
+            checkInterface(`${owner}.${prop.getName()}`, t);
+          }
         }
-        assert.ok(components >= 1, "found the exported components");
-        assert.deepEqual(problems, []);
-    });
+      }
+    };
+    let components = 0;
+    for (const sym of exports) {
+      const decl = sym.valueDeclaration;
+      if (!decl || !ts.isClassDeclaration(decl) || !isOurs(decl)) continue;
+      // Components carry the static type token policies match on.
+      const isComponent = decl.members.some(
+        (m) => m.name?.getText() === "__pulumiType" && ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static,
+      );
+      if (!isComponent) continue;
+      const ctor = decl.members.find(ts.isConstructorDeclaration);
+      const argsParam = ctor?.parameters[1];
+      if (!argsParam?.type) {
+        problems.push(`component ${sym.getName()} has no typed Args parameter`);
+        continue;
+      }
+      components++;
+      if (!docOf(sym)) problems.push(`class ${sym.getName()} has no doc comment`);
+      const argsType = checker.getNonNullableType(checker.getTypeFromTypeNode(argsParam.type));
+      checkInterface(`${sym.getName()}Args`, argsType);
+    }
+    assert.ok(components >= 1, "found the exported components");
+    assert.deepEqual(problems, []);
+  });
 });

@@ -13,79 +13,86 @@ import { redisDrillUnavailable, runRedisDrill } from "../drills/redisDrill";
 import { TARGETS } from "../drills/run";
 
 function skipUnless(ctx: Mocha.Context, why: string | undefined): void {
-    if (why) {
-        // Mocha prints skipped tests as pending; say why on the console as well.
-        console.log(`      drill skipped: ${why}`);
-        ctx.skip();
-    }
+  if (why) {
+    // Mocha prints skipped tests as pending; say why on the console as well.
+    console.log(`      drill skipped: ${why}`);
+    ctx.skip();
+  }
 }
 
 /** Running (a zombie awaiting its reaper counts as dead: it was killed). */
 const alive = (pid: number) => {
-    try {
-        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-        return false;
-    }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 };
 
 describe("data-tier drills (real daemons)", function () {
-    describe("drill sandbox", () => {
-        it("a drill whose budget runs out kills its daemons (process group included), stops waiting, then removes its dir", async function () {
-            this.timeout(10000);
-            const box = new Sandbox("selftest");
-            // A daemon with a child in its process group, as postgres has its backends.
-            const d = box.start("sleeper", "/bin/sh", ["-c", "sleep 60 & echo $! > child.pid; wait"]);
-            box.budget(1);
-            const started = Date.now();
-            await assert.rejects(box.waitFor("something that never happens", async () => false, 30000, 50), (e: Error) => e instanceof Abort && /budget ran out/.test(e.message));
-            assert.ok(Date.now() - started < 3000, "the budget, not the 30 s timeout, ended the wait");
-            await new Promise((r) => setTimeout(r, 200));
-            assert.equal(alive(d.pid), false, "daemon killed");
-            const child = Number(readFileSync(`${box.dir}/child.pid`, "utf8"));
-            assert.equal(alive(child), false, "its process group killed");
-            assert.throws(() => box.start("late", "/bin/true", []), Abort, "nothing starts after the budget ran out");
-            await box.stopAll();
-            assert.equal(existsSync(box.dir), false);
-        });
+  describe("drill sandbox", () => {
+    it("a drill whose budget runs out kills its daemons (process group included), stops waiting, then removes its dir", async function () {
+      this.timeout(10000);
+      const box = new Sandbox("selftest");
+      // A daemon with a child in its process group, as postgres has its backends.
+      const d = box.start("sleeper", "/bin/sh", ["-c", "sleep 60 & echo $! > child.pid; wait"]);
+      box.budget(1);
+      const started = Date.now();
+      await assert.rejects(
+        box.waitFor("something that never happens", async () => false, 30000, 50),
+        (e: Error) => e instanceof Abort && /budget ran out/.test(e.message),
+      );
+      assert.ok(Date.now() - started < 3000, "the budget, not the 30 s timeout, ended the wait");
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(alive(d.pid), false, "daemon killed");
+      const child = Number(readFileSync(`${box.dir}/child.pid`, "utf8"));
+      assert.equal(alive(child), false, "its process group killed");
+      assert.throws(() => box.start("late", "/bin/true", []), Abort, "nothing starts after the budget ran out");
+      await box.stopAll();
+      assert.equal(existsSync(box.dir), false);
     });
+  });
 
-    describe("drill 3: rendered configs accepted by the daemons", () => {
-        for (const stack of STACKS) {
-            it(`${stack}: patroni --validate-config accepts the cluster config; redis-server/sentinel start from every config`, async function () {
-                this.timeout(20000);
-                skipUnless(this, configDrillUnavailable());
-                const r = await runConfigDrill(stack);
-                assert.deepEqual(r.problems, []);
-                assert.equal(r.patroniValid, true, r.patroniOutput);
-                assert.equal(r.loopbackRefused, true, "the validator must refuse loopback connect addresses (control)");
-                assert.ok(r.redisStarted >= 1 && r.sentinelsStarted >= 1);
-            });
-        }
-    });
+  describe("drill 3: rendered configs accepted by the daemons", () => {
+    for (const stack of STACKS) {
+      it(`${stack}: patroni --validate-config accepts the cluster config; redis-server/sentinel start from every config`, async function () {
+        this.timeout(20000);
+        skipUnless(this, configDrillUnavailable());
+        const r = await runConfigDrill(stack);
+        assert.deepEqual(r.problems, []);
+        assert.equal(r.patroniValid, true, r.patroniOutput);
+        assert.equal(r.loopbackRefused, true, "the validator must refuse loopback connect addresses (control)");
+        assert.ok(r.redisStarted >= 1 && r.sentinelsStarted >= 1);
+      });
+    }
+  });
 
-    it(`drill 1: PostgreSQL leader SIGKILL: RTO <= ${TARGETS.postgresRtoSeconds} s, 0 acknowledged commits lost (synchronous_mode)`, async function () {
-        this.timeout(80000); // the drill's own budget is 70 s
-        skipUnless(this, postgresDrillUnavailable());
-        const r = await runPostgresDrill();
-        console.log(`      PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s, lost ${r.lost}/${r.acknowledged}, ${r.oldLeader} -> ${r.newLeader}, startup ${r.startupSeconds.toFixed(1)} s`);
-        assert.notEqual(r.newLeader, r.oldLeader);
-        assert.ok(r.acknowledged > 0, "the writer must have written rows");
-        assert.equal(r.lost, 0);
-        assert.ok(r.rtoSeconds <= TARGETS.postgresRtoSeconds, `RTO ${r.rtoSeconds} s > ${TARGETS.postgresRtoSeconds} s`);
-    });
+  it(`drill 1: PostgreSQL leader SIGKILL: RTO <= ${TARGETS.postgresRtoSeconds} s, 0 acknowledged commits lost (synchronous_mode)`, async function () {
+    this.timeout(80000); // the drill's own budget is 70 s
+    skipUnless(this, postgresDrillUnavailable());
+    const r = await runPostgresDrill();
+    console.log(
+      `      PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s, lost ${r.lost}/${r.acknowledged}, ${r.oldLeader} -> ${r.newLeader}, startup ${r.startupSeconds.toFixed(1)} s`,
+    );
+    assert.notEqual(r.newLeader, r.oldLeader);
+    assert.ok(r.acknowledged > 0, "the writer must have written rows");
+    assert.equal(r.lost, 0);
+    assert.ok(r.rtoSeconds <= TARGETS.postgresRtoSeconds, `RTO ${r.rtoSeconds} s > ${TARGETS.postgresRtoSeconds} s`);
+  });
 
-    it(`drill 2: Redis master SIGKILL: Sentinel failover RTO <= ${TARGETS.redisRtoSeconds} s; the restarted master rejoins as a replica`, async function () {
-        this.timeout(50000); // the drill's own budget is 40 s
-        skipUnless(this, redisDrillUnavailable());
-        const r = await runRedisDrill();
-        console.log(`      Redis: RTO ${r.rtoSeconds.toFixed(2)} s (down-after ${r.downAfterMs} ms), lost ${r.lost}/${r.acknowledged}, ${r.oldMaster} -> ${r.newMaster}, restarted as replica: ${r.restartedAsReplica}`);
-        assert.notEqual(r.newMaster, r.oldMaster);
-        assert.ok(r.acknowledged > 0);
-        assert.ok(r.rtoSeconds <= TARGETS.redisRtoSeconds, `RTO ${r.rtoSeconds} s > ${TARGETS.redisRtoSeconds} s`);
-        // Replication is asynchronous: a hard-killed master may take its last unreplicated writes with it.
-        // Loose bound (reported exactly above): at most 1 % of what was acknowledged.
-        assert.ok(r.lost <= Math.ceil(r.acknowledged * TARGETS.redisLostFraction), `lost ${r.lost} of ${r.acknowledged}`);
-        assert.equal(r.restartedAsReplica, true, "a restarted old master must start as a replica of the current master");
-    });
+  it(`drill 2: Redis master SIGKILL: Sentinel failover RTO <= ${TARGETS.redisRtoSeconds} s; the restarted master rejoins as a replica`, async function () {
+    this.timeout(50000); // the drill's own budget is 40 s
+    skipUnless(this, redisDrillUnavailable());
+    const r = await runRedisDrill();
+    console.log(
+      `      Redis: RTO ${r.rtoSeconds.toFixed(2)} s (down-after ${r.downAfterMs} ms), lost ${r.lost}/${r.acknowledged}, ${r.oldMaster} -> ${r.newMaster}, restarted as replica: ${r.restartedAsReplica}`,
+    );
+    assert.notEqual(r.newMaster, r.oldMaster);
+    assert.ok(r.acknowledged > 0);
+    assert.ok(r.rtoSeconds <= TARGETS.redisRtoSeconds, `RTO ${r.rtoSeconds} s > ${TARGETS.redisRtoSeconds} s`);
+    // Replication is asynchronous: a hard-killed master may take its last unreplicated writes with it.
+    // Loose bound (reported exactly above): at most 1 % of what was acknowledged.
+    assert.ok(r.lost <= Math.ceil(r.acknowledged * TARGETS.redisLostFraction), `lost ${r.lost} of ${r.acknowledged}`);
+    assert.equal(r.restartedAsReplica, true, "a restarted old master must start as a replica of the current master");
+  });
 });

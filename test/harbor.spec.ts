@@ -1,7 +1,16 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ADMIN_PATHS, HARBOR_CHART, HarborRelease, HarborReleaseArgs, harborFullName, harborValuesProblems, HarborValuesArgs, renderHarborValues } from "../components/harbor";
+import {
+  ADMIN_PATHS,
+  HARBOR_CHART,
+  HarborRelease,
+  HarborReleaseArgs,
+  harborFullName,
+  harborValuesProblems,
+  HarborValuesArgs,
+  renderHarborValues,
+} from "../components/harbor";
 import { PatroniCluster } from "../components/postgres";
 import { S3Storage } from "../components/storage";
 import { CertManager, HarborCertificates } from "../components/tls";
@@ -11,288 +20,516 @@ import { InvalidArgsError } from "../components/conventions";
 import { runProgram, unwrapSecrets, isSecretEnvelope, kubernetesObject, PlanGraph, CapturedResource } from "../engine";
 
 const REF = path.join(__dirname, "..", "..", "shared", "reference", "harbor-helm-1.19.2");
-const CHART_KEYS = new Set(fs.readFileSync(path.join(REF, "values-keys.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean));
+const CHART_KEYS = new Set(
+  fs
+    .readFileSync(path.join(REF, "values-keys.txt"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean),
+);
 /** Maps and lists whose content the chart passes through as-is (their keys are the user's). */
-const FREE_FORM = new Set(["resources", "affinity", "annotations", "labels", "nodeSelector", "tolerations", "podAnnotations", "podLabels", "extraEnvVars", "topologySpreadConstraints", "containerSecurityContext"]);
+const FREE_FORM = new Set([
+  "resources",
+  "affinity",
+  "annotations",
+  "labels",
+  "nodeSelector",
+  "tolerations",
+  "podAnnotations",
+  "podLabels",
+  "extraEnvVars",
+  "topologySpreadConstraints",
+  "containerSecurityContext",
+]);
 
 /** Every leaf path set in `values`, stopping at free-form maps. */
 function valuePaths(v: unknown, prefix = ""): string[] {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return [prefix];
-    return Object.entries(v as Record<string, unknown>).flatMap(([k, e]) => {
-        const p = prefix ? `${prefix}.${k}` : k;
-        return FREE_FORM.has(k) ? [p] : valuePaths(e, p);
-    });
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return [prefix];
+  return Object.entries(v as Record<string, unknown>).flatMap(([k, e]) => {
+    const p = prefix ? `${prefix}.${k}` : k;
+    return FREE_FORM.has(k) ? [p] : valuePaths(e, p);
+  });
 }
 
 const replicas = (n: number) => ({ core: n, jobservice: n, registry: n, portal: n, trivy: n, exporter: n });
 
 const sample: HarborValuesArgs = {
-    externalUrl: "https://harbor.example.com",
-    fullName: "harbor",
-    database: { host: "db-rw.harbor.svc.cluster.local", port: 5432, username: "harbor", coreDatabase: "registry", existingSecret: "db-harbor", sslmode: "require" },
-    databaseConnectionBudget: 400,
-    maxOpenConns: 100,
-    maxIdleConns: 50,
-    redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", sentinelMasterSet: "harbor", existingSecret: "redis-auth" },
-    storage: { type: "s3", bucket: "b", region: "eu-west-1", encrypt: true, keyId: "arn:aws:kms:eu-west-1:1:key/k", secretName: "s3-creds", rootDirectory: "/r" },
-    secrets: { secretKey: "sk", core: "core", jobservice: "js", registryHttp: "rh", registryCredentials: "rc", admin: "admin" },
-    tlsSecretName: "tls",
-    tokenServiceSecretName: "token",
-    ingressClassName: "nginx",
-    ingressAnnotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "900" },
-    replicas: replicas(2),
-    highAvailability: true,
-    trivy: true,
-    metrics: true,
-    serviceMonitor: true,
-    zoneSpread: "required",
-    nodeSelector: { "harbor-ha.io/tier": "app" },
-    tolerations: [{ key: "harbor-ha.io/tier", operator: "Equal", value: "app", effect: "NoSchedule" }],
-    trivyStorageClass: "gp3",
+  externalUrl: "https://harbor.example.com",
+  fullName: "harbor",
+  database: {
+    host: "db-rw.harbor.svc.cluster.local",
+    port: 5432,
+    username: "harbor",
+    coreDatabase: "registry",
+    existingSecret: "db-harbor",
+    sslmode: "require",
+  },
+  databaseConnectionBudget: 400,
+  maxOpenConns: 100,
+  maxIdleConns: 50,
+  redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", sentinelMasterSet: "harbor", existingSecret: "redis-auth" },
+  storage: {
+    type: "s3",
+    bucket: "b",
+    region: "eu-west-1",
+    encrypt: true,
+    keyId: "arn:aws:kms:eu-west-1:1:key/k",
+    secretName: "s3-creds",
+    rootDirectory: "/r",
+  },
+  secrets: {
+    secretKey: "sk",
+    core: "core",
+    jobservice: "js",
+    registryHttp: "rh",
+    registryCredentials: "rc",
+    admin: "admin",
+  },
+  tlsSecretName: "tls",
+  tokenServiceSecretName: "token",
+  ingressClassName: "nginx",
+  ingressAnnotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "900" },
+  replicas: replicas(2),
+  highAvailability: true,
+  trivy: true,
+  metrics: true,
+  serviceMonitor: true,
+  zoneSpread: "required",
+  nodeSelector: { "harbor-ha.io/tier": "app" },
+  tolerations: [{ key: "harbor-ha.io/tier", operator: "Equal", value: "app", effect: "NoSchedule" }],
+  trivyStorageClass: "gp3",
 };
 
 /** Release Args as the platform wires them, with plain stand-ins for the other tiers' outputs. */
 const releaseArgs: HarborReleaseArgs = {
-    namespace: "harbor",
-    releaseName: "harbor",
-    externalUrl: "https://harbor.example.com",
-    database: { host: "db-rw.harbor.svc.cluster.local", user: "harbor", passwordSecretName: "db-harbor" },
-    databaseConnectionBudget: 400,
-    redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", masterSet: "harbor", passwordSecretName: "redis-auth" },
-    storage: sample.storage,
-    tlsSecretName: "harbor-tls",
-    tokenServiceSecretName: "harbor-token-service",
-    highAvailability: true,
+  namespace: "harbor",
+  releaseName: "harbor",
+  externalUrl: "https://harbor.example.com",
+  database: { host: "db-rw.harbor.svc.cluster.local", user: "harbor", passwordSecretName: "db-harbor" },
+  databaseConnectionBudget: 400,
+  redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", masterSet: "harbor", passwordSecretName: "redis-auth" },
+  storage: sample.storage,
+  tlsSecretName: "harbor-tls",
+  tokenServiceSecretName: "harbor-token-service",
+  highAvailability: true,
 };
 
 function harborRelease(g: PlanGraph): CapturedResource {
-    const r = g.resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && (x.inputs as any).chart === "harbor");
-    assert.ok(r, "a Harbor Helm release is planned");
-    return r;
+  const r = g.resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && (x.inputs as any).chart === "harbor");
+  assert.ok(r, "a Harbor Helm release is planned");
+  return r;
 }
 
 describe("Harbor release", () => {
-    it("sets only keys the 1.19.2 chart reads, for S3, RWX and RWO storage (a misspelled key fails)", () => {
-        const variants: HarborValuesArgs[] = [
-            sample,
-            { ...sample, storage: { type: "filesystem", existingClaim: "pvc", accessMode: "ReadWriteMany" }, trivy: false, metrics: false },
-            { ...sample, storage: { type: "filesystem", existingClaim: "pvc", accessMode: "ReadWriteOnce" }, replicas: replicas(1), highAvailability: false, zoneSpread: "none" },
-        ];
-        for (const v of variants) {
-            const unknown = valuePaths(renderHarborValues(v)).filter((p) => !CHART_KEYS.has(p));
-            assert.deepEqual(unknown, [], `${v.storage.type} values use keys the chart does not read`);
-        }
-        // The same check flags a typo.
-        assert.deepEqual(valuePaths({ database: { external: { hots: "x" } } }).filter((p) => !CHART_KEYS.has(p)), ["database.external.hots"]);
+  it("sets only keys the 1.19.2 chart reads, for S3, RWX and RWO storage (a misspelled key fails)", () => {
+    const variants: HarborValuesArgs[] = [
+      sample,
+      {
+        ...sample,
+        storage: { type: "filesystem", existingClaim: "pvc", accessMode: "ReadWriteMany" },
+        trivy: false,
+        metrics: false,
+      },
+      {
+        ...sample,
+        storage: { type: "filesystem", existingClaim: "pvc", accessMode: "ReadWriteOnce" },
+        replicas: replicas(1),
+        highAvailability: false,
+        zoneSpread: "none",
+      },
+    ];
+    for (const v of variants) {
+      const unknown = valuePaths(renderHarborValues(v)).filter((p) => !CHART_KEYS.has(p));
+      assert.deepEqual(unknown, [], `${v.storage.type} values use keys the chart does not read`);
+    }
+    // The same check flags a typo.
+    assert.deepEqual(
+      valuePaths({ database: { external: { hots: "x" } } }).filter((p) => !CHART_KEYS.has(p)),
+      ["database.external.hots"],
+    );
+  });
+
+  it("pins chart 1.19.2 (Harbor 2.15.2), the version of the reference values", () => {
+    const chart = fs.readFileSync(path.join(REF, "Chart.yaml"), "utf8");
+    assert.match(chart, new RegExp(`^version: ${HARBOR_CHART.version.replace(/\./g, "\\.")}$`, "m"));
+    assert.match(chart, new RegExp(`^appVersion: ${HARBOR_CHART.appVersion.replace(/\./g, "\\.")}$`, "m"));
+  });
+
+  it("passes every chart-generated secret by name, with the keys the chart expects", () => {
+    const v = renderHarborValues(sample) as any;
+    assert.equal(v.existingSecretSecretKey, "sk");
+    assert.equal(v.core.existingSecret, "core");
+    assert.equal(v.core.existingXsrfSecret, "core");
+    assert.equal(v.core.existingXsrfSecretKey, "CSRF_KEY");
+    assert.equal(v.core.secretName, "token");
+    assert.deepEqual([v.jobservice.existingSecret, v.jobservice.existingSecretKey], ["js", "JOBSERVICE_SECRET"]);
+    assert.deepEqual([v.registry.existingSecret, v.registry.existingSecretKey], ["rh", "REGISTRY_HTTP_SECRET"]);
+    assert.equal(v.registry.credentials.existingSecret, "rc");
+    assert.deepEqual(
+      [v.existingSecretAdminPassword, v.existingSecretAdminPasswordKey],
+      ["admin", "HARBOR_ADMIN_PASSWORD"],
+    );
+    assert.equal(v.persistence.imageChartStorage.s3.existingSecret, "s3-creds");
+    assert.equal(v.database.external.existingSecret, "db-harbor");
+    assert.equal(v.redis.external.existingSecret, "redis-auth");
+    // No inline credential the chart would otherwise render.
+    for (const k of [
+      "database.external.password",
+      "redis.external.password",
+      "harborAdminPassword",
+      "secretKey",
+      "registry.credentials.password",
+      "persistence.imageChartStorage.s3.secretkey",
+    ]) {
+      assert.ok(!valuePaths(v).includes(k), `${k} must not be set`);
+    }
+  });
+
+  it("renders HA: replicas, PDBs, zone spread, database job logger, sentinel mode, resources and placement per component", () => {
+    const v = renderHarborValues({ ...sample, replicas: { ...replicas(2), registry: 3 } }) as any;
+    for (const c of ["core", "jobservice", "registry", "portal", "trivy", "exporter"]) {
+      assert.equal(v[c].replicas, c === "registry" ? 3 : 2, `${c} replicas`);
+      assert.deepEqual(v[c].podDisruptionBudget, { enabled: true, minAvailable: 1 }, `${c} PDB`);
+      assert.equal(v[c].topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+      assert.equal(v[c].topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
+      // The chart appends the component's labelSelector itself; a second one would be a duplicate key.
+      assert.equal(v[c].topologySpreadConstraints[0].labelSelector, undefined);
+      assert.deepEqual(v[c].nodeSelector, { "harbor-ha.io/tier": "app" });
+      assert.equal(v[c].tolerations[0].effect, "NoSchedule");
+    }
+    for (const r of [
+      v.core.resources,
+      v.jobservice.resources,
+      v.registry.registry.resources,
+      v.registry.controller.resources,
+      v.portal.resources,
+      v.trivy.resources,
+      v.exporter.resources,
+    ]) {
+      assert.ok(r.requests.cpu && r.requests.memory && r.limits.cpu && r.limits.memory, "requests and limits");
+    }
+    assert.deepEqual(v.jobservice.jobLoggers, ["database"]);
+    assert.deepEqual(v.redis.external, {
+      addr: "s-0:26379,s-1:26379,s-2:26379",
+      sentinelMasterSet: "harbor",
+      coreDatabaseIndex: "0",
+      jobserviceDatabaseIndex: "1",
+      registryDatabaseIndex: "2",
+      trivyAdapterIndex: "5",
+      existingSecret: "redis-auth",
     });
-
-    it("pins chart 1.19.2 (Harbor 2.15.2), the version of the reference values", () => {
-        const chart = fs.readFileSync(path.join(REF, "Chart.yaml"), "utf8");
-        assert.match(chart, new RegExp(`^version: ${HARBOR_CHART.version.replace(/\./g, "\\.")}$`, "m"));
-        assert.match(chart, new RegExp(`^appVersion: ${HARBOR_CHART.appVersion.replace(/\./g, "\\.")}$`, "m"));
+    assert.deepEqual([v.metrics.enabled, v.metrics.serviceMonitor.enabled, v.cache.enabled], [true, true, true]);
+    assert.deepEqual(v.expose.tls, { enabled: true, certSource: "secret", secret: { secretName: "tls" } });
+    assert.deepEqual([v.expose.ingress.hosts.core, v.expose.ingress.className], ["harbor.example.com", "nginx"]);
+    assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
+    assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"], "900");
+    // S3: the registry streams blobs itself; encrypt with the bucket's KMS key.
+    assert.deepEqual(v.persistence.imageChartStorage, {
+      type: "s3",
+      disableredirect: true,
+      s3: {
+        bucket: "b",
+        region: "eu-west-1",
+        encrypt: true,
+        keyid: "arn:aws:kms:eu-west-1:1:key/k",
+        existingSecret: "s3-creds",
+        rootdirectory: "/r",
+      },
     });
+  });
 
-    it("passes every chart-generated secret by name, with the keys the chart expects", () => {
-        const v = renderHarborValues(sample) as any;
-        assert.equal(v.existingSecretSecretKey, "sk");
-        assert.equal(v.core.existingSecret, "core");
-        assert.equal(v.core.existingXsrfSecret, "core");
-        assert.equal(v.core.existingXsrfSecretKey, "CSRF_KEY");
-        assert.equal(v.core.secretName, "token");
-        assert.deepEqual([v.jobservice.existingSecret, v.jobservice.existingSecretKey], ["js", "JOBSERVICE_SECRET"]);
-        assert.deepEqual([v.registry.existingSecret, v.registry.existingSecretKey], ["rh", "REGISTRY_HTTP_SECRET"]);
-        assert.equal(v.registry.credentials.existingSecret, "rc");
-        assert.deepEqual([v.existingSecretAdminPassword, v.existingSecretAdminPasswordKey], ["admin", "HARBOR_ADMIN_PASSWORD"]);
-        assert.equal(v.persistence.imageChartStorage.s3.existingSecret, "s3-creds");
-        assert.equal(v.database.external.existingSecret, "db-harbor");
-        assert.equal(v.redis.external.existingSecret, "redis-auth");
-        // No inline credential the chart would otherwise render.
-        for (const k of ["database.external.password", "redis.external.password", "harborAdminPassword", "secretKey", "registry.credentials.password", "persistence.imageChartStorage.s3.secretkey"]) {
-            assert.ok(!valuePaths(v).includes(k), `${k} must not be set`);
-        }
+  it("single replicas get no PDB; an RWO volume gets the Recreate strategy; disabled trivy keeps no settings", () => {
+    const v = renderHarborValues({
+      ...sample,
+      storage: { type: "filesystem", existingClaim: "c", accessMode: "ReadWriteOnce" },
+      replicas: replicas(1),
+      highAvailability: false,
+      trivy: false,
+      zoneSpread: "none",
+    }) as any;
+    assert.equal(v.core.podDisruptionBudget.enabled, false);
+    assert.deepEqual(v.updateStrategy, { type: "Recreate" });
+    assert.deepEqual(v.trivy, { enabled: false });
+    assert.deepEqual(v.persistence.persistentVolumeClaim, {
+      registry: { existingClaim: "c", accessMode: "ReadWriteOnce" },
     });
+    assert.deepEqual(v.core.topologySpreadConstraints, []);
+    assert.equal(renderHarborValues(sample).updateStrategy, undefined);
+  });
 
-    it("renders HA: replicas, PDBs, zone spread, database job logger, sentinel mode, resources and placement per component", () => {
-        const v = renderHarborValues({ ...sample, replicas: { ...replicas(2), registry: 3 } }) as any;
-        for (const c of ["core", "jobservice", "registry", "portal", "trivy", "exporter"]) {
-            assert.equal(v[c].replicas, c === "registry" ? 3 : 2, `${c} replicas`);
-            assert.deepEqual(v[c].podDisruptionBudget, { enabled: true, minAvailable: 1 }, `${c} PDB`);
-            assert.equal(v[c].topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
-            assert.equal(v[c].topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
-            // The chart appends the component's labelSelector itself; a second one would be a duplicate key.
-            assert.equal(v[c].topologySpreadConstraints[0].labelSelector, undefined);
-            assert.deepEqual(v[c].nodeSelector, { "harbor-ha.io/tier": "app" });
-            assert.equal(v[c].tolerations[0].effect, "NoSchedule");
-        }
-        for (const r of [v.core.resources, v.jobservice.resources, v.registry.registry.resources, v.registry.controller.resources, v.portal.resources, v.trivy.resources, v.exporter.resources]) {
-            assert.ok(r.requests.cpu && r.requests.memory && r.limits.cpu && r.limits.memory, "requests and limits");
-        }
-        assert.deepEqual(v.jobservice.jobLoggers, ["database"]);
-        assert.deepEqual(v.redis.external, { addr: "s-0:26379,s-1:26379,s-2:26379", sentinelMasterSet: "harbor", coreDatabaseIndex: "0", jobserviceDatabaseIndex: "1", registryDatabaseIndex: "2", trivyAdapterIndex: "5", existingSecret: "redis-auth" });
-        assert.deepEqual([v.metrics.enabled, v.metrics.serviceMonitor.enabled, v.cache.enabled], [true, true, true]);
-        assert.deepEqual(v.expose.tls, { enabled: true, certSource: "secret", secret: { secretName: "tls" } });
-        assert.deepEqual([v.expose.ingress.hosts.core, v.expose.ingress.className], ["harbor.example.com", "nginx"]);
-        assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
-        assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"], "900");
-        // S3: the registry streams blobs itself; encrypt with the bucket's KMS key.
-        assert.deepEqual(v.persistence.imageChartStorage, { type: "s3", disableredirect: true, s3: { bucket: "b", region: "eu-west-1", encrypt: true, keyid: "arn:aws:kms:eu-west-1:1:key/k", existingSecret: "s3-creds", rootdirectory: "/r" } });
+  it("refuses a pool over the database budget, RWO storage shared by replicas and single replicas under HA, all at once", () => {
+    const problems = harborValuesProblems({
+      ...sample,
+      replicas: { ...replicas(3), portal: 1 },
+      maxOpenConns: 100,
+      databaseConnectionBudget: 500,
+      storageAccessMode: "ReadWriteOnce",
+      sslmode: "prefer-not",
     });
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ["replicas.portal", "maxOpenConns", "storage", "database.sslmode"],
+    );
+    assert.match(
+      problems[1].problem,
+      /6 pods holding a pool \(core 3 \+ exporter 3\) x maxOpenConns 100 = 600 exceed the database's connection budget of 500/,
+    );
+    assert.match(problems[1].fix, /at most 83/);
+    assert.match(problems[2].problem, /ReadWriteOnce volume cannot be shared by 3 registry replicas/);
+    // Without metrics the chart deploys no exporter, so only core pools count.
+    assert.deepEqual(
+      harborValuesProblems({
+        ...sample,
+        replicas: replicas(3),
+        metrics: false,
+        maxOpenConns: 100,
+        databaseConnectionBudget: 300,
+      }),
+      [],
+    );
+    assert.throws(
+      () =>
+        renderHarborValues({
+          ...sample,
+          storage: { type: "filesystem", existingClaim: "c", accessMode: "ReadWriteOnce" },
+        }),
+      InvalidArgsError,
+    );
+  });
 
-    it("single replicas get no PDB; an RWO volume gets the Recreate strategy; disabled trivy keeps no settings", () => {
-        const v = renderHarborValues({ ...sample, storage: { type: "filesystem", existingClaim: "c", accessMode: "ReadWriteOnce" }, replicas: replicas(1), highAvailability: false, trivy: false, zoneSpread: "none" }) as any;
-        assert.equal(v.core.podDisruptionBudget.enabled, false);
-        assert.deepEqual(v.updateStrategy, { type: "Recreate" });
-        assert.deepEqual(v.trivy, { enabled: false });
-        assert.deepEqual(v.persistence.persistentVolumeClaim, { registry: { existingClaim: "c", accessMode: "ReadWriteOnce" } });
-        assert.deepEqual(v.core.topologySpreadConstraints, []);
-        assert.equal(renderHarborValues(sample).updateStrategy, undefined);
-    });
-
-    it("refuses a pool over the database budget, RWO storage shared by replicas and single replicas under HA, all at once", () => {
-        const problems = harborValuesProblems({ ...sample, replicas: { ...replicas(3), portal: 1 }, maxOpenConns: 100, databaseConnectionBudget: 500, storageAccessMode: "ReadWriteOnce", sslmode: "prefer-not" });
-        assert.deepEqual(problems.map((p) => p.path), ["replicas.portal", "maxOpenConns", "storage", "database.sslmode"]);
-        assert.match(problems[1].problem, /6 pods holding a pool \(core 3 \+ exporter 3\) x maxOpenConns 100 = 600 exceed the database's connection budget of 500/);
-        assert.match(problems[1].fix, /at most 83/);
-        assert.match(problems[2].problem, /ReadWriteOnce volume cannot be shared by 3 registry replicas/);
-        // Without metrics the chart deploys no exporter, so only core pools count.
-        assert.deepEqual(harborValuesProblems({ ...sample, replicas: replicas(3), metrics: false, maxOpenConns: 100, databaseConnectionBudget: 300 }), []);
-        assert.throws(() => renderHarborValues({ ...sample, storage: { type: "filesystem", existingClaim: "c", accessMode: "ReadWriteOnce" } }), InvalidArgsError);
-    });
-
-    it("the component refuses invalid Args before registering anything, naming every problem", async () => {
-        await assert.rejects(
-            runProgram(async () => {
-                new HarborRelease("h", { ...releaseArgs, externalUrl: "http://insecure", databaseConnectionBudget: 150, storage: { type: "filesystem", existingClaim: "c", accessMode: "ReadWriteOnce" }, componentReplicas: { portal: 1 } });
-            }),
-            (e: unknown) => e instanceof InvalidArgsError && e.problems.map((p) => p.path).join(",") === "externalUrl,replicas.portal,maxOpenConns,storage",
-        );
-        // An Output storage descriptor is checked through the access-mode hint.
-        await assert.rejects(
-            runProgram(async () => {
-                const { output } = await import("@pulumi/pulumi");
-                new HarborRelease("h", { ...releaseArgs, storage: output({ type: "filesystem" as const, existingClaim: "c", accessMode: "ReadWriteOnce" as const }), storageAccessMode: "ReadWriteOnce" });
-            }),
-            (e: unknown) => e instanceof InvalidArgsError && /ReadWriteOnce/.test(e.message),
-        );
-    });
-
-    it("gives identical values and Secret inputs on every plan, with stable secrets of the right shape", async () => {
-        const plan = () => runProgram(async () => void new HarborRelease("harbor", releaseArgs));
-        const [a, b] = [await plan(), await plan()];
-        assert.deepEqual(a.errors, [], "schema-valid, no secret in values or any non-Secret object");
-        const secrets = (g: PlanGraph) => g.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => [r.name, JSON.stringify(unwrapSecrets(r.inputs))]);
-        assert.equal(secrets(a).length, 6);
-        assert.deepEqual(secrets(a), secrets(b));
-        assert.deepEqual(unwrapSecrets(harborRelease(a).inputs), unwrapSecrets(harborRelease(b).inputs));
-
-        const data = (suffix: string) => {
-            const r = a.resources.find((x) => x.type === "kubernetes:core/v1:Secret" && x.name === `harbor-secrets-${suffix}`)!;
-            assert.ok(isSecretEnvelope((r.inputs as any).stringData) || Object.values((r.inputs as any).stringData).every(isSecretEnvelope), `${suffix} data stays secret`);
-            return (unwrapSecrets(r.inputs) as any).stringData as Record<string, string>;
-        };
-        assert.equal(data("secret-key").secretKey.length, 16);
-        assert.equal(data("core").secret.length, 16);
-        assert.equal(data("core").CSRF_KEY.length, 32);
-        assert.ok(data("jobservice").JOBSERVICE_SECRET.length >= 16);
-        assert.ok(data("registry-http").REGISTRY_HTTP_SECRET.length >= 16);
-        const creds = data("registry-credentials");
-        // htpasswd from the provider's stored bcrypt hash of REGISTRY_PASSWD: stable, unlike hashing at plan time.
-        const password = unwrapSecrets(a.resources.find((x) => x.type === "random:index/randomPassword:RandomPassword" && x.name === "harbor-secrets-registry-password")!.inputs) as any;
-        assert.equal(creds.REGISTRY_PASSWD.length, password.length);
-        assert.match(creds.REGISTRY_HTPASSWD, /^harbor_registry_user:\$2[aby]\$10\$.{53}$/);
-        assert.match(data("admin").HARBOR_ADMIN_PASSWORD, /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{24}$/);
-
-        // The values name these Secrets, and no secret value appears in them.
-        const values = (unwrapSecrets(harborRelease(a).inputs) as any).values;
-        const names = a.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => kubernetesObject(r)!.metadata.name);
-        for (const ref of [values.existingSecretSecretKey, values.core.existingSecret, values.jobservice.existingSecret, values.registry.existingSecret, values.registry.credentials.existingSecret, values.existingSecretAdminPassword]) {
-            assert.ok(names.includes(ref), `${ref} is one of the generated Secrets`);
-        }
-        const secretValues = a.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").flatMap((r) => Object.values((unwrapSecrets(r.inputs) as any).stringData) as string[]);
-        const text = JSON.stringify(values);
-        for (const s of secretValues) assert.ok(!text.includes(s), "a secret value leaked into the values");
-    });
-
-    it("takes the database host, sentinels and master set from the data tier's outputs", async () => {
-        const g = await runProgram(async () => {
-            const db = new PatroniCluster("db", { namespace: "harbor", clientPool: { pods: 4, maxOpenConns: 100 } });
-            const redis = new RedisSentinel("redis", { namespace: "harbor", masterSet: "harbor-master" });
-            new HarborRelease("harbor", {
-                ...releaseArgs,
-                database: { host: db.host, port: db.port, user: db.user, database: db.database, passwordSecretName: db.passwordSecretName, sslmode: db.sslmode },
-                databaseConnectionBudget: db.budget.availableForApplications,
-                redis: { sentinelAddrs: redis.sentinelAddrs, masterSet: redis.masterSet, passwordSecretName: redis.passwordSecretName },
-            });
+  it("the component refuses invalid Args before registering anything, naming every problem", async () => {
+    await assert.rejects(
+      runProgram(async () => {
+        new HarborRelease("h", {
+          ...releaseArgs,
+          externalUrl: "http://insecure",
+          databaseConnectionBudget: 150,
+          storage: { type: "filesystem", existingClaim: "c", accessMode: "ReadWriteOnce" },
+          componentReplicas: { portal: 1 },
         });
-        assert.deepEqual(g.errors, []);
-        const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
-        const rw = g.resources.map(kubernetesObject).find((o) => o?.kind === "Service" && o.metadata.name === "db-rw");
-        assert.ok(rw, "the cluster's read-write Service");
-        assert.equal(values.database.external.host, `${rw.metadata.name}.harbor.svc.cluster.local`);
-        assert.equal(values.database.external.port, "5432");
-        const dbSecret = g.resources.map(kubernetesObject).find((o) => o?.kind === "Secret" && o.metadata.name === values.database.external.existingSecret);
-        assert.ok(dbSecret, "the database password Secret the cluster created");
-        const sentinels = g.resources.map(kubernetesObject).find((o) => o?.kind === "StatefulSet" && /sentinel/.test(o.metadata.name));
-        assert.ok(sentinels, "the sentinel StatefulSet");
-        const n = sentinels.spec.replicas;
-        const addrs = values.redis.external.addr.split(",");
-        assert.equal(addrs.length, n);
-        addrs.forEach((a: string, i: number) => assert.match(a, new RegExp(`^${sentinels.metadata.name}-${i}\\.[^:]+:26379$`)));
-        assert.equal(values.redis.external.sentinelMasterSet, "harbor-master");
-        const redisSecret = g.resources.map(kubernetesObject).find((o) => o?.kind === "Secret" && o.metadata.name === values.redis.external.existingSecret);
-        assert.ok(redisSecret, "the Redis password Secret the sentinel tier created");
-    });
-
-    it("restricts the admin paths with the edge's allowlist annotations on an Ingress of their own", async () => {
-        const g = await runProgram(async () => {
-            new HarborRelease("h", { ...releaseArgs, releaseName: "registry", adminPathAnnotations: { "nginx.ingress.kubernetes.io/allowlist-source-range": "10.0.0.0/8" } });
+      }),
+      (e: unknown) =>
+        e instanceof InvalidArgsError &&
+        e.problems.map((p) => p.path).join(",") === "externalUrl,replicas.portal,maxOpenConns,storage",
+    );
+    // An Output storage descriptor is checked through the access-mode hint.
+    await assert.rejects(
+      runProgram(async () => {
+        const { output } = await import("@pulumi/pulumi");
+        new HarborRelease("h", {
+          ...releaseArgs,
+          storage: output({ type: "filesystem" as const, existingClaim: "c", accessMode: "ReadWriteOnce" as const }),
+          storageAccessMode: "ReadWriteOnce",
         });
-        assert.deepEqual(g.errors, []);
-        assert.equal(harborFullName("registry"), "registry-harbor");
-        const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
-        assert.equal(values.fullnameOverride, "registry-harbor");
-        const ing = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress");
-        assert.ok(ing);
-        assert.equal(ing.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
-        assert.deepEqual(ing.spec.tls, [{ hosts: ["harbor.example.com"], secretName: "harbor-tls" }]);
-        assert.deepEqual(ing.spec.rules[0].http.paths.map((p: any) => p.path), ADMIN_PATHS);
-        assert.ok(ing.spec.rules[0].http.paths.every((p: any) => p.backend.service.name === "registry-harbor-core"));
-        // Without annotations there is no admin Ingress.
-        const plain = await runProgram(async () => void new HarborRelease("h", releaseArgs));
-        assert.equal(plain.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").length, 0);
-    });
+      }),
+      (e: unknown) => e instanceof InvalidArgsError && /ReadWriteOnce/.test(e.message),
+    );
+  });
 
-    it("wires the storage, tls and network tiers' outputs as the platform does, schema-valid and leak-free", async () => {
-        const g = await runProgram(async () => {
-            const storage = new S3Storage("registry", { namespace: "harbor" });
-            const cm = new CertManager("cm", { highAvailability: true });
-            const certs = new HarborCertificates("certs", { namespace: "harbor", host: "harbor.example.com", issuer: { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" }, certManagerReady: cm.ready });
-            const edge = new IngressController("edge", { adminAllowlist: ["10.0.0.0/8"], defaultBackendService: "harbor/harbor-core", highAvailability: true });
-            const harbor = new HarborRelease("harbor", {
-                ...releaseArgs,
-                storage: storage.registryStorage,
-                tlsSecretName: certs.tlsSecretName,
-                tokenServiceSecretName: certs.tokenServiceSecretName,
-                ingressClassName: edge.ingressClassName,
-                ingressAnnotations: edge.harborIngressAnnotations,
-                adminPathAnnotations: edge.allowlistAnnotations,
-            });
-            return { core: harbor.coreServiceName, values: harbor.values, storage: storage.registryStorage, tls: certs.tlsSecretName, token: certs.tokenServiceSecretName };
-        });
-        assert.deepEqual(g.errors, [], "schema-valid, no secret in values, ConfigMaps or outputs");
-        const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
-        const storage = unwrapSecrets(g.outputs.storage) as any;
-        assert.deepEqual([values.persistence.imageChartStorage.s3.bucket, values.persistence.imageChartStorage.s3.existingSecret, values.persistence.imageChartStorage.s3.keyid], [storage.bucket, storage.secretName, storage.keyId]);
-        assert.equal(values.expose.tls.secret.secretName, g.outputs.tls);
-        assert.equal(values.core.secretName, g.outputs.token);
-        assert.equal(values.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"], "off");
-        assert.equal(`harbor/${g.outputs.core}`, "harbor/harbor-core", "the controller's default backend is Harbor's core Service");
-        const admin = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress")!;
-        assert.equal(admin.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
-        assert.deepEqual(unwrapSecrets(g.outputs.values), values);
-        // No ConfigMap anywhere carries a generated secret value.
-        const secretValues = g.resources.filter((r) => r.type === "kubernetes:core/v1:Secret").flatMap((r) => Object.values(((unwrapSecrets(r.inputs) as any).stringData ?? {}) as Record<string, string>));
-        const nonSecret = JSON.stringify(g.resources.filter((r) => r.type !== "kubernetes:core/v1:Secret" && !r.type.startsWith("random:") && r.type !== "aws:iam/accessKey:AccessKey").map((r) => unwrapSecrets(r.inputs)));
-        for (const v of secretValues) assert.ok(!nonSecret.includes(v), "a secret value appears outside its Secret");
+  it("gives identical values and Secret inputs on every plan, with stable secrets of the right shape", async () => {
+    const plan = () => runProgram(async () => void new HarborRelease("harbor", releaseArgs));
+    const [a, b] = [await plan(), await plan()];
+    assert.deepEqual(a.errors, [], "schema-valid, no secret in values or any non-Secret object");
+    const secrets = (g: PlanGraph) =>
+      g.resources
+        .filter((r) => r.type === "kubernetes:core/v1:Secret")
+        .map((r) => [r.name, JSON.stringify(unwrapSecrets(r.inputs))]);
+    assert.equal(secrets(a).length, 6);
+    assert.deepEqual(secrets(a), secrets(b));
+    assert.deepEqual(unwrapSecrets(harborRelease(a).inputs), unwrapSecrets(harborRelease(b).inputs));
+
+    const data = (suffix: string) => {
+      const r = a.resources.find(
+        (x) => x.type === "kubernetes:core/v1:Secret" && x.name === `harbor-secrets-${suffix}`,
+      )!;
+      assert.ok(
+        isSecretEnvelope((r.inputs as any).stringData) ||
+          Object.values((r.inputs as any).stringData).every(isSecretEnvelope),
+        `${suffix} data stays secret`,
+      );
+      return (unwrapSecrets(r.inputs) as any).stringData as Record<string, string>;
+    };
+    assert.equal(data("secret-key").secretKey.length, 16);
+    assert.equal(data("core").secret.length, 16);
+    assert.equal(data("core").CSRF_KEY.length, 32);
+    assert.ok(data("jobservice").JOBSERVICE_SECRET.length >= 16);
+    assert.ok(data("registry-http").REGISTRY_HTTP_SECRET.length >= 16);
+    const creds = data("registry-credentials");
+    // htpasswd from the provider's stored bcrypt hash of REGISTRY_PASSWD: stable, unlike hashing at plan time.
+    const password = unwrapSecrets(
+      a.resources.find(
+        (x) => x.type === "random:index/randomPassword:RandomPassword" && x.name === "harbor-secrets-registry-password",
+      )!.inputs,
+    ) as any;
+    assert.equal(creds.REGISTRY_PASSWD.length, password.length);
+    assert.match(creds.REGISTRY_HTPASSWD, /^harbor_registry_user:\$2[aby]\$10\$.{53}$/);
+    assert.match(data("admin").HARBOR_ADMIN_PASSWORD, /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{24}$/);
+
+    // The values name these Secrets, and no secret value appears in them.
+    const values = (unwrapSecrets(harborRelease(a).inputs) as any).values;
+    const names = a.resources
+      .filter((r) => r.type === "kubernetes:core/v1:Secret")
+      .map((r) => kubernetesObject(r)!.metadata.name);
+    for (const ref of [
+      values.existingSecretSecretKey,
+      values.core.existingSecret,
+      values.jobservice.existingSecret,
+      values.registry.existingSecret,
+      values.registry.credentials.existingSecret,
+      values.existingSecretAdminPassword,
+    ]) {
+      assert.ok(names.includes(ref), `${ref} is one of the generated Secrets`);
+    }
+    const secretValues = a.resources
+      .filter((r) => r.type === "kubernetes:core/v1:Secret")
+      .flatMap((r) => Object.values((unwrapSecrets(r.inputs) as any).stringData) as string[]);
+    const text = JSON.stringify(values);
+    for (const s of secretValues) assert.ok(!text.includes(s), "a secret value leaked into the values");
+  });
+
+  it("takes the database host, sentinels and master set from the data tier's outputs", async () => {
+    const g = await runProgram(async () => {
+      const db = new PatroniCluster("db", { namespace: "harbor", clientPool: { pods: 4, maxOpenConns: 100 } });
+      const redis = new RedisSentinel("redis", { namespace: "harbor", masterSet: "harbor-master" });
+      new HarborRelease("harbor", {
+        ...releaseArgs,
+        database: {
+          host: db.host,
+          port: db.port,
+          user: db.user,
+          database: db.database,
+          passwordSecretName: db.passwordSecretName,
+          sslmode: db.sslmode,
+        },
+        databaseConnectionBudget: db.budget.availableForApplications,
+        redis: {
+          sentinelAddrs: redis.sentinelAddrs,
+          masterSet: redis.masterSet,
+          passwordSecretName: redis.passwordSecretName,
+        },
+      });
     });
+    assert.deepEqual(g.errors, []);
+    const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
+    const rw = g.resources.map(kubernetesObject).find((o) => o?.kind === "Service" && o.metadata.name === "db-rw");
+    assert.ok(rw, "the cluster's read-write Service");
+    assert.equal(values.database.external.host, `${rw.metadata.name}.harbor.svc.cluster.local`);
+    assert.equal(values.database.external.port, "5432");
+    const dbSecret = g.resources
+      .map(kubernetesObject)
+      .find((o) => o?.kind === "Secret" && o.metadata.name === values.database.external.existingSecret);
+    assert.ok(dbSecret, "the database password Secret the cluster created");
+    const sentinels = g.resources
+      .map(kubernetesObject)
+      .find((o) => o?.kind === "StatefulSet" && /sentinel/.test(o.metadata.name));
+    assert.ok(sentinels, "the sentinel StatefulSet");
+    const n = sentinels.spec.replicas;
+    const addrs = values.redis.external.addr.split(",");
+    assert.equal(addrs.length, n);
+    addrs.forEach((a: string, i: number) =>
+      assert.match(a, new RegExp(`^${sentinels.metadata.name}-${i}\\.[^:]+:26379$`)),
+    );
+    assert.equal(values.redis.external.sentinelMasterSet, "harbor-master");
+    const redisSecret = g.resources
+      .map(kubernetesObject)
+      .find((o) => o?.kind === "Secret" && o.metadata.name === values.redis.external.existingSecret);
+    assert.ok(redisSecret, "the Redis password Secret the sentinel tier created");
+  });
+
+  it("restricts the admin paths with the edge's allowlist annotations on an Ingress of their own", async () => {
+    const g = await runProgram(async () => {
+      new HarborRelease("h", {
+        ...releaseArgs,
+        releaseName: "registry",
+        adminPathAnnotations: { "nginx.ingress.kubernetes.io/allowlist-source-range": "10.0.0.0/8" },
+      });
+    });
+    assert.deepEqual(g.errors, []);
+    assert.equal(harborFullName("registry"), "registry-harbor");
+    const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
+    assert.equal(values.fullnameOverride, "registry-harbor");
+    const ing = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress");
+    assert.ok(ing);
+    assert.equal(ing.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
+    assert.deepEqual(ing.spec.tls, [{ hosts: ["harbor.example.com"], secretName: "harbor-tls" }]);
+    assert.deepEqual(
+      ing.spec.rules[0].http.paths.map((p: any) => p.path),
+      ADMIN_PATHS,
+    );
+    assert.ok(ing.spec.rules[0].http.paths.every((p: any) => p.backend.service.name === "registry-harbor-core"));
+    // Without annotations there is no admin Ingress.
+    const plain = await runProgram(async () => void new HarborRelease("h", releaseArgs));
+    assert.equal(plain.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").length, 0);
+  });
+
+  it("wires the storage, tls and network tiers' outputs as the platform does, schema-valid and leak-free", async () => {
+    const g = await runProgram(async () => {
+      const storage = new S3Storage("registry", { namespace: "harbor" });
+      const cm = new CertManager("cm", { highAvailability: true });
+      const certs = new HarborCertificates("certs", {
+        namespace: "harbor",
+        host: "harbor.example.com",
+        issuer: { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" },
+        certManagerReady: cm.ready,
+      });
+      const edge = new IngressController("edge", {
+        adminAllowlist: ["10.0.0.0/8"],
+        defaultBackendService: "harbor/harbor-core",
+        highAvailability: true,
+      });
+      const harbor = new HarborRelease("harbor", {
+        ...releaseArgs,
+        storage: storage.registryStorage,
+        tlsSecretName: certs.tlsSecretName,
+        tokenServiceSecretName: certs.tokenServiceSecretName,
+        ingressClassName: edge.ingressClassName,
+        ingressAnnotations: edge.harborIngressAnnotations,
+        adminPathAnnotations: edge.allowlistAnnotations,
+      });
+      return {
+        core: harbor.coreServiceName,
+        values: harbor.values,
+        storage: storage.registryStorage,
+        tls: certs.tlsSecretName,
+        token: certs.tokenServiceSecretName,
+      };
+    });
+    assert.deepEqual(g.errors, [], "schema-valid, no secret in values, ConfigMaps or outputs");
+    const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
+    const storage = unwrapSecrets(g.outputs.storage) as any;
+    assert.deepEqual(
+      [
+        values.persistence.imageChartStorage.s3.bucket,
+        values.persistence.imageChartStorage.s3.existingSecret,
+        values.persistence.imageChartStorage.s3.keyid,
+      ],
+      [storage.bucket, storage.secretName, storage.keyId],
+    );
+    assert.equal(values.expose.tls.secret.secretName, g.outputs.tls);
+    assert.equal(values.core.secretName, g.outputs.token);
+    assert.equal(values.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"], "off");
+    assert.equal(
+      `harbor/${g.outputs.core}`,
+      "harbor/harbor-core",
+      "the controller's default backend is Harbor's core Service",
+    );
+    const admin = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress")!;
+    assert.equal(admin.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
+    assert.deepEqual(unwrapSecrets(g.outputs.values), values);
+    // No ConfigMap anywhere carries a generated secret value.
+    const secretValues = g.resources
+      .filter((r) => r.type === "kubernetes:core/v1:Secret")
+      .flatMap((r) => Object.values(((unwrapSecrets(r.inputs) as any).stringData ?? {}) as Record<string, string>));
+    const nonSecret = JSON.stringify(
+      g.resources
+        .filter(
+          (r) =>
+            r.type !== "kubernetes:core/v1:Secret" &&
+            !r.type.startsWith("random:") &&
+            r.type !== "aws:iam/accessKey:AccessKey",
+        )
+        .map((r) => unwrapSecrets(r.inputs)),
+    );
+    for (const v of secretValues) assert.ok(!nonSecret.includes(v), "a secret value appears outside its Secret");
+  });
 });

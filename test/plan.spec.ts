@@ -9,102 +9,111 @@ import { offlineSecretPlaceholder, runStack, secretPlaintexts, stackFilePath } f
 const ROOT = path.join(__dirname, "..");
 
 function cli(...args: string[]) {
-    const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "harbor-ha.js"), ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "harbor-ha.js"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function tempConfig(stack: string, edit: (config: Record<string, any>) => void): string {
-    const doc = parse(fs.readFileSync(stackFilePath(stack), "utf8"));
-    edit(doc.config);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-plan-"));
-    const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    fs.writeFileSync(file, stringify(doc));
-    return file;
+  const doc = parse(fs.readFileSync(stackFilePath(stack), "utf8"));
+  edit(doc.config);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-plan-"));
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  fs.writeFileSync(file, stringify(doc));
+  return file;
 }
 
 describe("harbor-ha plan (CLI, as a user runs it)", () => {
-    it("prints the same JSON document twice, in the documented shape", () => {
-        const one = cli("plan", "dev", "--json");
-        const two = cli("plan", "dev", "--json");
-        assert.equal(one.code, 0, one.stderr);
-        assert.equal(one.stdout, two.stdout, "plan --json must be byte-identical across runs");
-        const doc = JSON.parse(one.stdout);
-        assert.deepEqual(Object.keys(doc), ["outputs", "project", "resources", "stack", "violations"]);
-        assert.equal(doc.project, "harbor-ha");
-        assert.equal(doc.stack, "dev");
-        assert.ok(doc.resources.length > 1);
-        for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["custom", "inputs", "name", "parent", "provider", "type", "urn"]);
-        assert.ok(Array.isArray(doc.violations));
-    });
+  it("prints the same JSON document twice, in the documented shape", () => {
+    const one = cli("plan", "dev", "--json");
+    const two = cli("plan", "dev", "--json");
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stdout, two.stdout, "plan --json must be byte-identical across runs");
+    const doc = JSON.parse(one.stdout);
+    assert.deepEqual(Object.keys(doc), ["outputs", "project", "resources", "stack", "violations"]);
+    assert.equal(doc.project, "harbor-ha");
+    assert.equal(doc.stack, "dev");
+    assert.ok(doc.resources.length > 1);
+    for (const r of doc.resources)
+      assert.deepEqual(Object.keys(r), ["custom", "inputs", "name", "parent", "provider", "type", "urn"]);
+    assert.ok(Array.isArray(doc.violations));
+  });
 
-    it("shows the component tree, outputs, policy verdicts and a summary line", () => {
-        const r = cli("plan", "dev");
-        assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /harbor-ha:platform:HarborPlatform "harbor"/);
-        assert.match(r.stdout, /Outputs:\n\s+\w+/);
-        assert.match(r.stdout, /Policies: /);
-        assert.match(r.stdout, /Summary: \d+ resources .* \d+\.\d\d s$/m);
-    });
+  it("shows the component tree, outputs, policy verdicts and a summary line", () => {
+    const r = cli("plan", "dev");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /harbor-ha:platform:HarborPlatform "harbor"/);
+    assert.match(r.stdout, /Outputs:\n\s+\w+/);
+    assert.match(r.stdout, /Policies: /);
+    assert.match(r.stdout, /Summary: \d+ resources .* \d+\.\d\d s$/m);
+  });
 
-    it("exits 1 naming both a misspelled key and a wrong type", () => {
-        const file = tempConfig("dev", (c) => {
-            c["harbor-ha:postgres"].membres = 3;
-            c["harbor-ha:redis"].sentinels = "three";
-        });
-        const r = cli("plan", "dev", "--config", file);
-        assert.equal(r.code, 1);
-        assert.match(r.stderr, /stack "dev": invalid configuration, 2 problems/);
-        assert.match(r.stderr, /harbor-ha:postgres\.membres: unknown key\. Fix: did you mean "members"\?/);
-        assert.match(r.stderr, /harbor-ha:redis\.sentinels: expected a number, got string "three"/);
-        assert.equal(r.stdout, "", "nothing is planned from a bad config");
+  it("exits 1 naming both a misspelled key and a wrong type", () => {
+    const file = tempConfig("dev", (c) => {
+      c["harbor-ha:postgres"].membres = 3;
+      c["harbor-ha:redis"].sentinels = "three";
     });
+    const r = cli("plan", "dev", "--config", file);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /stack "dev": invalid configuration, 2 problems/);
+    assert.match(r.stderr, /harbor-ha:postgres\.membres: unknown key\. Fix: did you mean "members"\?/);
+    assert.match(r.stderr, /harbor-ha:redis\.sentinels: expected a number, got string "three"/);
+    assert.equal(r.stdout, "", "nothing is planned from a bad config");
+  });
 
-    it("never prints a secret value: config secrets and generated ones alike", async () => {
-        const file = tempConfig("dev", (c) => {
-            c["harbor-ha:adminPassword"] = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
-        });
-        const placeholder = offlineSecretPlaceholder("dev", "harbor-ha:adminPassword");
-        const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-out-"));
-        const json = cli("plan", "dev", "--config", file, "--json", "--out", outDir);
-        const human = cli("plan", "dev", "--config", file);
-        assert.equal(json.code, 0, json.stderr);
-        // Every generated secret's (offline) plaintext, taken from the same program run in-process.
-        const { readStackConfig } = await import("../engine");
-        const graph = await runStack("dev", { configInput: readStackConfig("dev", file) });
-        const secrets = new Set<string>([placeholder]);
-        for (const r of graph.resources) secretPlaintexts(r.inputs, secrets);
-        assert.ok(secrets.size > 1, "the dev stack generates secrets");
-        const written = fs.readdirSync(outDir).map((f) => fs.readFileSync(path.join(outDir, f), "utf8"));
-        for (const s of secrets) {
-            for (const text of [json.stdout, json.stderr, human.stdout, human.stderr, ...written]) assert.ok(!text.includes(s), "a secret value was printed");
-        }
-        assert.match(json.stdout, /"\[secret\]"/);
+  it("never prints a secret value: config secrets and generated ones alike", async () => {
+    const file = tempConfig("dev", (c) => {
+      c["harbor-ha:adminPassword"] = { secure: "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
     });
+    const placeholder = offlineSecretPlaceholder("dev", "harbor-ha:adminPassword");
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-out-"));
+    const json = cli("plan", "dev", "--config", file, "--json", "--out", outDir);
+    const human = cli("plan", "dev", "--config", file);
+    assert.equal(json.code, 0, json.stderr);
+    // Every generated secret's (offline) plaintext, taken from the same program run in-process.
+    const { readStackConfig } = await import("../engine");
+    const graph = await runStack("dev", { configInput: readStackConfig("dev", file) });
+    const secrets = new Set<string>([placeholder]);
+    for (const r of graph.resources) secretPlaintexts(r.inputs, secrets);
+    assert.ok(secrets.size > 1, "the dev stack generates secrets");
+    const written = fs.readdirSync(outDir).map((f) => fs.readFileSync(path.join(outDir, f), "utf8"));
+    for (const s of secrets) {
+      for (const text of [json.stdout, json.stderr, human.stdout, human.stderr, ...written])
+        assert.ok(!text.includes(s), "a secret value was printed");
+    }
+    assert.match(json.stdout, /"\[secret\]"/);
+  });
 
-    it("--out writes each Kubernetes object and each Helm release's values", () => {
-        const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-out-"));
-        const r = cli("plan", "dev", "--out", outDir);
-        assert.equal(r.code, 0, r.stderr);
-        const files = fs.readdirSync(outDir);
-        assert.ok(files.includes("Namespace-cluster-harbor.yaml"), files.join(", "));
-        for (const f of files.filter((f) => !f.startsWith("values-"))) {
-            const obj = parse(fs.readFileSync(path.join(outDir, f), "utf8"));
-            assert.ok(obj.apiVersion && obj.kind, `${f} is a Kubernetes object`);
-        }
-    });
+  it("--out writes each Kubernetes object and each Helm release's values", () => {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-out-"));
+    const r = cli("plan", "dev", "--out", outDir);
+    assert.equal(r.code, 0, r.stderr);
+    const files = fs.readdirSync(outDir);
+    assert.ok(files.includes("Namespace-cluster-harbor.yaml"), files.join(", "));
+    for (const f of files.filter((f) => !f.startsWith("values-"))) {
+      const obj = parse(fs.readFileSync(path.join(outDir, f), "utf8"));
+      assert.ok(obj.apiVersion && obj.kind, `${f} is a Kubernetes object`);
+    }
+  });
 
-    it("exits 1 on a policy config with a setting no policy has", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-pol-")), "prod.json");
-        fs.writeFileSync(file, JSON.stringify({ "patroni-members": { enforcementLevel: "mandatory", minMembres: 3 } }));
-        const r = cli("plan", "prod", "--policy-config", file);
-        assert.equal(r.code, 1);
-        assert.match(r.stderr, /^stack "prod": policy config .* is invalid:\n  - patroni-members\.minMembres is not a setting of the policy \(settings: minMembers\)/);
-        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace for a user's mistake");
-    });
+  it("exits 1 on a policy config with a setting no policy has", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-pol-")), "prod.json");
+    fs.writeFileSync(file, JSON.stringify({ "patroni-members": { enforcementLevel: "mandatory", minMembres: 3 } }));
+    const r = cli("plan", "prod", "--policy-config", file);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^stack "prod": policy config .* is invalid:\n {2}- patroni-members\.minMembres is not a setting of the policy \(settings: minMembers\)/,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace for a user's mistake");
+  });
 
-    it("rejects an unknown stack with a clear message", () => {
-        const r = cli("plan", "nosuchstack");
-        assert.equal(r.code, 1);
-        assert.match(r.stderr, /stack "nosuchstack": no config file at .*Pulumi\.nosuchstack\.yaml/);
-    });
+  it("rejects an unknown stack with a clear message", () => {
+    const r = cli("plan", "nosuchstack");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /stack "nosuchstack": no config file at .*Pulumi\.nosuchstack\.yaml/);
+  });
 });

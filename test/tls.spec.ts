@@ -1,128 +1,190 @@
 import { strict as assert } from "assert";
-import { CertManager, CERT_MANAGER_CHART, HarborCertificates, IssuerMode, renderCertManagerValues } from "../components/tls";
+import {
+  CertManager,
+  CERT_MANAGER_CHART,
+  HarborCertificates,
+  IssuerMode,
+  renderCertManagerValues,
+} from "../components/tls";
 import { InvalidArgsError } from "../components/conventions";
 import { runProgram, unwrapSecrets, kubernetesObject, PlanGraph } from "../engine";
 
-const OIDC = { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC", oidcIssuerUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC" };
+const OIDC = {
+  oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+  oidcIssuerUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+};
 const release = (g: PlanGraph) => g.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
-const certManagerObjects = (g: PlanGraph) => g.resources.map(kubernetesObject).filter((o): o is Record<string, any> => o?.apiVersion === "cert-manager.io/v1");
+const certManagerObjects = (g: PlanGraph) =>
+  g.resources.map(kubernetesObject).filter((o): o is Record<string, any> => o?.apiVersion === "cert-manager.io/v1");
 
 describe("cert-manager", () => {
-    it("installs the pinned jetstack chart with CRDs, 2 replicas and a PDB per deployment for HA", async () => {
-        const g = await runProgram(async () => void new CertManager("cm", { highAvailability: true }));
-        assert.deepEqual(g.errors, []);
-        const r = unwrapSecrets(release(g)!.inputs) as any;
-        assert.deepEqual([r.chart, r.version, r.repositoryOpts.repo, r.namespace], ["cert-manager", CERT_MANAGER_CHART.version, "https://charts.jetstack.io", "cert-manager"]);
-        assert.deepEqual(r.values.crds, { enabled: true, keep: true });
-        assert.equal(r.values.installCRDs, undefined, "installCRDs is deprecated");
-        for (const d of [r.values, r.values.webhook, r.values.cainjector]) {
-            assert.equal(d.replicaCount, 2);
-            assert.deepEqual(d.podDisruptionBudget, { enabled: true, minAvailable: 1 });
-            assert.equal(d.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
-        }
-    });
+  it("installs the pinned jetstack chart with CRDs, 2 replicas and a PDB per deployment for HA", async () => {
+    const g = await runProgram(async () => void new CertManager("cm", { highAvailability: true }));
+    assert.deepEqual(g.errors, []);
+    const r = unwrapSecrets(release(g)!.inputs) as any;
+    assert.deepEqual(
+      [r.chart, r.version, r.repositoryOpts.repo, r.namespace],
+      ["cert-manager", CERT_MANAGER_CHART.version, "https://charts.jetstack.io", "cert-manager"],
+    );
+    assert.deepEqual(r.values.crds, { enabled: true, keep: true });
+    assert.equal(r.values.installCRDs, undefined, "installCRDs is deprecated");
+    for (const d of [r.values, r.values.webhook, r.values.cainjector]) {
+      assert.equal(d.replicaCount, 2);
+      assert.deepEqual(d.podDisruptionBudget, { enabled: true, minAvailable: 1 });
+      assert.equal(d.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+    }
+  });
 
-    it("without HA runs one replica and no PDB (which would block drains); HA with one replica is refused", async () => {
-        const v = renderCertManagerValues({ replicas: 1, publicDns01Resolvers: false, zoneSpread: false }) as any;
-        assert.deepEqual([v.replicaCount, v.podDisruptionBudget.enabled, v.webhook.podDisruptionBudget.enabled], [1, false, false]);
-        assert.equal(v.serviceAccount, undefined);
-        await assert.rejects(
-            runProgram(async () => void new CertManager("cm", { highAvailability: true, replicas: 1 })),
-            (e: unknown) => e instanceof InvalidArgsError && /replicas: 1 replica is a single point of failure/.test(e.message),
-        );
-    });
+  it("without HA runs one replica and no PDB (which would block drains); HA with one replica is refused", async () => {
+    const v = renderCertManagerValues({ replicas: 1, publicDns01Resolvers: false, zoneSpread: false }) as any;
+    assert.deepEqual(
+      [v.replicaCount, v.podDisruptionBudget.enabled, v.webhook.podDisruptionBudget.enabled],
+      [1, false, false],
+    );
+    assert.equal(v.serviceAccount, undefined);
+    await assert.rejects(
+      runProgram(async () => void new CertManager("cm", { highAvailability: true, replicas: 1 })),
+      (e: unknown) =>
+        e instanceof InvalidArgsError && /replicas: 1 replica is a single point of failure/.test(e.message),
+    );
+  });
 
-    it("an existing cert-manager installs nothing", async () => {
-        const g = await runProgram(async () => {
-            const cm = new CertManager("cm", { existing: true });
-            return { ready: cm.ready.length };
-        });
-        assert.equal(g.resources.filter((r) => r.custom).length, 0);
-        assert.equal(g.outputs.ready, 0);
+  it("an existing cert-manager installs nothing", async () => {
+    const g = await runProgram(async () => {
+      const cm = new CertManager("cm", { existing: true });
+      return { ready: cm.ready.length };
     });
+    assert.equal(g.resources.filter((r) => r.custom).length, 0);
+    assert.equal(g.outputs.ready, 0);
+  });
 
-    it("Route53 through IRSA: a role trusted for cert-manager's service account only, records in the given zone only", async () => {
-        const g = await runProgram(async () => {
-            const cm = new CertManager("cm", { highAvailability: true, route53: { hostedZoneIds: ["Z0123"], ...OIDC } });
-            return { role: cm.route53RoleArn };
-        });
-        assert.deepEqual(g.errors, []);
-        const role = unwrapSecrets(g.resources.find((r) => r.type === "aws:iam/role:Role")!.inputs) as any;
-        const trust = JSON.parse(role.assumeRolePolicy).Statement[0];
-        assert.deepEqual(trust.Principal, { Federated: OIDC.oidcProviderArn });
-        assert.equal(trust.Action, "sts:AssumeRoleWithWebIdentity");
-        assert.deepEqual(trust.Condition.StringEquals, { "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:cert-manager:cert-manager", "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com" });
-        const policy = JSON.parse((unwrapSecrets(g.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.inputs) as any).policy);
-        const change = policy.Statement.find((s: any) => (s.Action as string[]).includes?.("route53:ChangeResourceRecordSets"));
-        assert.deepEqual(change.Resource, ["arn:aws:route53:::hostedzone/Z0123"]);
-        const values = (unwrapSecrets(release(g)!.inputs) as any).values;
-        assert.equal(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], g.outputs.role);
-        assert.match(String(g.outputs.role), /^arn:aws:iam::\d{12}:role\//);
-        assert.equal(values.dns01RecursiveNameserversOnly, true);
-        await assert.rejects(
-            runProgram(async () => void new CertManager("cm", { route53: { hostedZoneIds: [], oidcProviderArn: "nope", oidcIssuerUrl: "http://x" } })),
-            (e: unknown) => e instanceof InvalidArgsError && e.problems.length === 3,
-        );
+  it("Route53 through IRSA: a role trusted for cert-manager's service account only, records in the given zone only", async () => {
+    const g = await runProgram(async () => {
+      const cm = new CertManager("cm", { highAvailability: true, route53: { hostedZoneIds: ["Z0123"], ...OIDC } });
+      return { role: cm.route53RoleArn };
     });
+    assert.deepEqual(g.errors, []);
+    const role = unwrapSecrets(g.resources.find((r) => r.type === "aws:iam/role:Role")!.inputs) as any;
+    const trust = JSON.parse(role.assumeRolePolicy).Statement[0];
+    assert.deepEqual(trust.Principal, { Federated: OIDC.oidcProviderArn });
+    assert.equal(trust.Action, "sts:AssumeRoleWithWebIdentity");
+    assert.deepEqual(trust.Condition.StringEquals, {
+      "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:cert-manager:cert-manager",
+      "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
+    });
+    const policy = JSON.parse(
+      (unwrapSecrets(g.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.inputs) as any).policy,
+    );
+    const change = policy.Statement.find((s: any) =>
+      (s.Action as string[]).includes?.("route53:ChangeResourceRecordSets"),
+    );
+    assert.deepEqual(change.Resource, ["arn:aws:route53:::hostedzone/Z0123"]);
+    const values = (unwrapSecrets(release(g)!.inputs) as any).values;
+    assert.equal(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], g.outputs.role);
+    assert.match(String(g.outputs.role), /^arn:aws:iam::\d{12}:role\//);
+    assert.equal(values.dns01RecursiveNameserversOnly, true);
+    await assert.rejects(
+      runProgram(
+        async () =>
+          void new CertManager("cm", {
+            route53: { hostedZoneIds: [], oidcProviderArn: "nope", oidcIssuerUrl: "http://x" },
+          }),
+      ),
+      (e: unknown) => e instanceof InvalidArgsError && e.problems.length === 3,
+    );
+  });
 });
 
 describe("Harbor certificates", () => {
-    const issuers: IssuerMode[] = [
-        { mode: "self-signed" },
-        { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" },
-        { mode: "acme-dns01", email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z0123" },
-        { mode: "existing", issuerName: "corp-ca" },
-    ];
-    for (const issuer of issuers) {
-        it(`issues Harbor's and the token service's certificates (${issuer.mode}), schema-valid, rotation explicit`, async () => {
-            const g = await runProgram(async () => {
-                const c = new HarborCertificates("certs", { namespace: "harbor", host: "harbor.example.com", issuer });
-                return { tls: c.tlsSecretName, token: c.tokenServiceSecretName, issuer: c.issuerName };
-            });
-            assert.deepEqual(g.errors, [], "cert-manager objects validate against their schema");
-            const objs = certManagerObjects(g);
-            const certs = objs.filter((o) => o.kind === "Certificate");
-            for (const c of certs) assert.ok(["Always", "Never"].includes(c.spec.privateKey.rotationPolicy), `${c.metadata.name} states its rotation policy`);
-            const edge = certs.find((c) => c.spec.dnsNames?.includes("harbor.example.com"))!;
-            assert.ok(edge, "edge certificate");
-            assert.deepEqual([edge.metadata.namespace, edge.spec.secretName, edge.spec.privateKey.rotationPolicy], ["harbor", g.outputs.tls, "Always"]);
-            assert.equal(edge.spec.issuerRef.name, g.outputs.issuer);
-            const token = certs.find((c) => c.spec.secretName === g.outputs.token)!;
-            assert.ok(token, "token service certificate");
-            // Harbor signs registry tokens with this key: RSA, renewed without re-keying, from the private CA.
-            assert.deepEqual([token.metadata.namespace, token.spec.privateKey.algorithm, token.spec.privateKey.rotationPolicy], ["harbor", "RSA", "Never"]);
-            const ca = objs.find((o) => o.kind === "ClusterIssuer" && o.spec.ca)!;
-            assert.equal(token.spec.issuerRef.name, ca.metadata.name);
-            // Bootstrap chain: selfSigned issuer -> isCA certificate in cert-manager's namespace -> ca issuer on its Secret.
-            const caCert = certs.find((c) => c.spec.isCA)!;
-            assert.equal(caCert.metadata.namespace, "cert-manager");
-            assert.equal(ca.spec.ca.secretName, caCert.spec.secretName);
-            assert.ok(objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === caCert.spec.issuerRef.name)?.spec.selfSigned);
-
-            const edgeIssuer = objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === edge.spec.issuerRef.name);
-            if (issuer.mode === "self-signed") assert.equal(edgeIssuer?.metadata.name, ca.metadata.name);
-            if (issuer.mode === "acme-http01") assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].http01.ingress.ingressClassName, "nginx");
-            if (issuer.mode === "acme-dns01") assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].dns01.route53, { region: "eu-west-1", hostedZoneID: "Z0123" });
-            if (issuer.mode.startsWith("acme")) assert.equal(edgeIssuer!.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
-            if (issuer.mode === "existing") assert.deepEqual([edgeIssuer, edge.spec.issuerRef.name], [undefined, "corp-ca"]);
-        });
-    }
-
-    it("waits for cert-manager's release (its CRDs) before any issuer or certificate", async () => {
-        const g = await runProgram(async () => {
-            const cm = new CertManager("cm", {});
-            new HarborCertificates("certs", { host: "harbor.example.com", issuer: { mode: "self-signed" }, certManagerReady: cm.ready });
-        });
-        const rel = release(g)!;
-        const crs = g.resources.filter((r) => r.type.startsWith("kubernetes:cert-manager.io/v1:"));
-        assert.equal(crs.length, 5);
-        for (const r of crs) assert.ok(r.dependencies.includes(rel.urn), `${r.name} depends on the release`);
-    });
-
-    it("refuses a host that is not a DNS name, an ACME account without e-mail and a malformed zone, at once", async () => {
-        await assert.rejects(
-            runProgram(async () => void new HarborCertificates("c", { host: "https://harbor", issuer: { mode: "acme-dns01", email: "nobody", region: "eu-west-1", hostedZoneId: "zone" } })),
-            (e: unknown) => e instanceof InvalidArgsError && e.problems.map((p) => p.path).sort().join(",") === "host,issuer.email,issuer.hostedZoneId",
+  const issuers: IssuerMode[] = [
+    { mode: "self-signed" },
+    { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" },
+    { mode: "acme-dns01", email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z0123" },
+    { mode: "existing", issuerName: "corp-ca" },
+  ];
+  for (const issuer of issuers) {
+    it(`issues Harbor's and the token service's certificates (${issuer.mode}), schema-valid, rotation explicit`, async () => {
+      const g = await runProgram(async () => {
+        const c = new HarborCertificates("certs", { namespace: "harbor", host: "harbor.example.com", issuer });
+        return { tls: c.tlsSecretName, token: c.tokenServiceSecretName, issuer: c.issuerName };
+      });
+      assert.deepEqual(g.errors, [], "cert-manager objects validate against their schema");
+      const objs = certManagerObjects(g);
+      const certs = objs.filter((o) => o.kind === "Certificate");
+      for (const c of certs)
+        assert.ok(
+          ["Always", "Never"].includes(c.spec.privateKey.rotationPolicy),
+          `${c.metadata.name} states its rotation policy`,
         );
+      const edge = certs.find((c) => c.spec.dnsNames?.includes("harbor.example.com"))!;
+      assert.ok(edge, "edge certificate");
+      assert.deepEqual(
+        [edge.metadata.namespace, edge.spec.secretName, edge.spec.privateKey.rotationPolicy],
+        ["harbor", g.outputs.tls, "Always"],
+      );
+      assert.equal(edge.spec.issuerRef.name, g.outputs.issuer);
+      const token = certs.find((c) => c.spec.secretName === g.outputs.token)!;
+      assert.ok(token, "token service certificate");
+      // Harbor signs registry tokens with this key: RSA, renewed without re-keying, from the private CA.
+      assert.deepEqual(
+        [token.metadata.namespace, token.spec.privateKey.algorithm, token.spec.privateKey.rotationPolicy],
+        ["harbor", "RSA", "Never"],
+      );
+      const ca = objs.find((o) => o.kind === "ClusterIssuer" && o.spec.ca)!;
+      assert.equal(token.spec.issuerRef.name, ca.metadata.name);
+      // Bootstrap chain: selfSigned issuer -> isCA certificate in cert-manager's namespace -> ca issuer on its Secret.
+      const caCert = certs.find((c) => c.spec.isCA)!;
+      assert.equal(caCert.metadata.namespace, "cert-manager");
+      assert.equal(ca.spec.ca.secretName, caCert.spec.secretName);
+      assert.ok(
+        objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === caCert.spec.issuerRef.name)?.spec.selfSigned,
+      );
+
+      const edgeIssuer = objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === edge.spec.issuerRef.name);
+      if (issuer.mode === "self-signed") assert.equal(edgeIssuer?.metadata.name, ca.metadata.name);
+      if (issuer.mode === "acme-http01")
+        assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].http01.ingress.ingressClassName, "nginx");
+      if (issuer.mode === "acme-dns01")
+        assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].dns01.route53, {
+          region: "eu-west-1",
+          hostedZoneID: "Z0123",
+        });
+      if (issuer.mode.startsWith("acme"))
+        assert.equal(edgeIssuer!.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
+      if (issuer.mode === "existing") assert.deepEqual([edgeIssuer, edge.spec.issuerRef.name], [undefined, "corp-ca"]);
     });
+  }
+
+  it("waits for cert-manager's release (its CRDs) before any issuer or certificate", async () => {
+    const g = await runProgram(async () => {
+      const cm = new CertManager("cm", {});
+      new HarborCertificates("certs", {
+        host: "harbor.example.com",
+        issuer: { mode: "self-signed" },
+        certManagerReady: cm.ready,
+      });
+    });
+    const rel = release(g)!;
+    const crs = g.resources.filter((r) => r.type.startsWith("kubernetes:cert-manager.io/v1:"));
+    assert.equal(crs.length, 5);
+    for (const r of crs) assert.ok(r.dependencies.includes(rel.urn), `${r.name} depends on the release`);
+  });
+
+  it("refuses a host that is not a DNS name, an ACME account without e-mail and a malformed zone, at once", async () => {
+    await assert.rejects(
+      runProgram(
+        async () =>
+          void new HarborCertificates("c", {
+            host: "https://harbor",
+            issuer: { mode: "acme-dns01", email: "nobody", region: "eu-west-1", hostedZoneId: "zone" },
+          }),
+      ),
+      (e: unknown) =>
+        e instanceof InvalidArgsError &&
+        e.problems
+          .map((p) => p.path)
+          .sort()
+          .join(",") === "host,issuer.email,issuer.hostedZoneId",
+    );
+  });
 });

@@ -9,25 +9,29 @@ export const NODE_TIER_LABEL = "harbor-ha.io/tier";
 
 export type NodeTier = "app" | "db";
 
-export function standardLabels(component: string, instance: string, extra: Record<string, string> = {}): Record<string, string> {
-    return {
-        "app.kubernetes.io/name": component,
-        "app.kubernetes.io/instance": instance,
-        "app.kubernetes.io/part-of": "harbor",
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        ...extra,
-    };
+export function standardLabels(
+  component: string,
+  instance: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/part-of": "harbor",
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+    ...extra,
+  };
 }
 
 /** The subset of {@link standardLabels} that is stable enough for a selector (selectors are immutable). */
 export function selectorLabels(component: string, instance: string): Record<string, string> {
-    return {
-        "app.kubernetes.io/name": component,
-        "app.kubernetes.io/instance": instance,
-    };
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/instance": instance,
+  };
 }
 
 /** In-cluster DNS name of a Service. */
 export function serviceHost(service: string, namespace: string): string {
-    return `${service}.${namespace}.svc.cluster.local`;
+  return `${service}.${namespace}.svc.cluster.local`;
 }

@@ -3,43 +3,55 @@
  * at once in one error, each naming the component, the argument, what is wrong and how to fix it.
  */
 export interface ArgsProblem {
-    /** The argument's path, e.g. `members` or `resources.memory`. */
-    path: string;
-    /** What is wrong, e.g. `must be at least 3, got 2`. */
-    problem: string;
-    /** How to fix it, e.g. `set members to 3 or more`. */
-    fix: string;
+  /** The argument's path, e.g. `members` or `resources.memory`. */
+  path: string;
+  /** What is wrong, e.g. `must be at least 3, got 2`. */
+  problem: string;
+  /** How to fix it, e.g. `set members to 3 or more`. */
+  fix: string;
 }
 
 /** Thrown by a component whose Args are invalid, before it registers any resource; lists every problem. */
 export class InvalidArgsError extends Error {
-    constructor(readonly component: string, readonly resourceName: string, readonly problems: ArgsProblem[]) {
-        super(
-            `${component} "${resourceName}": ${problems.length} invalid argument${problems.length === 1 ? "" : "s"}:\n` +
-                problems.map((p) => `  - ${p.path}: ${p.problem}. Fix: ${p.fix}.`).join("\n"),
-        );
-        this.name = "InvalidArgsError";
-    }
+  constructor(
+    readonly component: string,
+    readonly resourceName: string,
+    readonly problems: ArgsProblem[],
+  ) {
+    super(
+      `${component} "${resourceName}": ${problems.length} invalid argument${problems.length === 1 ? "" : "s"}:\n` +
+        problems.map((p) => `  - ${p.path}: ${p.problem}. Fix: ${p.fix}.`).join("\n"),
+    );
+    this.name = "InvalidArgsError";
+  }
 }
 
 /** Collects problems; `throwIfAny` raises one {@link InvalidArgsError} naming all of them. */
 export class ArgsChecker {
-    readonly problems: ArgsProblem[] = [];
-    constructor(private readonly component: string, private readonly resourceName: string) {}
+  readonly problems: ArgsProblem[] = [];
+  constructor(
+    private readonly component: string,
+    private readonly resourceName: string,
+  ) {}
 
-    /** Records a problem when `ok` is false. Returns `ok`. */
-    check(ok: boolean, path: string, problem: string, fix: string): boolean {
-        if (!ok) this.problems.push({ path, problem, fix });
-        return ok;
-    }
+  /** Records a problem when `ok` is false. Returns `ok`. */
+  check(ok: boolean, path: string, problem: string, fix: string): boolean {
+    if (!ok) this.problems.push({ path, problem, fix });
+    return ok;
+  }
 
-    /** A known (plain) integer at least `min`. Unknown (Output) values are skipped. */
-    atLeast(value: unknown, min: number, path: string, fix?: string): boolean {
-        if (typeof value !== "number") return true;
-        return this.check(Number.isInteger(value) && value >= min, path, `must be an integer >= ${min}, got ${value}`, fix ?? `set ${path} to ${min} or more`);
-    }
+  /** A known (plain) integer at least `min`. Unknown (Output) values are skipped. */
+  atLeast(value: unknown, min: number, path: string, fix?: string): boolean {
+    if (typeof value !== "number") return true;
+    return this.check(
+      Number.isInteger(value) && value >= min,
+      path,
+      `must be an integer >= ${min}, got ${value}`,
+      fix ?? `set ${path} to ${min} or more`,
+    );
+  }
 
-    throwIfAny(): void {
-        if (this.problems.length > 0) throw new InvalidArgsError(this.component, this.resourceName, this.problems);
-    }
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw new InvalidArgsError(this.component, this.resourceName, this.problems);
+  }
 }

@@ -9,19 +9,19 @@ export const HARBOR_COMPONENTS = ["core", "jobservice", "registry", "portal", "t
 export type HarborComponent = (typeof HARBOR_COMPONENTS)[number];
 
 export interface ResourceSpec {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
 }
 
 /** Memory requests = limits (no OOM kill from a neighbour's burst); CPU may burst to the limit. */
 export const DEFAULT_RESOURCES: Record<HarborComponent | "registryController", ResourceSpec> = {
-    core: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
-    jobservice: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-    registry: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
-    registryController: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-    portal: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
-    trivy: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } },
-    exporter: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+  core: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+  jobservice: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+  registry: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+  registryController: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+  portal: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+  trivy: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } },
+  exporter: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
 };
 
 /** Where the registry keeps blobs: the storage tier's `registryStorage` descriptor. */
@@ -29,101 +29,142 @@ export type RegistryStorage = RegistryStorageDescriptor;
 
 /** Names of the Secrets holding what the chart would otherwise generate (see HarborSecrets). */
 export interface HarborSecretNamesPlain {
-    secretKey: string;
-    core: string;
-    jobservice: string;
-    registryHttp: string;
-    registryCredentials: string;
-    admin: string;
+  secretKey: string;
+  core: string;
+  jobservice: string;
+  registryHttp: string;
+  registryCredentials: string;
+  admin: string;
 }
 
 export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
 export interface HarborValuesArgs {
-    /** `https://<host>` users reach Harbor at. */
-    externalUrl: string;
-    /** The chart's fullname (`fullnameOverride`): Services are `<fullName>-core`, ... */
-    fullName: string;
-    database: { host: string; port: number; username: string; coreDatabase: string; existingSecret: string; sslmode: string };
-    /** Connections the database offers applications (max_connections minus reserved); undefined: not checked. */
-    databaseConnectionBudget?: number;
-    /** `database.maxOpenConns`: pool per core and exporter pod. */
-    maxOpenConns: number;
-    /** `database.maxIdleConns`. */
-    maxIdleConns: number;
-    redis: { sentinelAddrs: string; sentinelMasterSet: string; existingSecret: string };
-    storage: RegistryStorage;
-    secrets: HarborSecretNamesPlain;
-    tlsSecretName: string;
-    tokenServiceSecretName: string;
-    ingressClassName: string;
-    ingressAnnotations: Record<string, string>;
-    replicas: Record<HarborComponent, number>;
-    /** Refuse fewer than 2 replicas of any deployed component. */
-    highAvailability: boolean;
-    trivy: boolean;
-    metrics: boolean;
-    serviceMonitor: boolean;
-    zoneSpread: "required" | "preferred" | "none";
-    nodeSelector?: Record<string, string>;
-    tolerations?: object[];
-    resources?: Partial<Record<HarborComponent | "registryController", ResourceSpec>>;
-    trivyStorageClass?: string;
+  /** `https://<host>` users reach Harbor at. */
+  externalUrl: string;
+  /** The chart's fullname (`fullnameOverride`): Services are `<fullName>-core`, ... */
+  fullName: string;
+  database: {
+    host: string;
+    port: number;
+    username: string;
+    coreDatabase: string;
+    existingSecret: string;
+    sslmode: string;
+  };
+  /** Connections the database offers applications (max_connections minus reserved); undefined: not checked. */
+  databaseConnectionBudget?: number;
+  /** `database.maxOpenConns`: pool per core and exporter pod. */
+  maxOpenConns: number;
+  /** `database.maxIdleConns`. */
+  maxIdleConns: number;
+  redis: { sentinelAddrs: string; sentinelMasterSet: string; existingSecret: string };
+  storage: RegistryStorage;
+  secrets: HarborSecretNamesPlain;
+  tlsSecretName: string;
+  tokenServiceSecretName: string;
+  ingressClassName: string;
+  ingressAnnotations: Record<string, string>;
+  replicas: Record<HarborComponent, number>;
+  /** Refuse fewer than 2 replicas of any deployed component. */
+  highAvailability: boolean;
+  trivy: boolean;
+  metrics: boolean;
+  serviceMonitor: boolean;
+  zoneSpread: "required" | "preferred" | "none";
+  nodeSelector?: Record<string, string>;
+  tolerations?: object[];
+  resources?: Partial<Record<HarborComponent | "registryController", ResourceSpec>>;
+  trivyStorageClass?: string;
 }
 
 /** Components the chart deploys with these settings (trivy and the exporter are optional). */
 export function deployedComponents(a: { trivy: boolean; metrics: boolean }): HarborComponent[] {
-    return HARBOR_COMPONENTS.filter((c) => (c === "trivy" ? a.trivy : c === "exporter" ? a.metrics : true));
+  return HARBOR_COMPONENTS.filter((c) => (c === "trivy" ? a.trivy : c === "exporter" ? a.metrics : true));
 }
 
 /** Pods holding a database pool: core, plus the exporter when metrics are on (the chart deploys it only then). */
-export function databasePoolPods(a: { replicas: Pick<Record<HarborComponent, number>, "core" | "exporter">; metrics: boolean }): number {
-    return a.replicas.core + (a.metrics ? a.replicas.exporter : 0);
+export function databasePoolPods(a: {
+  replicas: Pick<Record<HarborComponent, number>, "core" | "exporter">;
+  metrics: boolean;
+}): number {
+  return a.replicas.core + (a.metrics ? a.replicas.exporter : 0);
 }
 
-export type HarborValuesCheckArgs = Pick<HarborValuesArgs, "externalUrl" | "replicas" | "highAvailability" | "trivy" | "metrics" | "maxOpenConns" | "maxIdleConns" | "databaseConnectionBudget"> & {
-    /** Access mode of filesystem storage; undefined for object storage or when not known yet. */
-    storageAccessMode?: "ReadWriteMany" | "ReadWriteOnce";
-    /** Checked only when plain. */
-    sslmode?: string;
+export type HarborValuesCheckArgs = Pick<
+  HarborValuesArgs,
+  | "externalUrl"
+  | "replicas"
+  | "highAvailability"
+  | "trivy"
+  | "metrics"
+  | "maxOpenConns"
+  | "maxIdleConns"
+  | "databaseConnectionBudget"
+> & {
+  /** Access mode of filesystem storage; undefined for object storage or when not known yet. */
+  storageAccessMode?: "ReadWriteMany" | "ReadWriteOnce";
+  /** Checked only when plain. */
+  sslmode?: string;
 };
 
 /** Every problem of these plain arguments (empty: valid). Pure. */
 export function harborValuesProblems(a: HarborValuesCheckArgs): ArgsProblem[] {
-    const check = new ArgsChecker("HarborRelease", "-");
-    check.check(/^https:\/\/[^/]+\/?$/.test(a.externalUrl), "externalUrl", `must be https://<host>, got "${a.externalUrl}"`, "use the https URL users reach Harbor at");
-    for (const c of deployedComponents(a)) {
-        const n = a.replicas[c];
-        if (check.atLeast(n, 1, `replicas.${c}`) && a.highAvailability) {
-            check.check(n >= 2, `replicas.${c}`, `${n} replica of ${c} is a single point of failure and high availability is required`, `run ${c} with 2 or more replicas`);
-        }
+  const check = new ArgsChecker("HarborRelease", "-");
+  check.check(
+    /^https:\/\/[^/]+\/?$/.test(a.externalUrl),
+    "externalUrl",
+    `must be https://<host>, got "${a.externalUrl}"`,
+    "use the https URL users reach Harbor at",
+  );
+  for (const c of deployedComponents(a)) {
+    const n = a.replicas[c];
+    if (check.atLeast(n, 1, `replicas.${c}`) && a.highAvailability) {
+      check.check(
+        n >= 2,
+        `replicas.${c}`,
+        `${n} replica of ${c} is a single point of failure and high availability is required`,
+        `run ${c} with 2 or more replicas`,
+      );
     }
-    check.atLeast(a.maxOpenConns, 1, "maxOpenConns");
-    check.atLeast(a.maxIdleConns, 0, "maxIdleConns");
-    check.check(a.maxIdleConns <= a.maxOpenConns, "maxIdleConns", `${a.maxIdleConns} is more than maxOpenConns ${a.maxOpenConns}`, "keep maxIdleConns <= maxOpenConns");
-    if (a.databaseConnectionBudget !== undefined) {
-        const pods = databasePoolPods(a);
-        const pool = pods * a.maxOpenConns;
-        check.check(
-            pool <= a.databaseConnectionBudget,
-            "maxOpenConns",
-            `Harbor's ${pods} pods holding a pool (core ${a.replicas.core}${a.metrics ? ` + exporter ${a.replicas.exporter}` : ""}) x maxOpenConns ${a.maxOpenConns} = ${pool} exceed the database's connection budget of ${a.databaseConnectionBudget}`,
-            `lower maxOpenConns to at most ${Math.floor(a.databaseConnectionBudget / Math.max(pods, 1))}, run fewer core/exporter replicas, or raise the database's max_connections`,
-        );
-    }
+  }
+  check.atLeast(a.maxOpenConns, 1, "maxOpenConns");
+  check.atLeast(a.maxIdleConns, 0, "maxIdleConns");
+  check.check(
+    a.maxIdleConns <= a.maxOpenConns,
+    "maxIdleConns",
+    `${a.maxIdleConns} is more than maxOpenConns ${a.maxOpenConns}`,
+    "keep maxIdleConns <= maxOpenConns",
+  );
+  if (a.databaseConnectionBudget !== undefined) {
+    const pods = databasePoolPods(a);
+    const pool = pods * a.maxOpenConns;
     check.check(
-        !(a.storageAccessMode === "ReadWriteOnce" && a.replicas.registry > 1),
-        "storage",
-        `a ReadWriteOnce volume cannot be shared by ${a.replicas.registry} registry replicas (Multi-Attach errors)`,
-        "use S3 or a ReadWriteMany volume (NfsStorage), or run 1 registry replica",
+      pool <= a.databaseConnectionBudget,
+      "maxOpenConns",
+      `Harbor's ${pods} pods holding a pool (core ${a.replicas.core}${a.metrics ? ` + exporter ${a.replicas.exporter}` : ""}) x maxOpenConns ${a.maxOpenConns} = ${pool} exceed the database's connection budget of ${a.databaseConnectionBudget}`,
+      `lower maxOpenConns to at most ${Math.floor(a.databaseConnectionBudget / Math.max(pods, 1))}, run fewer core/exporter replicas, or raise the database's max_connections`,
     );
-    if (a.sslmode !== undefined) check.check((SSL_MODES as readonly string[]).includes(a.sslmode), "database.sslmode", `"${a.sslmode}" is not a PostgreSQL sslmode Harbor accepts`, `use one of ${SSL_MODES.join(", ")}`);
-    return check.problems;
+  }
+  check.check(
+    !(a.storageAccessMode === "ReadWriteOnce" && a.replicas.registry > 1),
+    "storage",
+    `a ReadWriteOnce volume cannot be shared by ${a.replicas.registry} registry replicas (Multi-Attach errors)`,
+    "use S3 or a ReadWriteMany volume (NfsStorage), or run 1 registry replica",
+  );
+  if (a.sslmode !== undefined)
+    check.check(
+      (SSL_MODES as readonly string[]).includes(a.sslmode),
+      "database.sslmode",
+      `"${a.sslmode}" is not a PostgreSQL sslmode Harbor accepts`,
+      `use one of ${SSL_MODES.join(", ")}`,
+    );
+  return check.problems;
 }
 
 /** The chart's Services (`<fullName>-core`, ...) are named from this, as the chart's `harbor.fullname` does. */
 export function harborFullName(releaseName: string): string {
-    return (releaseName.includes("harbor") ? releaseName : `${releaseName}-harbor`).slice(0, 63).replace(/-+$/, "");
+  return (releaseName.includes("harbor") ? releaseName : `${releaseName}-harbor`).slice(0, 63).replace(/-+$/, "");
 }
 
 /**
@@ -132,135 +173,145 @@ export function harborFullName(releaseName: string): string {
  * or share a ReadWriteOnce volume.
  */
 export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown> {
-    const check = new ArgsChecker("renderHarborValues", a.fullName);
-    check.problems.push(...harborValuesProblems({ ...a, storageAccessMode: a.storage.type === "filesystem" ? a.storage.accessMode : undefined, sslmode: a.database.sslmode }));
-    check.throwIfAny();
+  const check = new ArgsChecker("renderHarborValues", a.fullName);
+  check.problems.push(
+    ...harborValuesProblems({
+      ...a,
+      storageAccessMode: a.storage.type === "filesystem" ? a.storage.accessMode : undefined,
+      sslmode: a.database.sslmode,
+    }),
+  );
+  check.throwIfAny();
 
-    const res = { ...DEFAULT_RESOURCES, ...(a.resources ?? {}) };
-    // The chart appends each component's own labelSelector to every constraint: give none here.
-    const spread =
-        a.zoneSpread === "none"
-            ? []
-            : [
-                  { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: a.zoneSpread === "required" ? "DoNotSchedule" : "ScheduleAnyway" },
-                  { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
-              ];
-    const common = (component: HarborComponent) => ({
-        replicas: a.replicas[component],
-        // The chart renders a PDB only when enabled and replicas > 1.
-        podDisruptionBudget: { enabled: a.replicas[component] > 1, minAvailable: 1 },
-        topologySpreadConstraints: spread,
-        ...(a.nodeSelector ? { nodeSelector: a.nodeSelector } : {}),
-        ...(a.tolerations ? { tolerations: a.tolerations } : {}),
-    });
-    const s = a.storage;
-    const imageChartStorage =
-        s.type === "s3"
-            ? {
-                  type: "s3",
-                  // Blobs are served through the registry, not redirected to S3 (clients may not reach the bucket).
-                  disableredirect: true,
-                  s3: {
-                      bucket: s.bucket,
-                      region: s.region,
-                      ...(s.regionEndpoint ? { regionendpoint: s.regionEndpoint } : {}),
-                      // The chart's templates drop `false` booleans (field notes): set only true.
-                      ...(s.encrypt ? { encrypt: true } : {}),
-                      ...(s.keyId ? { keyid: s.keyId } : {}),
-                      existingSecret: s.secretName,
-                      ...(s.rootDirectory ? { rootdirectory: s.rootDirectory } : {}),
-                  },
-              }
-            : { type: "filesystem", disableredirect: true };
-    const pvc = {
-        ...(s.type === "filesystem" ? { registry: { existingClaim: s.existingClaim, accessMode: s.accessMode } } : {}),
-        ...(a.trivy && a.trivyStorageClass ? { trivy: { storageClass: a.trivyStorageClass } } : {}),
-    };
-    return {
-        fullnameOverride: a.fullName,
-        externalURL: a.externalUrl,
-        // A single ReadWriteOnce volume cannot be attached to the old and the new registry pod at once.
-        ...(s.type === "filesystem" && s.accessMode === "ReadWriteOnce" ? { updateStrategy: { type: "Recreate" } } : {}),
-        expose: {
-            type: "ingress",
-            tls: { enabled: true, certSource: "secret", secret: { secretName: a.tlsSecretName } },
-            ingress: {
-                hosts: { core: new URL(a.externalUrl).host },
-                className: a.ingressClassName,
-                annotations: {
-                    "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-                    // Image layers are large: no body limit (field notes).
-                    "nginx.ingress.kubernetes.io/proxy-body-size": "0",
-                    ...a.ingressAnnotations,
-                },
-            },
+  const res = { ...DEFAULT_RESOURCES, ...(a.resources ?? {}) };
+  // The chart appends each component's own labelSelector to every constraint: give none here.
+  const spread =
+    a.zoneSpread === "none"
+      ? []
+      : [
+          {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: a.zoneSpread === "required" ? "DoNotSchedule" : "ScheduleAnyway",
+          },
+          { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+        ];
+  const common = (component: HarborComponent) => ({
+    replicas: a.replicas[component],
+    // The chart renders a PDB only when enabled and replicas > 1.
+    podDisruptionBudget: { enabled: a.replicas[component] > 1, minAvailable: 1 },
+    topologySpreadConstraints: spread,
+    ...(a.nodeSelector ? { nodeSelector: a.nodeSelector } : {}),
+    ...(a.tolerations ? { tolerations: a.tolerations } : {}),
+  });
+  const s = a.storage;
+  const imageChartStorage =
+    s.type === "s3"
+      ? {
+          type: "s3",
+          // Blobs are served through the registry, not redirected to S3 (clients may not reach the bucket).
+          disableredirect: true,
+          s3: {
+            bucket: s.bucket,
+            region: s.region,
+            ...(s.regionEndpoint ? { regionendpoint: s.regionEndpoint } : {}),
+            // The chart's templates drop `false` booleans (field notes): set only true.
+            ...(s.encrypt ? { encrypt: true } : {}),
+            ...(s.keyId ? { keyid: s.keyId } : {}),
+            existingSecret: s.secretName,
+            ...(s.rootDirectory ? { rootdirectory: s.rootDirectory } : {}),
+          },
+        }
+      : { type: "filesystem", disableredirect: true };
+  const pvc = {
+    ...(s.type === "filesystem" ? { registry: { existingClaim: s.existingClaim, accessMode: s.accessMode } } : {}),
+    ...(a.trivy && a.trivyStorageClass ? { trivy: { storageClass: a.trivyStorageClass } } : {}),
+  };
+  return {
+    fullnameOverride: a.fullName,
+    externalURL: a.externalUrl,
+    // A single ReadWriteOnce volume cannot be attached to the old and the new registry pod at once.
+    ...(s.type === "filesystem" && s.accessMode === "ReadWriteOnce" ? { updateStrategy: { type: "Recreate" } } : {}),
+    expose: {
+      type: "ingress",
+      tls: { enabled: true, certSource: "secret", secret: { secretName: a.tlsSecretName } },
+      ingress: {
+        hosts: { core: new URL(a.externalUrl).host },
+        className: a.ingressClassName,
+        annotations: {
+          "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+          // Image layers are large: no body limit (field notes).
+          "nginx.ingress.kubernetes.io/proxy-body-size": "0",
+          ...a.ingressAnnotations,
         },
-        existingSecretAdminPassword: a.secrets.admin,
-        existingSecretAdminPasswordKey: "HARBOR_ADMIN_PASSWORD",
-        existingSecretSecretKey: a.secrets.secretKey,
-        database: {
-            type: "external",
-            external: {
-                host: a.database.host,
-                port: String(a.database.port),
-                username: a.database.username,
-                coreDatabase: a.database.coreDatabase,
-                existingSecret: a.database.existingSecret,
-                sslmode: a.database.sslmode,
-            },
-            maxOpenConns: a.maxOpenConns,
-            maxIdleConns: a.maxIdleConns,
-        },
-        redis: {
-            type: "external",
-            external: {
-                // A comma list of sentinels plus the master set makes Harbor use redis+sentinel://.
-                addr: a.redis.sentinelAddrs,
-                sentinelMasterSet: a.redis.sentinelMasterSet,
-                // Harbor requires the core database index to be "0".
-                coreDatabaseIndex: "0",
-                jobserviceDatabaseIndex: "1",
-                registryDatabaseIndex: "2",
-                trivyAdapterIndex: "5",
-                existingSecret: a.redis.existingSecret,
-            },
-        },
-        persistence: {
-            enabled: true,
-            resourcePolicy: "keep",
-            imageChartStorage,
-            ...(Object.keys(pvc).length ? { persistentVolumeClaim: pvc } : {}),
-        },
-        core: {
-            ...common("core"),
-            existingSecret: a.secrets.core,
-            existingXsrfSecret: a.secrets.core,
-            existingXsrfSecretKey: "CSRF_KEY",
-            // Token service signing certificate (tls.crt/tls.key), issued once by the tls tier.
-            secretName: a.tokenServiceSecretName,
-            resources: res.core,
-        },
-        jobservice: {
-            ...common("jobservice"),
-            existingSecret: a.secrets.jobservice,
-            existingSecretKey: "JOBSERVICE_SECRET",
-            // The file logger keeps logs on one pod and needs RWX; the database logger serves every replica.
-            jobLoggers: ["database"],
-            resources: res.jobservice,
-        },
-        registry: {
-            ...common("registry"),
-            existingSecret: a.secrets.registryHttp,
-            existingSecretKey: "REGISTRY_HTTP_SECRET",
-            credentials: { username: "harbor_registry_user", existingSecret: a.secrets.registryCredentials },
-            registry: { resources: res.registry },
-            controller: { resources: res.registryController },
-        },
-        portal: { ...common("portal"), resources: res.portal },
-        trivy: a.trivy ? { enabled: true, ...common("trivy"), resources: res.trivy } : { enabled: false },
-        exporter: { ...common("exporter"), resources: res.exporter },
-        metrics: { enabled: a.metrics, ...(a.metrics && a.serviceMonitor ? { serviceMonitor: { enabled: true } } : {}) },
-        // Manifests and tags cached in Redis: fewer database round trips on pulls.
-        cache: { enabled: true, expireHours: 24 },
-    };
+      },
+    },
+    existingSecretAdminPassword: a.secrets.admin,
+    existingSecretAdminPasswordKey: "HARBOR_ADMIN_PASSWORD",
+    existingSecretSecretKey: a.secrets.secretKey,
+    database: {
+      type: "external",
+      external: {
+        host: a.database.host,
+        port: String(a.database.port),
+        username: a.database.username,
+        coreDatabase: a.database.coreDatabase,
+        existingSecret: a.database.existingSecret,
+        sslmode: a.database.sslmode,
+      },
+      maxOpenConns: a.maxOpenConns,
+      maxIdleConns: a.maxIdleConns,
+    },
+    redis: {
+      type: "external",
+      external: {
+        // A comma list of sentinels plus the master set makes Harbor use redis+sentinel://.
+        addr: a.redis.sentinelAddrs,
+        sentinelMasterSet: a.redis.sentinelMasterSet,
+        // Harbor requires the core database index to be "0".
+        coreDatabaseIndex: "0",
+        jobserviceDatabaseIndex: "1",
+        registryDatabaseIndex: "2",
+        trivyAdapterIndex: "5",
+        existingSecret: a.redis.existingSecret,
+      },
+    },
+    persistence: {
+      enabled: true,
+      resourcePolicy: "keep",
+      imageChartStorage,
+      ...(Object.keys(pvc).length ? { persistentVolumeClaim: pvc } : {}),
+    },
+    core: {
+      ...common("core"),
+      existingSecret: a.secrets.core,
+      existingXsrfSecret: a.secrets.core,
+      existingXsrfSecretKey: "CSRF_KEY",
+      // Token service signing certificate (tls.crt/tls.key), issued once by the tls tier.
+      secretName: a.tokenServiceSecretName,
+      resources: res.core,
+    },
+    jobservice: {
+      ...common("jobservice"),
+      existingSecret: a.secrets.jobservice,
+      existingSecretKey: "JOBSERVICE_SECRET",
+      // The file logger keeps logs on one pod and needs RWX; the database logger serves every replica.
+      jobLoggers: ["database"],
+      resources: res.jobservice,
+    },
+    registry: {
+      ...common("registry"),
+      existingSecret: a.secrets.registryHttp,
+      existingSecretKey: "REGISTRY_HTTP_SECRET",
+      credentials: { username: "harbor_registry_user", existingSecret: a.secrets.registryCredentials },
+      registry: { resources: res.registry },
+      controller: { resources: res.registryController },
+    },
+    portal: { ...common("portal"), resources: res.portal },
+    trivy: a.trivy ? { enabled: true, ...common("trivy"), resources: res.trivy } : { enabled: false },
+    exporter: { ...common("exporter"), resources: res.exporter },
+    metrics: { enabled: a.metrics, ...(a.metrics && a.serviceMonitor ? { serviceMonitor: { enabled: true } } : {}) },
+    // Manifests and tags cached in Redis: fewer database round trips on pulls.
+    cache: { enabled: true, expireHours: 24 },
+  };
 }

@@ -12,20 +12,20 @@ import { HarborClient, HarborClientOptions } from "./client";
  * and hide the URL.
  */
 export interface ConnectionInputs {
-    /** Harbor's external URL. Changing it means another Harbor: the resource is replaced. */
-    url: string;
-    /** Admin user. */
-    username: string;
-    /** `/ping` polls before the first call. Default: 60. */
-    pingAttempts?: number;
-    /** Pause between `/ping` polls, in ms. Default: 5000. */
-    pingIntervalMs?: number;
+  /** Harbor's external URL. Changing it means another Harbor: the resource is replaced. */
+  url: string;
+  /** Admin user. */
+  username: string;
+  /** `/ping` polls before the first call. Default: 60. */
+  pingAttempts?: number;
+  /** Pause between `/ping` polls, in ms. Default: 5000. */
+  pingIntervalMs?: number;
 }
 
 /** The properties every harbor-ha API resource has: where to call, and the admin password (secret). */
 export interface Connected {
-    connection: ConnectionInputs;
-    password: string;
+  connection: ConnectionInputs;
+  password: string;
 }
 
 /** Outputs that are secret in state (`additionalSecretOutputs`). */
@@ -33,31 +33,34 @@ export const CONNECTION_SECRET_OUTPUTS = ["password"];
 
 /** A client for a resource's Harbor. `options` is for tests (short retries). */
 export function clientFor(props: Connected, options: HarborClientOptions = {}): HarborClient {
-    const c = props.connection;
-    return new HarborClient({ url: c.url, username: c.username, password: props.password }, { ping: { attempts: c.pingAttempts ?? 60, intervalMs: c.pingIntervalMs ?? 5000 }, ...options });
+  const c = props.connection;
+  return new HarborClient(
+    { url: c.url, username: c.username, password: props.password },
+    { ping: { attempts: c.pingAttempts ?? 60, intervalMs: c.pingIntervalMs ?? 5000 }, ...options },
+  );
 }
 
 /** Canonical JSON (sorted keys, undefined/null dropped) so that equal values compare equal. */
 export function canonical(v: unknown): string {
-    if (v === undefined || v === null) return "null";
-    if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-    if (typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return `{${Object.keys(o)
-            .filter((k) => o[k] !== undefined && o[k] !== null)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-            .join(",")}}`;
-    }
-    return JSON.stringify(v);
+  if (v === undefined || v === null) return "null";
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined && o[k] !== null)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
 }
 
 export interface SpecDiff {
-    changes: boolean;
-    /** Property paths that force a replacement, e.g. `spec.name`, `connection.url`. */
-    replaces: string[];
-    /** Every differing property path (update or replace), e.g. `spec.filters`. */
-    changed: string[];
+  changes: boolean;
+  /** Property paths that force a replacement, e.g. `spec.name`, `connection.url`. */
+  replaces: string[];
+  /** Every differing property path (update or replace), e.g. `spec.filters`. */
+  changed: string[];
 }
 
 /**
@@ -66,29 +69,39 @@ export interface SpecDiff {
  * (replace); a new user or password only updates the state. Ping bounds are not compared.
  */
 export function diffSpec(
-    olds: { connection?: Partial<ConnectionInputs>; password?: string; spec?: Record<string, unknown>; [k: string]: unknown },
-    news: { connection?: Partial<ConnectionInputs>; password?: string; spec?: Record<string, unknown>; [k: string]: unknown },
-    replaceKeys: readonly string[],
-    extraKeys: readonly string[] = [],
+  olds: {
+    connection?: Partial<ConnectionInputs>;
+    password?: string;
+    spec?: Record<string, unknown>;
+    [k: string]: unknown;
+  },
+  news: {
+    connection?: Partial<ConnectionInputs>;
+    password?: string;
+    spec?: Record<string, unknown>;
+    [k: string]: unknown;
+  },
+  replaceKeys: readonly string[],
+  extraKeys: readonly string[] = [],
 ): SpecDiff {
-    const changed: string[] = [];
-    const replaces: string[] = [];
-    const differs = (a: unknown, b: unknown) => canonical(a) !== canonical(b);
-    if (differs(olds.connection?.url, news.connection?.url)) replaces.push("connection.url");
-    if (differs(olds.connection?.username, news.connection?.username)) changed.push("connection.username");
-    if (differs(olds.password, news.password)) changed.push("password");
-    const oldSpec = olds.spec ?? {};
-    const newSpec = news.spec ?? {};
-    for (const k of [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])].sort()) {
-        if (!differs(oldSpec[k], newSpec[k])) continue;
-        (replaceKeys.includes(k) ? replaces : changed).push(`spec.${k}`);
-    }
-    for (const k of extraKeys) if (differs(olds[k], news[k])) changed.push(k);
-    return { changes: changed.length + replaces.length > 0, replaces, changed: [...replaces, ...changed] };
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  const differs = (a: unknown, b: unknown) => canonical(a) !== canonical(b);
+  if (differs(olds.connection?.url, news.connection?.url)) replaces.push("connection.url");
+  if (differs(olds.connection?.username, news.connection?.username)) changed.push("connection.username");
+  if (differs(olds.password, news.password)) changed.push("password");
+  const oldSpec = olds.spec ?? {};
+  const newSpec = news.spec ?? {};
+  for (const k of [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])].sort()) {
+    if (!differs(oldSpec[k], newSpec[k])) continue;
+    (replaceKeys.includes(k) ? replaces : changed).push(`spec.${k}`);
+  }
+  for (const k of extraKeys) if (differs(olds[k], news[k])) changed.push(k);
+  return { changes: changed.length + replaces.length > 0, replaces, changed: [...replaces, ...changed] };
 }
 
 /** Drops the SDK's `__provider` (serialized code) from inputs echoed as outputs. */
 export function withoutProvider<T extends object>(o: T): T {
-    const { __provider: _drop, ...rest } = o as Record<string, unknown>;
-    return rest as T;
+  const { __provider: _drop, ...rest } = o as Record<string, unknown>;
+  return rest as T;
 }

@@ -12,11 +12,11 @@
  * still carry their messages.
  */
 export function withoutStackCapture<T>(register: () => T): T {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-        return register();
-    } finally {
-        Error.stackTraceLimit = limit;
-    }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return register();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

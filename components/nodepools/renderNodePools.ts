@@ -6,28 +6,28 @@ import { NODE_TIER_LABEL, NodeTier } from "../conventions/labels";
 
 /** One tier's node pool. */
 export interface NodePoolSpec {
-    /** EC2 instance types (one architecture). Required. */
-    instanceTypes: string[];
-    /** Root volume (gp3, encrypted) size in GiB. Default: 200 for `app`, 1024 for `db`. */
-    diskGb?: number;
-    /** Desired node count. Default: 3. */
-    desiredSize?: number;
-    /** Minimum node count. Default: 3. */
-    minSize?: number;
-    /** Maximum node count. Default: 6. */
-    maxSize?: number;
-    /** ON_DEMAND or SPOT. Default: `ON_DEMAND` (databases must not be reclaimed). */
-    capacityType?: "ON_DEMAND" | "SPOT";
-    /** EKS AMI type. Default: `AL2023_ARM_64_STANDARD` for Graviton types (m7g, r7g...), else `AL2023_x86_64_STANDARD`. */
-    amiType?: string;
-    /** Taint the nodes `harbor-ha.io/tier=<tier>:NoSchedule` so only pinned pods land there. Default: true. */
-    taint?: boolean;
-    /** Extra node labels. Default: {}. */
-    labels?: Record<string, string>;
-    /** gp3 IOPS of the root volume. Default: 3000 (gp3 baseline). */
-    diskIops?: number;
-    /** gp3 throughput of the root volume in MiB/s. Default: 125 (gp3 baseline). */
-    diskThroughputMiBs?: number;
+  /** EC2 instance types (one architecture). Required. */
+  instanceTypes: string[];
+  /** Root volume (gp3, encrypted) size in GiB. Default: 200 for `app`, 1024 for `db`. */
+  diskGb?: number;
+  /** Desired node count. Default: 3. */
+  desiredSize?: number;
+  /** Minimum node count. Default: 3. */
+  minSize?: number;
+  /** Maximum node count. Default: 6. */
+  maxSize?: number;
+  /** ON_DEMAND or SPOT. Default: `ON_DEMAND` (databases must not be reclaimed). */
+  capacityType?: "ON_DEMAND" | "SPOT";
+  /** EKS AMI type. Default: `AL2023_ARM_64_STANDARD` for Graviton types (m7g, r7g...), else `AL2023_x86_64_STANDARD`. */
+  amiType?: string;
+  /** Taint the nodes `harbor-ha.io/tier=<tier>:NoSchedule` so only pinned pods land there. Default: true. */
+  taint?: boolean;
+  /** Extra node labels. Default: {}. */
+  labels?: Record<string, string>;
+  /** gp3 IOPS of the root volume. Default: 3000 (gp3 baseline). */
+  diskIops?: number;
+  /** gp3 throughput of the root volume in MiB/s. Default: 125 (gp3 baseline). */
+  diskThroughputMiBs?: number;
 }
 
 export const DEFAULT_DISK_GB: Record<NodeTier, number> = { app: 200, db: 1024 };
@@ -38,110 +38,178 @@ export const ROOT_DEVICE = "/dev/xvda";
 
 /** Graviton (arm64) families end their generation with `g` (m7g, r7g, c7g, m6gd...). */
 export function isGraviton(instanceType: string): boolean {
-    return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
 }
 
 export interface LaunchTemplateSpec {
-    name: string;
-    blockDeviceMappings: { deviceName: string; ebs: { volumeSize: number; volumeType: "gp3"; encrypted: "true"; deleteOnTermination: "true"; iops: number; throughput: number } }[];
-    metadataOptions: { httpEndpoint: "enabled"; httpTokens: "required"; httpPutResponseHopLimit: number };
-    tagSpecifications: { resourceType: string; tags: Record<string, string> }[];
-    tags: Record<string, string>;
+  name: string;
+  blockDeviceMappings: {
+    deviceName: string;
+    ebs: {
+      volumeSize: number;
+      volumeType: "gp3";
+      encrypted: "true";
+      deleteOnTermination: "true";
+      iops: number;
+      throughput: number;
+    };
+  }[];
+  metadataOptions: { httpEndpoint: "enabled"; httpTokens: "required"; httpPutResponseHopLimit: number };
+  tagSpecifications: { resourceType: string; tags: Record<string, string> }[];
+  tags: Record<string, string>;
 }
 
 export interface NodeGroupSpec {
-    nodeGroupName: string;
-    instanceTypes: string[];
-    amiType: string;
-    capacityType: "ON_DEMAND" | "SPOT";
-    labels: Record<string, string>;
-    taints: { key: string; value: string; effect: "NO_SCHEDULE" }[];
-    scalingConfig: { desiredSize: number; minSize: number; maxSize: number };
-    updateConfig: { maxUnavailable: number };
-    tags: Record<string, string>;
+  nodeGroupName: string;
+  instanceTypes: string[];
+  amiType: string;
+  capacityType: "ON_DEMAND" | "SPOT";
+  labels: Record<string, string>;
+  taints: { key: string; value: string; effect: "NO_SCHEDULE" }[];
+  scalingConfig: { desiredSize: number; minSize: number; maxSize: number };
+  updateConfig: { maxUnavailable: number };
+  tags: Record<string, string>;
 }
 
 export interface RenderedNodePool {
-    tier: NodeTier;
-    launchTemplate: LaunchTemplateSpec;
-    nodeGroup: NodeGroupSpec;
+  tier: NodeTier;
+  launchTemplate: LaunchTemplateSpec;
+  nodeGroup: NodeGroupSpec;
 }
 
 /**
  * Renders one tier. `prefix` names the launch template and node group (`<prefix>-<tier>`).
  * IMDSv2 only, with hop limit 2: pods (the registry with node-role S3 access) sit one hop behind the node.
  */
-export function renderNodePool(prefix: string, tier: NodeTier, pool: NodePoolSpec, tags: Record<string, string> = {}): RenderedNodePool {
-    const name = `${prefix}-${tier}`;
-    const allTags = { ...tags, [NODE_TIER_LABEL]: tier };
-    return {
-        tier,
-        launchTemplate: {
-            name,
-            blockDeviceMappings: [
-                {
-                    deviceName: ROOT_DEVICE,
-                    ebs: {
-                        volumeSize: pool.diskGb ?? DEFAULT_DISK_GB[tier],
-                        volumeType: "gp3",
-                        encrypted: "true",
-                        deleteOnTermination: "true",
-                        iops: pool.diskIops ?? 3000,
-                        throughput: pool.diskThroughputMiBs ?? 125,
-                    },
-                },
-            ],
-            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
-            tagSpecifications: [
-                { resourceType: "instance", tags: allTags },
-                { resourceType: "volume", tags: allTags },
-            ],
-            tags: allTags,
+export function renderNodePool(
+  prefix: string,
+  tier: NodeTier,
+  pool: NodePoolSpec,
+  tags: Record<string, string> = {},
+): RenderedNodePool {
+  const name = `${prefix}-${tier}`;
+  const allTags = { ...tags, [NODE_TIER_LABEL]: tier };
+  return {
+    tier,
+    launchTemplate: {
+      name,
+      blockDeviceMappings: [
+        {
+          deviceName: ROOT_DEVICE,
+          ebs: {
+            volumeSize: pool.diskGb ?? DEFAULT_DISK_GB[tier],
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+            iops: pool.diskIops ?? 3000,
+            throughput: pool.diskThroughputMiBs ?? 125,
+          },
         },
-        nodeGroup: {
-            nodeGroupName: name,
-            instanceTypes: [...pool.instanceTypes],
-            amiType: pool.amiType ?? (pool.instanceTypes.every(isGraviton) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"),
-            capacityType: pool.capacityType ?? "ON_DEMAND",
-            labels: { ...(pool.labels ?? {}), [NODE_TIER_LABEL]: tier },
-            taints: (pool.taint ?? true) ? [{ key: NODE_TIER_LABEL, value: tier, effect: "NO_SCHEDULE" }] : [],
-            scalingConfig: { desiredSize: pool.desiredSize ?? 3, minSize: pool.minSize ?? 3, maxSize: pool.maxSize ?? 6 },
-            // One node at a time: Patroni and Redis PDBs allow one member down.
-            updateConfig: { maxUnavailable: 1 },
-            tags: allTags,
-        },
-    };
+      ],
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+      tagSpecifications: [
+        { resourceType: "instance", tags: allTags },
+        { resourceType: "volume", tags: allTags },
+      ],
+      tags: allTags,
+    },
+    nodeGroup: {
+      nodeGroupName: name,
+      instanceTypes: [...pool.instanceTypes],
+      amiType:
+        pool.amiType ?? (pool.instanceTypes.every(isGraviton) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"),
+      capacityType: pool.capacityType ?? "ON_DEMAND",
+      labels: { ...(pool.labels ?? {}), [NODE_TIER_LABEL]: tier },
+      taints: (pool.taint ?? true) ? [{ key: NODE_TIER_LABEL, value: tier, effect: "NO_SCHEDULE" }] : [],
+      scalingConfig: { desiredSize: pool.desiredSize ?? 3, minSize: pool.minSize ?? 3, maxSize: pool.maxSize ?? 6 },
+      // One node at a time: Patroni and Redis PDBs allow one member down.
+      updateConfig: { maxUnavailable: 1 },
+      tags: allTags,
+    },
+  };
 }
 
 /** Renders every configured tier, in `app`, `db` order. */
-export function renderNodePools(prefix: string, pools: Partial<Record<NodeTier, NodePoolSpec>>, tags: Record<string, string> = {}): RenderedNodePool[] {
-    return NODE_TIERS.filter((t) => pools[t]).map((t) => renderNodePool(prefix, t, pools[t]!, tags));
+export function renderNodePools(
+  prefix: string,
+  pools: Partial<Record<NodeTier, NodePoolSpec>>,
+  tags: Record<string, string> = {},
+): RenderedNodePool[] {
+  return NODE_TIERS.filter((t) => pools[t]).map((t) => renderNodePool(prefix, t, pools[t]!, tags));
 }
 
 /** Problems with a pool spec, as [path, problem, fix] (checked by the component before any resource). */
 export function nodePoolProblems(tier: NodeTier, pool: NodePoolSpec): [string, string, string][] {
-    const p = `pools.${tier}`;
-    const out: [string, string, string][] = [];
-    if (!Array.isArray(pool.instanceTypes) || pool.instanceTypes.length === 0) {
-        out.push([`${p}.instanceTypes`, "must list at least one instance type", `set ${p}.instanceTypes, e.g. ["${tier === "db" ? "r6i.2xlarge" : "m6i.2xlarge"}"]`]);
-    } else {
-        const bad = pool.instanceTypes.filter((t) => !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t));
-        if (bad.length) out.push([`${p}.instanceTypes`, `${bad.map((b) => `"${b}"`).join(", ")} is not an EC2 instance type`, "use names like m6i.2xlarge"]);
-        const arm = pool.instanceTypes.filter(isGraviton).length;
-        if (arm > 0 && arm < pool.instanceTypes.length) {
-            out.push([`${p}.instanceTypes`, `mixes Graviton (arm64) and x86_64 types (${pool.instanceTypes.join(", ")})`, "a node group has one AMI: use one architecture per pool"]);
-        }
+  const p = `pools.${tier}`;
+  const out: [string, string, string][] = [];
+  if (!Array.isArray(pool.instanceTypes) || pool.instanceTypes.length === 0) {
+    out.push([
+      `${p}.instanceTypes`,
+      "must list at least one instance type",
+      `set ${p}.instanceTypes, e.g. ["${tier === "db" ? "r6i.2xlarge" : "m6i.2xlarge"}"]`,
+    ]);
+  } else {
+    const bad = pool.instanceTypes.filter((t) => !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t));
+    if (bad.length)
+      out.push([
+        `${p}.instanceTypes`,
+        `${bad.map((b) => `"${b}"`).join(", ")} is not an EC2 instance type`,
+        "use names like m6i.2xlarge",
+      ]);
+    const arm = pool.instanceTypes.filter(isGraviton).length;
+    if (arm > 0 && arm < pool.instanceTypes.length) {
+      out.push([
+        `${p}.instanceTypes`,
+        `mixes Graviton (arm64) and x86_64 types (${pool.instanceTypes.join(", ")})`,
+        "a node group has one AMI: use one architecture per pool",
+      ]);
     }
-    const disk = pool.diskGb ?? DEFAULT_DISK_GB[tier];
-    if (!Number.isInteger(disk) || disk < 20 || disk > 16384) out.push([`${p}.diskGb`, `must be an integer between 20 and 16384 GiB (gp3), got ${disk}`, `set ${p}.diskGb to e.g. ${DEFAULT_DISK_GB[tier]}`]);
-    const min = pool.minSize ?? 3;
-    const desired = pool.desiredSize ?? 3;
-    const max = pool.maxSize ?? 6;
-    for (const [k, v] of [["minSize", min], ["desiredSize", desired], ["maxSize", max]] as const) {
-        if (!Number.isInteger(v) || v < (k === "minSize" ? 0 : 1)) out.push([`${p}.${k}`, `must be an integer >= ${k === "minSize" ? 0 : 1}, got ${v}`, `set ${p}.${k} to a positive whole number`]);
-    }
-    if (!(min <= desired && desired <= max)) out.push([`${p}`, `needs minSize <= desiredSize <= maxSize, got ${min} / ${desired} / ${max}`, `raise maxSize or lower minSize so that ${min} <= ${desired} <= ${max} holds`]);
-    if (pool.diskIops !== undefined && (!Number.isInteger(pool.diskIops) || pool.diskIops < 3000 || pool.diskIops > 16000)) out.push([`${p}.diskIops`, `must be 3000..16000 for gp3, got ${pool.diskIops}`, "use a gp3 IOPS value between 3000 and 16000"]);
-    if (pool.diskThroughputMiBs !== undefined && (!Number.isInteger(pool.diskThroughputMiBs) || pool.diskThroughputMiBs < 125 || pool.diskThroughputMiBs > 1000)) out.push([`${p}.diskThroughputMiBs`, `must be 125..1000 MiB/s for gp3, got ${pool.diskThroughputMiBs}`, "use a gp3 throughput between 125 and 1000"]);
-    return out;
+  }
+  const disk = pool.diskGb ?? DEFAULT_DISK_GB[tier];
+  if (!Number.isInteger(disk) || disk < 20 || disk > 16384)
+    out.push([
+      `${p}.diskGb`,
+      `must be an integer between 20 and 16384 GiB (gp3), got ${disk}`,
+      `set ${p}.diskGb to e.g. ${DEFAULT_DISK_GB[tier]}`,
+    ]);
+  const min = pool.minSize ?? 3;
+  const desired = pool.desiredSize ?? 3;
+  const max = pool.maxSize ?? 6;
+  for (const [k, v] of [
+    ["minSize", min],
+    ["desiredSize", desired],
+    ["maxSize", max],
+  ] as const) {
+    if (!Number.isInteger(v) || v < (k === "minSize" ? 0 : 1))
+      out.push([
+        `${p}.${k}`,
+        `must be an integer >= ${k === "minSize" ? 0 : 1}, got ${v}`,
+        `set ${p}.${k} to a positive whole number`,
+      ]);
+  }
+  if (!(min <= desired && desired <= max))
+    out.push([
+      `${p}`,
+      `needs minSize <= desiredSize <= maxSize, got ${min} / ${desired} / ${max}`,
+      `raise maxSize or lower minSize so that ${min} <= ${desired} <= ${max} holds`,
+    ]);
+  if (
+    pool.diskIops !== undefined &&
+    (!Number.isInteger(pool.diskIops) || pool.diskIops < 3000 || pool.diskIops > 16000)
+  )
+    out.push([
+      `${p}.diskIops`,
+      `must be 3000..16000 for gp3, got ${pool.diskIops}`,
+      "use a gp3 IOPS value between 3000 and 16000",
+    ]);
+  if (
+    pool.diskThroughputMiBs !== undefined &&
+    (!Number.isInteger(pool.diskThroughputMiBs) || pool.diskThroughputMiBs < 125 || pool.diskThroughputMiBs > 1000)
+  )
+    out.push([
+      `${p}.diskThroughputMiBs`,
+      `must be 125..1000 MiB/s for gp3, got ${pool.diskThroughputMiBs}`,
+      "use a gp3 throughput between 125 and 1000",
+    ]);
+  return out;
 }

@@ -4,9 +4,27 @@ import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import { stringify } from "yaml";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement, selectorLabels, serviceHost, standardLabels, zoneSpread } from "../conventions";
+import {
+  ArgsChecker,
+  Placement,
+  podPlacement,
+  selectorLabels,
+  serviceHost,
+  standardLabels,
+  zoneSpread,
+} from "../conventions";
 import { checkPatroniTiming, PatroniTiming } from "./renderPatroniConfig";
-import { membersServiceName, renderClusterPatroniConfig, sharedSpiloConfig, SPILO_APP_LABELS, SPILO_LEADER_ROLE, SPILO_PGROOT, SPILO_REPLICA_ROLE, SPILO_ROLE_LABEL, SPILO_SCOPE_LABEL } from "./clusterPatroniConfig";
+import {
+  membersServiceName,
+  renderClusterPatroniConfig,
+  sharedSpiloConfig,
+  SPILO_APP_LABELS,
+  SPILO_LEADER_ROLE,
+  SPILO_PGROOT,
+  SPILO_REPLICA_ROLE,
+  SPILO_ROLE_LABEL,
+  SPILO_SCOPE_LABEL,
+} from "./clusterPatroniConfig";
 import { ConnectionBudget } from "./connectionBudget";
 import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
 
@@ -16,39 +34,39 @@ export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
 export const PSQL_IMAGE = "postgres:17.6-alpine";
 
 export interface PatroniClusterArgs {
-    /** Namespace to deploy into. Default: `harbor`. */
-    namespace?: pulumi.Input<string>;
-    /** Patroni members. HA minimums (3 in prod) are the policy pack's rule. Default: 3. */
-    members?: number;
-    /** SSD StorageClass of the data volumes. Default: `gp3`. */
-    storageClass?: string;
-    /** Data volume per member, GiB. Default: 1024. */
-    volumeGb?: number;
-    /** CPU requested (and limited) per member, cores. Default: 4. */
-    cpu?: number;
-    /** Memory requested (and limited) per member, GiB; sizes PostgreSQL's memory settings. Default: 16. */
-    memoryGi?: number;
-    /** Synchronous replication (zero acknowledged-commit loss on failover). Default: true. */
-    synchronousMode?: boolean;
-    /** DCS timing; `loop_wait + 2*retry_timeout <= ttl` is enforced. Default: ttl 30, loop_wait 10, retry_timeout 10. */
-    timing?: PatroniTiming;
-    /** Harbor's database. Default: `registry`. */
-    database?: string;
-    /** Harbor's role. Default: `harbor`. */
-    user?: string;
-    /** The application pool the database must serve (Harbor: core + exporter pods x maxOpenConns). Default: 4 pods x 100. */
-    clientPool?: {
-        /** Pods that each hold a connection pool. Default: 4 (when clientPool is omitted). */
-        pods: number;
-        /** Connections each pod may open (Harbor's `database.maxOpenConns`). Default: 100 (when clientPool is omitted). */
-        maxOpenConns: number;
-    };
-    /** Where members run (the `db` tier). Default: anywhere. */
-    placement?: Placement;
-    /** Spread members over zones with a hard constraint (needs >= members zones). Default: false (best effort). */
-    requireZoneSpread?: boolean;
-    /** Labels of the client pods that may reach PostgreSQL (5432). Default: `{ app: "harbor" }` (the Harbor chart's pods). */
-    clientPodSelector?: Record<string, string>;
+  /** Namespace to deploy into. Default: `harbor`. */
+  namespace?: pulumi.Input<string>;
+  /** Patroni members. HA minimums (3 in prod) are the policy pack's rule. Default: 3. */
+  members?: number;
+  /** SSD StorageClass of the data volumes. Default: `gp3`. */
+  storageClass?: string;
+  /** Data volume per member, GiB. Default: 1024. */
+  volumeGb?: number;
+  /** CPU requested (and limited) per member, cores. Default: 4. */
+  cpu?: number;
+  /** Memory requested (and limited) per member, GiB; sizes PostgreSQL's memory settings. Default: 16. */
+  memoryGi?: number;
+  /** Synchronous replication (zero acknowledged-commit loss on failover). Default: true. */
+  synchronousMode?: boolean;
+  /** DCS timing; `loop_wait + 2*retry_timeout <= ttl` is enforced. Default: ttl 30, loop_wait 10, retry_timeout 10. */
+  timing?: PatroniTiming;
+  /** Harbor's database. Default: `registry`. */
+  database?: string;
+  /** Harbor's role. Default: `harbor`. */
+  user?: string;
+  /** The application pool the database must serve (Harbor: core + exporter pods x maxOpenConns). Default: 4 pods x 100. */
+  clientPool?: {
+    /** Pods that each hold a connection pool. Default: 4 (when clientPool is omitted). */
+    pods: number;
+    /** Connections each pod may open (Harbor's `database.maxOpenConns`). Default: 100 (when clientPool is omitted). */
+    maxOpenConns: number;
+  };
+  /** Where members run (the `db` tier). Default: anywhere. */
+  placement?: Placement;
+  /** Spread members over zones with a hard constraint (needs >= members zones). Default: false (best effort). */
+  requireZoneSpread?: boolean;
+  /** Labels of the client pods that may reach PostgreSQL (5432). Default: `{ app: "harbor" }` (the Harbor chart's pods). */
+  clientPodSelector?: Record<string, string>;
 }
 
 /**
@@ -73,269 +91,418 @@ export interface PatroniClusterArgs {
  * into the DCS through the leader's REST API whenever it changes.
  */
 export class PatroniCluster extends pulumi.ComponentResource {
-    static readonly __pulumiType = ComponentTypes.PatroniCluster;
+  static readonly __pulumiType = ComponentTypes.PatroniCluster;
 
-    /** Read-write Service host (always the leader). */
-    readonly host: pulumi.Output<string>;
-    /** Read-only Service host (replicas). */
-    readonly readOnlyHost: pulumi.Output<string>;
-    readonly port: pulumi.Output<number>;
-    readonly database: pulumi.Output<string>;
-    readonly user: pulumi.Output<string>;
-    /** Secret holding Harbor's database password under key `password`. */
-    readonly passwordSecretName: pulumi.Output<string>;
-    readonly sslmode: pulumi.Output<string>;
-    readonly maxConnections: pulumi.Output<number>;
-    readonly connectionBudget: pulumi.Output<ConnectionBudget>;
-    /** The same budget as a plain value, for Args checks made before any resource exists (e.g. Harbor's pool). */
-    readonly budget: ConnectionBudget;
+  /** Read-write Service host (always the leader). */
+  readonly host: pulumi.Output<string>;
+  /** Read-only Service host (replicas). */
+  readonly readOnlyHost: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly database: pulumi.Output<string>;
+  readonly user: pulumi.Output<string>;
+  /** Secret holding Harbor's database password under key `password`. */
+  readonly passwordSecretName: pulumi.Output<string>;
+  readonly sslmode: pulumi.Output<string>;
+  readonly maxConnections: pulumi.Output<number>;
+  readonly connectionBudget: pulumi.Output<ConnectionBudget>;
+  /** The same budget as a plain value, for Args checks made before any resource exists (e.g. Harbor's pool). */
+  readonly budget: ConnectionBudget;
 
-    constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        const members = args.members ?? 3;
-        const memoryGi = args.memoryGi ?? 16;
-        const cpu = args.cpu ?? 4;
-        const pool = args.clientPool ?? { pods: 4, maxOpenConns: 100 };
-        const check = new ArgsChecker("PatroniCluster", name);
-        check.atLeast(members, 1, "members");
-        check.check(memoryGi >= 0.5, "memoryGi", `must be at least 0.5, got ${memoryGi}`, "give each member at least 0.5 GiB");
-        check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
-        check.atLeast(args.volumeGb ?? 1024, 1, "volumeGb");
-        check.atLeast(pool.pods, 1, "clientPool.pods");
-        check.check(args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0, "clientPodSelector", "is empty, which would admit every pod in the namespace", "name the client pods' labels, e.g. { app: \"harbor\" }");
-        check.atLeast(pool.maxOpenConns, 1, "clientPool.maxOpenConns");
-        const timingProblem = checkPatroniTiming(args.timing);
-        check.check(!timingProblem, "timing", timingProblem ?? "", "adjust timing so that loop_wait + 2*retry_timeout <= ttl");
-        check.check(/^[a-z_][a-z0-9_]*$/.test(args.database ?? "registry"), "database", `"${args.database}" is not a plain PostgreSQL identifier`, "use lowercase letters, digits and _");
-        check.check(/^[a-z_][a-z0-9_]*$/.test(args.user ?? "harbor"), "user", `"${args.user}" is not a plain PostgreSQL identifier`, "use lowercase letters, digits and _");
-        check.throwIfAny();
-        super(PatroniCluster.__pulumiType, name, {}, opts);
+  constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const members = args.members ?? 3;
+    const memoryGi = args.memoryGi ?? 16;
+    const cpu = args.cpu ?? 4;
+    const pool = args.clientPool ?? { pods: 4, maxOpenConns: 100 };
+    const check = new ArgsChecker("PatroniCluster", name);
+    check.atLeast(members, 1, "members");
+    check.check(
+      memoryGi >= 0.5,
+      "memoryGi",
+      `must be at least 0.5, got ${memoryGi}`,
+      "give each member at least 0.5 GiB",
+    );
+    check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
+    check.atLeast(args.volumeGb ?? 1024, 1, "volumeGb");
+    check.atLeast(pool.pods, 1, "clientPool.pods");
+    check.check(
+      args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0,
+      "clientPodSelector",
+      "is empty, which would admit every pod in the namespace",
+      'name the client pods\' labels, e.g. { app: "harbor" }',
+    );
+    check.atLeast(pool.maxOpenConns, 1, "clientPool.maxOpenConns");
+    const timingProblem = checkPatroniTiming(args.timing);
+    check.check(
+      !timingProblem,
+      "timing",
+      timingProblem ?? "",
+      "adjust timing so that loop_wait + 2*retry_timeout <= ttl",
+    );
+    check.check(
+      /^[a-z_][a-z0-9_]*$/.test(args.database ?? "registry"),
+      "database",
+      `"${args.database}" is not a plain PostgreSQL identifier`,
+      "use lowercase letters, digits and _",
+    );
+    check.check(
+      /^[a-z_][a-z0-9_]*$/.test(args.user ?? "harbor"),
+      "user",
+      `"${args.user}" is not a plain PostgreSQL identifier`,
+      "use lowercase letters, digits and _",
+    );
+    check.throwIfAny();
+    super(PatroniCluster.__pulumiType, name, {}, opts);
 
-        const ns = args.namespace ?? "harbor";
-        const database = args.database ?? "registry";
-        const user = args.user ?? "harbor";
-        const labels = standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS });
-        const selector = { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name };
-        const { config: patroni, budget } = renderClusterPatroniConfig(name, { members, memoryGi, synchronousMode: args.synchronousMode, timing: args.timing, clientPool: pool });
-        this.budget = budget;
-        // One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod.
-        const patroniYaml = stringify(sharedSpiloConfig(patroni));
-        // bootstrap.dcs applies only when the cluster is first initialised; later changes are PATCHed into the DCS (job below).
-        const dynamicConfig = JSON.stringify((patroni.bootstrap as { dcs: unknown }).dcs);
+    const ns = args.namespace ?? "harbor";
+    const database = args.database ?? "registry";
+    const user = args.user ?? "harbor";
+    const labels = standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS });
+    const selector = { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name };
+    const { config: patroni, budget } = renderClusterPatroniConfig(name, {
+      members,
+      memoryGi,
+      synchronousMode: args.synchronousMode,
+      timing: args.timing,
+      clientPool: pool,
+    });
+    this.budget = budget;
+    // One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod.
+    const patroniYaml = stringify(sharedSpiloConfig(patroni));
+    // bootstrap.dcs applies only when the cluster is first initialised; later changes are PATCHed into the DCS (job below).
+    const dynamicConfig = JSON.stringify((patroni.bootstrap as { dcs: unknown }).dcs);
 
-        const child = { parent: this };
-        const password = (role: string) => new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, child).result;
-        const credentials = new k8s.core.v1.Secret(
-            `${name}-credentials`,
-            { metadata: { name: `${name}-credentials`, namespace: ns, labels }, type: "Opaque", stringData: { superuser: password("superuser"), replication: password("replication") } },
-            child,
-        );
-        // Harbor's database.external.existingSecret format: key `password`.
-        const harborSecret = new k8s.core.v1.Secret(
-            `${name}-harbor`,
-            { metadata: { name: `${name}-harbor`, namespace: ns, labels }, type: "Opaque", stringData: { password: password("harbor") } },
-            child,
-        );
-        const config = new k8s.core.v1.ConfigMap(
-            `${name}-patroni`,
-            { metadata: { name: `${name}-patroni`, namespace: ns, labels }, data: { "patroni.yaml": patroniYaml, "dcs.json": dynamicConfig } },
-            child,
-        );
+    const child = { parent: this };
+    const password = (role: string) =>
+      new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, child).result;
+    const credentials = new k8s.core.v1.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { name: `${name}-credentials`, namespace: ns, labels },
+        type: "Opaque",
+        stringData: { superuser: password("superuser"), replication: password("replication") },
+      },
+      child,
+    );
+    // Harbor's database.external.existingSecret format: key `password`.
+    const harborSecret = new k8s.core.v1.Secret(
+      `${name}-harbor`,
+      {
+        metadata: { name: `${name}-harbor`, namespace: ns, labels },
+        type: "Opaque",
+        stringData: { password: password("harbor") },
+      },
+      child,
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-patroni`,
+      {
+        metadata: { name: `${name}-patroni`, namespace: ns, labels },
+        data: { "patroni.yaml": patroniYaml, "dcs.json": dynamicConfig },
+      },
+      child,
+    );
 
-        const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: ns, labels } }, child);
-        const role = new k8s.rbac.v1.Role(name, { metadata: { name, namespace: ns, labels }, rules: PATRONI_KUBERNETES_DCS_RULES }, child);
-        new k8s.rbac.v1.RoleBinding(
-            name,
-            {
-                metadata: { name, namespace: ns, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: ns }],
+    const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: ns, labels } }, child);
+    const role = new k8s.rbac.v1.Role(
+      name,
+      { metadata: { name, namespace: ns, labels }, rules: PATRONI_KUBERNETES_DCS_RULES },
+      child,
+    );
+    new k8s.rbac.v1.RoleBinding(
+      name,
+      {
+        metadata: { name, namespace: ns, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: ns }],
+      },
+      child,
+    );
+
+    const fieldEnv = (envName: string, fieldPath: string) => ({
+      name: envName,
+      valueFrom: { fieldRef: { fieldPath } },
+    });
+    const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({
+      name: envName,
+      valueFrom: { secretKeyRef: { name: secretName, key } },
+    });
+    const resources = {
+      requests: { cpu: `${cpu}`, memory: `${memoryGi}Gi` },
+      limits: { cpu: `${cpu}`, memory: `${memoryGi}Gi` },
+    };
+    // Stable per-member DNS names (<name>-<i>.<name>-members); Patroni's lock lives in ConfigMaps, not here.
+    const headless = new k8s.core.v1.Service(
+      `${name}-members`,
+      {
+        metadata: { name: membersServiceName(name), namespace: ns, labels },
+        spec: {
+          clusterIP: "None",
+          publishNotReadyAddresses: true,
+          selector,
+          ports: [
+            { name: "postgresql", port: 5432 },
+            { name: "patroni", port: 8008 },
+          ],
+        },
+      },
+      child,
+    );
+    const statefulSet = new k8s.apps.v1.StatefulSet(
+      name,
+      {
+        metadata: { name, namespace: ns, labels },
+        spec: {
+          serviceName: headless.metadata.name,
+          replicas: members,
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: selector },
+          template: {
+            metadata: {
+              labels,
+              annotations: {
+                "harbor-ha.io/patroni-config-sha256": createHash("sha256")
+                  .update(patroniYaml)
+                  .digest("hex")
+                  .slice(0, 16),
+              },
             },
-            child,
-        );
-
-        const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
-        const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
-        const resources = { requests: { cpu: `${cpu}`, memory: `${memoryGi}Gi` }, limits: { cpu: `${cpu}`, memory: `${memoryGi}Gi` } };
-        // Stable per-member DNS names (<name>-<i>.<name>-members); Patroni's lock lives in ConfigMaps, not here.
-        const headless = new k8s.core.v1.Service(
-            `${name}-members`,
-            { metadata: { name: membersServiceName(name), namespace: ns, labels }, spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: [{ name: "postgresql", port: 5432 }, { name: "patroni", port: 8008 }] } },
-            child,
-        );
-        const statefulSet = new k8s.apps.v1.StatefulSet(
-            name,
-            {
-                metadata: { name, namespace: ns, labels },
-                spec: {
-                    serviceName: headless.metadata.name,
-                    replicas: members,
-                    podManagementPolicy: "Parallel",
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels, annotations: { "harbor-ha.io/patroni-config-sha256": createHash("sha256").update(patroniYaml).digest("hex").slice(0, 16) } },
-                        spec: {
-                            serviceAccountName: account.metadata.name,
-                            ...podPlacement(args.placement),
-                            topologySpreadConstraints: zoneSpread(selector, args.requireZoneSpread ?? false, args.placement?.zoneTopologyKey),
-                            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } }] } },
-                            terminationGracePeriodSeconds: 30,
-                            securityContext: { fsGroup: 103 },
-                            containers: [
-                                {
-                                    name: "postgres",
-                                    image: SPILO_IMAGE,
-                                    ports: [{ name: "postgresql", containerPort: 5432 }, { name: "patroni", containerPort: 8008 }],
-                                    resources,
-                                    env: [
-                                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                                        fieldEnv("POD_IP", "status.podIP"),
-                                        { name: "SCOPE", value: name },
-                                        { name: "PGROOT", value: SPILO_PGROOT },
-                                        { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
-                                        { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
-                                        { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
-                                        { name: "KUBERNETES_ROLE_LABEL", value: SPILO_ROLE_LABEL },
-                                        { name: "KUBERNETES_LEADER_LABEL_VALUE", value: SPILO_LEADER_ROLE },
-                                        { name: "KUBERNETES_LABELS", value: JSON.stringify(SPILO_APP_LABELS) },
-                                        { name: "PGUSER_SUPERUSER", value: "postgres" },
-                                        { name: "PGUSER_STANDBY", value: "standby" },
-                                        secretEnv("PGPASSWORD_SUPERUSER", credentials.metadata.name, "superuser"),
-                                        secretEnv("PGPASSWORD_STANDBY", credentials.metadata.name, "replication"),
-                                        secretEnv("PATRONI_SUPERUSER_PASSWORD", credentials.metadata.name, "superuser"),
-                                        secretEnv("PATRONI_REPLICATION_PASSWORD", credentials.metadata.name, "replication"),
-                                        secretEnv("PATRONI_REWIND_PASSWORD", credentials.metadata.name, "superuser"),
-                                        { name: "SPILO_CONFIGURATION", valueFrom: { configMapKeyRef: { name: config.metadata.name, key: "patroni.yaml" } } },
-                                    ],
-                                    readinessProbe: { httpGet: { path: "/readiness", port: 8008 }, periodSeconds: 10, failureThreshold: 3 },
-                                    livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
-                                    volumeMounts: [{ name: "pgdata", mountPath: "/home/postgres/pgdata" }],
-                                },
-                            ],
-                        },
+            spec: {
+              serviceAccountName: account.metadata.name,
+              ...podPlacement(args.placement),
+              topologySpreadConstraints: zoneSpread(
+                selector,
+                args.requireZoneSpread ?? false,
+                args.placement?.zoneTopologyKey,
+              ),
+              affinity: {
+                podAntiAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: [
+                    { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } },
+                  ],
+                },
+              },
+              terminationGracePeriodSeconds: 30,
+              securityContext: { fsGroup: 103 },
+              containers: [
+                {
+                  name: "postgres",
+                  image: SPILO_IMAGE,
+                  ports: [
+                    { name: "postgresql", containerPort: 5432 },
+                    { name: "patroni", containerPort: 8008 },
+                  ],
+                  resources,
+                  env: [
+                    fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                    fieldEnv("POD_IP", "status.podIP"),
+                    { name: "SCOPE", value: name },
+                    { name: "PGROOT", value: SPILO_PGROOT },
+                    { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
+                    { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
+                    { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
+                    { name: "KUBERNETES_ROLE_LABEL", value: SPILO_ROLE_LABEL },
+                    { name: "KUBERNETES_LEADER_LABEL_VALUE", value: SPILO_LEADER_ROLE },
+                    { name: "KUBERNETES_LABELS", value: JSON.stringify(SPILO_APP_LABELS) },
+                    { name: "PGUSER_SUPERUSER", value: "postgres" },
+                    { name: "PGUSER_STANDBY", value: "standby" },
+                    secretEnv("PGPASSWORD_SUPERUSER", credentials.metadata.name, "superuser"),
+                    secretEnv("PGPASSWORD_STANDBY", credentials.metadata.name, "replication"),
+                    secretEnv("PATRONI_SUPERUSER_PASSWORD", credentials.metadata.name, "superuser"),
+                    secretEnv("PATRONI_REPLICATION_PASSWORD", credentials.metadata.name, "replication"),
+                    secretEnv("PATRONI_REWIND_PASSWORD", credentials.metadata.name, "superuser"),
+                    {
+                      name: "SPILO_CONFIGURATION",
+                      valueFrom: { configMapKeyRef: { name: config.metadata.name, key: "patroni.yaml" } },
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "pgdata", labels },
-                            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass ?? "gp3", resources: { requests: { storage: `${args.volumeGb ?? 1024}Gi` } } },
-                        },
-                    ],
+                  ],
+                  readinessProbe: {
+                    httpGet: { path: "/readiness", port: 8008 },
+                    periodSeconds: 10,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
+                  volumeMounts: [{ name: "pgdata", mountPath: "/home/postgres/pgdata" }],
                 },
+              ],
             },
-            child,
-        );
-        new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, child);
-        const service = (suffix: string, role: string, extraPorts: { name: string; port: number; targetPort: number }[] = []) =>
-            new k8s.core.v1.Service(
-                `${name}-${suffix}`,
-                { metadata: { name: `${name}-${suffix}`, namespace: ns, labels }, spec: { selector: { ...selector, [SPILO_ROLE_LABEL]: role }, ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }, ...extraPorts] } },
-                child,
-            );
-        // Patroni labels exactly one pod as leader; the rw Service follows the label.
-        const rw = service("rw", SPILO_LEADER_ROLE, [{ name: "patroni", port: 8008, targetPort: 8008 }]);
-        const ro = service("ro", SPILO_REPLICA_ROLE);
-        const rwHost = pulumi.interpolate`${rw.metadata.name}.${ns}.svc.cluster.local`;
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "pgdata", labels },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClass ?? "gp3",
+                resources: { requests: { storage: `${args.volumeGb ?? 1024}Gi` } },
+              },
+            },
+          ],
+        },
+      },
+      child,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      name,
+      { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+      child,
+    );
+    const service = (
+      suffix: string,
+      role: string,
+      extraPorts: { name: string; port: number; targetPort: number }[] = [],
+    ) =>
+      new k8s.core.v1.Service(
+        `${name}-${suffix}`,
+        {
+          metadata: { name: `${name}-${suffix}`, namespace: ns, labels },
+          spec: {
+            selector: { ...selector, [SPILO_ROLE_LABEL]: role },
+            ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }, ...extraPorts],
+          },
+        },
+        child,
+      );
+    // Patroni labels exactly one pod as leader; the rw Service follows the label.
+    const rw = service("rw", SPILO_LEADER_ROLE, [{ name: "patroni", port: 8008, targetPort: 8008 }]);
+    const ro = service("ro", SPILO_REPLICA_ROLE);
+    const rwHost = pulumi.interpolate`${rw.metadata.name}.${ns}.svc.cluster.local`;
 
-        // Harbor's role and database, created idempotently once the leader answers; and the dynamic
-        // configuration (max_connections, timing, ...) PATCHed into the DCS so changes apply after bootstrap.
-        // Passwords reach the job only through the environment (Secrets), never the script.
-        const scripts = new k8s.core.v1.ConfigMap(
-            `${name}-jobs`,
-            { metadata: { name: `${name}-jobs`, namespace: ns, labels }, data: { "create-harbor-db.sh": renderHarborDbScript(database, user), "apply-dcs.sh": renderApplyDcsScript() } },
-            child,
-        );
-        const jobLabels = standardLabels("postgresql-job", name);
-        // Patroni's REST API (8008) has no authentication: only members and this cluster's jobs reach it;
-        // PostgreSQL (5432) is open to the clients too.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-access`,
+    // Harbor's role and database, created idempotently once the leader answers; and the dynamic
+    // configuration (max_connections, timing, ...) PATCHed into the DCS so changes apply after bootstrap.
+    // Passwords reach the job only through the environment (Secrets), never the script.
+    const scripts = new k8s.core.v1.ConfigMap(
+      `${name}-jobs`,
+      {
+        metadata: { name: `${name}-jobs`, namespace: ns, labels },
+        data: { "create-harbor-db.sh": renderHarborDbScript(database, user), "apply-dcs.sh": renderApplyDcsScript() },
+      },
+      child,
+    );
+    const jobLabels = standardLabels("postgresql-job", name);
+    // Patroni's REST API (8008) has no authentication: only members and this cluster's jobs reach it;
+    // PostgreSQL (5432) is open to the clients too.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-access`,
+      {
+        metadata: { name: `${name}-access`, namespace: ns, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress"],
+          ingress: [
             {
-                metadata: { name: `${name}-access`, namespace: ns, labels },
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            from: [{ podSelector: { matchLabels: args.clientPodSelector ?? { app: "harbor" } } }, { podSelector: { matchLabels: selector } }, { podSelector: { matchLabels: selectorLabels("postgresql-job", name) } }],
-                            ports: [{ protocol: "TCP", port: 5432 }],
-                        },
-                        {
-                            from: [{ podSelector: { matchLabels: selector } }, { podSelector: { matchLabels: selectorLabels("postgresql-job", name) } }],
-                            ports: [{ protocol: "TCP", port: 8008 }],
-                        },
-                    ],
-                },
+              from: [
+                { podSelector: { matchLabels: args.clientPodSelector ?? { app: "harbor" } } },
+                { podSelector: { matchLabels: selector } },
+                { podSelector: { matchLabels: selectorLabels("postgresql-job", name) } },
+              ],
+              ports: [{ protocol: "TCP", port: 5432 }],
             },
-            child,
-        );
-        const jobPod = (container: k8s.types.input.core.v1.Container): k8s.types.input.batch.v1.JobSpec => ({
-            backoffLimit: 30,
-            ttlSecondsAfterFinished: 86400,
-            template: {
-                // Not the members' labels: the members' Services, PDB and spread must not count job pods.
-                metadata: { labels: jobLabels },
-                spec: { restartPolicy: "OnFailure", ...podPlacement(args.placement), containers: [container], volumes: [{ name: "scripts", configMap: { name: scripts.metadata.name } }, { name: "patroni", configMap: { name: config.metadata.name } }] },
-            },
-        });
-        const jobResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
-        const mounts = [{ name: "scripts", mountPath: "/scripts" }, { name: "patroni", mountPath: "/patroni" }];
-        new k8s.batch.v1.Job(
-            `${name}-harbor-db`,
             {
-                metadata: { name: `${name}-harbor-db`, namespace: ns, labels },
-                spec: jobPod({
-                    name: "create-harbor-db",
-                    image: PSQL_IMAGE,
-                    command: ["sh", "/scripts/create-harbor-db.sh"],
-                    env: [
-                        { name: "PGHOST", value: rwHost },
-                        { name: "PGPORT", value: "5432" },
-                        { name: "PGUSER", value: "postgres" },
-                        { name: "PGSSLMODE", value: "require" },
-                        secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
-                        secretEnv("HARBOR_PASSWORD", harborSecret.metadata.name, "password"),
-                    ],
-                    resources: jobResources,
-                    volumeMounts: mounts,
-                }),
+              from: [
+                { podSelector: { matchLabels: selector } },
+                { podSelector: { matchLabels: selectorLabels("postgresql-job", name) } },
+              ],
+              ports: [{ protocol: "TCP", port: 8008 }],
             },
-            { parent: this, dependsOn: [statefulSet, rw] },
-        );
-        new k8s.batch.v1.Job(
-            `${name}-apply-dcs`,
-            {
-                // The name carries the config's hash: a changed configuration runs a new job.
-                metadata: { name: `${name}-apply-dcs-${createHash("sha256").update(dynamicConfig).digest("hex").slice(0, 8)}`, namespace: ns, labels },
-                spec: jobPod({ name: "apply-dcs", image: SPILO_IMAGE, command: ["sh", "/scripts/apply-dcs.sh"], env: [{ name: "PATRONI_URL", value: pulumi.interpolate`http://${rwHost}:8008` }], resources: jobResources, volumeMounts: mounts }),
-            },
-            { parent: this, dependsOn: [statefulSet, rw] },
-        );
+          ],
+        },
+      },
+      child,
+    );
+    const jobPod = (container: k8s.types.input.core.v1.Container): k8s.types.input.batch.v1.JobSpec => ({
+      backoffLimit: 30,
+      ttlSecondsAfterFinished: 86400,
+      template: {
+        // Not the members' labels: the members' Services, PDB and spread must not count job pods.
+        metadata: { labels: jobLabels },
+        spec: {
+          restartPolicy: "OnFailure",
+          ...podPlacement(args.placement),
+          containers: [container],
+          volumes: [
+            { name: "scripts", configMap: { name: scripts.metadata.name } },
+            { name: "patroni", configMap: { name: config.metadata.name } },
+          ],
+        },
+      },
+    });
+    const jobResources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
+    const mounts = [
+      { name: "scripts", mountPath: "/scripts" },
+      { name: "patroni", mountPath: "/patroni" },
+    ];
+    new k8s.batch.v1.Job(
+      `${name}-harbor-db`,
+      {
+        metadata: { name: `${name}-harbor-db`, namespace: ns, labels },
+        spec: jobPod({
+          name: "create-harbor-db",
+          image: PSQL_IMAGE,
+          command: ["sh", "/scripts/create-harbor-db.sh"],
+          env: [
+            { name: "PGHOST", value: rwHost },
+            { name: "PGPORT", value: "5432" },
+            { name: "PGUSER", value: "postgres" },
+            { name: "PGSSLMODE", value: "require" },
+            secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
+            secretEnv("HARBOR_PASSWORD", harborSecret.metadata.name, "password"),
+          ],
+          resources: jobResources,
+          volumeMounts: mounts,
+        }),
+      },
+      { parent: this, dependsOn: [statefulSet, rw] },
+    );
+    new k8s.batch.v1.Job(
+      `${name}-apply-dcs`,
+      {
+        // The name carries the config's hash: a changed configuration runs a new job.
+        metadata: {
+          name: `${name}-apply-dcs-${createHash("sha256").update(dynamicConfig).digest("hex").slice(0, 8)}`,
+          namespace: ns,
+          labels,
+        },
+        spec: jobPod({
+          name: "apply-dcs",
+          image: SPILO_IMAGE,
+          command: ["sh", "/scripts/apply-dcs.sh"],
+          env: [{ name: "PATRONI_URL", value: pulumi.interpolate`http://${rwHost}:8008` }],
+          resources: jobResources,
+          volumeMounts: mounts,
+        }),
+      },
+      { parent: this, dependsOn: [statefulSet, rw] },
+    );
 
-        this.host = pulumi.all([rw.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
-        this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
-        this.port = pulumi.output(5432);
-        this.database = pulumi.output(database);
-        this.user = pulumi.output(user);
-        this.passwordSecretName = harborSecret.metadata.name;
-        // Spilo serves TLS with its own certificate and pg_hba requires it (hostssl): encrypted, not verified.
-        this.sslmode = pulumi.output("require");
-        this.maxConnections = pulumi.output(budget.maxConnections);
-        this.connectionBudget = pulumi.output(budget);
-        this.registerOutputs({
-            host: this.host,
-            readOnlyHost: this.readOnlyHost,
-            port: this.port,
-            database: this.database,
-            user: this.user,
-            passwordSecretName: this.passwordSecretName,
-            sslmode: this.sslmode,
-            maxConnections: this.maxConnections,
-            connectionBudget: this.connectionBudget,
-        });
-    }
+    this.host = pulumi.all([rw.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
+    this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
+    this.port = pulumi.output(5432);
+    this.database = pulumi.output(database);
+    this.user = pulumi.output(user);
+    this.passwordSecretName = harborSecret.metadata.name;
+    // Spilo serves TLS with its own certificate and pg_hba requires it (hostssl): encrypted, not verified.
+    this.sslmode = pulumi.output("require");
+    this.maxConnections = pulumi.output(budget.maxConnections);
+    this.connectionBudget = pulumi.output(budget);
+    this.registerOutputs({
+      host: this.host,
+      readOnlyHost: this.readOnlyHost,
+      port: this.port,
+      database: this.database,
+      user: this.user,
+      passwordSecretName: this.passwordSecretName,
+      sslmode: this.sslmode,
+      maxConnections: this.maxConnections,
+      connectionBudget: this.connectionBudget,
+    });
+  }
 }
 
 /** Exactly what Patroni's Kubernetes DCS uses: lock/state objects and member pods; the config Service. */
 export const PATRONI_KUBERNETES_DCS_RULES = [
-    { apiGroups: [""], resources: ["endpoints", "configmaps", "pods"], verbs: ["get", "list", "watch", "patch", "update", "create"] },
-    { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+  {
+    apiGroups: [""],
+    resources: ["endpoints", "configmaps", "pods"],
+    verbs: ["get", "list", "watch", "patch", "update", "create"],
+  },
+  { apiGroups: [""], resources: ["services"], verbs: ["create"] },
 ];

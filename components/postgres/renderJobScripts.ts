@@ -5,23 +5,27 @@
 
 /** Idempotent creation of Harbor's role and database (psql variables; the password comes from $HARBOR_PASSWORD). */
 export function renderHarborDbScript(database: string, user: string): string {
-    return [
-        "set -eu",
-        // PGHOST/PGPORT/PGUSER/PGPASSWORD/PGSSLMODE come from the environment.
-        "until pg_isready -q; do sleep 2; done",
-        `psql -v ON_ERROR_STOP=1 -v user="${user}" -v db="${database}" -v pw="$HARBOR_PASSWORD" <<'SQL'`,
-        `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
-        `ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';`,
-        `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')\\gexec`,
-        "SQL",
-    ].join("\n") + "\n";
+  return (
+    [
+      "set -eu",
+      // PGHOST/PGPORT/PGUSER/PGPASSWORD/PGSSLMODE come from the environment.
+      "until pg_isready -q; do sleep 2; done",
+      `psql -v ON_ERROR_STOP=1 -v user="${user}" -v db="${database}" -v pw="$HARBOR_PASSWORD" <<'SQL'`,
+      `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
+      `ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';`,
+      `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db')\\gexec`,
+      "SQL",
+    ].join("\n") + "\n"
+  );
 }
 
 /** PATCHes the rendered dynamic configuration into the DCS through the leader's REST API. */
 export function renderApplyDcsScript(): string {
-    return [
-        "set -eu",
-        `until curl -fsS "$PATRONI_URL/primary" >/dev/null; do sleep 2; done`,
-        `curl -fsS -X PATCH -H 'Content-Type: application/json' --data "@\${DCS_JSON:-/patroni/dcs.json}" "$PATRONI_URL/config"`,
-    ].join("\n") + "\n";
+  return (
+    [
+      "set -eu",
+      `until curl -fsS "$PATRONI_URL/primary" >/dev/null; do sleep 2; done`,
+      `curl -fsS -X PATCH -H 'Content-Type: application/json' --data "@\${DCS_JSON:-/patroni/dcs.json}" "$PATRONI_URL/config"`,
+    ].join("\n") + "\n"
+  );
 }

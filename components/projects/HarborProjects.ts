@@ -16,31 +16,31 @@ import { HarborProject } from "./project";
  * (bounded) for `/api/v2.0/ping`.
  */
 export class HarborProjects extends pulumi.ComponentResource {
-    static readonly __pulumiType = ComponentTypes.HarborProjects;
+  static readonly __pulumiType = ComponentTypes.HarborProjects;
 
-    /** Harbor id of each project, by project name. */
-    readonly projectIds: pulumi.Output<Record<string, number>>;
+  /** Harbor id of each project, by project name. */
+  readonly projectIds: pulumi.Output<Record<string, number>>;
 
-    constructor(name: string, args: HarborProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
-        const checker = new ArgsChecker(HarborProjects.__pulumiType, name);
-        checkHarborProjects(args, checker);
-        checker.throwIfAny();
-        // Args are checked before the component (or anything) is registered.
-        super(HarborProjects.__pulumiType, name, {}, opts);
+  constructor(name: string, args: HarborProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const checker = new ArgsChecker(HarborProjects.__pulumiType, name);
+    checkHarborProjects(args, checker);
+    checker.throwIfAny();
+    // Args are checked before the component (or anything) is registered.
+    super(HarborProjects.__pulumiType, name, {}, opts);
 
-        const connection = connectionInputs(args.harbor);
-        const ids: Record<string, pulumi.Output<number>> = {};
-        withoutStackCapture(() => {
-            for (const p of args.projects ?? []) {
-                const project = new HarborProject(
-                    `${name}-${p.name}`,
-                    { ...connection, spec: { name: p.name, metadata: renderProjectMetadata(p) } },
-                    { parent: this, dependsOn: opts?.dependsOn },
-                );
-                ids[p.name] = project.projectId;
-            }
-        });
-        this.projectIds = pulumi.output(ids);
-        this.registerOutputs({ projectIds: this.projectIds });
-    }
+    const connection = connectionInputs(args.harbor);
+    const ids: Record<string, pulumi.Output<number>> = {};
+    withoutStackCapture(() => {
+      for (const p of args.projects ?? []) {
+        const project = new HarborProject(
+          `${name}-${p.name}`,
+          { ...connection, spec: { name: p.name, metadata: renderProjectMetadata(p) } },
+          { parent: this, dependsOn: opts?.dependsOn },
+        );
+        ids[p.name] = project.projectId;
+      }
+    });
+    this.projectIds = pulumi.output(ids);
+    this.registerOutputs({ projectIds: this.projectIds });
+  }
 }

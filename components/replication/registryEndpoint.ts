@@ -12,30 +12,36 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ApiRegistry, ApiRegistryUpdate } from "../harborApi/model";
 import type { HarborClientOptions } from "../harborApi/client";
 import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import { clientFor, Connected, CONNECTION_SECRET_OUTPUTS, diffSpec, withoutProvider } from "../harborApi/providerSupport";
+import {
+  clientFor,
+  Connected,
+  CONNECTION_SECRET_OUTPUTS,
+  diffSpec,
+  withoutProvider,
+} from "../harborApi/providerSupport";
 
 /** What Harbor stores about an endpoint (its secret apart). */
 export interface RegistryEndpointSpec {
-    name: string;
-    /** Adapter type, e.g. `harbor`. */
-    type: string;
-    url: string;
-    description: string;
-    insecure: boolean;
-    /** Credential user (basic auth), e.g. `robot$replication`; absent for anonymous access. */
-    accessKey?: string;
-    caCertificate?: string;
+  name: string;
+  /** Adapter type, e.g. `harbor`. */
+  type: string;
+  url: string;
+  description: string;
+  insecure: boolean;
+  /** Credential user (basic auth), e.g. `robot$replication`; absent for anonymous access. */
+  accessKey?: string;
+  caCertificate?: string;
 }
 
 export interface RegistryEndpointInputs extends Connected {
-    spec: RegistryEndpointSpec;
-    /** Credential secret; Harbor never answers it back, so refresh keeps the one in state. */
-    accessSecret?: string;
+  spec: RegistryEndpointSpec;
+  /** Credential secret; Harbor never answers it back, so refresh keeps the one in state. */
+  accessSecret?: string;
 }
 
 export interface RegistryEndpointState extends RegistryEndpointInputs {
-    /** Harbor's health verdict at the last read (`healthy`/`unhealthy`). */
-    status?: string;
+  /** Harbor's health verdict at the last read (`healthy`/`unhealthy`). */
+  status?: string;
 }
 
 /** A change of these spec keys replaces the endpoint (Harbor cannot change a type; a rename is a new endpoint). */
@@ -43,102 +49,123 @@ export const REGISTRY_REPLACE_KEYS = ["name", "type"] as const;
 
 /** Body of `POST /registries`. */
 export function registryCreateBody(i: RegistryEndpointInputs): ApiRegistry {
-    const s = i.spec;
-    const body: ApiRegistry = { name: s.name, type: s.type, url: s.url, description: s.description, insecure: s.insecure };
-    if (s.accessKey) body.credential = { type: "basic", access_key: s.accessKey, access_secret: i.accessSecret ?? "" };
-    if (s.caCertificate) body.ca_certificate = s.caCertificate;
-    return body;
+  const s = i.spec;
+  const body: ApiRegistry = {
+    name: s.name,
+    type: s.type,
+    url: s.url,
+    description: s.description,
+    insecure: s.insecure,
+  };
+  if (s.accessKey) body.credential = { type: "basic", access_key: s.accessKey, access_secret: i.accessSecret ?? "" };
+  if (s.caCertificate) body.ca_certificate = s.caCertificate;
+  return body;
 }
 
 /** Body of `PUT /registries/{id}` (`RegistryUpdate`; the type cannot change). */
 export function registryUpdateBody(i: RegistryEndpointInputs): ApiRegistryUpdate {
-    const s = i.spec;
-    return {
-        name: s.name,
-        description: s.description,
-        url: s.url,
-        insecure: s.insecure,
-        ca_certificate: s.caCertificate ?? "",
-        credential_type: "basic",
-        access_key: s.accessKey ?? "",
-        access_secret: i.accessSecret ?? "",
-    };
+  const s = i.spec;
+  return {
+    name: s.name,
+    description: s.description,
+    url: s.url,
+    insecure: s.insecure,
+    ca_certificate: s.caCertificate ?? "",
+    credential_type: "basic",
+    access_key: s.accessKey ?? "",
+    access_secret: i.accessSecret ?? "",
+  };
 }
 
 /** The spec of what Harbor answers. */
 export function registrySpecFromApi(api: ApiRegistry): RegistryEndpointSpec {
-    const spec: RegistryEndpointSpec = {
-        name: api.name ?? "",
-        type: api.type ?? "",
-        url: (api.url ?? "").replace(/\/+$/, ""),
-        description: api.description ?? "",
-        insecure: api.insecure ?? false,
-    };
-    if (api.credential?.access_key) spec.accessKey = api.credential.access_key;
-    if (api.ca_certificate) spec.caCertificate = api.ca_certificate;
-    return spec;
+  const spec: RegistryEndpointSpec = {
+    name: api.name ?? "",
+    type: api.type ?? "",
+    url: (api.url ?? "").replace(/\/+$/, ""),
+    description: api.description ?? "",
+    insecure: api.insecure ?? false,
+  };
+  if (api.credential?.access_key) spec.accessKey = api.credential.access_key;
+  if (api.ca_certificate) spec.caCertificate = api.ca_certificate;
+  return spec;
 }
 
 /** A provider; tests pass short retries. Resources use {@link registryEndpointProvider}. */
 export function makeRegistryEndpointProvider(clientOptions: HarborClientOptions = {}): pulumi.dynamic.ResourceProvider {
-    return {
-        async create(inputs: RegistryEndpointInputs) {
-            const client = clientFor(inputs, clientOptions);
-            let id = await client.create("/registries", registryCreateBody(inputs));
-            if (id === undefined) {
-                // No Location header: find the endpoint by its (unique) name.
-                const found = (await client.get<ApiRegistry[]>(`/registries?q=${encodeURIComponent(`name=${inputs.spec.name}`)}`)) ?? [];
-                id = found.find((r) => r.name === inputs.spec.name)?.id;
-                if (id === undefined) throw new Error(`Harbor created registry endpoint "${inputs.spec.name}" but did not say its id, and it cannot be found by name`);
-            }
-            return { id: String(id), outs: withoutProvider(inputs) };
-        },
-        async read(id: string, props: RegistryEndpointState) {
-            const api = await clientFor(props, clientOptions).find<ApiRegistry>(`/registries/${id}`);
-            if (!api) return {}; // deleted outside Pulumi: refresh drops it
-            const state: RegistryEndpointState = { connection: props.connection, password: props.password, spec: registrySpecFromApi(api) };
-            if (state.spec.accessKey && props.accessSecret !== undefined) state.accessSecret = props.accessSecret;
-            if (api.status) state.status = api.status;
-            return { id, props: state };
-        },
-        async diff(_id: string, olds: RegistryEndpointState, news: RegistryEndpointInputs) {
-            const d = diffSpec(olds as any, news as any, REGISTRY_REPLACE_KEYS, ["accessSecret"]);
-            // The new endpoint has a new name, so it can exist beside the old one until that is deleted.
-            return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-        },
-        async update(id: string, _olds: RegistryEndpointState, news: RegistryEndpointInputs) {
-            await clientFor(news, clientOptions).put(`/registries/${id}`, registryUpdateBody(news));
-            return { outs: withoutProvider(news) };
-        },
-        async delete(id: string, props: RegistryEndpointState) {
-            await clientFor(props, clientOptions).remove(`/registries/${id}`);
-        },
-    };
+  return {
+    async create(inputs: RegistryEndpointInputs) {
+      const client = clientFor(inputs, clientOptions);
+      let id = await client.create("/registries", registryCreateBody(inputs));
+      if (id === undefined) {
+        // No Location header: find the endpoint by its (unique) name.
+        const found =
+          (await client.get<ApiRegistry[]>(`/registries?q=${encodeURIComponent(`name=${inputs.spec.name}`)}`)) ?? [];
+        id = found.find((r) => r.name === inputs.spec.name)?.id;
+        if (id === undefined)
+          throw new Error(
+            `Harbor created registry endpoint "${inputs.spec.name}" but did not say its id, and it cannot be found by name`,
+          );
+      }
+      return { id: String(id), outs: withoutProvider(inputs) };
+    },
+    async read(id: string, props: RegistryEndpointState) {
+      const api = await clientFor(props, clientOptions).find<ApiRegistry>(`/registries/${id}`);
+      if (!api) return {}; // deleted outside Pulumi: refresh drops it
+      const state: RegistryEndpointState = {
+        connection: props.connection,
+        password: props.password,
+        spec: registrySpecFromApi(api),
+      };
+      if (state.spec.accessKey && props.accessSecret !== undefined) state.accessSecret = props.accessSecret;
+      if (api.status) state.status = api.status;
+      return { id, props: state };
+    },
+    async diff(_id: string, olds: RegistryEndpointState, news: RegistryEndpointInputs) {
+      const d = diffSpec(olds as any, news as any, REGISTRY_REPLACE_KEYS, ["accessSecret"]);
+      // The new endpoint has a new name, so it can exist beside the old one until that is deleted.
+      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+    },
+    async update(id: string, _olds: RegistryEndpointState, news: RegistryEndpointInputs) {
+      await clientFor(news, clientOptions).put(`/registries/${id}`, registryUpdateBody(news));
+      return { outs: withoutProvider(news) };
+    },
+    async delete(id: string, props: RegistryEndpointState) {
+      await clientFor(props, clientOptions).remove(`/registries/${id}`);
+    },
+  };
 }
 
 export const registryEndpointProvider = makeRegistryEndpointProvider();
 
 export interface HarborRegistryEndpointArgs {
-    /** The Harbor where the endpoint is created. Required. */
-    connection: pulumi.Input<ConnectionArgs>;
-    /** Its admin password (made a secret output). Required. */
-    password: pulumi.Input<string>;
-    /** What Harbor stores, in the API's terms. Required. */
-    spec: pulumi.Input<{ [K in keyof RegistryEndpointSpec]: pulumi.Input<RegistryEndpointSpec[K]> }>;
-    /** Credential secret (made a secret output). Default: none (anonymous). */
-    accessSecret?: pulumi.Input<string>;
+  /** The Harbor where the endpoint is created. Required. */
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Its admin password (made a secret output). Required. */
+  password: pulumi.Input<string>;
+  /** What Harbor stores, in the API's terms. Required. */
+  spec: pulumi.Input<{ [K in keyof RegistryEndpointSpec]: pulumi.Input<RegistryEndpointSpec[K]> }>;
+  /** Credential secret (made a secret output). Default: none (anonymous). */
+  accessSecret?: pulumi.Input<string>;
 }
 
 /** One registry endpoint in one Harbor; its `id` is Harbor's registry id. `connection` and `accessSecret` are secret outputs. */
 export class HarborRegistryEndpoint extends pulumi.dynamic.Resource {
-    declare readonly spec: pulumi.Output<RegistryEndpointSpec>;
+  declare readonly spec: pulumi.Output<RegistryEndpointSpec>;
 
-    constructor(name: string, args: HarborRegistryEndpointArgs, opts?: pulumi.CustomResourceOptions) {
-        super(registryEndpointProvider, name, { ...args }, { ...opts, additionalSecretOutputs: [...CONNECTION_SECRET_OUTPUTS, "accessSecret"] }, "harbor", "RegistryEndpoint");
-    }
+  constructor(name: string, args: HarborRegistryEndpointArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      registryEndpointProvider,
+      name,
+      { ...args },
+      { ...opts, additionalSecretOutputs: [...CONNECTION_SECRET_OUTPUTS, "accessSecret"] },
+      "harbor",
+      "RegistryEndpoint",
+    );
+  }
 
-    /** Harbor's id of the endpoint, which policies refer to. */
-    get registryId(): pulumi.Output<number> {
-        return this.id.apply(Number);
-    }
+  /** Harbor's id of the endpoint, which policies refer to. */
+  get registryId(): pulumi.Output<number> {
+    return this.id.apply(Number);
+  }
 }

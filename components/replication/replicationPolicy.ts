@@ -8,28 +8,34 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ApiReplicationFilter, ApiReplicationPolicy } from "../harborApi/model";
 import type { HarborClientOptions } from "../harborApi/client";
 import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import { clientFor, Connected, CONNECTION_SECRET_OUTPUTS, diffSpec, withoutProvider } from "../harborApi/providerSupport";
+import {
+  clientFor,
+  Connected,
+  CONNECTION_SECRET_OUTPUTS,
+  diffSpec,
+  withoutProvider,
+} from "../harborApi/providerSupport";
 
 export interface ReplicationPolicySpec {
-    name: string;
-    description: string;
-    direction: "push" | "pull";
-    /** Id of the remote endpoint: destination of a push, source of a pull. */
-    registryId: number;
-    destNamespace: string;
-    destNamespaceReplaceCount: number;
-    filters: ApiReplicationFilter[];
-    trigger: { type: string; cron?: string };
-    override: boolean;
-    replicateDeletion: boolean;
-    enabled: boolean;
-    /** KB/s per task, -1 for no limit. */
-    speedKbps: number;
-    copyByChunk: boolean;
+  name: string;
+  description: string;
+  direction: "push" | "pull";
+  /** Id of the remote endpoint: destination of a push, source of a pull. */
+  registryId: number;
+  destNamespace: string;
+  destNamespaceReplaceCount: number;
+  filters: ApiReplicationFilter[];
+  trigger: { type: string; cron?: string };
+  override: boolean;
+  replicateDeletion: boolean;
+  enabled: boolean;
+  /** KB/s per task, -1 for no limit. */
+  speedKbps: number;
+  copyByChunk: boolean;
 }
 
 export interface ReplicationPolicyInputs extends Connected {
-    spec: ReplicationPolicySpec;
+  spec: ReplicationPolicySpec;
 }
 
 export const POLICY_REPLACE_KEYS: readonly string[] = [];
@@ -38,113 +44,131 @@ const FILTER_ORDER = ["name", "tag", "label", "resource"];
 
 /** Filters in a stable order, with `decoration` only where Harbor uses it (tag, label). */
 export function normalizeFilters(filters: ApiReplicationFilter[] | undefined): ApiReplicationFilter[] {
-    return (filters ?? [])
-        .map((f) => {
-            const out: ApiReplicationFilter = { type: f.type, value: Array.isArray(f.value) ? [...f.value] : f.value };
-            if (f.type === "tag" || f.type === "label") out.decoration = f.decoration || "matches";
-            return out;
-        })
-        .sort((a, b) => FILTER_ORDER.indexOf(a.type) - FILTER_ORDER.indexOf(b.type));
+  return (filters ?? [])
+    .map((f) => {
+      const out: ApiReplicationFilter = { type: f.type, value: Array.isArray(f.value) ? [...f.value] : f.value };
+      if (f.type === "tag" || f.type === "label") out.decoration = f.decoration || "matches";
+      return out;
+    })
+    .sort((a, b) => FILTER_ORDER.indexOf(a.type) - FILTER_ORDER.indexOf(b.type));
 }
 
 /** Body of `POST /replication/policies` and `PUT /replication/policies/{id}`. A push has no source (this Harbor). */
 export function policyBody(s: ReplicationPolicySpec): ApiReplicationPolicy {
-    const body: ApiReplicationPolicy = {
-        name: s.name,
-        description: s.description,
-        dest_namespace: s.destNamespace,
-        dest_namespace_replace_count: s.destNamespaceReplaceCount,
-        trigger: s.trigger.type === "scheduled" ? { type: "scheduled", trigger_settings: { cron: s.trigger.cron ?? "" } } : { type: s.trigger.type },
-        filters: normalizeFilters(s.filters),
-        replicate_deletion: s.replicateDeletion,
-        override: s.override,
-        enabled: s.enabled,
-        speed: s.speedKbps,
-        copy_by_chunk: s.copyByChunk,
-    };
-    if (s.direction === "pull") body.src_registry = { id: s.registryId };
-    else body.dest_registry = { id: s.registryId };
-    return body;
+  const body: ApiReplicationPolicy = {
+    name: s.name,
+    description: s.description,
+    dest_namespace: s.destNamespace,
+    dest_namespace_replace_count: s.destNamespaceReplaceCount,
+    trigger:
+      s.trigger.type === "scheduled"
+        ? { type: "scheduled", trigger_settings: { cron: s.trigger.cron ?? "" } }
+        : { type: s.trigger.type },
+    filters: normalizeFilters(s.filters),
+    replicate_deletion: s.replicateDeletion,
+    override: s.override,
+    enabled: s.enabled,
+    speed: s.speedKbps,
+    copy_by_chunk: s.copyByChunk,
+  };
+  if (s.direction === "pull") body.src_registry = { id: s.registryId };
+  else body.dest_registry = { id: s.registryId };
+  return body;
 }
 
 /** The spec of what Harbor answers. Harbor shows this Harbor itself as registry id 0 (or none). */
 export function policySpecFromApi(api: ApiReplicationPolicy): ReplicationPolicySpec {
-    const pull = (api.src_registry?.id ?? 0) > 0;
-    const trigger: { type: string; cron?: string } = { type: api.trigger?.type ?? "manual" };
-    if (trigger.type === "scheduled") trigger.cron = api.trigger?.trigger_settings?.cron ?? "";
-    return {
-        name: api.name ?? "",
-        description: api.description ?? "",
-        direction: pull ? "pull" : "push",
-        registryId: Number((pull ? api.src_registry?.id : api.dest_registry?.id) ?? 0),
-        destNamespace: api.dest_namespace ?? "",
-        destNamespaceReplaceCount: api.dest_namespace_replace_count ?? -1,
-        filters: normalizeFilters(api.filters),
-        trigger,
-        override: api.override ?? false,
-        replicateDeletion: api.replicate_deletion ?? false,
-        enabled: api.enabled ?? false,
-        speedKbps: api.speed ?? -1,
-        copyByChunk: api.copy_by_chunk ?? false,
-    };
+  const pull = (api.src_registry?.id ?? 0) > 0;
+  const trigger: { type: string; cron?: string } = { type: api.trigger?.type ?? "manual" };
+  if (trigger.type === "scheduled") trigger.cron = api.trigger?.trigger_settings?.cron ?? "";
+  return {
+    name: api.name ?? "",
+    description: api.description ?? "",
+    direction: pull ? "pull" : "push",
+    registryId: Number((pull ? api.src_registry?.id : api.dest_registry?.id) ?? 0),
+    destNamespace: api.dest_namespace ?? "",
+    destNamespaceReplaceCount: api.dest_namespace_replace_count ?? -1,
+    filters: normalizeFilters(api.filters),
+    trigger,
+    override: api.override ?? false,
+    replicateDeletion: api.replicate_deletion ?? false,
+    enabled: api.enabled ?? false,
+    speedKbps: api.speed ?? -1,
+    copyByChunk: api.copy_by_chunk ?? false,
+  };
 }
 
 function normalized(i: ReplicationPolicyInputs): ReplicationPolicyInputs {
-    return { ...withoutProvider(i), spec: { ...i.spec, filters: normalizeFilters(i.spec.filters) } };
+  return { ...withoutProvider(i), spec: { ...i.spec, filters: normalizeFilters(i.spec.filters) } };
 }
 
-export function makeReplicationPolicyProvider(clientOptions: HarborClientOptions = {}): pulumi.dynamic.ResourceProvider {
-    return {
-        async create(inputs: ReplicationPolicyInputs) {
-            const client = clientFor(inputs, clientOptions);
-            let id = await client.create("/replication/policies", policyBody(inputs.spec));
-            if (id === undefined) {
-                const found = (await client.get<ApiReplicationPolicy[]>(`/replication/policies?q=${encodeURIComponent(`name=${inputs.spec.name}`)}`)) ?? [];
-                id = found.find((p) => p.name === inputs.spec.name)?.id;
-                if (id === undefined) throw new Error(`Harbor created replication policy "${inputs.spec.name}" but did not say its id, and it cannot be found by name`);
-            }
-            return { id: String(id), outs: normalized(inputs) };
-        },
-        async read(id: string, props: ReplicationPolicyInputs) {
-            const api = await clientFor(props, clientOptions).find<ApiReplicationPolicy>(`/replication/policies/${id}`);
-            if (!api) return {};
-            return { id, props: { connection: props.connection, password: props.password, spec: policySpecFromApi(api) } };
-        },
-        async diff(_id: string, olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
-            const d = diffSpec(olds as any, normalized(news) as any, POLICY_REPLACE_KEYS);
-            return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-        },
-        async update(id: string, _olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
-            await clientFor(news, clientOptions).put(`/replication/policies/${id}`, policyBody(news.spec));
-            return { outs: normalized(news) };
-        },
-        async delete(id: string, props: ReplicationPolicyInputs) {
-            await clientFor(props, clientOptions).remove(`/replication/policies/${id}`);
-        },
-    };
+export function makeReplicationPolicyProvider(
+  clientOptions: HarborClientOptions = {},
+): pulumi.dynamic.ResourceProvider {
+  return {
+    async create(inputs: ReplicationPolicyInputs) {
+      const client = clientFor(inputs, clientOptions);
+      let id = await client.create("/replication/policies", policyBody(inputs.spec));
+      if (id === undefined) {
+        const found =
+          (await client.get<ApiReplicationPolicy[]>(
+            `/replication/policies?q=${encodeURIComponent(`name=${inputs.spec.name}`)}`,
+          )) ?? [];
+        id = found.find((p) => p.name === inputs.spec.name)?.id;
+        if (id === undefined)
+          throw new Error(
+            `Harbor created replication policy "${inputs.spec.name}" but did not say its id, and it cannot be found by name`,
+          );
+      }
+      return { id: String(id), outs: normalized(inputs) };
+    },
+    async read(id: string, props: ReplicationPolicyInputs) {
+      const api = await clientFor(props, clientOptions).find<ApiReplicationPolicy>(`/replication/policies/${id}`);
+      if (!api) return {};
+      return { id, props: { connection: props.connection, password: props.password, spec: policySpecFromApi(api) } };
+    },
+    async diff(_id: string, olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
+      const d = diffSpec(olds as any, normalized(news) as any, POLICY_REPLACE_KEYS);
+      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+    },
+    async update(id: string, _olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
+      await clientFor(news, clientOptions).put(`/replication/policies/${id}`, policyBody(news.spec));
+      return { outs: normalized(news) };
+    },
+    async delete(id: string, props: ReplicationPolicyInputs) {
+      await clientFor(props, clientOptions).remove(`/replication/policies/${id}`);
+    },
+  };
 }
 
 export const replicationPolicyProvider = makeReplicationPolicyProvider();
 
 export interface HarborReplicationPolicyArgs {
-    /** The Harbor where the policy is created. Required. */
-    connection: pulumi.Input<ConnectionArgs>;
-    /** Its admin password (made a secret output). Required. */
-    password: pulumi.Input<string>;
-    /** What Harbor stores, in the API's terms. Required. */
-    spec: pulumi.Input<{ [K in keyof ReplicationPolicySpec]: pulumi.Input<ReplicationPolicySpec[K]> }>;
+  /** The Harbor where the policy is created. Required. */
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Its admin password (made a secret output). Required. */
+  password: pulumi.Input<string>;
+  /** What Harbor stores, in the API's terms. Required. */
+  spec: pulumi.Input<{ [K in keyof ReplicationPolicySpec]: pulumi.Input<ReplicationPolicySpec[K]> }>;
 }
 
 /** One replication policy in one Harbor; its `id` is Harbor's policy id. */
 export class HarborReplicationPolicy extends pulumi.dynamic.Resource {
-    declare readonly spec: pulumi.Output<ReplicationPolicySpec>;
+  declare readonly spec: pulumi.Output<ReplicationPolicySpec>;
 
-    constructor(name: string, args: HarborReplicationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(replicationPolicyProvider, name, { ...args }, { ...opts, additionalSecretOutputs: [...CONNECTION_SECRET_OUTPUTS] }, "harbor", "ReplicationPolicy");
-    }
+  constructor(name: string, args: HarborReplicationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      replicationPolicyProvider,
+      name,
+      { ...args },
+      { ...opts, additionalSecretOutputs: [...CONNECTION_SECRET_OUTPUTS] },
+      "harbor",
+      "ReplicationPolicy",
+    );
+  }
 
-    /** Harbor's id of the policy. */
-    get policyId(): pulumi.Output<number> {
-        return this.id.apply(Number);
-    }
+  /** Harbor's id of the policy. */
+  get policyId(): pulumi.Output<number> {
+    return this.id.apply(Number);
+  }
 }

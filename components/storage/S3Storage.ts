@@ -9,36 +9,36 @@ import { renderRegistryS3Policy, renderTlsOnlyBucketPolicy } from "./registryS3P
 import { RegistryStorageDescriptor } from "./descriptor";
 
 export interface S3StorageArgs {
-    /** Namespace of the credentials Secret. Default: `harbor`. */
-    namespace?: pulumi.Input<string>;
-    /** Bucket name. Default: generated from the component name. */
-    bucketName?: string;
-    /** Region of the bucket, as the registry is told. Default: the bucket's region (the AWS provider's). */
-    region?: string;
-    /** Encrypt with a dedicated KMS key (true) or SSE-S3 AES256 (false). Default: true. */
-    kms?: boolean;
-    /** Days before noncurrent versions (left by registry garbage collection) expire. Default: 30. */
-    noncurrentVersionExpirationDays?: number;
-    /** Days before incomplete multipart uploads are aborted. Default: 7. */
-    abortIncompleteMultipartDays?: number;
-    /** Delete the bucket with its content on `pulumi destroy`. Default: false. */
-    forceDestroy?: boolean;
-    /** Path prefix inside the bucket. Default: none. */
-    rootDirectory?: string;
-    /**
-     * Use an existing S3-compatible endpoint instead of creating a bucket (MinIO, Ceph RGW, ...):
-     * nothing is created in AWS. Default: none (create an AWS bucket).
-     */
-    compatible?: {
-        /** The existing bucket. */
-        bucket: string;
-        /** Its region (as the endpoint expects it). */
-        region: string;
-        /** The endpoint, e.g. `https://minio.example.com`. */
-        regionEndpoint: string;
-        /** Existing Secret with REGISTRY_STORAGE_S3_ACCESSKEY / REGISTRY_STORAGE_S3_SECRETKEY. */
-        credentialsSecretName: string;
-    };
+  /** Namespace of the credentials Secret. Default: `harbor`. */
+  namespace?: pulumi.Input<string>;
+  /** Bucket name. Default: generated from the component name. */
+  bucketName?: string;
+  /** Region of the bucket, as the registry is told. Default: the bucket's region (the AWS provider's). */
+  region?: string;
+  /** Encrypt with a dedicated KMS key (true) or SSE-S3 AES256 (false). Default: true. */
+  kms?: boolean;
+  /** Days before noncurrent versions (left by registry garbage collection) expire. Default: 30. */
+  noncurrentVersionExpirationDays?: number;
+  /** Days before incomplete multipart uploads are aborted. Default: 7. */
+  abortIncompleteMultipartDays?: number;
+  /** Delete the bucket with its content on `pulumi destroy`. Default: false. */
+  forceDestroy?: boolean;
+  /** Path prefix inside the bucket. Default: none. */
+  rootDirectory?: string;
+  /**
+   * Use an existing S3-compatible endpoint instead of creating a bucket (MinIO, Ceph RGW, ...):
+   * nothing is created in AWS. Default: none (create an AWS bucket).
+   */
+  compatible?: {
+    /** The existing bucket. */
+    bucket: string;
+    /** Its region (as the endpoint expects it). */
+    region: string;
+    /** The endpoint, e.g. `https://minio.example.com`. */
+    regionEndpoint: string;
+    /** Existing Secret with REGISTRY_STORAGE_S3_ACCESSKEY / REGISTRY_STORAGE_S3_SECRETKEY. */
+    credentialsSecretName: string;
+  };
 }
 
 /**
@@ -53,82 +53,161 @@ export interface S3StorageArgs {
  * (Node instance roles would also work, with IMDS hop limit >= 2, but grant every pod on the node.)
  */
 export class S3Storage extends pulumi.ComponentResource {
-    static readonly __pulumiType = ComponentTypes.S3Storage;
+  static readonly __pulumiType = ComponentTypes.S3Storage;
 
-    /** The descriptor Harbor's release takes. */
-    readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
-    /** Bucket name. */
-    readonly bucket: pulumi.Output<string>;
+  /** The descriptor Harbor's release takes. */
+  readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
+  /** Bucket name. */
+  readonly bucket: pulumi.Output<string>;
 
-    constructor(name: string, args: S3StorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        const check = new ArgsChecker("S3Storage", name);
-        check.atLeast(args.noncurrentVersionExpirationDays ?? 30, 1, "noncurrentVersionExpirationDays");
-        check.atLeast(args.abortIncompleteMultipartDays ?? 7, 1, "abortIncompleteMultipartDays");
-        if (args.compatible) check.check(/^https:\/\//.test(args.compatible.regionEndpoint), "compatible.regionEndpoint", `must be https, got "${args.compatible.regionEndpoint}"`, "serve the S3 endpoint over TLS");
-        check.throwIfAny();
-        super(S3Storage.__pulumiType, name, {}, opts);
+  constructor(name: string, args: S3StorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const check = new ArgsChecker("S3Storage", name);
+    check.atLeast(args.noncurrentVersionExpirationDays ?? 30, 1, "noncurrentVersionExpirationDays");
+    check.atLeast(args.abortIncompleteMultipartDays ?? 7, 1, "abortIncompleteMultipartDays");
+    if (args.compatible)
+      check.check(
+        /^https:\/\//.test(args.compatible.regionEndpoint),
+        "compatible.regionEndpoint",
+        `must be https, got "${args.compatible.regionEndpoint}"`,
+        "serve the S3 endpoint over TLS",
+      );
+    check.throwIfAny();
+    super(S3Storage.__pulumiType, name, {}, opts);
 
-        const c = args.compatible;
-        const made = c
-            ? // An existing S3-compatible store: nothing is created, the descriptor points at it.
-              { bucket: pulumi.output(c.bucket), registryStorage: pulumi.output({ type: "s3" as const, bucket: c.bucket, region: c.region, regionEndpoint: c.regionEndpoint, encrypt: false, secretName: c.credentialsSecretName, ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}) }) }
-            : this.createAwsBucket(name, args);
-        this.bucket = made.bucket;
-        this.registryStorage = made.registryStorage as pulumi.Output<RegistryStorageDescriptor>;
-        this.registerOutputs({ registryStorage: this.registryStorage, bucket: this.bucket });
-    }
-
-    /** The hardened bucket, the registry's IAM user and its key as a Kubernetes Secret. */
-    private createAwsBucket(name: string, args: S3StorageArgs): { bucket: pulumi.Output<string>; registryStorage: pulumi.Output<RegistryStorageDescriptor> } {
-        const child = { parent: this };
-        const useKms = args.kms ?? true;
-        const bucket = new s3.Bucket(name, { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy ?? false }, child);
-        const publicAccess = new s3.BucketPublicAccessBlock(name, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, child);
-        new s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-        const key = useKms ? new kms.Key(name, { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 }, child) : undefined;
-        new s3.BucketServerSideEncryptionConfiguration(
-            name,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: key ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } : { sseAlgorithm: "AES256" }, bucketKeyEnabled: !!key }] },
-            child,
-        );
-        const versioning = new s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
-        new s3.BucketLifecycleConfiguration(
-            name,
-            {
-                bucket: bucket.id,
-                rules: [
-                    { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays ?? 30 } },
-                    { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: args.abortIncompleteMultipartDays ?? 7 } },
-                ],
-            },
-            { parent: this, dependsOn: [versioning] },
-        );
-        new s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) }, { parent: this, dependsOn: [publicAccess] });
-
-        const user = new iam.User(`${name}-registry`, { path: "/harbor/" }, child);
-        new iam.UserPolicy(
-            `${name}-registry`,
-            { user: user.name, policy: pulumi.all([bucket.arn, key?.arn]).apply(([b, k]) => JSON.stringify(renderRegistryS3Policy(b, k))) },
-            child,
-        );
-        const accessKey = new iam.AccessKey(`${name}-registry`, { user: user.name }, child);
-        const secret = new k8s.core.v1.Secret(
-            `${name}-registry-s3`,
-            {
-                metadata: { name: `${name}-registry-s3`, namespace: args.namespace ?? "harbor", labels: standardLabels("registry-storage", name) },
-                stringData: { REGISTRY_STORAGE_S3_ACCESSKEY: accessKey.id, REGISTRY_STORAGE_S3_SECRETKEY: accessKey.secret },
-            },
-            child,
-        );
-        const registryStorage = pulumi.output({
+    const c = args.compatible;
+    const made = c
+      ? // An existing S3-compatible store: nothing is created, the descriptor points at it.
+        {
+          bucket: pulumi.output(c.bucket),
+          registryStorage: pulumi.output({
             type: "s3" as const,
-            bucket: bucket.bucket,
-            region: args.region ?? bucket.region,
-            encrypt: true,
-            ...(key ? { keyId: key.arn } : {}),
-            secretName: secret.metadata.name,
+            bucket: c.bucket,
+            region: c.region,
+            regionEndpoint: c.regionEndpoint,
+            encrypt: false,
+            secretName: c.credentialsSecretName,
             ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}),
-        }) as pulumi.Output<RegistryStorageDescriptor>;
-        return { bucket: bucket.bucket, registryStorage };
-    }
+          }),
+        }
+      : this.createAwsBucket(name, args);
+    this.bucket = made.bucket;
+    this.registryStorage = made.registryStorage as pulumi.Output<RegistryStorageDescriptor>;
+    this.registerOutputs({ registryStorage: this.registryStorage, bucket: this.bucket });
+  }
+
+  /** The hardened bucket, the registry's IAM user and its key as a Kubernetes Secret. */
+  private createAwsBucket(
+    name: string,
+    args: S3StorageArgs,
+  ): { bucket: pulumi.Output<string>; registryStorage: pulumi.Output<RegistryStorageDescriptor> } {
+    const child = { parent: this };
+    const useKms = args.kms ?? true;
+    const bucket = new s3.Bucket(
+      name,
+      { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy ?? false },
+      child,
+    );
+    const publicAccess = new s3.BucketPublicAccessBlock(
+      name,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    );
+    new s3.BucketOwnershipControls(
+      name,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    );
+    const key = useKms
+      ? new kms.Key(
+          name,
+          { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+          child,
+        )
+      : undefined;
+    new s3.BucketServerSideEncryptionConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: key
+              ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }
+              : { sseAlgorithm: "AES256" },
+            bucketKeyEnabled: !!key,
+          },
+        ],
+      },
+      child,
+    );
+    const versioning = new s3.BucketVersioning(
+      name,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      child,
+    );
+    new s3.BucketLifecycleConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays ?? 30 },
+          },
+          {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: args.abortIncompleteMultipartDays ?? 7 },
+          },
+        ],
+      },
+      { parent: this, dependsOn: [versioning] },
+    );
+    new s3.BucketPolicy(
+      name,
+      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) },
+      { parent: this, dependsOn: [publicAccess] },
+    );
+
+    const user = new iam.User(`${name}-registry`, { path: "/harbor/" }, child);
+    new iam.UserPolicy(
+      `${name}-registry`,
+      {
+        user: user.name,
+        policy: pulumi.all([bucket.arn, key?.arn]).apply(([b, k]) => JSON.stringify(renderRegistryS3Policy(b, k))),
+      },
+      child,
+    );
+    const accessKey = new iam.AccessKey(`${name}-registry`, { user: user.name }, child);
+    const secret = new k8s.core.v1.Secret(
+      `${name}-registry-s3`,
+      {
+        metadata: {
+          name: `${name}-registry-s3`,
+          namespace: args.namespace ?? "harbor",
+          labels: standardLabels("registry-storage", name),
+        },
+        stringData: { REGISTRY_STORAGE_S3_ACCESSKEY: accessKey.id, REGISTRY_STORAGE_S3_SECRETKEY: accessKey.secret },
+      },
+      child,
+    );
+    const registryStorage = pulumi.output({
+      type: "s3" as const,
+      bucket: bucket.bucket,
+      region: args.region ?? bucket.region,
+      encrypt: true,
+      ...(key ? { keyId: key.arn } : {}),
+      secretName: secret.metadata.name,
+      ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}),
+    }) as pulumi.Output<RegistryStorageDescriptor>;
+    return { bucket: bucket.bucket, registryStorage };
+  }
 }

@@ -6,104 +6,142 @@ import { ArgsChecker, Placement, podPlacement } from "../conventions";
 import { renderCertManagerValues, renderIrsaTrustPolicy, renderRoute53Policy } from "./renderCertManagerValues";
 
 /** Pinned jetstack chart (a `helm.v3.Release`: simpler and current, unlike @pulumi/kubernetes-cert-manager). */
-export const CERT_MANAGER_CHART = { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" } as const;
+export const CERT_MANAGER_CHART = {
+  chart: "cert-manager",
+  version: "v1.21.1",
+  repo: "https://charts.jetstack.io",
+} as const;
 
 /** The chart names its controller's service account after the release (`cert-manager`). */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
 
 export interface CertManagerArgs {
-    /** The cluster already runs cert-manager: install nothing (the Route53 role is still created when asked). Default: false. */
-    existing?: boolean;
-    /** Namespace of cert-manager. Default: `cert-manager`. */
-    namespace?: string;
-    /** Refuse fewer than 2 replicas (each deployment then gets a PDB). Default: false. */
-    highAvailability?: boolean;
-    /** Replicas of the controller, webhook and cainjector. Default: 2 with highAvailability, else 1. */
-    replicas?: number;
-    /**
-     * Route53 access for ACME dns01 through IRSA: an IAM role trusted for cert-manager's service
-     * account by the cluster's OIDC provider, allowed to change records in these zones only; the chart
-     * annotates the service account with it (ambient credentials, which ClusterIssuers may use).
-     * Default: none.
-     */
-    route53?: {
-        /** Hosted zones cert-manager may change (Harbor's zone). */
-        hostedZoneIds: string[];
-        /** The cluster's IAM OIDC provider ARN. */
-        oidcProviderArn: string;
-        /** The cluster's OIDC issuer URL (`https://oidc.eks...`). */
-        oidcIssuerUrl: string;
-        /** Check challenge records against public resolvers only. Default: true. */
-        publicResolvers?: boolean;
-    };
-    /** Where cert-manager's pods run. Default: anywhere. */
-    placement?: Placement;
-    /** Spread each deployment over zones (best effort). Default: true when highAvailability. */
-    zoneSpread?: boolean;
+  /** The cluster already runs cert-manager: install nothing (the Route53 role is still created when asked). Default: false. */
+  existing?: boolean;
+  /** Namespace of cert-manager. Default: `cert-manager`. */
+  namespace?: string;
+  /** Refuse fewer than 2 replicas (each deployment then gets a PDB). Default: false. */
+  highAvailability?: boolean;
+  /** Replicas of the controller, webhook and cainjector. Default: 2 with highAvailability, else 1. */
+  replicas?: number;
+  /**
+   * Route53 access for ACME dns01 through IRSA: an IAM role trusted for cert-manager's service
+   * account by the cluster's OIDC provider, allowed to change records in these zones only; the chart
+   * annotates the service account with it (ambient credentials, which ClusterIssuers may use).
+   * Default: none.
+   */
+  route53?: {
+    /** Hosted zones cert-manager may change (Harbor's zone). */
+    hostedZoneIds: string[];
+    /** The cluster's IAM OIDC provider ARN. */
+    oidcProviderArn: string;
+    /** The cluster's OIDC issuer URL (`https://oidc.eks...`). */
+    oidcIssuerUrl: string;
+    /** Check challenge records against public resolvers only. Default: true. */
+    publicResolvers?: boolean;
+  };
+  /** Where cert-manager's pods run. Default: anywhere. */
+  placement?: Placement;
+  /** Spread each deployment over zones (best effort). Default: true when highAvailability. */
+  zoneSpread?: boolean;
 }
 
 /** cert-manager from the jetstack chart with its CRDs, replicated with PDBs for HA; or nothing when the cluster has one. */
 export class CertManager extends pulumi.ComponentResource {
-    static readonly __pulumiType = ComponentTypes.CertManager;
+  static readonly __pulumiType = ComponentTypes.CertManager;
 
-    readonly namespace: pulumi.Output<string>;
-    /** The Helm release, for `dependsOn` (issuers need its CRDs); undefined when `existing`. */
-    readonly release?: k8s.helm.v3.Release;
-    /** What issuers should wait for: the release, or nothing with an existing cert-manager. */
-    readonly ready: pulumi.Resource[];
-    /** The IRSA role for Route53 (annotate an existing cert-manager's service account with it). */
-    readonly route53RoleArn?: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+  /** The Helm release, for `dependsOn` (issuers need its CRDs); undefined when `existing`. */
+  readonly release?: k8s.helm.v3.Release;
+  /** What issuers should wait for: the release, or nothing with an existing cert-manager. */
+  readonly ready: pulumi.Resource[];
+  /** The IRSA role for Route53 (annotate an existing cert-manager's service account with it). */
+  readonly route53RoleArn?: pulumi.Output<string>;
 
-    constructor(name: string, args: CertManagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        const ha = args.highAvailability ?? false;
-        const replicas = args.replicas ?? (ha ? 2 : 1);
-        const check = new ArgsChecker("CertManager", name);
-        if (check.atLeast(replicas, 1, "replicas") && ha) check.check(replicas >= 2, "replicas", `${replicas} replica is a single point of failure and high availability is required`, "run 2 or more replicas");
-        if (args.route53) {
-            check.check((args.route53.hostedZoneIds ?? []).length > 0, "route53.hostedZoneIds", "is empty or missing", "list the hosted zone of Harbor's host");
-            check.check(/^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(args.route53.oidcProviderArn), "route53.oidcProviderArn", `"${args.route53.oidcProviderArn}" is not an IAM OIDC provider ARN`, "give the cluster's arn:aws:iam::<account>:oidc-provider/...");
-            check.check(/^https:\/\/.+/.test(args.route53.oidcIssuerUrl), "route53.oidcIssuerUrl", `"${args.route53.oidcIssuerUrl}" is not an https URL`, "give the cluster's OIDC issuer URL");
-        }
-        check.throwIfAny();
-        super(CertManager.__pulumiType, name, {}, opts);
-        const ns = args.namespace ?? "cert-manager";
-        const child = { parent: this };
-
-        let roleArn: pulumi.Output<string> | undefined;
-        if (args.route53) {
-            const r = args.route53;
-            const role = new iam.Role(`${name}-route53`, { description: "cert-manager dns01 on Route53 (IRSA)", assumeRolePolicy: JSON.stringify(renderIrsaTrustPolicy(r.oidcProviderArn, r.oidcIssuerUrl, ns, CERT_MANAGER_SERVICE_ACCOUNT)) }, child);
-            new iam.RolePolicy(`${name}-route53`, { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneIds)) }, child);
-            roleArn = role.arn;
-        }
-        if (!args.existing) {
-            const placement = podPlacement(args.placement);
-            this.release = new k8s.helm.v3.Release(
-                name,
-                {
-                    name: "cert-manager",
-                    namespace: ns,
-                    createNamespace: true,
-                    chart: CERT_MANAGER_CHART.chart,
-                    version: CERT_MANAGER_CHART.version,
-                    repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
-                    values: pulumi.output(roleArn).apply((arn) =>
-                        renderCertManagerValues({
-                            replicas,
-                            serviceAccountRoleArn: arn,
-                            publicDns01Resolvers: args.route53 ? (args.route53.publicResolvers ?? true) : false,
-                            nodeSelector: placement.nodeSelector,
-                            tolerations: placement.tolerations,
-                            zoneSpread: args.zoneSpread ?? ha,
-                        }),
-                    ),
-                },
-                child,
-            );
-        }
-        this.ready = this.release ? [this.release] : [];
-        this.namespace = pulumi.output(ns);
-        this.route53RoleArn = roleArn;
-        this.registerOutputs({ namespace: this.namespace, route53RoleArn: this.route53RoleArn });
+  constructor(name: string, args: CertManagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const ha = args.highAvailability ?? false;
+    const replicas = args.replicas ?? (ha ? 2 : 1);
+    const check = new ArgsChecker("CertManager", name);
+    if (check.atLeast(replicas, 1, "replicas") && ha)
+      check.check(
+        replicas >= 2,
+        "replicas",
+        `${replicas} replica is a single point of failure and high availability is required`,
+        "run 2 or more replicas",
+      );
+    if (args.route53) {
+      check.check(
+        (args.route53.hostedZoneIds ?? []).length > 0,
+        "route53.hostedZoneIds",
+        "is empty or missing",
+        "list the hosted zone of Harbor's host",
+      );
+      check.check(
+        /^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(args.route53.oidcProviderArn),
+        "route53.oidcProviderArn",
+        `"${args.route53.oidcProviderArn}" is not an IAM OIDC provider ARN`,
+        "give the cluster's arn:aws:iam::<account>:oidc-provider/...",
+      );
+      check.check(
+        /^https:\/\/.+/.test(args.route53.oidcIssuerUrl),
+        "route53.oidcIssuerUrl",
+        `"${args.route53.oidcIssuerUrl}" is not an https URL`,
+        "give the cluster's OIDC issuer URL",
+      );
     }
+    check.throwIfAny();
+    super(CertManager.__pulumiType, name, {}, opts);
+    const ns = args.namespace ?? "cert-manager";
+    const child = { parent: this };
+
+    let roleArn: pulumi.Output<string> | undefined;
+    if (args.route53) {
+      const r = args.route53;
+      const role = new iam.Role(
+        `${name}-route53`,
+        {
+          description: "cert-manager dns01 on Route53 (IRSA)",
+          assumeRolePolicy: JSON.stringify(
+            renderIrsaTrustPolicy(r.oidcProviderArn, r.oidcIssuerUrl, ns, CERT_MANAGER_SERVICE_ACCOUNT),
+          ),
+        },
+        child,
+      );
+      new iam.RolePolicy(
+        `${name}-route53`,
+        { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneIds)) },
+        child,
+      );
+      roleArn = role.arn;
+    }
+    if (!args.existing) {
+      const placement = podPlacement(args.placement);
+      this.release = new k8s.helm.v3.Release(
+        name,
+        {
+          name: "cert-manager",
+          namespace: ns,
+          createNamespace: true,
+          chart: CERT_MANAGER_CHART.chart,
+          version: CERT_MANAGER_CHART.version,
+          repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
+          values: pulumi.output(roleArn).apply((arn) =>
+            renderCertManagerValues({
+              replicas,
+              serviceAccountRoleArn: arn,
+              publicDns01Resolvers: args.route53 ? (args.route53.publicResolvers ?? true) : false,
+              nodeSelector: placement.nodeSelector,
+              tolerations: placement.tolerations,
+              zoneSpread: args.zoneSpread ?? ha,
+            }),
+          ),
+        },
+        child,
+      );
+    }
+    this.ready = this.release ? [this.release] : [];
+    this.namespace = pulumi.output(ns);
+    this.route53RoleArn = roleArn;
+    this.registerOutputs({ namespace: this.namespace, route53RoleArn: this.route53RoleArn });
+  }
 }

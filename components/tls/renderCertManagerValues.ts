@@ -3,71 +3,101 @@
  * Keys checked against the chart's values.yaml at the pinned version (v1.21.1).
  */
 export interface CertManagerValuesArgs {
-    /** Replicas of the controller, webhook and cainjector. */
-    replicas: number;
-    /** IAM role cert-manager's service account assumes through IRSA (Route53 for dns01). */
-    serviceAccountRoleArn?: string;
-    /** Check dns01 records against public resolvers only (not the cluster's split-horizon view). */
-    publicDns01Resolvers: boolean;
-    nodeSelector?: Record<string, string>;
-    tolerations?: object[];
-    /** Spread each deployment's pods over zones (best effort). */
-    zoneSpread: boolean;
+  /** Replicas of the controller, webhook and cainjector. */
+  replicas: number;
+  /** IAM role cert-manager's service account assumes through IRSA (Route53 for dns01). */
+  serviceAccountRoleArn?: string;
+  /** Check dns01 records against public resolvers only (not the cluster's split-horizon view). */
+  publicDns01Resolvers: boolean;
+  nodeSelector?: Record<string, string>;
+  tolerations?: object[];
+  /** Spread each deployment's pods over zones (best effort). */
+  zoneSpread: boolean;
 }
 
 export const PUBLIC_DNS01_RESOLVERS = "8.8.8.8:53,1.1.1.1:53";
 
 export function renderCertManagerValues(a: CertManagerValuesArgs): Record<string, unknown> {
-    // The chart renders a PDB only when enabled; one with a single replica would block node drains.
-    const pdb = { podDisruptionBudget: a.replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false } };
-    const placement = {
-        ...(a.nodeSelector ? { nodeSelector: a.nodeSelector } : {}),
-        ...(a.tolerations ? { tolerations: a.tolerations } : {}),
-    };
-    const spread = (component: string) =>
-        a.zoneSpread
-            ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": component } } }] }
-            : {};
-    const small = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
-    return {
-        // CRDs from the chart (`installCRDs` is deprecated); kept on uninstall so certificates survive.
-        crds: { enabled: true, keep: true },
-        replicaCount: a.replicas,
-        ...pdb,
-        resources: small,
-        ...placement,
-        ...spread("controller"),
-        ...(a.serviceAccountRoleArn ? { serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": a.serviceAccountRoleArn } } } : {}),
-        ...(a.publicDns01Resolvers ? { dns01RecursiveNameservers: PUBLIC_DNS01_RESOLVERS, dns01RecursiveNameserversOnly: true } : {}),
-        webhook: { replicaCount: a.replicas, ...pdb, resources: small, ...placement, ...spread("webhook") },
-        cainjector: { replicaCount: a.replicas, ...pdb, resources: small, ...placement, ...spread("cainjector") },
-    };
+  // The chart renders a PDB only when enabled; one with a single replica would block node drains.
+  const pdb = { podDisruptionBudget: a.replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false } };
+  const placement = {
+    ...(a.nodeSelector ? { nodeSelector: a.nodeSelector } : {}),
+    ...(a.tolerations ? { tolerations: a.tolerations } : {}),
+  };
+  const spread = (component: string) =>
+    a.zoneSpread
+      ? {
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: {
+                matchLabels: { "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": component },
+              },
+            },
+          ],
+        }
+      : {};
+  const small = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+  return {
+    // CRDs from the chart (`installCRDs` is deprecated); kept on uninstall so certificates survive.
+    crds: { enabled: true, keep: true },
+    replicaCount: a.replicas,
+    ...pdb,
+    resources: small,
+    ...placement,
+    ...spread("controller"),
+    ...(a.serviceAccountRoleArn
+      ? { serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": a.serviceAccountRoleArn } } }
+      : {}),
+    ...(a.publicDns01Resolvers
+      ? { dns01RecursiveNameservers: PUBLIC_DNS01_RESOLVERS, dns01RecursiveNameserversOnly: true }
+      : {}),
+    webhook: { replicaCount: a.replicas, ...pdb, resources: small, ...placement, ...spread("webhook") },
+    cainjector: { replicaCount: a.replicas, ...pdb, resources: small, ...placement, ...spread("cainjector") },
+  };
 }
 
 /** Route53 permissions cert-manager's dns01 solver needs, limited to the given hosted zones. Pure. */
 export function renderRoute53Policy(hostedZoneIds: string[]): Record<string, unknown> {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "ChangeStatus", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
-            { Sid: "ChallengeRecords", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"], Resource: hostedZoneIds.map((id) => `arn:aws:route53:::hostedzone/${id}`) },
-            { Sid: "FindZone", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
-        ],
-    };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ChangeStatus", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+      {
+        Sid: "ChallengeRecords",
+        Effect: "Allow",
+        Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+        Resource: hostedZoneIds.map((id) => `arn:aws:route53:::hostedzone/${id}`),
+      },
+      { Sid: "FindZone", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
+    ],
+  };
 }
 
 /** Trust policy letting one Kubernetes service account assume a role through the cluster's OIDC provider (IRSA). Pure. */
-export function renderIrsaTrustPolicy(oidcProviderArn: string, oidcIssuerUrl: string, namespace: string, serviceAccount: string): Record<string, unknown> {
-    const issuer = oidcIssuerUrl.replace(/^https:\/\//, "");
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Federated: oidcProviderArn },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
-            },
-        ],
-    };
+export function renderIrsaTrustPolicy(
+  oidcProviderArn: string,
+  oidcIssuerUrl: string,
+  namespace: string,
+  serviceAccount: string,
+): Record<string, unknown> {
+  const issuer = oidcIssuerUrl.replace(/^https:\/\//, "");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+            [`${issuer}:aud`]: "sts.amazonaws.com",
+          },
+        },
+      },
+    ],
+  };
 }

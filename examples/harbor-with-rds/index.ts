@@ -9,37 +9,41 @@ import * as pulumi from "@pulumi/pulumi";
 import { HarborCertificates, HarborRelease, RedisSentinel, S3Storage } from "harbor-ha";
 
 export = async () => {
-    const config = new pulumi.Config();
-    const namespace = config.get("namespace") ?? "registry";
-    const host = config.get("host") ?? "registry.team.example.com";
+  const config = new pulumi.Config();
+  const namespace = config.get("namespace") ?? "registry";
+  const host = config.get("host") ?? "registry.team.example.com";
 
-    const redis = new RedisSentinel("cache", { namespace, replicas: 3, sentinels: 3, quorum: 2 });
-    const storage = new S3Storage("blobs", { namespace, kms: true });
-    const certificates = new HarborCertificates("certs", {
-        namespace,
-        host,
-        issuer: { mode: "existing", issuerName: config.get("clusterIssuer") ?? "letsencrypt-prod" },
-    });
-    const harbor = new HarborRelease("harbor", {
-        namespace,
-        externalUrl: `https://${host}`,
-        database: {
-            host: config.get("rdsHost") ?? "harbor.abcdefghij.eu-west-1.rds.amazonaws.com",
-            port: 5432,
-            user: "harbor",
-            database: "registry",
-            passwordSecretName: config.get("rdsPasswordSecret") ?? "rds-harbor",
-            sslmode: "verify-full",
-        },
-        // RDS db.r6g.large: max_connections ~1700, minus what the team keeps for itself.
-        databaseConnectionBudget: 1000,
-        maxOpenConns: 200,
-        redis: { sentinelAddrs: redis.sentinelAddrs, masterSet: redis.masterSet, passwordSecretName: redis.passwordSecretName },
-        storage: storage.registryStorage,
-        tlsSecretName: certificates.tlsSecretName,
-        tokenServiceSecretName: certificates.tokenServiceSecretName,
-        ingressClassName: "alb-nginx",
-        replicas: 2,
-    });
-    return { url: harbor.externalUrl, bucket: storage.bucket };
+  const redis = new RedisSentinel("cache", { namespace, replicas: 3, sentinels: 3, quorum: 2 });
+  const storage = new S3Storage("blobs", { namespace, kms: true });
+  const certificates = new HarborCertificates("certs", {
+    namespace,
+    host,
+    issuer: { mode: "existing", issuerName: config.get("clusterIssuer") ?? "letsencrypt-prod" },
+  });
+  const harbor = new HarborRelease("harbor", {
+    namespace,
+    externalUrl: `https://${host}`,
+    database: {
+      host: config.get("rdsHost") ?? "harbor.abcdefghij.eu-west-1.rds.amazonaws.com",
+      port: 5432,
+      user: "harbor",
+      database: "registry",
+      passwordSecretName: config.get("rdsPasswordSecret") ?? "rds-harbor",
+      sslmode: "verify-full",
+    },
+    // RDS db.r6g.large: max_connections ~1700, minus what the team keeps for itself.
+    databaseConnectionBudget: 1000,
+    maxOpenConns: 200,
+    redis: {
+      sentinelAddrs: redis.sentinelAddrs,
+      masterSet: redis.masterSet,
+      passwordSecretName: redis.passwordSecretName,
+    },
+    storage: storage.registryStorage,
+    tlsSecretName: certificates.tlsSecretName,
+    tokenServiceSecretName: certificates.tokenServiceSecretName,
+    ingressClassName: "alb-nginx",
+    replicas: 2,
+  });
+  return { url: harbor.externalUrl, bucket: storage.bucket };
 };

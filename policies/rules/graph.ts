@@ -8,28 +8,32 @@ import { ComponentTypes } from "../../components/tokens";
 import { NODE_TIER_LABEL, NodeTier } from "../../components/conventions/labels";
 
 export const T = {
-    NodeGroup: "aws:eks/nodeGroup:NodeGroup",
-    LaunchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-    Instance: "aws:ec2/instance:Instance",
-    EbsVolume: "aws:ebs/volume:Volume",
-    StatefulSet: "kubernetes:apps/v1:StatefulSet",
-    Deployment: "kubernetes:apps/v1:Deployment",
-    Pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-    HelmRelease: "kubernetes:helm.sh/v3:Release",
-    StorageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
-    Pvc: "kubernetes:core/v1:PersistentVolumeClaim",
-    Pv: "kubernetes:core/v1:PersistentVolume",
-    ConfigMap: "kubernetes:core/v1:ConfigMap",
-    Service: "kubernetes:core/v1:Service",
-    Ingress: "kubernetes:networking.k8s.io/v1:Ingress",
-    Bucket: "aws:s3/bucket:Bucket",
-    BucketPab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    BucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    BucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
-    ZalandoPostgresql: "kubernetes:acid.zalan.do/v1:postgresql",
+  NodeGroup: "aws:eks/nodeGroup:NodeGroup",
+  LaunchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  Instance: "aws:ec2/instance:Instance",
+  EbsVolume: "aws:ebs/volume:Volume",
+  StatefulSet: "kubernetes:apps/v1:StatefulSet",
+  Deployment: "kubernetes:apps/v1:Deployment",
+  Pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  HelmRelease: "kubernetes:helm.sh/v3:Release",
+  StorageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+  Pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+  Pv: "kubernetes:core/v1:PersistentVolume",
+  ConfigMap: "kubernetes:core/v1:ConfigMap",
+  Service: "kubernetes:core/v1:Service",
+  Ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  Bucket: "aws:s3/bucket:Bucket",
+  BucketPab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  BucketSse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  BucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  ZalandoPostgresql: "kubernetes:acid.zalan.do/v1:postgresql",
 } as const;
 
-export const STORAGE_COMPONENTS = [ComponentTypes.S3Storage, ComponentTypes.NfsStorage, ComponentTypes.FilesystemStorage];
+export const STORAGE_COMPONENTS = [
+  ComponentTypes.S3Storage,
+  ComponentTypes.NfsStorage,
+  ComponentTypes.FilesystemStorage,
+];
 export const ZONE_KEY = "topology.kubernetes.io/zone";
 export { NODE_TIER_LABEL, ComponentTypes };
 export type { NodeTier };
@@ -38,8 +42,8 @@ export type Res = PolicyResource;
 
 /** The `A$B$C` qualified type of a URN: the types of every ancestor, then the resource's own. */
 export function urnTypeChain(urn: string): string[] {
-    const parts = urn.split("::");
-    return parts.length >= 4 ? parts[2].split("$") : [];
+  const parts = urn.split("::");
+  return parts.length >= 4 ? parts[2].split("$") : [];
 }
 
 /**
@@ -48,118 +52,119 @@ export function urnTypeChain(urn: string): string[] {
  * "can't run during preview"; the Graph reads the raw props instead and records these paths.
  */
 const UNKNOWN_SENTINELS = new Set([
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58",
-    "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+  "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+  "030794c1-ac77-496b-92df-f27374a8bd58",
+  "e48ece36-62e2-4504-bad9-02848725956a",
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
 /** @pulumi/policy's props proxy hands out its target under this key. */
 const PROXY_TARGET = "__getSpecialProxyTarget";
 
 /** A plain copy of props: proxies unwrapped, unknown values dropped (their paths collected in `unknowns`). */
 export function plainProps(v: unknown, unknowns: string[], path = ""): unknown {
-    if (typeof v === "string") {
-        if (UNKNOWN_SENTINELS.has(v)) {
-            unknowns.push(path);
-            return undefined;
-        }
-        return v;
+  if (typeof v === "string") {
+    if (UNKNOWN_SENTINELS.has(v)) {
+      unknowns.push(path);
+      return undefined;
     }
-    if (!v || typeof v !== "object") return v;
-    const raw = ((v as any)[PROXY_TARGET] ?? v) as object;
-    if (Array.isArray(raw)) return raw.map((e, i) => plainProps(e, unknowns, `${path}[${i}]`));
-    const out: Record<string, unknown> = {};
-    for (const [k, e] of Object.entries(raw)) out[k] = plainProps(e, unknowns, path ? `${path}.${k}` : k);
-    return out;
+    return v;
+  }
+  if (!v || typeof v !== "object") return v;
+  const raw = ((v as any)[PROXY_TARGET] ?? v) as object;
+  if (Array.isArray(raw)) return raw.map((e, i) => plainProps(e, unknowns, `${path}[${i}]`));
+  const out: Record<string, unknown> = {};
+  for (const [k, e] of Object.entries(raw)) out[k] = plainProps(e, unknowns, path ? `${path}.${k}` : k);
+  return out;
 }
 
-const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+const related = (a: string, b: string) =>
+  a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
 
 const graphs = new WeakMap<readonly Res[], Graph>();
 
 /** Index of resources by URN, to walk parents in stack policies. */
 export class Graph {
-    readonly byUrn = new Map<string, Res>();
-    private readonly unknownPaths: Map<string, string[]>;
-    constructor(
-        readonly resources: Res[],
-        unknowns: Map<string, string[]> = new Map(),
-    ) {
-        for (const r of resources) this.byUrn.set(r.urn, r);
-        this.unknownPaths = unknowns;
+  readonly byUrn = new Map<string, Res>();
+  private readonly unknownPaths: Map<string, string[]>;
+  constructor(
+    readonly resources: Res[],
+    unknowns: Map<string, string[]> = new Map(),
+  ) {
+    for (const r of resources) this.byUrn.set(r.urn, r);
+    this.unknownPaths = unknowns;
+  }
+  /**
+   * The stack as plain data: props without the preview proxy (unknowns dropped and recorded), parent
+   * and dependencies relinked to the copies. One Graph per resources array (the engine shares it).
+   */
+  static of(args: StackValidationArgs): Graph {
+    const cached = graphs.get(args.resources);
+    if (cached) return cached;
+    const unknowns = new Map<string, string[]>();
+    const copies = args.resources.map((r) => {
+      const u: string[] = [];
+      const props = plainProps(r.props, u) as Record<string, any>;
+      if (u.length) unknowns.set(r.urn, u);
+      return { ...r, props, parent: undefined, dependencies: [] } as unknown as Res;
+    });
+    const byUrn = new Map(copies.map((c) => [c.urn, c]));
+    args.resources.forEach((r, i) => {
+      const c = copies[i] as any;
+      const parentUrn = (r as any).parent?.urn ?? r.opts?.parent;
+      if (parentUrn && byUrn.has(parentUrn)) c.parent = byUrn.get(parentUrn);
+      c.dependencies = ((r as any).dependencies ?? []).map((d: Res) => byUrn.get(d?.urn)).filter(Boolean);
+    });
+    const g = new Graph(copies, unknowns);
+    graphs.set(args.resources, g);
+    return g;
+  }
+  /** Whether a value at `path` of `r`'s props (or anything inside or above it) is unknown during preview. */
+  unknown(r: Res, path: string): boolean {
+    return (this.unknownPaths.get(r.urn) ?? []).some((p) => related(p, path));
+  }
+  /** Unknown (preview) value paths of `r`'s props. */
+  unknownsOf(r: Res): string[] {
+    return this.unknownPaths.get(r.urn) ?? [];
+  }
+  ofType(type: string): Res[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+  parentOf(r: Res): Res | undefined {
+    const p = (r as any).parent as Res | undefined;
+    if (p) return p;
+    const urn = r.opts?.parent;
+    return urn ? this.byUrn.get(urn) : undefined;
+  }
+  /** The nearest ancestor component of `type`, if the resource lives under one. */
+  ancestor(r: Res, type: string): Res | undefined {
+    for (let p = this.parentOf(r), n = 0; p && n < 64; p = this.parentOf(p), n++) if (p.type === type) return p;
+    return undefined;
+  }
+  /** Whether `r` lives under a component of `type` (parent chain, else the URN's qualified type). */
+  isUnder(r: Res, type: string): boolean {
+    if (this.ancestor(r, type)) return true;
+    return urnTypeChain(r.urn).slice(0, -1).includes(type);
+  }
+  /** Resources of `type` under components of `componentType`, grouped by that component instance's URN. */
+  under(componentType: string, type: string): Res[] {
+    return this.ofType(type).filter((r) => this.isUnder(r, componentType));
+  }
+  /** Groups resources by their nearest `componentType` ancestor (URN, or "" when only the URN tells). */
+  groupBy(componentType: string, rs: Res[]): Map<string, Res[]> {
+    const m = new Map<string, Res[]>();
+    for (const r of rs) {
+      const key = this.ancestor(r, componentType)?.urn ?? "";
+      m.set(key, [...(m.get(key) ?? []), r]);
     }
-    /**
-     * The stack as plain data: props without the preview proxy (unknowns dropped and recorded), parent
-     * and dependencies relinked to the copies. One Graph per resources array (the engine shares it).
-     */
-    static of(args: StackValidationArgs): Graph {
-        const cached = graphs.get(args.resources);
-        if (cached) return cached;
-        const unknowns = new Map<string, string[]>();
-        const copies = args.resources.map((r) => {
-            const u: string[] = [];
-            const props = plainProps(r.props, u) as Record<string, any>;
-            if (u.length) unknowns.set(r.urn, u);
-            return { ...r, props, parent: undefined, dependencies: [] } as unknown as Res;
-        });
-        const byUrn = new Map(copies.map((c) => [c.urn, c]));
-        args.resources.forEach((r, i) => {
-            const c = copies[i] as any;
-            const parentUrn = (r as any).parent?.urn ?? r.opts?.parent;
-            if (parentUrn && byUrn.has(parentUrn)) c.parent = byUrn.get(parentUrn);
-            c.dependencies = ((r as any).dependencies ?? []).map((d: Res) => byUrn.get(d?.urn)).filter(Boolean);
-        });
-        const g = new Graph(copies, unknowns);
-        graphs.set(args.resources, g);
-        return g;
-    }
-    /** Whether a value at `path` of `r`'s props (or anything inside or above it) is unknown during preview. */
-    unknown(r: Res, path: string): boolean {
-        return (this.unknownPaths.get(r.urn) ?? []).some((p) => related(p, path));
-    }
-    /** Unknown (preview) value paths of `r`'s props. */
-    unknownsOf(r: Res): string[] {
-        return this.unknownPaths.get(r.urn) ?? [];
-    }
-    ofType(type: string): Res[] {
-        return this.resources.filter((r) => r.type === type);
-    }
-    parentOf(r: Res): Res | undefined {
-        const p = (r as any).parent as Res | undefined;
-        if (p) return p;
-        const urn = r.opts?.parent;
-        return urn ? this.byUrn.get(urn) : undefined;
-    }
-    /** The nearest ancestor component of `type`, if the resource lives under one. */
-    ancestor(r: Res, type: string): Res | undefined {
-        for (let p = this.parentOf(r), n = 0; p && n < 64; p = this.parentOf(p), n++) if (p.type === type) return p;
-        return undefined;
-    }
-    /** Whether `r` lives under a component of `type` (parent chain, else the URN's qualified type). */
-    isUnder(r: Res, type: string): boolean {
-        if (this.ancestor(r, type)) return true;
-        return urnTypeChain(r.urn).slice(0, -1).includes(type);
-    }
-    /** Resources of `type` under components of `componentType`, grouped by that component instance's URN. */
-    under(componentType: string, type: string): Res[] {
-        return this.ofType(type).filter((r) => this.isUnder(r, componentType));
-    }
-    /** Groups resources by their nearest `componentType` ancestor (URN, or "" when only the URN tells). */
-    groupBy(componentType: string, rs: Res[]): Map<string, Res[]> {
-        const m = new Map<string, Res[]>();
-        for (const r of rs) {
-            const key = this.ancestor(r, componentType)?.urn ?? "";
-            m.set(key, [...(m.get(key) ?? []), r]);
-        }
-        return m;
-    }
-    /** Resources `r` depends on (engine and analyzer both fill `dependencies`). */
-    dependenciesOf(r: Res): Res[] {
-        return ((r as any).dependencies ?? []) as Res[];
-    }
+    return m;
+  }
+  /** Resources `r` depends on (engine and analyzer both fill `dependencies`). */
+  dependenciesOf(r: Res): Res[] {
+    return ((r as any).dependencies ?? []) as Res[];
+  }
 }
 
 /**
@@ -168,56 +173,68 @@ export class Graph {
  * analysis hands it its registered outputs, so the platform must put these keys in both.
  */
 export interface Facts {
-    environment?: string;
-    expectedDataGb?: number;
-    highThroughput: boolean;
-    zones: string[];
-    /** The platform resource, for reporting. */
-    urn?: string;
-    /** Fact keys missing or of the wrong type on a platform resource (empty without a platform). */
-    missing: string[];
+  environment?: string;
+  expectedDataGb?: number;
+  highThroughput: boolean;
+  zones: string[];
+  /** The platform resource, for reporting. */
+  urn?: string;
+  /** Fact keys missing or of the wrong type on a platform resource (empty without a platform). */
+  missing: string[];
 }
 
 export function platformFacts(g: Graph): Facts {
-    const p = g.ofType(ComponentTypes.HarborPlatform)[0];
-    const f = (p?.props ?? {}) as Record<string, any>;
-    const missing: string[] = [];
-    if (p) {
-        if (typeof f.environment !== "string") missing.push("environment (string)");
-        if (typeof f.highThroughput !== "boolean") missing.push("highThroughput (boolean)");
-        if (!Array.isArray(f.zones)) missing.push("zones (string[])");
-        if (f.expectedDataGb !== undefined && typeof f.expectedDataGb !== "number") missing.push("expectedDataGb (number, optional)");
-    }
-    return {
-        environment: typeof f.environment === "string" ? f.environment : undefined,
-        expectedDataGb: typeof f.expectedDataGb === "number" ? f.expectedDataGb : undefined,
-        highThroughput: f.highThroughput === true,
-        zones: Array.isArray(f.zones) ? f.zones.filter((z: unknown) => typeof z === "string") : [],
-        urn: p?.urn,
-        missing,
-    };
+  const p = g.ofType(ComponentTypes.HarborPlatform)[0];
+  const f = (p?.props ?? {}) as Record<string, any>;
+  const missing: string[] = [];
+  if (p) {
+    if (typeof f.environment !== "string") missing.push("environment (string)");
+    if (typeof f.highThroughput !== "boolean") missing.push("highThroughput (boolean)");
+    if (!Array.isArray(f.zones)) missing.push("zones (string[])");
+    if (f.expectedDataGb !== undefined && typeof f.expectedDataGb !== "number")
+      missing.push("expectedDataGb (number, optional)");
+  }
+  return {
+    environment: typeof f.environment === "string" ? f.environment : undefined,
+    expectedDataGb: typeof f.expectedDataGb === "number" ? f.expectedDataGb : undefined,
+    highThroughput: f.highThroughput === true,
+    zones: Array.isArray(f.zones) ? f.zones.filter((z: unknown) => typeof z === "string") : [],
+    urn: p?.urn,
+    missing,
+  };
 }
 
 /** `kind "name"` (Kubernetes) or `type "name"` for messages. */
 export function label(r: Res): string {
-    const md = (r.props as any)?.metadata;
-    const kind = r.type.split(":").pop();
-    const ns = md?.namespace ? `${md.namespace}/` : "";
-    return md?.name ? `${kind} "${ns}${md.name}" (${r.name})` : `${kind} "${r.name}"`;
+  const md = (r.props as any)?.metadata;
+  const kind = r.type.split(":").pop();
+  const ns = md?.namespace ? `${md.namespace}/` : "";
+  return md?.name ? `${kind} "${ns}${md.name}" (${r.name})` : `${kind} "${r.name}"`;
 }
 
 /** Parses a Kubernetes quantity to bytes (storage/memory) or to cores (cpu with `m`). */
 export function parseQuantity(q: unknown): number | undefined {
-    if (typeof q === "number") return q;
-    if (typeof q !== "string") return undefined;
-    const m = /^\s*([0-9.]+)\s*([a-zA-Z]*)\s*$/.exec(q);
-    if (!m) return undefined;
-    const n = Number(m[1]);
-    const units: Record<string, number> = {
-        "": 1, m: 1e-3, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15,
-        Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5,
-    };
-    return m[2] in units ? n * units[m[2]] : undefined;
+  if (typeof q === "number") return q;
+  if (typeof q !== "string") return undefined;
+  const m = /^\s*([0-9.]+)\s*([a-zA-Z]*)\s*$/.exec(q);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const units: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    Pi: 1024 ** 5,
+  };
+  return m[2] in units ? n * units[m[2]] : undefined;
 }
 
 export const GIB = 1024 ** 3;
@@ -225,59 +242,73 @@ export const fmtGib = (bytes: number) => `${+(bytes / GIB).toFixed(1)} GiB`;
 
 /** The pod template spec of a workload (StatefulSet/Deployment). */
 export function podSpec(r: Res): any {
-    return (r.props as any)?.spec?.template?.spec;
+  return (r.props as any)?.spec?.template?.spec;
 }
 
 /** Tier a pod is pinned to (`nodeSelector` or required node affinity on NODE_TIER_LABEL). */
 export function podTier(spec: any): NodeTier | undefined {
-    const sel = spec?.nodeSelector?.[NODE_TIER_LABEL];
-    if (sel === "app" || sel === "db") return sel;
-    const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-    for (const t of terms) for (const e of t?.matchExpressions ?? []) {
-        if (e?.key === NODE_TIER_LABEL && e?.operator === "In" && e.values?.length === 1 && (e.values[0] === "app" || e.values[0] === "db")) return e.values[0];
+  const sel = spec?.nodeSelector?.[NODE_TIER_LABEL];
+  if (sel === "app" || sel === "db") return sel;
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  for (const t of terms)
+    for (const e of t?.matchExpressions ?? []) {
+      if (
+        e?.key === NODE_TIER_LABEL &&
+        e?.operator === "In" &&
+        e.values?.length === 1 &&
+        (e.values[0] === "app" || e.values[0] === "db")
+      )
+        return e.values[0];
     }
-    return undefined;
+  return undefined;
 }
 
 /** Harbor Helm releases: chart `harbor` (or `<repo>/harbor`) or any release under a HarborRelease component. */
 export function harborReleases(g: Graph): Res[] {
-    return g.ofType(T.HelmRelease).filter((r) => chartName(r) === "harbor" || g.isUnder(r, ComponentTypes.HarborRelease));
+  return g.ofType(T.HelmRelease).filter((r) => chartName(r) === "harbor" || g.isUnder(r, ComponentTypes.HarborRelease));
 }
 
 export function chartName(r: Res): string {
-    const c = (r.props as any)?.chart;
-    return typeof c === "string" ? c.split("/").pop()! : "";
+  const c = (r.props as any)?.chart;
+  return typeof c === "string" ? c.split("/").pop()! : "";
 }
 
 export function get(o: any, path: string): any {
-    return path.split(".").reduce((a, k) => (a == null ? undefined : a[k]), o);
+  return path.split(".").reduce((a, k) => (a == null ? undefined : a[k]), o);
 }
 
 /** Harbor chart components that run pods, with their values paths; which ones are deployed depends on values. */
 export function harborComponents(values: any): { name: string; path: string; resourcePaths: string[] }[] {
-    const out = [
-        { name: "core", path: "core", resourcePaths: ["core.resources"] },
-        { name: "jobservice", path: "jobservice", resourcePaths: ["jobservice.resources"] },
-        { name: "portal", path: "portal", resourcePaths: ["portal.resources"] },
-        { name: "registry", path: "registry", resourcePaths: ["registry.registry.resources", "registry.controller.resources"] },
-    ];
-    if (get(values, "trivy.enabled") !== false) out.push({ name: "trivy", path: "trivy", resourcePaths: ["trivy.resources"] });
-    // The chart deploys the exporter only with metrics enabled (default false).
-    if (get(values, "metrics.enabled") === true) out.push({ name: "exporter", path: "exporter", resourcePaths: ["exporter.resources"] });
-    return out;
+  const out = [
+    { name: "core", path: "core", resourcePaths: ["core.resources"] },
+    { name: "jobservice", path: "jobservice", resourcePaths: ["jobservice.resources"] },
+    { name: "portal", path: "portal", resourcePaths: ["portal.resources"] },
+    {
+      name: "registry",
+      path: "registry",
+      resourcePaths: ["registry.registry.resources", "registry.controller.resources"],
+    },
+  ];
+  if (get(values, "trivy.enabled") !== false)
+    out.push({ name: "trivy", path: "trivy", resourcePaths: ["trivy.resources"] });
+  // The chart deploys the exporter only with metrics enabled (default false).
+  if (get(values, "metrics.enabled") === true)
+    out.push({ name: "exporter", path: "exporter", resourcePaths: ["exporter.resources"] });
+  return out;
 }
 
 /** Number of pods holding a Harbor database pool: core + exporter (when deployed). Chart defaults: 1 replica. */
 export function harborPoolPods(values: any): number {
-    const core = Number(get(values, "core.replicas") ?? 1);
-    const exporter = get(values, "metrics.enabled") === true ? Number(get(values, "exporter.replicas") ?? 1) : 0;
-    return core + exporter;
+  const core = Number(get(values, "core.replicas") ?? 1);
+  const exporter = get(values, "metrics.enabled") === true ? Number(get(values, "exporter.replicas") ?? 1) : 0;
+  return core + exporter;
 }
 
 /** All string values under an object, with their dotted paths. */
 export function stringLeaves(o: any, path = "", out: [string, string][] = []): [string, string][] {
-    if (typeof o === "string") out.push([path, o]);
-    else if (Array.isArray(o)) o.forEach((e, i) => stringLeaves(e, `${path}[${i}]`, out));
-    else if (o && typeof o === "object") for (const [k, v] of Object.entries(o)) stringLeaves(v, path ? `${path}.${k}` : k, out);
-    return out;
+  if (typeof o === "string") out.push([path, o]);
+  else if (Array.isArray(o)) o.forEach((e, i) => stringLeaves(e, `${path}[${i}]`, out));
+  else if (o && typeof o === "object")
+    for (const [k, v] of Object.entries(o)) stringLeaves(v, path ? `${path}.${k}` : k, out);
+  return out;
 }

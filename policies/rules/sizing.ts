@@ -8,124 +8,190 @@ import { Graph, label, NODE_TIER_LABEL, NodeTier, platformFacts, Res, T } from "
 import { describeNetwork, InstanceSpec, lookupInstanceType } from "./instanceTypes";
 
 export interface SizingConfig {
-    dbMinVcpu: number;
-    dbMinMemoryGib: number;
-    dbMinDiskGib: number;
-    appMinVcpu: number;
-    appMinMemoryGib: number;
-    appMinDiskGib: number;
-    minMemoryGibPerInstance: number;
-    highThroughputMinMemoryGib: number;
-    minNetworkGbit: number;
-    /** Instance types to add to the table: `{ "x8g.2xlarge": { vcpu, memoryGib, networkGbit, upTo? } }`. */
-    extraInstanceTypes: Record<string, InstanceSpec>;
+  dbMinVcpu: number;
+  dbMinMemoryGib: number;
+  dbMinDiskGib: number;
+  appMinVcpu: number;
+  appMinMemoryGib: number;
+  appMinDiskGib: number;
+  minMemoryGibPerInstance: number;
+  highThroughputMinMemoryGib: number;
+  minNetworkGbit: number;
+  /** Instance types to add to the table: `{ "x8g.2xlarge": { vcpu, memoryGib, networkGbit, upTo? } }`. */
+  extraInstanceTypes: Record<string, InstanceSpec>;
 }
 
 function tierOf(labels: unknown): NodeTier | undefined {
-    const t = (labels as Record<string, unknown> | undefined)?.[NODE_TIER_LABEL];
-    return t === "app" || t === "db" ? t : undefined;
+  const t = (labels as Record<string, unknown> | undefined)?.[NODE_TIER_LABEL];
+  return t === "app" || t === "db" ? t : undefined;
 }
 
 /** Tier of a launch template / instance from its tags or tag specifications. */
 function taggedTier(props: any): NodeTier | undefined {
-    return tierOf(props?.tags) ?? (props?.tagSpecifications ?? []).map((s: any) => tierOf(s?.tags)).find(Boolean);
+  return tierOf(props?.tags) ?? (props?.tagSpecifications ?? []).map((s: any) => tierOf(s?.tags)).find(Boolean);
 }
 
 /** The largest EBS volume size (GiB) and its type from launch template block device mappings. */
 function launchTemplateDisk(lt: any): number | undefined {
-    const sizes = (lt?.blockDeviceMappings ?? []).map((b: any) => b?.ebs?.volumeSize).filter((v: unknown) => typeof v === "number");
-    return sizes.length ? Math.max(...sizes) : undefined;
+  const sizes = (lt?.blockDeviceMappings ?? [])
+    .map((b: any) => b?.ebs?.volumeSize)
+    .filter((v: unknown) => typeof v === "number");
+  return sizes.length ? Math.max(...sizes) : undefined;
 }
 
 /** The launch template a node group uses: one it depends on, else one whose name/id it references. */
 export function launchTemplateOf(g: Graph, ng: Res): Res | undefined {
-    const ref = (ng.props as any)?.launchTemplate;
-    if (!ref) return undefined;
-    const lts = g.ofType(T.LaunchTemplate);
-    const byDep = g.dependenciesOf(ng).filter((d) => d.type === T.LaunchTemplate);
-    if (byDep.length === 1) return byDep[0];
-    return lts.find((lt) => (ref.name && (lt.props as any)?.name === ref.name) || (ref.id && (lt.props as any)?.id === ref.id));
+  const ref = (ng.props as any)?.launchTemplate;
+  if (!ref) return undefined;
+  const lts = g.ofType(T.LaunchTemplate);
+  const byDep = g.dependenciesOf(ng).filter((d) => d.type === T.LaunchTemplate);
+  if (byDep.length === 1) return byDep[0];
+  return lts.find(
+    (lt) => (ref.name && (lt.props as any)?.name === ref.name) || (ref.id && (lt.props as any)?.id === ref.id),
+  );
 }
 
 export const hardwareSizing = stackRule<SizingConfig>({
-    name: "node-hardware-sizing",
-    description: "Nodes meet the seed's hardware minima: db >= 8 vCPU / 32 GiB / 1 TiB SSD, app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit network.",
-    severity: "high",
-    remediationSteps: "Pick a larger instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools; add unknown instance types to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
-    config: {
-        dbMinVcpu: num(8, "vCPU per db node"),
-        dbMinMemoryGib: num(32, "GiB memory per db node"),
-        dbMinDiskGib: num(1024, "GiB SSD per db node"),
-        appMinVcpu: num(4, "vCPU per app node"),
-        appMinMemoryGib: num(16, "GiB memory per app node"),
-        appMinDiskGib: num(200, "GiB SSD per app node"),
-        minMemoryGibPerInstance: num(16, "GiB memory of any instance"),
-        highThroughputMinMemoryGib: num(32, "GiB memory of any instance when the platform says highThroughput"),
-        minNetworkGbit: num(1, "Gbit/s network per instance ('up to N Gigabit' counts as N)"),
-        extraInstanceTypes: { type: "object", default: {}, description: "instance types to add to the table: { type: { vcpu, memoryGib, networkGbit, upTo } }" },
+  name: "node-hardware-sizing",
+  description:
+    "Nodes meet the seed's hardware minima: db >= 8 vCPU / 32 GiB / 1 TiB SSD, app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit network.",
+  severity: "high",
+  remediationSteps:
+    "Pick a larger instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools; add unknown instance types to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
+  config: {
+    dbMinVcpu: num(8, "vCPU per db node"),
+    dbMinMemoryGib: num(32, "GiB memory per db node"),
+    dbMinDiskGib: num(1024, "GiB SSD per db node"),
+    appMinVcpu: num(4, "vCPU per app node"),
+    appMinMemoryGib: num(16, "GiB memory per app node"),
+    appMinDiskGib: num(200, "GiB SSD per app node"),
+    minMemoryGibPerInstance: num(16, "GiB memory of any instance"),
+    highThroughputMinMemoryGib: num(32, "GiB memory of any instance when the platform says highThroughput"),
+    minNetworkGbit: num(1, "Gbit/s network per instance ('up to N Gigabit' counts as N)"),
+    extraInstanceTypes: {
+      type: "object",
+      default: {},
+      description: "instance types to add to the table: { type: { vcpu, memoryGib, networkGbit, upTo } }",
     },
-    check(g, c, report) {
-        const facts = platformFacts(g);
-        const memFloor = facts.highThroughput ? c.highThroughputMinMemoryGib : c.minMemoryGibPerInstance;
-        const min = (tier: NodeTier | undefined) =>
-            tier === "db"
-                ? { vcpu: c.dbMinVcpu, mem: Math.max(c.dbMinMemoryGib, memFloor), disk: c.dbMinDiskGib }
-                : tier === "app"
-                  ? { vcpu: c.appMinVcpu, mem: Math.max(c.appMinMemoryGib, memFloor), disk: c.appMinDiskGib }
-                  : { vcpu: 0, mem: memFloor, disk: 0 };
+  },
+  check(g, c, report) {
+    const facts = platformFacts(g);
+    const memFloor = facts.highThroughput ? c.highThroughputMinMemoryGib : c.minMemoryGibPerInstance;
+    const min = (tier: NodeTier | undefined) =>
+      tier === "db"
+        ? { vcpu: c.dbMinVcpu, mem: Math.max(c.dbMinMemoryGib, memFloor), disk: c.dbMinDiskGib }
+        : tier === "app"
+          ? { vcpu: c.appMinVcpu, mem: Math.max(c.appMinMemoryGib, memFloor), disk: c.appMinDiskGib }
+          : { vcpu: 0, mem: memFloor, disk: 0 };
 
-        const checkTypes = (r: Res, types: string[], tier: NodeTier | undefined, where: string) => {
-            const m = min(tier);
-            const who = `${label(r)}${tier ? ` (tier ${tier})` : ""}`;
-            for (const type of types) {
-                const spec = lookupInstanceType(type, c.extraInstanceTypes ?? {});
-                if (!spec) {
-                    report(violation(who, `${where} "${type}" is not in the instance table, so its size is unknown`, "a known instance type", `add "${type}" with its vCPU, memory and network to policies/rules/instanceTypes.ts (or the policy's extraInstanceTypes config), or use a listed type`), r.urn);
-                    continue;
-                }
-                if (spec.vcpu < m.vcpu) report(violation(who, `${type} has ${spec.vcpu} vCPU`, `>= ${m.vcpu} vCPU for ${tier} nodes`, `use a type with ${m.vcpu}+ vCPU, e.g. ${tier === "db" ? "r6i.2xlarge" : "m6i.xlarge"}`), r.urn);
-                if (spec.memoryGib < m.mem) {
-                    const why = facts.highThroughput && m.mem === memFloor ? " (high-throughput stack)" : tier ? ` for ${tier} nodes` : " per instance";
-                    report(violation(who, `${type} has ${spec.memoryGib} GiB memory`, `>= ${m.mem} GiB${why}`, `use a type with ${m.mem}+ GiB, e.g. ${tier === "db" ? "r6i.2xlarge" : "m6i.2xlarge"}`), r.urn);
-                }
-                if (spec.networkGbit < c.minNetworkGbit) report(violation(who, `${type} has ${describeNetwork(spec)} network`, `>= ${c.minNetworkGbit} Gbit`, "use a current-generation type with at least 1 Gbit networking"), r.urn);
-            }
-        };
-        const checkDisk = (r: Res, gib: number | undefined, tier: NodeTier | undefined, how: string) => {
-            const m = min(tier);
-            if (!tier || m.disk <= 0) return;
-            if (gib === undefined || gib < m.disk) {
-                report(violation(`${label(r)} (tier ${tier})`, `${how} is ${gib === undefined ? "not set" : `${gib} GiB`}`, `>= ${m.disk} GiB SSD for ${tier} nodes`, `set the pool's diskGb to ${m.disk} or more (a gp3 root volume in its launch template)`), r.urn);
-            }
-        };
+    const checkTypes = (r: Res, types: string[], tier: NodeTier | undefined, where: string) => {
+      const m = min(tier);
+      const who = `${label(r)}${tier ? ` (tier ${tier})` : ""}`;
+      for (const type of types) {
+        const spec = lookupInstanceType(type, c.extraInstanceTypes ?? {});
+        if (!spec) {
+          report(
+            violation(
+              who,
+              `${where} "${type}" is not in the instance table, so its size is unknown`,
+              "a known instance type",
+              `add "${type}" with its vCPU, memory and network to policies/rules/instanceTypes.ts (or the policy's extraInstanceTypes config), or use a listed type`,
+            ),
+            r.urn,
+          );
+          continue;
+        }
+        if (spec.vcpu < m.vcpu)
+          report(
+            violation(
+              who,
+              `${type} has ${spec.vcpu} vCPU`,
+              `>= ${m.vcpu} vCPU for ${tier} nodes`,
+              `use a type with ${m.vcpu}+ vCPU, e.g. ${tier === "db" ? "r6i.2xlarge" : "m6i.xlarge"}`,
+            ),
+            r.urn,
+          );
+        if (spec.memoryGib < m.mem) {
+          const why =
+            facts.highThroughput && m.mem === memFloor
+              ? " (high-throughput stack)"
+              : tier
+                ? ` for ${tier} nodes`
+                : " per instance";
+          report(
+            violation(
+              who,
+              `${type} has ${spec.memoryGib} GiB memory`,
+              `>= ${m.mem} GiB${why}`,
+              `use a type with ${m.mem}+ GiB, e.g. ${tier === "db" ? "r6i.2xlarge" : "m6i.2xlarge"}`,
+            ),
+            r.urn,
+          );
+        }
+        if (spec.networkGbit < c.minNetworkGbit)
+          report(
+            violation(
+              who,
+              `${type} has ${describeNetwork(spec)} network`,
+              `>= ${c.minNetworkGbit} Gbit`,
+              "use a current-generation type with at least 1 Gbit networking",
+            ),
+            r.urn,
+          );
+      }
+    };
+    const checkDisk = (r: Res, gib: number | undefined, tier: NodeTier | undefined, how: string) => {
+      const m = min(tier);
+      if (!tier || m.disk <= 0) return;
+      if (gib === undefined || gib < m.disk) {
+        report(
+          violation(
+            `${label(r)} (tier ${tier})`,
+            `${how} is ${gib === undefined ? "not set" : `${gib} GiB`}`,
+            `>= ${m.disk} GiB SSD for ${tier} nodes`,
+            `set the pool's diskGb to ${m.disk} or more (a gp3 root volume in its launch template)`,
+          ),
+          r.urn,
+        );
+      }
+    };
 
-        const usedByNodeGroups = new Set<string>();
-        for (const ng of g.ofType(T.NodeGroup)) {
-            const p = ng.props as any;
-            const tier = tierOf(p?.labels);
-            const lt = launchTemplateOf(g, ng);
-            if (lt) usedByNodeGroups.add(lt.urn);
-            const types: string[] = Array.isArray(p?.instanceTypes) && p.instanceTypes.length ? p.instanceTypes : typeof (lt?.props as any)?.instanceType === "string" ? [(lt!.props as any).instanceType] : ["t3.medium"];
-            // Unknown during preview (computed from another resource): nothing to measure yet.
-            if (!g.unknown(ng, "instanceTypes")) checkTypes(ng, types, tier, "instance type");
-            if (lt ? g.unknown(lt, "blockDeviceMappings") : g.unknown(ng, "diskSize")) continue;
-            // EKS defaults: 20 GiB when neither diskSize nor a launch template says otherwise.
-            const disk = lt ? launchTemplateDisk(lt.props) : typeof p?.diskSize === "number" ? p.diskSize : 20;
-            checkDisk(ng, disk, tier, lt ? `root volume (launch template ${lt.name})` : "root volume (diskSize)");
-        }
-        for (const lt of g.ofType(T.LaunchTemplate)) {
-            const p = lt.props as any;
-            const tier = taggedTier(p);
-            if (typeof p?.instanceType === "string") checkTypes(lt, [p.instanceType], tier, "instanceType");
-            // A node group's template is measured (and reported) through the node group.
-            if (!usedByNodeGroups.has(lt.urn) && launchTemplateDisk(p) !== undefined) checkDisk(lt, launchTemplateDisk(p), tier, "largest block device");
-        }
-        for (const inst of g.ofType(T.Instance)) {
-            const p = inst.props as any;
-            const tier = taggedTier(p);
-            if (typeof p?.instanceType === "string") checkTypes(inst, [p.instanceType], tier, "instanceType");
-            const sizes = [p?.rootBlockDevice?.volumeSize, ...(p?.ebsBlockDevices ?? []).map((b: any) => b?.volumeSize)].filter((v) => typeof v === "number");
-            checkDisk(inst, sizes.length ? Math.max(...sizes) : 8, tier, "largest volume");
-        }
-    },
+    const usedByNodeGroups = new Set<string>();
+    for (const ng of g.ofType(T.NodeGroup)) {
+      const p = ng.props as any;
+      const tier = tierOf(p?.labels);
+      const lt = launchTemplateOf(g, ng);
+      if (lt) usedByNodeGroups.add(lt.urn);
+      const types: string[] =
+        Array.isArray(p?.instanceTypes) && p.instanceTypes.length
+          ? p.instanceTypes
+          : typeof (lt?.props as any)?.instanceType === "string"
+            ? [(lt!.props as any).instanceType]
+            : ["t3.medium"];
+      // Unknown during preview (computed from another resource): nothing to measure yet.
+      if (!g.unknown(ng, "instanceTypes")) checkTypes(ng, types, tier, "instance type");
+      if (lt ? g.unknown(lt, "blockDeviceMappings") : g.unknown(ng, "diskSize")) continue;
+      // EKS defaults: 20 GiB when neither diskSize nor a launch template says otherwise.
+      const disk = lt ? launchTemplateDisk(lt.props) : typeof p?.diskSize === "number" ? p.diskSize : 20;
+      checkDisk(ng, disk, tier, lt ? `root volume (launch template ${lt.name})` : "root volume (diskSize)");
+    }
+    for (const lt of g.ofType(T.LaunchTemplate)) {
+      const p = lt.props as any;
+      const tier = taggedTier(p);
+      if (typeof p?.instanceType === "string") checkTypes(lt, [p.instanceType], tier, "instanceType");
+      // A node group's template is measured (and reported) through the node group.
+      if (!usedByNodeGroups.has(lt.urn) && launchTemplateDisk(p) !== undefined)
+        checkDisk(lt, launchTemplateDisk(p), tier, "largest block device");
+    }
+    for (const inst of g.ofType(T.Instance)) {
+      const p = inst.props as any;
+      const tier = taggedTier(p);
+      if (typeof p?.instanceType === "string") checkTypes(inst, [p.instanceType], tier, "instanceType");
+      const sizes = [
+        p?.rootBlockDevice?.volumeSize,
+        ...(p?.ebsBlockDevices ?? []).map((b: any) => b?.volumeSize),
+      ].filter((v) => typeof v === "number");
+      checkDisk(inst, sizes.length ? Math.max(...sizes) : 8, tier, "largest volume");
+    }
+  },
 });

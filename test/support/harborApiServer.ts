@@ -14,7 +14,7 @@ import { AddressInfo } from "net";
 import * as YAML from "yaml";
 import addFormats from "ajv-formats";
 import { OpenAPIBackend } from "openapi-backend";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const swagger2openapi = require("swagger2openapi");
 
 export const HARBOR_SWAGGER = "/work/shared/reference/harbor-api/swagger-v2.15.2.yaml";
@@ -24,355 +24,476 @@ export const HARBOR_SWAGGER = "/work/shared/reference/harbor-api/swagger-v2.15.2
  * controllers return NotFound/Forbidden errors for any missing object). Allowed here, and only here.
  */
 const UNDECLARED_BUT_REAL: Record<string, number[]> = {
-    getReplicationPolicy: [404],
-    getProject: [403, 404],
-    listProjects: [403],
+  getReplicationPolicy: [404],
+  getProject: [403, 404],
+  listProjects: [403],
 };
 
 let specPromise: Promise<OpenAPIBackend> | undefined;
 
 /** Harbor's API document as an openapi-backend validator. Loaded once per process (a few seconds). */
 export function loadHarborApi(): Promise<OpenAPIBackend> {
-    specPromise ??= (async () => {
-        const swagger = YAML.parse(fs.readFileSync(HARBOR_SWAGGER, "utf8"));
-        const { openapi } = await swagger2openapi.convertObj(swagger, { patch: true, warnOnly: true });
-        const api = new OpenAPIBackend({
-            definition: openapi,
-            quick: true,
-            customizeAjv: (ajv) => {
-                addFormats(ajv);
-                // Formats Harbor's document uses beyond OpenAPI's own: registered, not silenced.
-                ajv.addFormat("float64", { type: "number", validate: (n: number) => Number.isFinite(n) });
-                ajv.addFormat("int8", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -128 && n <= 127 });
-                ajv.addFormat("uint64", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= 0 });
-                ajv.addFormat("int", { type: "number", validate: (n: number) => Number.isInteger(n) });
-                return ajv;
-            },
+  specPromise ??= (async () => {
+    const swagger = YAML.parse(fs.readFileSync(HARBOR_SWAGGER, "utf8"));
+    const { openapi } = await swagger2openapi.convertObj(swagger, { patch: true, warnOnly: true });
+    const api = new OpenAPIBackend({
+      definition: openapi,
+      quick: true,
+      customizeAjv: (ajv) => {
+        addFormats(ajv);
+        // Formats Harbor's document uses beyond OpenAPI's own: registered, not silenced.
+        ajv.addFormat("float64", { type: "number", validate: (n: number) => Number.isFinite(n) });
+        ajv.addFormat("int8", {
+          type: "number",
+          validate: (n: number) => Number.isInteger(n) && n >= -128 && n <= 127,
         });
-        await api.init();
-        return api;
-    })();
-    return specPromise;
+        ajv.addFormat("uint64", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= 0 });
+        ajv.addFormat("int", { type: "number", validate: (n: number) => Number.isInteger(n) });
+        return ajv;
+      },
+    });
+    await api.init();
+    return api;
+  })();
+  return specPromise;
 }
 
 export interface RecordedRequest {
-    method: string;
-    /** Path relative to `/api/v2.0`, with query. */
-    path: string;
-    body: unknown;
-    status: number;
-    authorized: boolean;
+  method: string;
+  /** Path relative to `/api/v2.0`, with query. */
+  path: string;
+  body: unknown;
+  status: number;
+  authorized: boolean;
 }
 
 /** A fault to inject: the next matching request(s) answer `status` (or the socket is destroyed, `status: 0`). */
 export interface Fault {
-    status: number;
-    method?: string;
-    /** Prefix of the path relative to `/api/v2.0`. */
-    path?: string;
-    /** How many matching requests fail. Default: 1. */
-    times?: number;
-    message?: string;
+  status: number;
+  method?: string;
+  /** Prefix of the path relative to `/api/v2.0`. */
+  path?: string;
+  /** How many matching requests fail. Default: 1. */
+  times?: number;
+  message?: string;
 }
 
 export interface FakeHarborOptions {
-    username?: string;
-    password?: string;
-    /** The first N pings answer 503 (Harbor still starting). Default: 0. */
-    pingFailures?: number;
-    /** Every authenticated call answers 403. Default: false. */
-    forbidden?: boolean;
+  username?: string;
+  password?: string;
+  /** The first N pings answer 503 (Harbor still starting). Default: 0. */
+  pingFailures?: number;
+  /** Every authenticated call answers 403. Default: false. */
+  forbidden?: boolean;
 }
 
 type Obj = Record<string, any>;
 
 export class FakeHarbor {
-    readonly requests: RecordedRequest[] = [];
-    readonly violations: string[] = [];
-    readonly registries = new Map<number, Obj>();
-    readonly policies = new Map<number, Obj>();
-    readonly projects = new Map<number, Obj>();
-    readonly robots = new Map<number, Obj>();
-    readonly faults: Fault[] = [];
-    pingFailures: number;
-    forbidden: boolean;
-    private nextId = 1;
-    private server!: http.Server;
-    url = "";
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: string[] = [];
+  readonly registries = new Map<number, Obj>();
+  readonly policies = new Map<number, Obj>();
+  readonly projects = new Map<number, Obj>();
+  readonly robots = new Map<number, Obj>();
+  readonly faults: Fault[] = [];
+  pingFailures: number;
+  forbidden: boolean;
+  private nextId = 1;
+  private server!: http.Server;
+  url = "";
 
-    constructor(private readonly api: OpenAPIBackend, private readonly options: FakeHarborOptions = {}) {
-        this.pingFailures = options.pingFailures ?? 0;
-        this.forbidden = options.forbidden ?? false;
+  constructor(
+    private readonly api: OpenAPIBackend,
+    private readonly options: FakeHarborOptions = {},
+  ) {
+    this.pingFailures = options.pingFailures ?? 0;
+    this.forbidden = options.forbidden ?? false;
+  }
+
+  get username() {
+    return this.options.username ?? "admin";
+  }
+  get password() {
+    return this.options.password ?? "fake-admin-password-for-tests";
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections?.();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Requests other than pings, as `METHOD path`. */
+  calls(): string[] {
+    return this.requests.filter((r) => r.path !== "/ping").map((r) => `${r.method} ${r.path}`);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://x");
+    const prefix = "/api/v2.0";
+    const rel = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
+    const pathWithQuery = rel + url.search;
+    let body: unknown;
+    if (raw) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        this.violations.push(`${method} ${pathWithQuery}: body is not JSON`);
+      }
+    }
+    const authorized =
+      req.headers.authorization === "Basic " + Buffer.from(`${this.username}:${this.password}`).toString("base64");
+    const send = (status: number, payload?: unknown, headers: Record<string, string> = {}, operationId?: string) => {
+      if (operationId) this.checkResponse(operationId, method, pathWithQuery, status, payload);
+      this.requests.push({ method, path: pathWithQuery, body, status, authorized });
+      const text = payload === undefined ? "" : typeof payload === "string" ? payload : JSON.stringify(payload);
+      res.writeHead(status, {
+        "content-type": typeof payload === "string" ? "text/plain" : "application/json",
+        "x-request-id": `req-${this.requests.length}`,
+        ...headers,
+      });
+      res.end(text);
+    };
+    const error = (status: number, message: string, operationId?: string) =>
+      send(
+        status,
+        {
+          errors: [
+            {
+              code:
+                {
+                  400: "BAD_REQUEST",
+                  401: "UNAUTHORIZED",
+                  403: "FORBIDDEN",
+                  404: "NOT_FOUND",
+                  409: "CONFLICT",
+                  412: "PRECONDITION",
+                  500: "UNKNOWN",
+                  503: "UNAVAILABLE",
+                }[status] ?? "ERROR",
+              message,
+            },
+          ],
+        },
+        {},
+        operationId,
+      );
+
+    if (!url.pathname.startsWith(prefix + "/")) {
+      this.violations.push(`${method} ${url.pathname}: outside ${prefix}`);
+      return error(404, "not an API path");
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+    let operationId: string | undefined;
+    try {
+      const request = { method, path: rel, query: Object.fromEntries(url.searchParams), headers, body };
+      const op = this.api.matchOperation(request);
+      if (!op) throw new Error("no such operation");
+      operationId = op.operationId;
+      const v = this.api.validateRequest(request, op);
+      if (!v.valid) {
+        this.violations.push(`${method} ${pathWithQuery} (${operationId}): ${JSON.stringify(v.errors)}`);
+        return error(400, `request does not match the API document: ${JSON.stringify(v.errors)}`, operationId);
+      }
+    } catch (e) {
+      this.violations.push(
+        `${method} ${pathWithQuery}: the API document has no such operation (${(e as Error).message})`,
+      );
+      return error(405, "no such operation");
     }
 
-    get username() {
-        return this.options.username ?? "admin";
+    if (operationId === "getPing") {
+      if (this.pingFailures > 0) {
+        this.pingFailures--;
+        // Not a documented answer of /ping, so sent without response validation: a Harbor still starting.
+        return send(503, "starting");
+      }
+      return send(200, "Pong", {}, operationId);
     }
-    get password() {
-        return this.options.password ?? "fake-admin-password-for-tests";
+    if (!authorized) return error(401, "unauthorized", operationId);
+    if (this.forbidden) return error(403, "forbidden", operationId);
+    const fault = this.faults.find((f) => (!f.method || f.method === method) && (!f.path || rel.startsWith(f.path)));
+    if (fault) {
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      if (fault.status === 0) {
+        this.requests.push({ method, path: pathWithQuery, body, status: 0, authorized });
+        req.socket.destroy();
+        return;
+      }
+      // 502-504 come from the ingress/gateway in front of a restarting core, not from Harbor: not validated.
+      if (fault.status >= 502 && fault.status <= 504)
+        return send(fault.status, `<html>${fault.status} Bad Gateway</html>`);
+      return error(fault.status, fault.message ?? "injected fault", operationId);
     }
+    const id = Number(rel.split("/").pop());
+    const now = new Date().toISOString();
+    const b = (body ?? {}) as Obj;
+    const created = (kind: string, newId: number) =>
+      send(201, undefined, { location: `/api/v2.0/${kind}/${newId}` }, operationId);
 
-    async start(): Promise<this> {
-        this.server = http.createServer((req, res) => void this.handle(req, res));
-        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-        return this;
-    }
-
-    async close(): Promise<void> {
-        this.server.closeAllConnections?.();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    }
-
-    /** Requests other than pings, as `METHOD path`. */
-    calls(): string[] {
-        return this.requests.filter((r) => r.path !== "/ping").map((r) => `${r.method} ${r.path}`);
-    }
-
-    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-        const chunks: Buffer[] = [];
-        for await (const c of req) chunks.push(c as Buffer);
-        const raw = Buffer.concat(chunks).toString("utf8");
-        const method = (req.method ?? "GET").toUpperCase();
-        const url = new URL(req.url ?? "/", "http://x");
-        const prefix = "/api/v2.0";
-        const rel = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
-        const pathWithQuery = rel + url.search;
-        let body: unknown;
-        if (raw) {
-            try {
-                body = JSON.parse(raw);
-            } catch {
-                this.violations.push(`${method} ${pathWithQuery}: body is not JSON`);
-            }
+    switch (operationId) {
+      // Registries
+      case "listRegistries":
+        return send(
+          200,
+          [...this.registries.values()].filter((r) => matchesQuery(r.name, url.searchParams)).map(maskRegistry),
+          {},
+          operationId,
+        );
+      case "createRegistry": {
+        if ([...this.registries.values()].some((r) => r.name === b.name))
+          return error(409, `registry ${b.name} already exists`, operationId);
+        const newId = this.nextId++;
+        this.registries.set(newId, { ...b, id: newId, status: "healthy", creation_time: now, update_time: now });
+        return created("registries", newId);
+      }
+      case "getRegistry": {
+        const r = this.registries.get(id);
+        return r ? send(200, maskRegistry(r), {}, operationId) : error(404, `registry ${id} not found`, operationId);
+      }
+      case "updateRegistry": {
+        const r = this.registries.get(id);
+        if (!r) return error(404, `registry ${id} not found`, operationId);
+        if (b.name !== undefined && [...this.registries.values()].some((o) => o.name === b.name && o.id !== id))
+          return error(409, `registry ${b.name} already exists`, operationId);
+        for (const k of ["name", "description", "url", "insecure", "ca_certificate"])
+          if (b[k] !== undefined) r[k] = b[k];
+        if (b.access_key !== undefined || b.access_secret !== undefined || b.credential_type !== undefined) {
+          r.credential = {
+            type: b.credential_type ?? r.credential?.type ?? "basic",
+            access_key: b.access_key ?? r.credential?.access_key,
+            access_secret: b.access_secret ?? r.credential?.access_secret,
+          };
         }
-        const authorized = req.headers.authorization === "Basic " + Buffer.from(`${this.username}:${this.password}`).toString("base64");
-        const send = (status: number, payload?: unknown, headers: Record<string, string> = {}, operationId?: string) => {
-            if (operationId) this.checkResponse(operationId, method, pathWithQuery, status, payload);
-            this.requests.push({ method, path: pathWithQuery, body, status, authorized });
-            const text = payload === undefined ? "" : typeof payload === "string" ? payload : JSON.stringify(payload);
-            res.writeHead(status, { "content-type": typeof payload === "string" ? "text/plain" : "application/json", "x-request-id": `req-${this.requests.length}`, ...headers });
-            res.end(text);
-        };
-        const error = (status: number, message: string, operationId?: string) =>
-            send(status, { errors: [{ code: { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 412: "PRECONDITION", 500: "UNKNOWN", 503: "UNAVAILABLE" }[status] ?? "ERROR", message }] }, {}, operationId);
-
-        if (!url.pathname.startsWith(prefix + "/")) {
-            this.violations.push(`${method} ${url.pathname}: outside ${prefix}`);
-            return error(404, "not an API path");
-        }
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-        let operationId: string | undefined;
-        try {
-            const request = { method, path: rel, query: Object.fromEntries(url.searchParams), headers, body };
-            const op = this.api.matchOperation(request);
-            if (!op) throw new Error("no such operation");
-            operationId = op.operationId;
-            const v = this.api.validateRequest(request, op);
-            if (!v.valid) {
-                this.violations.push(`${method} ${pathWithQuery} (${operationId}): ${JSON.stringify(v.errors)}`);
-                return error(400, `request does not match the API document: ${JSON.stringify(v.errors)}`, operationId);
-            }
-        } catch (e) {
-            this.violations.push(`${method} ${pathWithQuery}: the API document has no such operation (${(e as Error).message})`);
-            return error(405, "no such operation");
-        }
-
-        if (operationId === "getPing") {
-            if (this.pingFailures > 0) {
-                this.pingFailures--;
-                // Not a documented answer of /ping, so sent without response validation: a Harbor still starting.
-                return send(503, "starting");
-            }
-            return send(200, "Pong", {}, operationId);
-        }
-        if (!authorized) return error(401, "unauthorized", operationId);
-        if (this.forbidden) return error(403, "forbidden", operationId);
-        const fault = this.faults.find((f) => (!f.method || f.method === method) && (!f.path || rel.startsWith(f.path)));
-        if (fault) {
-            fault.times = (fault.times ?? 1) - 1;
-            if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
-            if (fault.status === 0) {
-                this.requests.push({ method, path: pathWithQuery, body, status: 0, authorized });
-                req.socket.destroy();
-                return;
-            }
-            // 502-504 come from the ingress/gateway in front of a restarting core, not from Harbor: not validated.
-            if (fault.status >= 502 && fault.status <= 504) return send(fault.status, `<html>${fault.status} Bad Gateway</html>`);
-            return error(fault.status, fault.message ?? "injected fault", operationId);
-        }
-        const id = Number(rel.split("/").pop());
-        const now = new Date().toISOString();
-        const b = (body ?? {}) as Obj;
-        const created = (kind: string, newId: number) => send(201, undefined, { location: `/api/v2.0/${kind}/${newId}` }, operationId);
-
-        switch (operationId) {
-            // Registries
-            case "listRegistries":
-                return send(200, [...this.registries.values()].filter((r) => matchesQuery(r.name, url.searchParams)).map(maskRegistry), {}, operationId);
-            case "createRegistry": {
-                if ([...this.registries.values()].some((r) => r.name === b.name)) return error(409, `registry ${b.name} already exists`, operationId);
-                const newId = this.nextId++;
-                this.registries.set(newId, { ...b, id: newId, status: "healthy", creation_time: now, update_time: now });
-                return created("registries", newId);
-            }
-            case "getRegistry": {
-                const r = this.registries.get(id);
-                return r ? send(200, maskRegistry(r), {}, operationId) : error(404, `registry ${id} not found`, operationId);
-            }
-            case "updateRegistry": {
-                const r = this.registries.get(id);
-                if (!r) return error(404, `registry ${id} not found`, operationId);
-                if (b.name !== undefined && [...this.registries.values()].some((o) => o.name === b.name && o.id !== id)) return error(409, `registry ${b.name} already exists`, operationId);
-                for (const k of ["name", "description", "url", "insecure", "ca_certificate"]) if (b[k] !== undefined) r[k] = b[k];
-                if (b.access_key !== undefined || b.access_secret !== undefined || b.credential_type !== undefined) {
-                    r.credential = { type: b.credential_type ?? r.credential?.type ?? "basic", access_key: b.access_key ?? r.credential?.access_key, access_secret: b.access_secret ?? r.credential?.access_secret };
-                }
-                r.update_time = now;
-                return send(200, undefined, {}, operationId);
-            }
-            case "deleteRegistry": {
-                if (!this.registries.has(id)) return error(404, `registry ${id} not found`, operationId);
-                const users = [...this.policies.values()].filter((p) => p.src_registry?.id === id || p.dest_registry?.id === id);
-                if (users.length > 0) return error(412, `the registry ${id} is referenced by policies ${users.map((p) => p.name).join(",")}`, operationId);
-                this.registries.delete(id);
-                return send(200, undefined, {}, operationId);
-            }
-            // Replication policies
-            case "listReplicationPolicies":
-                return send(200, [...this.policies.values()].filter((p) => matchesQuery(p.name, url.searchParams)).map((p) => this.expandPolicy(p)), {}, operationId);
-            case "createReplicationPolicy": {
-                if ([...this.policies.values()].some((p) => p.name === b.name)) return error(409, `policy ${b.name} already exists`, operationId);
-                const problem = this.policyProblem(b);
-                if (problem) return error(400, problem, operationId);
-                const newId = this.nextId++;
-                this.policies.set(newId, { ...b, id: newId, creation_time: now, update_time: now });
-                return created("replication/policies", newId);
-            }
-            case "getReplicationPolicy": {
-                const p = this.policies.get(id);
-                return p ? send(200, this.expandPolicy(p), {}, operationId) : error(404, `policy ${id} not found`, operationId);
-            }
-            case "updateReplicationPolicy": {
-                const p = this.policies.get(id);
-                if (!p) return error(404, `policy ${id} not found`, operationId);
-                if ([...this.policies.values()].some((o) => o.name === b.name && o.id !== id)) return error(409, `policy ${b.name} already exists`, operationId);
-                const problem = this.policyProblem(b);
-                if (problem) return error(400, problem, operationId);
-                this.policies.set(id, { ...b, id, creation_time: p.creation_time, update_time: now });
-                return send(200, undefined, {}, operationId);
-            }
-            case "deleteReplicationPolicy":
-                if (!this.policies.delete(id)) return error(404, `policy ${id} not found`, operationId);
-                return send(200, undefined, {}, operationId);
-            // Projects
-            case "listProjects":
-                return send(200, [...this.projects.values()].filter((p) => !url.searchParams.get("name") || p.name === url.searchParams.get("name")), {}, operationId);
-            case "createProject": {
-                if ([...this.projects.values()].some((p) => p.name === b.project_name)) return error(409, `project ${b.project_name} already exists`, operationId);
-                const newId = this.nextId++;
-                // Harbor stores only the metadata keys it was given (and `public`).
-                this.projects.set(newId, { project_id: newId, name: b.project_name, metadata: { public: "false", ...(b.metadata ?? {}) }, creation_time: now, update_time: now, repo_count: 0 });
-                return created("projects", newId);
-            }
-            case "getProject": {
-                const p = this.findProject(rel.split("/").pop()!);
-                return p ? send(200, p, {}, operationId) : error(404, `project not found`, operationId);
-            }
-            case "updateProject": {
-                const p = this.findProject(rel.split("/").pop()!);
-                if (!p) return error(404, "project not found", operationId);
-                p.metadata = { ...p.metadata, ...(b.metadata ?? {}) };
-                p.update_time = now;
-                return send(200, undefined, {}, operationId);
-            }
-            case "deleteProject": {
-                const p = this.findProject(rel.split("/").pop()!);
-                if (!p) return error(404, "project not found", operationId);
-                if (p.repo_count > 0) return error(412, `the project ${p.name} contains repositories`, operationId);
-                this.projects.delete(p.project_id);
-                return send(200, undefined, {}, operationId);
-            }
-            // Robots
-            case "CreateRobot": {
-                const full = `robot$${b.name}`;
-                if ([...this.robots.values()].some((r) => r.name === full)) return error(409, `robot ${full} already exists`, operationId);
-                const newId = this.nextId++;
-                const secret = `Robot-Secret-${newId}-abcdefgh`;
-                this.robots.set(newId, { ...b, id: newId, name: full, secret, editable: true, expires_at: -1, creation_time: now, update_time: now });
-                return send(201, { id: newId, name: full, secret, creation_time: now, expires_at: -1 }, { location: `/api/v2.0/robots/${newId}` }, operationId);
-            }
-            case "GetRobotByID": {
-                const r = this.robots.get(id);
-                if (!r) return error(404, `robot ${id} not found`, operationId);
-                const { secret: _hidden, ...shown } = r;
-                return send(200, shown, {}, operationId);
-            }
-            case "UpdateRobot": {
-                const r = this.robots.get(id);
-                if (!r) return error(404, `robot ${id} not found`, operationId);
-                if (b.name !== r.name || b.level !== r.level) return error(400, "cannot change the name or level of a robot", operationId);
-                Object.assign(r, { description: b.description, duration: b.duration, disable: b.disable, permissions: b.permissions, update_time: now });
-                return send(200, undefined, {}, operationId);
-            }
-            case "DeleteRobot":
-                if (!this.robots.delete(id)) return error(404, `robot ${id} not found`, operationId);
-                return send(200, undefined, {}, operationId);
-            default:
-                this.violations.push(`${method} ${pathWithQuery}: operation ${operationId} is valid but not faked`);
-                return error(500, `fake Harbor does not implement ${operationId}`, operationId);
-        }
+        r.update_time = now;
+        return send(200, undefined, {}, operationId);
+      }
+      case "deleteRegistry": {
+        if (!this.registries.has(id)) return error(404, `registry ${id} not found`, operationId);
+        const users = [...this.policies.values()].filter(
+          (p) => p.src_registry?.id === id || p.dest_registry?.id === id,
+        );
+        if (users.length > 0)
+          return error(
+            412,
+            `the registry ${id} is referenced by policies ${users.map((p) => p.name).join(",")}`,
+            operationId,
+          );
+        this.registries.delete(id);
+        return send(200, undefined, {}, operationId);
+      }
+      // Replication policies
+      case "listReplicationPolicies":
+        return send(
+          200,
+          [...this.policies.values()]
+            .filter((p) => matchesQuery(p.name, url.searchParams))
+            .map((p) => this.expandPolicy(p)),
+          {},
+          operationId,
+        );
+      case "createReplicationPolicy": {
+        if ([...this.policies.values()].some((p) => p.name === b.name))
+          return error(409, `policy ${b.name} already exists`, operationId);
+        const problem = this.policyProblem(b);
+        if (problem) return error(400, problem, operationId);
+        const newId = this.nextId++;
+        this.policies.set(newId, { ...b, id: newId, creation_time: now, update_time: now });
+        return created("replication/policies", newId);
+      }
+      case "getReplicationPolicy": {
+        const p = this.policies.get(id);
+        return p ? send(200, this.expandPolicy(p), {}, operationId) : error(404, `policy ${id} not found`, operationId);
+      }
+      case "updateReplicationPolicy": {
+        const p = this.policies.get(id);
+        if (!p) return error(404, `policy ${id} not found`, operationId);
+        if ([...this.policies.values()].some((o) => o.name === b.name && o.id !== id))
+          return error(409, `policy ${b.name} already exists`, operationId);
+        const problem = this.policyProblem(b);
+        if (problem) return error(400, problem, operationId);
+        this.policies.set(id, { ...b, id, creation_time: p.creation_time, update_time: now });
+        return send(200, undefined, {}, operationId);
+      }
+      case "deleteReplicationPolicy":
+        if (!this.policies.delete(id)) return error(404, `policy ${id} not found`, operationId);
+        return send(200, undefined, {}, operationId);
+      // Projects
+      case "listProjects":
+        return send(
+          200,
+          [...this.projects.values()].filter(
+            (p) => !url.searchParams.get("name") || p.name === url.searchParams.get("name"),
+          ),
+          {},
+          operationId,
+        );
+      case "createProject": {
+        if ([...this.projects.values()].some((p) => p.name === b.project_name))
+          return error(409, `project ${b.project_name} already exists`, operationId);
+        const newId = this.nextId++;
+        // Harbor stores only the metadata keys it was given (and `public`).
+        this.projects.set(newId, {
+          project_id: newId,
+          name: b.project_name,
+          metadata: { public: "false", ...(b.metadata ?? {}) },
+          creation_time: now,
+          update_time: now,
+          repo_count: 0,
+        });
+        return created("projects", newId);
+      }
+      case "getProject": {
+        const p = this.findProject(rel.split("/").pop()!);
+        return p ? send(200, p, {}, operationId) : error(404, `project not found`, operationId);
+      }
+      case "updateProject": {
+        const p = this.findProject(rel.split("/").pop()!);
+        if (!p) return error(404, "project not found", operationId);
+        p.metadata = { ...p.metadata, ...(b.metadata ?? {}) };
+        p.update_time = now;
+        return send(200, undefined, {}, operationId);
+      }
+      case "deleteProject": {
+        const p = this.findProject(rel.split("/").pop()!);
+        if (!p) return error(404, "project not found", operationId);
+        if (p.repo_count > 0) return error(412, `the project ${p.name} contains repositories`, operationId);
+        this.projects.delete(p.project_id);
+        return send(200, undefined, {}, operationId);
+      }
+      // Robots
+      case "CreateRobot": {
+        const full = `robot$${b.name}`;
+        if ([...this.robots.values()].some((r) => r.name === full))
+          return error(409, `robot ${full} already exists`, operationId);
+        const newId = this.nextId++;
+        const secret = `Robot-Secret-${newId}-abcdefgh`;
+        this.robots.set(newId, {
+          ...b,
+          id: newId,
+          name: full,
+          secret,
+          editable: true,
+          expires_at: -1,
+          creation_time: now,
+          update_time: now,
+        });
+        return send(
+          201,
+          { id: newId, name: full, secret, creation_time: now, expires_at: -1 },
+          { location: `/api/v2.0/robots/${newId}` },
+          operationId,
+        );
+      }
+      case "GetRobotByID": {
+        const r = this.robots.get(id);
+        if (!r) return error(404, `robot ${id} not found`, operationId);
+        const { secret: _hidden, ...shown } = r;
+        return send(200, shown, {}, operationId);
+      }
+      case "UpdateRobot": {
+        const r = this.robots.get(id);
+        if (!r) return error(404, `robot ${id} not found`, operationId);
+        if (b.name !== r.name || b.level !== r.level)
+          return error(400, "cannot change the name or level of a robot", operationId);
+        Object.assign(r, {
+          description: b.description,
+          duration: b.duration,
+          disable: b.disable,
+          permissions: b.permissions,
+          update_time: now,
+        });
+        return send(200, undefined, {}, operationId);
+      }
+      case "DeleteRobot":
+        if (!this.robots.delete(id)) return error(404, `robot ${id} not found`, operationId);
+        return send(200, undefined, {}, operationId);
+      default:
+        this.violations.push(`${method} ${pathWithQuery}: operation ${operationId} is valid but not faked`);
+        return error(500, `fake Harbor does not implement ${operationId}`, operationId);
     }
+  }
 
-    private findProject(nameOrId: string): Obj | undefined {
-        if (/^\d+$/.test(nameOrId)) return this.projects.get(Number(nameOrId));
-        return [...this.projects.values()].find((p) => p.name === nameOrId);
-    }
+  private findProject(nameOrId: string): Obj | undefined {
+    if (/^\d+$/.test(nameOrId)) return this.projects.get(Number(nameOrId));
+    return [...this.projects.values()].find((p) => p.name === nameOrId);
+  }
 
-    private policyProblem(b: Obj): string | undefined {
-        const src = b.src_registry?.id ?? 0;
-        const dest = b.dest_registry?.id ?? 0;
-        if ((src === 0) === (dest === 0)) return "exactly one of src_registry and dest_registry must be a remote registry";
-        if (src && !this.registries.has(src)) return `registry ${src} not found`;
-        if (dest && !this.registries.has(dest)) return `registry ${dest} not found`;
-        if (b.trigger?.type === "event_based" && src) return "the event based trigger is only supported by push replication";
-        return undefined;
-    }
+  private policyProblem(b: Obj): string | undefined {
+    const src = b.src_registry?.id ?? 0;
+    const dest = b.dest_registry?.id ?? 0;
+    if ((src === 0) === (dest === 0)) return "exactly one of src_registry and dest_registry must be a remote registry";
+    if (src && !this.registries.has(src)) return `registry ${src} not found`;
+    if (dest && !this.registries.has(dest)) return `registry ${dest} not found`;
+    if (b.trigger?.type === "event_based" && src)
+      return "the event based trigger is only supported by push replication";
+    return undefined;
+  }
 
-    /** As Harbor answers a policy: full registry objects, this Harbor as the `Local` registry with id 0. */
-    private expandPolicy(p: Obj): Obj {
-        const local = { id: 0, name: "Local", type: "harbor", url: "http://harbor-core:80", insecure: true, status: "healthy", creation_time: p.creation_time, update_time: p.update_time };
-        const reg = (id: number | undefined) => (id ? maskRegistry(this.registries.get(id) ?? { id }) : local);
-        return { ...p, src_registry: reg(p.src_registry?.id), dest_registry: reg(p.dest_registry?.id) };
-    }
+  /** As Harbor answers a policy: full registry objects, this Harbor as the `Local` registry with id 0. */
+  private expandPolicy(p: Obj): Obj {
+    const local = {
+      id: 0,
+      name: "Local",
+      type: "harbor",
+      url: "http://harbor-core:80",
+      insecure: true,
+      status: "healthy",
+      creation_time: p.creation_time,
+      update_time: p.update_time,
+    };
+    const reg = (id: number | undefined) => (id ? maskRegistry(this.registries.get(id) ?? { id }) : local);
+    return { ...p, src_registry: reg(p.src_registry?.id), dest_registry: reg(p.dest_registry?.id) };
+  }
 
-    private checkResponse(operationId: string, method: string, path: string, status: number, payload: unknown): void {
-        const op = this.api.getOperation(operationId);
-        const declared = Object.keys((op as any)?.responses ?? {});
-        if (!declared.includes(String(status)) && !declared.includes("default") && !(UNDECLARED_BUT_REAL[operationId] ?? []).includes(status)) {
-            this.violations.push(`response ${status} to ${method} ${path} (${operationId}) is not declared (declared: ${declared.join(", ")})`);
-            return;
-        }
-        if (payload === undefined) return;
-        const v = this.api.validateResponse(payload, operationId, status);
-        if (!v.valid) this.violations.push(`response ${status} to ${method} ${path} (${operationId}) does not match the document: ${JSON.stringify(v.errors)}`);
+  private checkResponse(operationId: string, method: string, path: string, status: number, payload: unknown): void {
+    const op = this.api.getOperation(operationId);
+    const declared = Object.keys((op as any)?.responses ?? {});
+    if (
+      !declared.includes(String(status)) &&
+      !declared.includes("default") &&
+      !(UNDECLARED_BUT_REAL[operationId] ?? []).includes(status)
+    ) {
+      this.violations.push(
+        `response ${status} to ${method} ${path} (${operationId}) is not declared (declared: ${declared.join(", ")})`,
+      );
+      return;
     }
+    if (payload === undefined) return;
+    const v = this.api.validateResponse(payload, operationId, status);
+    if (!v.valid)
+      this.violations.push(
+        `response ${status} to ${method} ${path} (${operationId}) does not match the document: ${JSON.stringify(v.errors)}`,
+      );
+  }
 }
 
 /** Harbor never answers a registry's secret. */
 function maskRegistry(r: Obj): Obj {
-    return r.credential ? { ...r, credential: { ...r.credential, access_secret: "*****" } } : { ...r };
+  return r.credential ? { ...r, credential: { ...r.credential, access_secret: "*****" } } : { ...r };
 }
 
 /** `q=name=foo` (exact) or `name=foo`. */
 function matchesQuery(name: string, params: URLSearchParams): boolean {
-    const q = params.get("q");
-    if (q?.startsWith("name=")) return name === q.slice(5);
-    const n = params.get("name");
-    return !n || name === n;
+  const q = params.get("q");
+  if (q?.startsWith("name=")) return name === q.slice(5);
+  const n = params.get("name");
+  return !n || name === n;
 }
 
 export async function startFakeHarbor(options: FakeHarborOptions = {}): Promise<FakeHarbor> {
-    return new FakeHarbor(await loadHarborApi(), options).start();
+  return new FakeHarbor(await loadHarborApi(), options).start();
 }
