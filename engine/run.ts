@@ -9,6 +9,7 @@ import { CapturedResource, PlanError, PlanGraph } from "./graph";
 import { findLeaks, isSecretEnvelope, secretPlaintexts } from "./secrets";
 import { validateKubernetesObject } from "./schemas";
 import { projectName, readStackConfig, StackConfigInput } from "./stackFile";
+import { STACK_CONFIG_FILE_ENV } from "../stacks/secureLeaves";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
@@ -197,5 +198,13 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
   const program: Program = typeof mod === "function" ? mod : mod.default;
   if (typeof program !== "function")
     throw new Error(`engine: ${STACK_PROGRAM} must export the program function (export = async () => outputs)`);
-  return runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
+  // The program learns which leaves were `secure:` from the file itself, as under `pulumi up`.
+  const previous = process.env[STACK_CONFIG_FILE_ENV];
+  process.env[STACK_CONFIG_FILE_ENV] = path.resolve(input.file);
+  try {
+    return await runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
+  } finally {
+    if (previous === undefined) delete process.env[STACK_CONFIG_FILE_ENV];
+    else process.env[STACK_CONFIG_FILE_ENV] = previous;
+  }
 }

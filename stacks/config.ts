@@ -5,9 +5,11 @@
  *
  * Keys of other namespaces (`aws:region`, `kubernetes:context`, ...) belong to the providers and pass through.
  */
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { REGISTRY_TYPES } from "../components";
+import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,8 +20,120 @@ export const NAMESPACE = "harbor-ha";
 const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (lowercase letters, digits, '-')");
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
+const cidr = z
+  .string()
+  .regex(
+    /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/,
+    "must be an IPv4 CIDR such as 10.0.0.0/8",
+  );
 const positiveInt = z.number().int().positive();
+
+/** Adds one custom issue per problem found by `check` (each problem reads "<what is wrong>. Fix: <how>"). */
+const checked = <T extends z.ZodType>(schema: T, check: (v: z.output<T>) => string | undefined) =>
+  schema.superRefine((v, ctx) => {
+    const problem = check(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** A Kubernetes object name (RFC 1123 subdomain), e.g. a StorageClass. */
+const k8sName = checked(z.string(), (v) =>
+  v.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v)
+    ? undefined
+    : `is not a Kubernetes object name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters. Fix: use the StorageClass's name as \`kubectl get storageclass\` lists it, e.g. "${
+        v
+          .toLowerCase()
+          .replace(/[^a-z0-9.-]+/g, "-")
+          .replace(/^[-.]+|[-.]+$/g, "") || "gp3"
+      }"`,
+);
+
+/** S3 general purpose bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+export function bucketNameProblem(n: string): string | undefined {
+  const fix = "Fix: use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
+  if (n.length < 3 || n.length > 63) return `is ${n.length} characters long; S3 bucket names have 3 to 63. ${fix}`;
+  if (!/^[a-z0-9.-]+$/.test(n))
+    return `has characters S3 does not allow in bucket names (only a-z, 0-9, '.', '-'). ${fix}`;
+  if (!/^[a-z0-9]/.test(n) || !/[a-z0-9]$/.test(n)) return `does not begin and end with a letter or digit. ${fix}`;
+  if (n.includes("..")) return `has two adjacent periods. ${fix}`;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(n)) return `is formatted as an IP address. ${fix}`;
+  const prefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => n.startsWith(p));
+  if (prefix) return `starts with "${prefix}", a prefix S3 reserves. ${fix}`;
+  const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((p) => n.endsWith(p));
+  if (suffix) return `ends with "${suffix}", a suffix S3 reserves. ${fix}`;
+  return undefined;
+}
+const bucketName = checked(z.string(), bucketNameProblem);
+
+interface UrlRules {
+  /** Only https:// (no http://). */
+  https?: boolean;
+  /** Only scheme and host: no port, path, query or fragment. */
+  hostOnly?: boolean;
+  /** A Harbor base URL: refuse the `/api/v2.0` Harbor appends itself. */
+  harborBase?: boolean;
+  example: string;
+}
+
+/**
+ * What is wrong with a URL, without ever repeating it: user info (`user:password@`) is reported once,
+ * by the credential scan of {@link parseStackConfig}, which does not repeat it either.
+ */
+function urlProblem(v: string, r: UrlRules): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return `is not a URL. Fix: write it in full, e.g. ${r.example}`;
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    return `uses the scheme "${u.protocol}", not https. Fix: use an https:// URL, e.g. ${r.example}`;
+  if (r.https && u.protocol !== "https:")
+    return `uses http://, which is neither encrypted nor authenticated. Fix: use https://, e.g. ${r.example}`;
+  if (u.username || u.password) return undefined;
+  if (r.hostOnly) {
+    if (u.port)
+      return `has port ${u.port}, but the ingress serves Harbor on 443. Fix: remove ":${u.port}" (https://<host>)`;
+    if (u.pathname !== "/" || u.search || u.hash)
+      return `has a path, query or fragment, but Harbor is served at the root of its host. Fix: set it to ${u.protocol}//${u.hostname}`;
+  }
+  if (r.harborBase && /\/api\/v2\.0\/?$/.test(u.pathname))
+    return `ends with /api/v2.0, which Harbor appends to an endpoint URL itself (it would call .../api/v2.0/api/v2.0). Fix: remove "/api/v2.0", e.g. ${u.protocol}//${u.host}`;
+  return undefined;
+}
+const urlField = (r: UrlRules) => checked(z.string(), (v) => urlProblem(v, r));
+
+const ARN_PARTITIONS = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+
+/** An IAM ARN, `arn:<partition>:iam::<12-digit account>:<type>/<name>` (IAM ARNs have no region). */
+function iamArn(type: "role" | "oidc-provider", example: string) {
+  return checked(z.string(), (v) => {
+    const fix = `Fix: copy the ${type === "role" ? "IAM role" : "OIDC provider"}'s ARN, e.g. ${example}`;
+    const parts = v.split(":");
+    if (parts.length < 6 || parts[0] !== "arn")
+      return `is not an ARN (arn:<partition>:iam::<account>:${type}/<name>). ${fix}`;
+    const [, partition, service, region, account, ...rest] = parts;
+    const resource = rest.join(":");
+    if (!ARN_PARTITIONS.includes(partition))
+      return `has partition "${partition}", not one of ${ARN_PARTITIONS.join(", ")}. ${fix}`;
+    if (service !== "iam") return `is an ARN of the "${service}" service, not of IAM. ${fix}`;
+    if (region !== "") return `has a region ("${region}"), but IAM ARNs have none (arn:aws:iam::<account>:...). ${fix}`;
+    if (!/^\d{12}$/.test(account)) return `has account "${account}", not a 12-digit AWS account ID. ${fix}`;
+    const name =
+      type === "role" ? /^role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/ : /^oidc-provider\/[a-z0-9.-]+(\/[\w.-]+)*$/i;
+    if (!name.test(resource)) return `names "${resource}", which is not ${type}/<name>. ${fix}`;
+    return undefined;
+  });
+}
+
+/**
+ * The largest EBS volume, in GiB: gp3 and io2 take 1-65,536 GiB (EC2 API reference, ModifyVolume `Size`;
+ * gp2, io1, st1 and sc1 stop at 16,384). Larger sizes fail at apply, after other resources exist.
+ */
+export const EBS_MAX_GIB = 65536;
+/** Capacities beyond 1 PiB are read as a unit mistake (values are GiB). */
+export const CAPACITY_MAX_GIB = 1024 * 1024;
+const ebsGib = positiveInt.max(EBS_MAX_GIB, `an EBS volume holds at most ${EBS_MAX_GIB} GiB (64 TiB, gp3/io2)`);
+const capacityGib = positiveInt.max(CAPACITY_MAX_GIB, "values are GiB; more than 1 PiB is taken for a unit mistake");
 
 /**
  * A secret leaf: must come from a `secure:` value (`pulumi config set --secret`), and stays a
@@ -31,14 +145,33 @@ const secretString = (min = 8) =>
     .min(min)
     .transform((v) => pulumi.secret(v));
 
-/** Which secret leaves exist, by top-level key, so plain-text values of them can be refused. */
-const SECRET_LEAVES: Record<string, (value: any) => string[]> = {
-  adminPassword: () => ["adminPassword"],
-  replication: (v) =>
-    (Array.isArray(v?.endpoints) ? v.endpoints : []).flatMap((e: any, i: number) =>
-      e && typeof e === "object" && "accessSecret" in e ? [`replication.endpoints[${i}].accessSecret`] : [],
-    ),
-};
+/** A path pattern: segments of a config value's path, `"*"` for any list index. */
+type LeafPattern = readonly (string | "*")[];
+
+/** Credentials: secret, always; a plain-text value is refused, per leaf. */
+const SECRET_REQUIRED: LeafPattern[] = [["adminPassword"], ["replication", "endpoints", "*", "accessSecret"]];
+
+/**
+ * Values a user may encrypt although they are not credentials: they reach components as
+ * `pulumi.Input<string>`, so they stay a `pulumi.secret` per leaf. Any other encrypted value is refused:
+ * harbor-ha needs it in plain text (resource names, Helm values, IAM policies, the plan).
+ */
+const SECRET_ALLOWED: LeafPattern[] = [
+  ["replication", "endpoints", "*", "accessKey"],
+  ["cluster", "name"],
+];
+
+/** Why an encrypted value cannot stay secret, for the refusal's message. Default: names, values and the plan. */
+const PLAIN_USES: [LeafPattern, string][] = [
+  [["tls", "route53", "hostedZoneId"], "it is written into the Route53 IAM policy and cert-manager's ClusterIssuer"],
+  [["externalUrl"], "it is Harbor's address, in its Ingress, certificate and Helm values"],
+];
+
+function matches(pattern: LeafPattern, path: PropertyKey[]): boolean {
+  return (
+    pattern.length === path.length && pattern.every((p, i) => (p === "*" ? typeof path[i] === "number" : p === path[i]))
+  );
+}
 
 const nodePool = z.strictObject({
   /** EC2 instance types of the pool. */
@@ -48,30 +181,30 @@ const nodePool = z.strictObject({
   minSize: positiveInt.default(3),
   maxSize: positiveInt.default(6),
   /** Root volume (gp3) size in GiB. */
-  diskGb: positiveInt,
+  diskGb: ebsGib,
 });
 
 const storage = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("s3"),
     /** Bucket name. Default: generated from the stack name. */
-    bucketName: z.string().min(3).optional(),
+    bucketName: bucketName.optional(),
     /** Encrypt with a dedicated KMS key (true) or SSE-S3 AES256 (false). Default: true. */
     kms: z.boolean().default(true),
     /** Days before noncurrent object versions expire. Default: 30. */
     noncurrentVersionExpirationDays: positiveInt.default(30),
     /** Registry capacity to plan for, in GiB (S3 is unbounded; this documents the headroom). Default: none. */
-    capacityGb: positiveInt.optional(),
+    capacityGb: capacityGib.optional(),
   }),
   z.strictObject({
     type: z.literal("s3-compatible"),
-    bucketName: z.string().min(3),
+    bucketName: bucketName,
     region: z.string().min(1),
     /** The S3-compatible endpoint, e.g. https://minio.example.com. */
-    regionEndpoint: z.url(),
+    regionEndpoint: urlField({ https: true, example: "https://minio.example.com" }),
     /** An existing Secret with REGISTRY_STORAGE_S3_ACCESSKEY / REGISTRY_STORAGE_S3_SECRETKEY. */
     credentialsSecretName: dnsLabel,
-    capacityGb: positiveInt.optional(),
+    capacityGb: capacityGib.optional(),
   }),
   z.strictObject({
     type: z.literal("efs"),
@@ -80,19 +213,20 @@ const storage = z.discriminatedUnion("type", [
     /** CIDRs allowed to reach NFS (2049). */
     allowedCidrs: z.array(cidr).min(1),
     /** Registry capacity in GiB (EFS is elastic; the PVC requests this). Default: 1024. */
-    capacityGb: positiveInt.default(1024),
+    capacityGb: capacityGib.default(1024),
   }),
   z.strictObject({
     type: z.literal("nfs"),
     server: z.string().min(1),
     path: z.string().startsWith("/"),
-    capacityGb: positiveInt,
+    capacityGb: capacityGib,
   }),
   z.strictObject({
     type: z.literal("filesystem"),
     /** StorageClass of the PVC. Default: the cluster's default class. */
-    storageClass: z.string().optional(),
-    capacityGb: positiveInt.default(50),
+    storageClass: k8sName.optional(),
+    /** PVC size in GiB (a block volume: at most an EBS volume's size). Default: 50. */
+    capacityGb: ebsGib.default(50),
   }),
 ]);
 
@@ -102,7 +236,9 @@ const tls = z.strictObject({
   /** ACME account e-mail (required for acme-*). */
   email: z.email().optional(),
   /** ACME directory. Default: Let's Encrypt production. */
-  acmeServer: z.url().default("https://acme-v02.api.letsencrypt.org/directory"),
+  acmeServer: urlField({ https: true, example: "https://acme-v02.api.letsencrypt.org/directory" }).default(
+    "https://acme-v02.api.letsencrypt.org/directory",
+  ),
   /** Route53 for dns01. */
   route53: z.strictObject({ region: z.string().min(1), hostedZoneId: z.string().min(1) }).optional(),
   /** Install cert-manager (false: one is already in the cluster). Default: true. */
@@ -130,9 +266,9 @@ const postgres = z.strictObject({
   /** Patroni members. Default: 3. */
   members: positiveInt.default(3),
   /** SSD StorageClass for data volumes. Default: gp3. */
-  storageClass: z.string().min(1).default("gp3"),
-  /** Data volume size in GiB per member. Default: 1024. */
-  volumeGb: positiveInt.default(1024),
+  storageClass: k8sName.default("gp3"),
+  /** Data volume size in GiB per member (an EBS volume on AWS). Default: 1024. */
+  volumeGb: ebsGib.default(1024),
   /** CPU cores requested per member. Default: 4. */
   cpu: z.number().positive().default(4),
   /** Memory (GiB) requested per member. Default: 16. */
@@ -175,9 +311,14 @@ const replicationEndpoint = z.strictObject({
   name: z.string().min(1),
   /** Registry adapter type. Default: harbor. */
   type: z.enum(REGISTRY_TYPES).default("harbor"),
-  url: z.url(),
-  /** Credential user, e.g. a robot account (`robot$replication`). Default: anonymous. */
-  accessKey: z.string().min(1).optional(),
+  /** Base URL of the remote registry (Harbor appends /api/v2.0). */
+  url: urlField({ harborBase: true, example: "https://harbor.dr.example.com" }),
+  /** Credential user, e.g. a robot account (`robot$replication`); may be encrypted. Default: anonymous. */
+  accessKey: z
+    .string()
+    .min(1)
+    .transform((v): pulumi.Input<string> => v)
+    .optional(),
   /** Credential secret (secure). Default: none. */
   accessSecret: secretString(8).optional(),
   /** Skip TLS verification; needs allowInsecure too. Default: false. */
@@ -226,7 +367,15 @@ const replication = z.strictObject({
   /** Replication policies (cron, loops and directions are checked by ReplicationTargets). Default: []. */
   policies: z.array(replicationPolicy).default([]),
   /** Flows declared by other Harbors (e.g. prod's push to DR), so loops across sites are caught. Default: []. */
-  peerFlows: z.array(z.strictObject({ from: z.url(), to: z.url(), policy: z.string().min(1) })).default([]),
+  peerFlows: z
+    .array(
+      z.strictObject({
+        from: urlField({ harborBase: true, example: "https://harbor.example.com" }),
+        to: urlField({ harborBase: true, example: "https://harbor.dr.example.com" }),
+        policy: z.string().min(1),
+      }),
+    )
+    .default([]),
 });
 
 const project = z.strictObject({
@@ -245,23 +394,38 @@ export const stackConfigSchema = z.strictObject({
   /** Kubernetes namespace for Harbor and its backends. Default: harbor. */
   namespace: dnsLabel.default("harbor"),
   /** Harbor's external URL (https). */
-  externalUrl: z.url().refine((u) => u.startsWith("https://"), "must start with https://"),
+  externalUrl: urlField({ https: true, hostOnly: true, example: "https://harbor.example.com" }),
   /** Registry data expected, in GB: storage must offer 3x this. Default: none (headroom rule not applied). */
-  expectedDataGb: positiveInt.optional(),
+  expectedDataGb: capacityGib.optional(),
   /** High-throughput workload: raises the per-instance memory floor to 32 GiB. Default: false. */
   highThroughput: z.boolean().default(false),
   /** Availability zones to spread over. Default: [] (no zone spread, e.g. a laptop cluster). */
-  zones: z.array(z.string().min(1)).default([]),
+  zones: checked(z.array(z.string().min(1)), (zs) => {
+    const twice = [...new Set(zs.filter((z1, i) => zs.indexOf(z1) !== i))];
+    return twice.length
+      ? `lists ${twice.map((d) => `"${d}"`).join(", ")} more than once; a zone counts once, so the stack would spread over ${new Set(zs).size} zone(s), not ${zs.length}. Fix: list each zone once, e.g. [eu-west-1a, eu-west-1b, eu-west-1c]`
+      : undefined;
+  }).default([]),
   /** Harbor admin password (secret). Default: generated. */
   adminPassword: secretString(8).optional(),
   /** Existing EKS cluster facts (for node pools, EFS, dns01). Default: none. */
   cluster: z
     .strictObject({
-      name: z.string().min(1),
-      nodeRoleArn: z.string().startsWith("arn:"),
+      /** The EKS cluster's name; may be encrypted (it stays a secret). */
+      name: z
+        .string()
+        .min(1)
+        .transform((v): pulumi.Input<string> => v),
+      nodeRoleArn: iamArn("role", "arn:aws:iam::123456789012:role/harbor-nodes"),
       subnetIds: z.array(z.string().min(1)).min(1),
-      oidcProviderArn: z.string().startsWith("arn:").optional(),
-      oidcIssuerUrl: z.url().optional(),
+      oidcProviderArn: iamArn(
+        "oidc-provider",
+        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
+      ).optional(),
+      oidcIssuerUrl: urlField({
+        https: true,
+        example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
+      }).optional(),
     })
     .optional(),
   /** EKS managed node groups for the app and db tiers. Default: none (bring your own nodes). */
@@ -343,17 +507,32 @@ function knownKeysAt(path: PropertyKey[], raw: unknown): string[] {
   return schema?.def?.shape ? Object.keys(schema.def.shape) : [];
 }
 
-function describe(v: unknown): string {
+/** A credential in a URL: `scheme://user[:password]@host`. */
+const URL_WITH_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]*@/i;
+
+/** A value for a message: secrets and URL credentials are never shown. */
+function describe(v: unknown, secret = false): string {
   if (v === undefined) return "nothing";
   if (Array.isArray(v)) return "a list";
   if (v === null) return "null";
   if (typeof v === "object") return "a map";
+  if (secret) return `the (secret) ${typeof v}`;
+  if (typeof v === "string" && URL_WITH_CREDENTIALS.test(v))
+    return `string ${JSON.stringify(v.replace(/(:\/\/)[^\s/?#@]*@/gi, "$1<credentials>@"))}`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string[] {
+function boundText(inclusive: boolean | undefined, below: boolean, n: unknown): string {
+  return below
+    ? `${inclusive === false ? "greater than" : "at least"} ${n}`
+    : `${inclusive === false ? "less than" : "at most"} ${n}`;
+}
+
+function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secretPaths: Set<string>): string[] {
   const at = (extra: PropertyKey[] = []) => keyName([...issue.path, ...extra]);
   const valueAt = issue.path.reduce<any>((v, p) => (v == null ? undefined : v[p as any]), raw);
+  const shown = describe(valueAt, secretPaths.has(at()));
+  const unit = (origin: string) => (origin === "array" ? " entries" : origin === "string" ? " characters" : "");
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((k) => {
@@ -363,12 +542,10 @@ function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>): 
     case "invalid_type":
       if (valueAt === undefined)
         return [`${at()}: required, but not set. Fix: set ${at()} (a ${issue.expected}) in the stack's config.`];
-      return [
-        `${at()}: expected a ${issue.expected}, got ${describe(valueAt)}. Fix: set ${at()} to a ${issue.expected}.`,
-      ];
+      return [`${at()}: expected a ${issue.expected}, got ${shown}. Fix: set ${at()} to a ${issue.expected}.`];
     case "invalid_value":
       return [
-        `${at()}: ${describe(valueAt)} is not allowed. Fix: set it to one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}.`,
+        `${at()}: ${shown} is not allowed. Fix: set it to one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}.`,
       ];
     case "invalid_union":
       if ((issue as any).note === "No matching discriminator" || (issue as any).discriminator) {
@@ -379,16 +556,26 @@ function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>): 
         ];
       }
       return [`${at()}: ${issue.message}. Fix: check the value against README's configuration reference.`];
-    case "too_small":
+    case "too_small": {
+      const bound = boundText(issue.inclusive, true, issue.minimum);
       return [
-        `${at()}: ${describe(valueAt)} is too small (${issue.message.replace(/^Too small: /, "")}). Fix: set ${at()} to at least ${String(issue.minimum)}${issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : ""}.`,
+        `${at()}: ${shown} is too small: it must be ${bound}${unit(issue.origin)}. Fix: set ${at()} to ${bound}${unit(issue.origin)}.`,
       ];
-    case "too_big":
+    }
+    case "too_big": {
+      const bound = boundText(issue.inclusive, false, issue.maximum);
+      const why = issue.message.startsWith("Too big") ? "" : ` (${issue.message})`;
       return [
-        `${at()}: ${describe(valueAt)} is too big (${issue.message}). Fix: set ${at()} to at most ${String(issue.maximum)}.`,
+        `${at()}: ${shown} is too big: it must be ${bound}${unit(issue.origin)}${why}. Fix: set ${at()} to ${bound}${unit(issue.origin)}.`,
+      ];
+    }
+    case "custom":
+      // A list or map is named by its key alone; a scalar is shown (unless secret).
+      return [
+        `${at()}: ${valueAt !== null && typeof valueAt === "object" ? "" : `${shown} `}${issue.message.replace(/\.?$/, ".")}`,
       ];
     default:
-      return [`${at()}: ${describe(valueAt)} ${issue.message.replace(/^Invalid input: /, "")}. Fix: correct ${at()}.`];
+      return [`${at()}: ${shown} ${issue.message.replace(/^Invalid input: /, "")}. Fix: correct ${at()}.`];
   }
 }
 
@@ -407,33 +594,166 @@ export interface ConfigSource {
   stack: string;
   /** All config, `<namespace>:<key>` -> string, as `pulumi.runtime.allConfig()` gives it. */
   values: Record<string, string>;
-  /** Whether a full key is secret in the stack's config. */
+  /** Whether a full key is secret in the stack's config (Pulumi knows this per top-level key only). */
   isSecret: (fullKey: string) => boolean;
+  /**
+   * Per top-level key, the full paths of its encrypted (`secure:`) leaves, as the stack's config file
+   * shows them. A secret key missing here has unknown leaves: its credential and may-be-secret leaves
+   * (SECRET_REQUIRED, SECRET_ALLOWED) are then taken as encrypted, and the others as plain. Default: none.
+   */
+  encryptedLeaves?: Record<string, string[]>;
+}
+
+/** Namespaces of the providers this program uses: their keys are theirs, not ours. */
+export const PROVIDER_NAMESPACES = ["aws", "kubernetes", "random", "pulumi"];
+
+/** Where each top-level and nested key name lives, for "did you mean" on a bare key. */
+function keyHomes(name: string): string[] {
+  const out: string[] = [];
+  const walk = (schema: any, path: string[]) => {
+    while (schema?.def && ["optional", "default", "prefault", "nullable", "pipe"].includes(schema.def.type))
+      schema = schema.def.innerType ?? schema.def.in;
+    if (schema?.def?.type === "array") return walk(schema.def.element, path);
+    const shapes =
+      schema?.def?.type === "union" ? schema.def.options.map((o: any) => o.def?.shape) : [schema?.def?.shape];
+    for (const shape of shapes)
+      for (const [k, v] of Object.entries(shape ?? {})) {
+        if (k === name) out.push([...path, k].join("."));
+        if (path.length < 2) walk(v, [...path, k]);
+      }
+  };
+  walk(stackConfigSchema, []);
+  return [...new Set(out)];
+}
+
+/** Keys outside our namespace that are not a provider's: bare keys and misspelt namespaces. */
+function namespaceProblems(values: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const fullKey of Object.keys(values)) {
+    const colon = fullKey.indexOf(":");
+    const ns = colon < 0 ? "" : fullKey.slice(0, colon);
+    const key = colon < 0 ? fullKey : fullKey.slice(colon + 1);
+    if (ns === NAMESPACE || PROVIDER_NAMESPACES.includes(ns)) continue;
+    const homes = keyHomes(key.split(/[.[]/)[0]).map((h) => `${NAMESPACE}:${h}`);
+    const guess = homes.length ? homes.map((h) => `"${h}"`).join(" or ") : `"${NAMESPACE}:${key}"`;
+    if (colon < 0)
+      out.push(
+        `${fullKey}: a key without a namespace, which harbor-ha never reads. Fix: did you mean ${guess}? Write it with its namespace.`,
+      );
+    else if (closest(ns, [NAMESPACE]))
+      out.push(`${fullKey}: unknown namespace "${ns}". Fix: did you mean ${guess}? Rename it.`);
+    else
+      out.push(
+        `${fullKey}: unknown namespace "${ns}"; this program reads ${NAMESPACE}: keys and its providers' (${PROVIDER_NAMESPACES.map((p) => `${p}:`).join(", ")}). Fix: remove it, or rename it to a ${NAMESPACE}: key.`,
+      );
+  }
+  return out;
+}
+
+/** Every leaf (scalar) of a value, with its path. */
+function leaves(v: unknown, path: PropertyKey[] = []): [PropertyKey[], unknown][] {
+  if (Array.isArray(v)) return v.flatMap((e, i) => leaves(e, [...path, i]));
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, e]) => leaves(e, [...path, k]));
+  return [[path, v]];
+}
+
+/** Where a credential in a URL should go instead, by the key's last name. */
+const CREDENTIAL_HOME: Record<string, string> = {
+  externalUrl: `Harbor's admin password is ${NAMESPACE}:adminPassword (secret)`,
+  url: "give the endpoint's credential as accessKey and accessSecret (secret)",
+  regionEndpoint: "the S3 keys belong in the Kubernetes Secret named by credentialsSecretName",
+  acmeServer: "an ACME directory takes no credential in its URL",
+};
+
+interface SecretLeaves {
+  problems: string[];
+  /** Full paths whose value must never be shown. */
+  secretPaths: Set<string>;
+  /** Paths (segments) of encrypted values allowed to stay secret: wrapped in `pulumi.secret`. */
+  keepSecret: PropertyKey[][];
+  /** The values themselves, scrubbed from every message. */
+  secretValues: string[];
+}
+
+/** Per-leaf secrecy: which leaves the user encrypted, which must be, and which cannot stay secret. */
+function secretLeaves(raw: Record<string, unknown>, source: ConfigSource): SecretLeaves {
+  const out: SecretLeaves = { problems: [], secretPaths: new Set(), keepSecret: [], secretValues: [] };
+  const encrypted = new Set<string>();
+  const unknownKeys = new Set<string>();
+  for (const [key, value] of Object.entries(raw)) {
+    const full = `${NAMESPACE}:${key}`;
+    if (!source.isSecret(full)) continue;
+    if (value === null || typeof value !== "object") encrypted.add(full);
+    else if (source.encryptedLeaves?.[full]) source.encryptedLeaves[full].forEach((p) => encrypted.add(p));
+    else unknownKeys.add(full);
+  }
+  for (const [path, value] of leaves(raw)) {
+    const full = keyName(path);
+    const required = SECRET_REQUIRED.some((p) => matches(p, path));
+    const allowed = SECRET_ALLOWED.some((p) => matches(p, path));
+    const isEncrypted = encrypted.has(full) || (unknownKeys.has(keyName(path.slice(0, 1))) && (required || allowed));
+    if (required || isEncrypted) {
+      out.secretPaths.add(full);
+      if (value !== null && value !== undefined && String(value).length >= 3) out.secretValues.push(String(value));
+    }
+    if (required && !isEncrypted)
+      out.problems.push(
+        `${full}: is a secret but is stored in plain text. Fix: run \`pulumi config set --secret --path '${full}' <value>\` so it is encrypted.`,
+      );
+    else if (isEncrypted && allowed) out.keepSecret.push(path);
+    else if (isEncrypted && !required) {
+      const why =
+        PLAIN_USES.find(([p]) => matches(p, path))?.[1] ??
+        "harbor-ha uses it in plain text (resource names, Helm values, the plan), where it would be shown";
+      out.problems.push(
+        `${full}: is encrypted (secure:), but ${why}. Fix: it is not a credential: store it in plain with \`pulumi config set --path '${full}' <value>\`, or leave it out.`,
+      );
+    }
+    if (typeof value === "string" && URL_WITH_CREDENTIALS.test(value) && !out.secretPaths.has(full)) {
+      const home = CREDENTIAL_HOME[String(path[path.length - 1])] ?? "keep credentials in secret config values";
+      out.problems.push(
+        `${full}: has a user name or password in a URL ("user:password@" before the host), which would be copied into Helm values, stack outputs and the plan. Fix: remove it from the URL; ${home}.`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Removes every secret value from a message (a last guard: messages are written not to hold them). */
+function scrub(message: string, secretValues: string[]): string {
+  let out = message;
+  for (const v of [...secretValues].sort((a, b) => b.length - a.length)) out = out.split(v).join("[secret]");
+  return out;
+}
+
+function setAt(o: any, path: PropertyKey[], f: (v: any) => unknown): void {
+  const parent = path.slice(0, -1).reduce((v, p) => v?.[p as any], o);
+  const last = path[path.length - 1] as any;
+  if (parent && parent[last] !== undefined) parent[last] = f(parent[last]);
 }
 
 /** Parses and checks the whole stack config; throws one {@link StackConfigError} listing every problem. */
 export function parseStackConfig(source: ConfigSource): StackConfig {
   const raw: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(source.values)) {
-    const [ns, ...rest] = fullKey.split(":");
-    if (ns !== NAMESPACE) continue;
-    raw[rest.join(":")] = decode(rest.join(":"), value);
+    const colon = fullKey.indexOf(":");
+    if (colon < 0 || fullKey.slice(0, colon) !== NAMESPACE) continue;
+    const key = fullKey.slice(colon + 1);
+    raw[key] = decode(key, value);
   }
-  const problems: string[] = [];
-  for (const [key, leaves] of Object.entries(SECRET_LEAVES)) {
-    if (raw[key] === undefined) continue;
-    const paths = leaves(raw[key]);
-    if (paths.length > 0 && !source.isSecret(`${NAMESPACE}:${key}`)) {
-      for (const p of paths)
-        problems.push(
-          `${NAMESPACE}:${p}: is a secret but is stored in plain text. Fix: run \`pulumi config set --secret --path '${NAMESPACE}:${p}' <value>\` so it is encrypted.`,
-        );
-    }
-  }
+  const problems: string[] = namespaceProblems(source.values);
+  const secrets = secretLeaves(raw, source);
+  problems.push(...secrets.problems);
   const result = stackConfigSchema.safeParse(raw);
-  if (!result.success) for (const issue of result.error.issues) problems.push(...issueToProblem(issue, raw));
+  if (!result.success)
+    for (const issue of result.error.issues) problems.push(...issueToProblem(issue, raw, secrets.secretPaths));
   if (result.success) problems.push(...crossFieldProblems(result.data));
-  if (problems.length > 0) throw new StackConfigError(source.stack, problems);
+  if (problems.length > 0)
+    throw new StackConfigError(
+      source.stack,
+      problems.map((p) => scrub(p, secrets.secretValues)),
+    );
+  for (const path of secrets.keepSecret) setAt(result.data, path, (v) => pulumi.secret(v));
   return result.data!;
 }
 
@@ -476,11 +796,21 @@ function crossFieldProblems(c: StackConfig): string[] {
   return out;
 }
 
-/** Reads the running stack's config through the Pulumi runtime (works under `pulumi up` and the offline engine). */
+/**
+ * Reads the running stack's config through the Pulumi runtime (works under `pulumi up` and the offline
+ * engine). Which leaves are encrypted comes from the stack's config file: `$HARBOR_HA_STACK_CONFIG_FILE`,
+ * else `stacks/Pulumi.<stack>.yaml` beside this program (Pulumi.yaml's `stackConfigDir`).
+ */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig({
-    stack: pulumi.getStack(),
-    values: pulumi.runtime.allConfig(),
-    isSecret: (key) => runtimeConfig.isConfigSecret(key),
-  });
+  const stack = pulumi.getStack();
+  const values = pulumi.runtime.allConfig();
+  const isSecret = (key: string) => runtimeConfig.isConfigSecret(key);
+  const received: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(values)) {
+    const key = fullKey.slice(fullKey.indexOf(":") + 1);
+    received[fullKey] = fullKey.startsWith(`${NAMESPACE}:`) ? decode(key, value) : value;
+  }
+  const file = process.env[STACK_CONFIG_FILE_ENV] || path.join(__dirname, `Pulumi.${stack}.yaml`);
+  const encryptedLeaves = /^[A-Za-z0-9_.-]+$/.test(stack) ? encryptedLeavesFromFile(file, received) : undefined;
+  return parseStackConfig({ stack, values, isSecret, encryptedLeaves });
 }
