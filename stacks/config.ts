@@ -484,26 +484,49 @@ function closest(word: string, candidates: string[]): string | undefined {
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? best[0] : undefined;
 }
 
+/** The parts of a zod schema's definition that key suggestions walk through. */
+interface SchemaNode {
+  def?: {
+    type?: string;
+    innerType?: SchemaNode;
+    in?: SchemaNode;
+    element?: SchemaNode;
+    options?: SchemaNode[];
+    shape?: Record<string, SchemaNode>;
+    values?: unknown[];
+  };
+}
+
+/** Through optional/default/prefault/nullable/pipe wrappers to the schema they wrap. */
+function unwrapSchema(schema: SchemaNode | undefined): SchemaNode | undefined {
+  while (schema?.def && ["optional", "default", "prefault", "nullable", "pipe"].includes(schema.def.type ?? ""))
+    schema = schema.def.innerType ?? schema.def.in;
+  return schema;
+}
+
+/** The member of a discriminated union whose `type` literal is `type`. */
+function unionMember(schema: SchemaNode | undefined, type: unknown): SchemaNode | undefined {
+  return schema?.def?.options?.find((o) => o.def?.shape?.type?.def?.values?.includes(type));
+}
+
+function child(v: unknown, p: PropertyKey): unknown {
+  return v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+}
+
 /** Known keys of the (strict) object schema found at `path`, for suggestions. */
 function knownKeysAt(path: PropertyKey[], raw: unknown): string[] {
-  let schema: any = stackConfigSchema;
-  let value: any = raw;
+  let schema: SchemaNode | undefined = stackConfigSchema as unknown as SchemaNode;
+  let value: unknown = raw;
   for (const p of path) {
-    while (schema?.def && ["optional", "default", "prefault", "nullable", "pipe"].includes(schema.def.type))
-      schema = schema.def.innerType ?? schema.def.in;
+    schema = unwrapSchema(schema);
     if (schema?.def?.type === "array") schema = schema.def.element;
-    else if (schema?.def?.type === "union") {
-      const discriminated = schema.def.options.find((o: any) => o.def?.shape?.type?.def?.values?.includes(value?.type));
-      schema = discriminated?.def.shape[p as string];
-    } else schema = schema?.def?.shape?.[p as string];
-    value = value?.[p as any];
+    else if (schema?.def?.type === "union")
+      schema = unionMember(schema, child(value, "type"))?.def?.shape?.[p as string];
+    else schema = schema?.def?.shape?.[p as string];
+    value = child(value, p);
   }
-  while (schema?.def && ["optional", "default", "prefault", "nullable"].includes(schema.def.type))
-    schema = schema.def.innerType;
-  if (schema?.def?.type === "union") {
-    const discriminated = schema.def.options.find((o: any) => o.def?.shape?.type?.def?.values?.includes(value?.type));
-    schema = discriminated;
-  }
+  schema = unwrapSchema(schema);
+  if (schema?.def?.type === "union") schema = unionMember(schema, child(value, "type"));
   return schema?.def?.shape ? Object.keys(schema.def.shape) : [];
 }
 
@@ -530,7 +553,7 @@ function boundText(inclusive: boolean | undefined, below: boolean, n: unknown): 
 
 function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secretPaths: Set<string>): string[] {
   const at = (extra: PropertyKey[] = []) => keyName([...issue.path, ...extra]);
-  const valueAt = issue.path.reduce<any>((v, p) => (v == null ? undefined : v[p as any]), raw);
+  const valueAt = issue.path.reduce<unknown>((v, p) => child(v, p), raw);
   const shown = describe(valueAt, secretPaths.has(at()));
   const unit = (origin: string) => (origin === "array" ? " entries" : origin === "string" ? " characters" : "");
   switch (issue.code) {
@@ -539,18 +562,21 @@ function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>, s
         const guess = closest(k, knownKeysAt(issue.path, raw));
         return `${at([k])}: unknown key. Fix: ${guess ? `did you mean "${guess}"? Rename it` : "remove it"}${issue.path.length === 0 ? "" : ` (known keys here: ${knownKeysAt(issue.path, raw).join(", ")})`}.`;
       });
-    case "invalid_type":
+    case "invalid_type": {
+      const expected =
+        { int: "whole number", array: "list", object: "map" }[issue.expected as string] ?? issue.expected;
       if (valueAt === undefined)
-        return [`${at()}: required, but not set. Fix: set ${at()} (a ${issue.expected}) in the stack's config.`];
-      return [`${at()}: expected a ${issue.expected}, got ${shown}. Fix: set ${at()} to a ${issue.expected}.`];
+        return [`${at()}: required, but not set. Fix: set ${at()} (a ${expected}) in the stack's config.`];
+      return [`${at()}: expected a ${expected}, got ${shown}. Fix: set ${at()} to a ${expected}.`];
+    }
     case "invalid_value":
       return [
         `${at()}: ${shown} is not allowed. Fix: set it to one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}.`,
       ];
     case "invalid_union":
-      if ((issue as any).note === "No matching discriminator" || (issue as any).discriminator) {
+      if ((issue as { note?: string }).note === "No matching discriminator" || "discriminator" in issue) {
         const typeKey = issue.path[issue.path.length - 1] === "type" ? at() : at(["type"]);
-        const typeValue = issue.path[issue.path.length - 1] === "type" ? valueAt : valueAt?.type;
+        const typeValue = issue.path[issue.path.length - 1] === "type" ? valueAt : child(valueAt, "type");
         return [
           `${typeKey}: ${describe(typeValue)} is not a known type. Fix: set it to one of "s3", "s3-compatible", "efs", "nfs", "filesystem".`,
         ];
@@ -610,19 +636,18 @@ export const PROVIDER_NAMESPACES = ["aws", "kubernetes", "random", "pulumi"];
 /** Where each top-level and nested key name lives, for "did you mean" on a bare key. */
 function keyHomes(name: string): string[] {
   const out: string[] = [];
-  const walk = (schema: any, path: string[]) => {
-    while (schema?.def && ["optional", "default", "prefault", "nullable", "pipe"].includes(schema.def.type))
-      schema = schema.def.innerType ?? schema.def.in;
+  const walk = (node: SchemaNode | undefined, path: string[]): void => {
+    const schema = unwrapSchema(node);
     if (schema?.def?.type === "array") return walk(schema.def.element, path);
     const shapes =
-      schema?.def?.type === "union" ? schema.def.options.map((o: any) => o.def?.shape) : [schema?.def?.shape];
+      schema?.def?.type === "union" ? (schema.def.options ?? []).map((o) => o.def?.shape) : [schema?.def?.shape];
     for (const shape of shapes)
       for (const [k, v] of Object.entries(shape ?? {})) {
         if (k === name) out.push([...path, k].join("."));
         if (path.length < 2) walk(v, [...path, k]);
       }
   };
-  walk(stackConfigSchema, []);
+  walk(stackConfigSchema as unknown as SchemaNode, []);
   return [...new Set(out)];
 }
 
@@ -726,10 +751,10 @@ function scrub(message: string, secretValues: string[]): string {
   return out;
 }
 
-function setAt(o: any, path: PropertyKey[], f: (v: any) => unknown): void {
-  const parent = path.slice(0, -1).reduce((v, p) => v?.[p as any], o);
-  const last = path[path.length - 1] as any;
-  if (parent && parent[last] !== undefined) parent[last] = f(parent[last]);
+function setAt(o: unknown, path: PropertyKey[], f: (v: unknown) => unknown): void {
+  const parent = path.slice(0, -1).reduce<unknown>((v, p) => child(v, p), o) as Record<PropertyKey, unknown>;
+  const last = path[path.length - 1];
+  if (parent && typeof parent === "object" && parent[last] !== undefined) parent[last] = f(parent[last]);
 }
 
 /** Parses and checks the whole stack config; throws one {@link StackConfigError} listing every problem. */
