@@ -1,5 +1,13 @@
 import { strict as assert } from "assert";
-import { runStack, redact, PlanGraph } from "../engine";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse, stringify } from "yaml";
+import { runStack, redact, PlanGraph, readStackConfig, offlineSecretPlaceholder } from "../engine";
+import { canonicalJson } from "../cli/canonicalJson";
+import { planDocument, renderHuman } from "../cli/planReport";
+import { writeManifests } from "../cli/writeManifests";
 
 const count = (g: PlanGraph, type: string) => g.resources.filter((r) => r.type === type).length;
 const statefulSet = (g: PlanGraph, name: string) =>
@@ -61,5 +69,158 @@ describe("stacks", () => {
       .map((r) => (r.inputs as any).spec.metadata);
     assert.ok(projects.length > 0);
     for (const m of projects) assert.deepEqual([m.prevent_vul, m.severity, m.auto_scan], ["true", "high", "true"]);
+  });
+});
+
+/**
+ * Secret canaries: unique strings in `secure:` leaves (and, for refusals, in plain fields where they are
+ * refused) must never appear in the plan (JSON or text), stderr, or any `--out` file.
+ */
+describe("stacks: secrets stay secret per leaf (canaries)", function () {
+  this.timeout(180_000);
+  const ROOT = path.join(__dirname, "..");
+  const token = `${process.pid}${Date.now().toString(36)}`;
+  const canary = (n: number) => `CANARY${n}x${token}`;
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-canary-"))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** prod, with encrypted adminPassword, cluster.name, and accessKey/accessSecret on two endpoints. */
+  function canaryStack(secure: (n: number) => unknown, edit: (c: Record<string, any>) => void = () => {}): string {
+    const doc = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8"));
+    const c = doc.config;
+    c["harbor-ha:adminPassword"] = secure(1);
+    c["harbor-ha:cluster"].name = secure(2);
+    const [dr] = c["harbor-ha:replication"].endpoints;
+    dr.accessKey = secure(3);
+    dr.accessSecret = secure(4);
+    c["harbor-ha:replication"].endpoints.push({
+      name: "backup",
+      url: "https://harbor.backup.example.com",
+      accessKey: secure(5),
+      accessSecret: secure(6),
+    });
+    edit(c);
+    const file = path.join(dir, `prod-${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(file, stringify(doc));
+    return file;
+  }
+
+  function everyFile(d: string): string[] {
+    if (!fs.existsSync(d)) return [];
+    return fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(d, e.name);
+      return e.isDirectory() ? everyFile(p) : [p];
+    });
+  }
+
+  function assertNoCanary(where: string, text: string) {
+    const m = /CANARY\d+x\w+/.exec(text);
+    assert.equal(
+      m,
+      null,
+      `a canary leaked into ${where}: ...${m ? text.slice(Math.max(0, m.index - 200), m.index + 40) : ""}`,
+    );
+  }
+
+  function cli(...args: string[]) {
+    return spawnSync(process.execPath, [path.join(ROOT, "bin", "harbor-ha.js"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  }
+
+  it("decrypted values (as `pulumi up` hands them over) stay secret in resources, outputs, the plan and --out", async () => {
+    const file = canaryStack((n) => ({ secure: `v1:ciphertext-${n}` }));
+    const input = readStackConfig("prod", file);
+    // Decrypt as the Pulumi CLI would: each secure leaf's placeholder becomes its canary plaintext.
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(input.config)) {
+      let out = v;
+      for (const leaf of input.secureLeaves)
+        out = out
+          .split(offlineSecretPlaceholder("prod", leaf))
+          .join(`${canary(input.secureLeaves.indexOf(leaf) + 1)}-secret`);
+      config[k] = out;
+    }
+    assert.equal(input.secureLeaves.length, 6);
+    const g = await runStack("prod", { configInput: { ...input, config } });
+    assert.deepEqual(g.errors, [], "no leak found by the engine");
+    assertNoCanary("the plan JSON", canonicalJson(planDocument(g, [])));
+    assertNoCanary("the plan text", renderHuman(g, [], 0));
+    const out = path.join(dir, "manifests-in-process");
+    writeManifests(g, out);
+    for (const f of everyFile(out)) assertNoCanary(f, fs.readFileSync(f, "utf8"));
+    // Marked secret where they flow: the node groups' cluster name and each endpoint's credential.
+    const doc = JSON.parse(canonicalJson(planDocument(g, [])));
+    const groups = doc.resources.filter((r: any) => r.type === "aws:eks/nodeGroup:NodeGroup");
+    assert.equal(groups.length, 2);
+    for (const ng of groups) assert.equal(ng.inputs.clusterName, "[secret]");
+    const endpoints = doc.resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint");
+    assert.equal(endpoints.length, 2);
+    for (const e of endpoints) {
+      // The SDK serializes a map holding a secret as one secret (the whole spec), which still hides the key.
+      assert.ok(e.inputs.spec === "[secret]" || e.inputs.spec.accessKey === "[secret]", JSON.stringify(e.inputs));
+      assert.equal(e.inputs.accessSecret, "[secret]");
+    }
+    for (const ng of groups)
+      assert.equal(
+        ng.inputs.nodeRoleArn,
+        "arn:aws:iam::123456789012:role/harbor-prod-nodes",
+        "plain siblings stay plain",
+      );
+    assert.equal(doc.outputs.adminPassword, "[secret]");
+  });
+
+  it("`harbor-ha plan prod --config <file> --json --out <dir>`: canaries in secure: leaves never appear", () => {
+    const file = canaryStack((n) => ({ secure: `v1:${canary(n)}` }));
+    const out = path.join(dir, "manifests-cli");
+    const r = cli("plan", "prod", "--config", file, "--json", "--out", out);
+    assert.ok([0, 2].includes(r.status!), `exit ${r.status}: ${r.stderr}`);
+    assertNoCanary("stdout", r.stdout);
+    assertNoCanary("stderr", r.stderr);
+    const files = everyFile(out);
+    assert.ok(files.length > 10, "manifests were written");
+    for (const f of files) assertNoCanary(f, fs.readFileSync(f, "utf8"));
+    const doc = JSON.parse(r.stdout);
+    for (const ng of doc.resources.filter((x: any) => x.type === "aws:eks/nodeGroup:NodeGroup"))
+      assert.equal(ng.inputs.clusterName, "[secret]");
+    const endpoints = doc.resources.filter((x: any) => x.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint");
+    assert.equal(endpoints.length, 2);
+    for (const e of endpoints) {
+      assert.ok(e.inputs.spec === "[secret]" || e.inputs.spec.accessKey === "[secret]", JSON.stringify(e.inputs));
+      assert.equal(e.inputs.accessSecret, "[secret]");
+    }
+  });
+
+  it("refused configs (plain credentials, credentials in URLs, encrypted plain-only values) never echo them", () => {
+    const file = canaryStack(
+      (n) => ({ secure: `v1:${canary(n)}` }),
+      (c) => {
+        c["harbor-ha:replication"].endpoints[1].accessSecret = canary(7);
+        c["harbor-ha:replication"].endpoints[1].url = `https://robot:${canary(8)}@harbor.backup.example.com`;
+        c["harbor-ha:externalUrl"] = `https://admin:${canary(9)}@harbor.example.com`;
+        c["harbor-ha:tls"].route53.hostedZoneId = { secure: `v1:${canary(10)}` };
+        c["harbor-ha:storage"].bucketName = { secure: `v1:${canary(11)}` };
+      },
+    );
+    const out = path.join(dir, "manifests-refused");
+    for (const args of [["--json", "--out", out], []]) {
+      const r = cli("plan", "prod", "--config", file, ...args);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stdout, "");
+      assertNoCanary("stderr", r.stderr);
+      for (const key of [
+        "harbor-ha:replication.endpoints[1].accessSecret: is a secret but is stored in plain text",
+        "harbor-ha:replication.endpoints[1].url: has a user name or password in a URL",
+        "harbor-ha:externalUrl: has a user name or password in a URL",
+        "harbor-ha:tls.route53.hostedZoneId: is encrypted (secure:)",
+        "harbor-ha:storage.bucketName: is encrypted (secure:)",
+      ])
+        assert.ok(r.stderr.includes(key), `${key} not in:\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    }
+    for (const f of everyFile(out)) assertNoCanary(f, fs.readFileSync(f, "utf8"));
   });
 });
