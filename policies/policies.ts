@@ -10,6 +10,7 @@ import { dataPodResources, harborPodResources } from "./rules/pods";
 import { harborReplicas, patroniMembers, pdbsPresent, redisSentinels, zoneSpread } from "./rules/ha";
 import { dbConnectionBudget, edgeTls, noSecretLiterals, s3BucketSecurity } from "./rules/security";
 import { platformFactsPresent, tierWiring } from "./rules/wiring";
+import { podsFitNodes } from "./rules/topology";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
@@ -30,6 +31,7 @@ export {
   dbConnectionBudget,
   tierWiring,
   platformFactsPresent,
+  podsFitNodes,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -54,6 +56,7 @@ export const allPolicies: Policy[] = [
   dbConnectionBudget,
   tierWiring,
   platformFactsPresent,
+  podsFitNodes,
 ];
 
 /**
