@@ -8,7 +8,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { REGISTRY_TYPES } from "../components";
+import { computeConnectionBudget, REGISTRY_TYPES } from "../components";
+import { databasePoolPods } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
@@ -782,6 +783,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   return result.data!;
 }
 
+/** PostgreSQL's upper bound of max_connections: MAX_BACKENDS, 2^18 - 1 (src/include/postmaster/postmaster.h). */
+const POSTGRES_MAX_CONNECTIONS = 0x3ffff;
+
 /** Rules that span several keys. Sizing and HA minimums are the policy pack's job, not this parser's. */
 function crossFieldProblems(c: StackConfig): string[] {
   const out: string[] = [];
@@ -797,6 +801,23 @@ function crossFieldProblems(c: StackConfig): string[] {
   if (c.redis.quorum > c.redis.sentinels)
     out.push(
       `${k("redis.quorum")}: ${c.redis.quorum} is more than the ${c.redis.sentinels} sentinels, so no failover could ever happen. Fix: set it to at most ${c.redis.sentinels} (a majority, e.g. 2 of 3).`,
+    );
+  if (c.harbor.maxIdleConns > c.harbor.maxOpenConns)
+    out.push(
+      `${k("harbor.maxIdleConns")}: ${c.harbor.maxIdleConns} is more than ${k("harbor.maxOpenConns")} (${c.harbor.maxOpenConns}); Go's database/sql never keeps more idle connections than open ones, so the setting would silently shrink. Fix: set it to at most ${c.harbor.maxOpenConns}.`,
+    );
+  const poolPods = databasePoolPods({
+    replicas: { core: c.harbor.replicas, exporter: c.harbor.replicas },
+    metrics: c.harbor.metrics,
+  });
+  const budget = computeConnectionBudget({
+    poolPods,
+    maxOpenConns: c.harbor.maxOpenConns,
+    members: c.postgres.members,
+  });
+  if (budget.maxConnections > POSTGRES_MAX_CONNECTIONS)
+    out.push(
+      `${k("harbor.maxOpenConns")}: ${c.harbor.maxOpenConns} per pod x ${poolPods} pods needs PostgreSQL max_connections ${budget.maxConnections}, above the ${POSTGRES_MAX_CONNECTIONS} PostgreSQL accepts (MAX_BACKENDS), so the database would not start. Fix: set it to at most ${Math.floor((POSTGRES_MAX_CONNECTIONS - budget.reserved) / poolPods / 10) * 10} (Harbor's chart default is 900).`,
     );
   if (c.nodePools && !c.cluster)
     out.push(

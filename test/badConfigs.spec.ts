@@ -451,6 +451,20 @@ const BAD: BadCase[] = [
     fix: '"none", "low", "medium", "high", "critical"',
   },
   {
+    name: "a huge maxOpenConns (max_connections beyond what PostgreSQL accepts)",
+    base: "prod",
+    edit: (c) => (c["harbor-ha:harbor"].maxOpenConns = 1000000),
+    key: "harbor-ha:harbor.maxOpenConns",
+    fix: "above the 262143 PostgreSQL accepts",
+  },
+  {
+    name: "maxIdleConns above maxOpenConns",
+    base: "prod",
+    edit: (c) => (c["harbor-ha:harbor"].maxIdleConns = 500),
+    key: "harbor-ha:harbor.maxIdleConns",
+    fix: "set it to at most 100",
+  },
+  {
     name: "the config key is a list",
     base: "prod",
     edit: (c) => (c["harbor-ha:postgres"] = [1, 2]),
