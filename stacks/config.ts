@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { computeConnectionBudget, REGISTRY_TYPES } from "../components";
 import { databasePoolPods } from "../components/harbor";
+import { ingressProblems } from "../components/network";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
@@ -579,7 +580,7 @@ function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>, s
         const typeKey = issue.path[issue.path.length - 1] === "type" ? at() : at(["type"]);
         const typeValue = issue.path[issue.path.length - 1] === "type" ? valueAt : child(valueAt, "type");
         return [
-          `${typeKey}: ${describe(typeValue)} is not a known type. Fix: set it to one of "s3", "s3-compatible", "efs", "nfs", "filesystem".`,
+          `${typeKey}: ${describe(typeValue, secretPaths.has(typeKey))} is not a known type. Fix: set it to one of "s3", "s3-compatible", "efs", "nfs", "filesystem".`,
         ];
       }
       return [`${at()}: ${issue.message}. Fix: check the value against README's configuration reference.`];
@@ -819,6 +820,9 @@ function crossFieldProblems(c: StackConfig): string[] {
     out.push(
       `${k("harbor.maxOpenConns")}: ${c.harbor.maxOpenConns} per pod x ${poolPods} pods needs PostgreSQL max_connections ${budget.maxConnections}, above the ${POSTGRES_MAX_CONNECTIONS} PostgreSQL accepts (MAX_BACKENDS), so the database would not start. Fix: set it to at most ${Math.floor((POSTGRES_MAX_CONNECTIONS - budget.reserved) / poolPods / 10) * 10} (Harbor's chart default is 900).`,
     );
+  // The ingress tier's own rule, asked here so that the refusal comes before any resource.
+  for (const p of ingressProblems({ ipHash: c.ingress.ipHash, backupServers: c.ingress.backupServers }))
+    out.push(`${k(`ingress.${p.path}`)}: ${p.problem}. Fix: ${p.fix}.`);
   if (c.nodePools && !c.cluster)
     out.push(
       `${k("cluster")}: required when ${k("nodePools")} is set (node groups join an existing EKS cluster). Fix: set ${k("cluster")} to { name, nodeRoleArn, subnetIds }.`,

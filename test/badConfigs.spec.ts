@@ -465,6 +465,13 @@ const BAD: BadCase[] = [
     fix: "set it to at most 100",
   },
   {
+    name: "ip_hash with backup servers (nginx rejects them together)",
+    base: "prod",
+    edit: (c) => Object.assign(c["harbor-ha:ingress"], { ipHash: true, backupServers: ["10.0.0.9:443"] }),
+    key: "harbor-ha:ingress.backupServers",
+    fix: "drop ipHash",
+  },
+  {
     name: "the config key is a list",
     base: "prod",
     edit: (c) => (c["harbor-ha:postgres"] = [1, 2]),
