@@ -88,7 +88,7 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
     );
     settings.setMockOptions(monitor, project, stack, false);
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-    await pulumi.runtime.runInPulumiStack(async () => (await program()) as any);
+    await pulumi.runtime.runInPulumiStack(async () => await program());
     await settings.waitForRPCs?.();
     // Let outputs settle that were chained after the stack's own outputs.
     await new Promise((r) => setImmediate(r));
