@@ -5,7 +5,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CapturingMonitor } from "./monitor";
-import { CapturedResource, PlanError, PlanGraph } from "./graph";
+import { CapturedResource, PlanError, PlanGraph, UNKNOWN } from "./graph";
 import { findLeaks, isSecretEnvelope, secretPlaintexts } from "./secrets";
 import { validateKubernetesObject } from "./schemas";
 import { projectName, readStackConfig, StackConfigInput } from "./stackFile";
@@ -39,6 +39,12 @@ export interface RunOptions {
   config?: Record<string, string>;
   /** Config keys that are secret. Default: none. */
   secretKeys?: string[];
+  /**
+   * Run as a first `pulumi preview` of a new stack: ids, ARNs, random results and every other computed
+   * provider output are unknown ({@link UNKNOWN}), and so is anything built from them in an `apply`.
+   * Default: false (every computed output has a deterministic fake value, as after `pulumi up`).
+   */
+  preview?: boolean;
 }
 
 /**
@@ -71,7 +77,8 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
   running = true;
   const project = options.project ?? projectName();
   const stack = options.stack ?? "test";
-  const monitor = new CapturingMonitor();
+  const preview = options.preview ?? false;
+  const monitor = new CapturingMonitor(preview);
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on("unhandledRejection", onRejection);
@@ -83,11 +90,11 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
       { newResource: async () => ({ id: "", state: {} }), call: async () => ({}) },
       project,
       stack,
-      false,
+      preview,
     );
-    settings.setMockOptions(monitor, project, stack, false);
+    settings.setMockOptions(monitor, project, stack, preview);
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-    await pulumi.runtime.runInPulumiStack(async () => (await program()) as any);
+    await pulumi.runtime.runInPulumiStack(async () => (await program()) as Record<string, unknown> | undefined);
     await settings.waitForRPCs?.();
     // Let outputs settle that were chained after the stack's own outputs.
     await new Promise((r) => setImmediate(r));
@@ -100,7 +107,8 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
     debuggable.debuggablePromise = realDebuggablePromise;
     running = false;
   }
-  return finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+  const graph = finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+  return preview ? { ...graph, preview } : graph;
 }
 
 function finishGraph(
@@ -117,6 +125,7 @@ function finishGraph(
   // A secret's plaintext found outside an envelope means it escaped through an apply or interpolation.
   const plaintexts = new Set<string>();
   for (const r of resources) secretPlaintexts(r.inputs, plaintexts);
+  plaintexts.delete(UNKNOWN); // an unknown secret is not a plaintext
   secretPlaintexts(outputs, plaintexts);
   for (const key of options.secretKeys ?? []) {
     const v = options.config?.[key];
@@ -184,6 +193,8 @@ export interface StackRunOptions {
   configFile?: string;
   /** Config already read (overrides `configFile`). */
   configInput?: StackConfigInput;
+  /** Run as a first `pulumi preview` of a new stack (see {@link RunOptions.preview}). Default: false. */
+  preview?: boolean;
 }
 
 /**
@@ -197,5 +208,10 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
   const program: Program = typeof mod === "function" ? mod : mod.default;
   if (typeof program !== "function")
     throw new Error(`engine: ${STACK_PROGRAM} must export the program function (export = async () => outputs)`);
-  return runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
+  return runProgram(program, {
+    stack,
+    config: input.config,
+    secretKeys: input.secretKeys,
+    preview: options.preview,
+  });
 }
