@@ -1,3 +1,4 @@
 export * from "./HarborRelease";
 export * from "./HarborSecrets";
 export * from "./renderHarborValues";
+export * from "./databasePool";
