@@ -398,6 +398,6 @@ export function stringLeaves(o: unknown, path = "", out: [string, string][] = []
 /** What a rule cannot check when a release's values are wholly unknown (built in one apply from a computed output). */
 export function harborValuesUnknown(g: Graph, rel: Res): string | undefined {
   return g.unknownAt(rel, "values")
-    ? `${label(rel)} Helm values (built from outputs a preview does not know, e.g. the KMS key ARN)`
+    ? `${label(rel)} Helm values (built in one apply from an output a preview does not know: an id, ARN or generated value)`
     : undefined;
 }
