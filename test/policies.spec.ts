@@ -789,7 +789,8 @@ describe("policy pack: files", () => {
     assert.equal(pkg.name, "harbor-ha-policies");
     assert.equal(pkg.dependencies["@pulumi/policy"], "1.21.0");
     assert.equal(pkg.dependencies["@pulumi/pulumi"], "3.248.0");
-    assert.ok(fs.existsSync(path.join(dir, pkg.main)));
+    // The CLI loads `main`: the build of index.ts (test/policyPack.spec.ts builds and loads it).
+    assert.equal(pkg.main, "dist/policies/index.js");
     const entry = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
     assert.match(entry, /new PolicyPack\("harbor-ha", \{ policies: allPolicies, enforcementLevel: "mandatory" \}\)/);
   });

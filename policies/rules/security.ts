@@ -382,7 +382,7 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
       }
       const v = valuesOf(rel);
       if (get(v, "database.type") === "internal") continue;
-      const host = get(v, "database.external.host");
+      const host = String(get(v, "database.external.host"));
       const cluster = clusters.find((cl) => rwServiceHosts(g, cl).includes(host)) ?? clusters[0];
       const max = patroniMaxConnections(g, cluster);
       const who = `${label(rel)} Harbor database pool`;
