@@ -952,6 +952,41 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
     assert.match(found[0].message, /^cannot check until apply: BucketPolicy "registry" policy document/);
   });
 
+  it("says 'cannot check until apply' where a first preview hides its inputs, never reading defaults", async () => {
+    // Harbor's values built in one apply with a computed ARN; the sentinel and Patroni configs computed too.
+    const { graph } = await violationsOf({});
+    const resources = analyzerResources(graph, (type, name, props) => {
+      if (type === "kubernetes:helm.sh/v3:Release" && props.chart === "harbor") props.values = UNKNOWN;
+      if (type === "kubernetes:core/v1:ConfigMap" && name !== "app-config") props.data = UNKNOWN;
+      return props;
+    });
+    const found = await runAnalyzer(resources);
+    assert.deepEqual(
+      found.filter((f) => !f.advisory),
+      [],
+      "no violation read from the chart's defaults",
+    );
+    const deferred = new Map(found.map((f) => [f.policy, f.message]));
+    for (const policy of [
+      "harbor-replicas",
+      "pod-disruption-budgets",
+      "zone-spread",
+      "harbor-pod-resources",
+      "db-connection-budget",
+      "tier-wiring",
+      "edge-tls",
+      "no-secret-literals",
+    ])
+      assert.match(
+        deferred.get(policy) ?? "",
+        /^cannot check until apply: (.*; )?Release "harbor" Helm values/,
+        `${policy}: ${JSON.stringify(found)}`,
+      );
+    assert.match(deferred.get("redis-sentinel-quorum") ?? "", /^cannot check until apply: sentinel quorum of/);
+    // The same graph with those values known: the same policies pass, nothing is deferred.
+    assert.deepEqual(await runAnalyzer(analyzerResources(graph)), []);
+  });
+
   it("still measures known values and flags a computed password in Helm values", async () => {
     const { graph } = await violationsOf({ dbTypes: ["m6i.xlarge"] });
     const resources = analyzerResources(graph, (type, _name, props) => {

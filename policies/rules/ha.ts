@@ -122,6 +122,8 @@ export interface SentinelFacts {
   quorum?: number;
   masterSet?: string;
   quorumSource?: string;
+  /** Where the quorum could be but is unknown during preview (ConfigMap data, sentinel containers). */
+  unknownSources: string[];
 }
 
 /**
@@ -147,7 +149,15 @@ export function sentinelFacts(g: Graph): SentinelFacts[] {
     const strong = all.filter((w) => sentinelEvidence(w) === "strong");
     const workloads = strong.length ? strong : all.filter((w) => sentinelEvidence(w) === "weak");
     const count = workloads.reduce((a, w) => a + (kube(w).spec?.replicas ?? 1), 0);
-    const f: SentinelFacts = { component, workloads, count };
+    const unknownSources = [
+      ...g
+        .ofType(T.ConfigMap)
+        .filter(under)
+        .filter((cm) => g.unknown(cm, "data"))
+        .map((cm) => `${label(cm)} data`),
+      ...workloads.filter((w) => g.unknown(w, "spec.template.spec.containers")).map((w) => `${label(w)} containers`),
+    ];
+    const f: SentinelFacts = { component, workloads, count, unknownSources };
     const take = (text: unknown, source: string) => {
       if (f.quorum !== undefined || typeof text !== "string") return;
       const m = MONITOR.exec(text);
@@ -199,7 +209,9 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
           ),
           at?.urn,
         );
-      if (f.quorum === undefined)
+      if (f.quorum === undefined && f.unknownSources.length)
+        cannotCheck(`sentinel quorum of ${who} (${f.unknownSources.join(", ")})`, at?.urn);
+      else if (f.quorum === undefined)
         report(
           violation(
             who,

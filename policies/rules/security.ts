@@ -267,7 +267,10 @@ export const edgeTls = stackRule<{ forbiddenProtocols: string[] }>({
         );
     };
     for (const rel of g.ofType(T.HelmRelease)) {
-      if (chartName(rel) === "ingress-nginx" || g.isUnder(rel, ComponentTypes.IngressController))
+      const edge = chartName(rel) === "ingress-nginx" || g.isUnder(rel, ComponentTypes.IngressController);
+      const hidden = edge && g.unknownOf(rel, "values.controller.config");
+      if (hidden) cannotCheck(`${label(rel)} ${hidden}`, rel.urn);
+      else if (edge)
         checkProtocols(
           rel,
           'values.controller.config["ssl-protocols"]',
@@ -386,6 +389,21 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
       const cluster = clusters.find((cl) => rwServiceHosts(g, cl).includes(host)) ?? clusters[0];
       const max = patroniMaxConnections(g, cluster);
       const who = `${label(rel)} Harbor database pool`;
+      const unknownMax = g.resources
+        .filter((r) =>
+          cluster
+            ? g.ancestor(r, ComponentTypes.PatroniCluster)?.urn === cluster.urn
+            : g.isUnder(r, ComponentTypes.PatroniCluster),
+        )
+        .filter(
+          (r) =>
+            (r.type === T.ConfigMap && g.unknown(r, "data")) ||
+            (r.type === T.StatefulSet && g.unknown(r, "spec.template.spec.containers")),
+        );
+      if (!max && unknownMax.length) {
+        cannotCheck(`max_connections of the PatroniCluster (${unknownMax.map(label).join(", ")})`, rel.urn);
+        continue;
+      }
       if (!max) {
         report(
           violation(

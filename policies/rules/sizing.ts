@@ -171,6 +171,7 @@ export const hardwareSizing = stackRule<SizingConfig>({
       const types: string[] = listed.length ? listed : ltType ? [ltType] : ["t3.medium"];
       // Unknown during preview (computed from another resource): nothing to measure yet.
       if (g.unknown(ng, "instanceTypes")) cannotCheck(`${label(ng)} instanceTypes`, ng.urn);
+      else if (!listed.length && lt && g.unknown(lt, "instanceType")) cannotCheck(`${label(lt)} instanceType`, ng.urn);
       else checkTypes(ng, types, tier, "instance type");
       if (lt ? g.unknown(lt, "blockDeviceMappings") : g.unknown(ng, "diskSize")) {
         cannotCheck(`${label(ng)} root volume size`, ng.urn);
@@ -183,6 +184,8 @@ export const hardwareSizing = stackRule<SizingConfig>({
     for (const lt of g.ofType(T.LaunchTemplate)) {
       const p = obj(lt.props);
       const tier = taggedTier(p);
+      if (g.unknown(lt, "instanceType") && !usedByNodeGroups.has(lt.urn))
+        cannotCheck(`${label(lt)} instanceType`, lt.urn);
       if (typeof p.instanceType === "string") checkTypes(lt, [p.instanceType], tier, "instanceType");
       // A node group's template is measured (and reported) through the node group.
       if (!usedByNodeGroups.has(lt.urn) && launchTemplateDisk(p) !== undefined)

@@ -133,10 +133,15 @@ export const platformFactsPresent = stackRule<Record<string, never>>({
   remediationSteps:
     "Pass { environment, expectedDataGb, highThroughput, zones } to HarborPlatform's super() AND to its registerOutputs (pulumi preview's stack policies see a component's registered outputs).",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     const f = platformFacts(g);
     if (f.missing.length === 0) return;
     const p = g.byUrn.get(f.urn!)!;
+    const hidden = g.unknownOf(p, "environment", "highThroughput", "zones", "expectedDataGb");
+    if (hidden) {
+      cannotCheck(`${label(p)} ${hidden}`, p.urn);
+      return;
+    }
     report(
       violation(
         label(p),
