@@ -1,6 +1,6 @@
 /**
- * The facts components and the policy pack share: type tokens, label names, Harbor's components that
- * open a database pool, and PostgreSQL's connection budget formula. Each fact has its home in its tier;
+ * The facts components and the policy pack share: type tokens, label names, Harbor's components (and those that
+ * open a database pool), and PostgreSQL's connection budget formula. Each fact has its home in its tier;
  * this module only re-exports them.
  *
  * Nothing below this module imports @pulumi/* (test/policyPack.spec.ts checks the whole import graph), so the
@@ -11,8 +11,8 @@ export { ComponentTypes } from "./tokens";
 export type { ComponentType } from "./tokens";
 export { MANAGED_BY, NODE_TIER_LABEL, selectorLabels, serviceHost, standardLabels } from "./conventions/labels";
 export type { NodeTier } from "./conventions/labels";
-export { HARBOR_DB_POOL_COMPONENTS, harborPoolPods } from "./harbor/databasePool";
-export type { HarborDbPoolComponent } from "./harbor/databasePool";
+export { HARBOR_COMPONENTS, HARBOR_DB_POOL_COMPONENTS, harborPoolPods } from "./harbor/chartComponents";
+export type { HarborComponent, HarborDbPoolComponent } from "./harbor/chartComponents";
 export {
   budgetOf,
   computeConnectionBudget,

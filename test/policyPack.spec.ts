@@ -76,7 +76,7 @@ describe("facts module (components/facts.ts)", () => {
     for (const f of [
       "components/tokens.ts",
       "components/conventions/labels.ts",
-      "components/harbor/databasePool.ts",
+      "components/harbor/chartComponents.ts",
       "components/postgres/connectionBudget.ts",
     ])
       assert.ok(rel.includes(f), `${f} is re-exported: ${rel.join(", ")}`);

@@ -4,10 +4,10 @@
  */
 import { ArgsChecker, ArgsProblem } from "../conventions/validation";
 import type { RegistryStorageDescriptor } from "../conventions/registryStorage";
-import { harborPoolPods } from "./databasePool";
+import { HARBOR_COMPONENTS, HarborComponent, harborPoolPods } from "./chartComponents";
 
-export const HARBOR_COMPONENTS = ["core", "jobservice", "registry", "portal", "trivy", "exporter"] as const;
-export type HarborComponent = (typeof HARBOR_COMPONENTS)[number];
+export { HARBOR_COMPONENTS } from "./chartComponents";
+export type { HarborComponent } from "./chartComponents";
 
 export interface ResourceSpec {
   requests: { cpu: string; memory: string };

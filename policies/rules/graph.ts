@@ -6,11 +6,12 @@
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import {
   ComponentTypes,
+  HARBOR_COMPONENTS,
   HARBOR_DB_POOL_COMPONENTS,
   harborPoolPods as poolPods,
   NODE_TIER_LABEL,
 } from "../../components/facts";
-import type { NodeTier } from "../../components/facts";
+import type { HarborComponent, NodeTier } from "../../components/facts";
 
 export const T = {
   NodeGroup: "aws:eks/nodeGroup:NodeGroup",
@@ -356,22 +357,23 @@ export function valuesOf(rel: Res): Obj {
 
 /** Harbor chart components that run pods, with their values paths; which ones are deployed depends on values. */
 export function harborComponents(values: unknown): { name: string; path: string; resourcePaths: string[] }[] {
-  const out = [
-    { name: "core", path: "core", resourcePaths: ["core.resources"] },
-    { name: "jobservice", path: "jobservice", resourcePaths: ["jobservice.resources"] },
-    { name: "portal", path: "portal", resourcePaths: ["portal.resources"] },
-    {
-      name: "registry",
-      path: "registry",
-      resourcePaths: ["registry.registry.resources", "registry.controller.resources"],
-    },
-  ];
-  if (get(values, "trivy.enabled") !== false)
-    out.push({ name: "trivy", path: "trivy", resourcePaths: ["trivy.resources"] });
-  // The chart deploys the exporter only with metrics enabled (default false).
-  if (get(values, "metrics.enabled") === true)
-    out.push({ name: "exporter", path: "exporter", resourcePaths: ["exporter.resources"] });
-  return out;
+  return HARBOR_COMPONENTS.filter((c) => chartDeploys(c, values)).map((c) => ({
+    name: c,
+    path: c,
+    resourcePaths: RESOURCE_PATHS[c] ?? [`${c}.resources`],
+  }));
+}
+
+/** Where the chart reads a component's resources when not from `<component>.resources`. */
+const RESOURCE_PATHS: Partial<Record<HarborComponent, string[]>> = {
+  registry: ["registry.registry.resources", "registry.controller.resources"],
+};
+
+/** Whether the chart deploys a component with these values (defaults: trivy on; metrics, and so the exporter, off). */
+function chartDeploys(c: HarborComponent, values: unknown): boolean {
+  if (c === "trivy") return get(values, "trivy.enabled") !== false;
+  if (c === "exporter") return get(values, "metrics.enabled") === true;
+  return true;
 }
 
 /**
