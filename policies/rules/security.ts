@@ -20,7 +20,7 @@ import {
   T,
   valuesOf,
 } from "./graph";
-import { HARBOR_DB_POOL_COMPONENTS, poolExceedsBudget } from "../../components/facts";
+import { HARBOR_DB_POOL_COMPONENTS, poolExceedsBudget, SUPERUSER_RESERVED } from "../../components/facts";
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
@@ -363,7 +363,10 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
   remediationSteps:
     "Lower harbor.maxOpenConns or replicas, or raise the PatroniCluster's max_connections (it is derived from the same numbers when the platform wires them).",
   config: {
-    reservedConnections: num(3, "connections PostgreSQL keeps from applications (superuser_reserved_connections)"),
+    reservedConnections: num(
+      SUPERUSER_RESERVED,
+      "connections PostgreSQL keeps from applications (superuser_reserved_connections)",
+    ),
     defaultMaxOpenConns: num(900, "the chart's database.maxOpenConns default", 1),
   },
   check(g, c, report, _args, cannotCheck) {
