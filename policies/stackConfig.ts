@@ -58,10 +58,10 @@ function distance(a: string, b: string): number {
   return row[y.length];
 }
 
-/** ` (did you mean "x"?)` for the closest known name within a third of its length, else "". */
+/** `. Fix: did you mean "x"?` for the closest known name within a third of its length, else "". */
 export function didYouMean(name: string, known: string[]): string {
   const best = known.map((k) => ({ k, d: distance(name, k) })).sort((a, b) => a.d - b.d || (a.k < b.k ? -1 : 1))[0];
-  return best && best.d <= Math.max(2, Math.floor(best.k.length / 3)) ? ` (did you mean "${best.k}"?)` : "";
+  return best && best.d <= Math.max(2, Math.floor(best.k.length / 3)) ? `. Fix: did you mean "${best.k}"?` : "";
 }
 
 /** The pseudo-policy `all` of `--policy-pack-config`: sets every policy's level, nothing else. */
@@ -89,7 +89,7 @@ export function policyConfigProblems(config: unknown, policies: Policy[]): strin
     const p = byName.get(name);
     if (!p) {
       out.push(
-        `"${name}" is not a policy of the pack${didYouMean(name, [...byName.keys()])} (known: ${[...byName.keys()].join(", ")})`,
+        `"${name}" is not a policy of the pack (known: ${[...byName.keys()].join(", ")})${didYouMean(name, [...byName.keys()])}`,
       );
       continue;
     }
@@ -108,7 +108,7 @@ export function policyConfigProblems(config: unknown, policies: Policy[]): strin
           out.push(`${name}.enforcementLevel: "${v}" is not one of ${LEVELS.join(", ")}`);
       } else if (!(k in props)) {
         out.push(
-          `${name}.${k} is not a setting of the policy${didYouMean(k, Object.keys(props))} (settings: ${Object.keys(props).join(", ") || "none"})`,
+          `${name}.${k} is not a setting of the policy (settings: ${Object.keys(props).join(", ") || "none"})${didYouMean(k, Object.keys(props))}`,
         );
       } else if (!typeOk(props[k], v)) {
         out.push(`${name}.${k}: ${JSON.stringify(v)} does not match ${JSON.stringify(props[k])}`);

@@ -1070,8 +1070,8 @@ describe("policy pack: per-stack config loader", () => {
       (e: Error) => {
         for (const re of [
           /"patroni-member" is not a policy/,
-          /patroni-members\.minMember is not a setting of the policy \(did you mean "minMembers"\?\) \(settings: minMembers\)/,
-          /"patroni-member" is not a policy of the pack \(did you mean "patroni-members"\?\)/,
+          /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
+          /"patroni-member" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "patroni-members"\?/,
           /harbor-replicas\.minReplicas: "2" does not match/,
           /edge-tls: level "strict"/,
         ])

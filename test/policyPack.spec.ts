@@ -163,9 +163,12 @@ describe("policy pack build (policies/tsconfig.json -> policies/dist)", function
     assert.equal(err?.code, 3, "INVALID_ARGUMENT");
     assert.match(
       err!.details!,
-      /node-hardware-sizing\.dbMinVCPU is not a setting of the policy \(did you mean "dbMinVcpu"\?\)/,
+      /node-hardware-sizing\.dbMinVCPU is not a setting of the policy \(settings: [^)]*\)\. Fix: did you mean "dbMinVcpu"\?/,
     );
-    assert.match(err!.details!, /"zone-sprea" is not a policy of the pack \(did you mean "zone-spread"\?\)/);
+    assert.match(
+      err!.details!,
+      /"zone-sprea" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "zone-spread"\?/,
+    );
     assert.equal(passedOn.length, 1, "an invalid config never reaches the policies");
   });
 });
@@ -196,7 +199,7 @@ describe("policy config guard (the analyzer's Configure)", () => {
     assert.equal(err?.code, 3);
     for (const re of [
       /harbor-replicas\.minReplicas: "2" does not match/,
-      /patroni-members\.minMember is not a setting of the policy \(did you mean "minMembers"\?\)/,
+      /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
       /all takes an enforcement level only, not minReplicas/,
     ])
       assert.match(err!.details!, re);
