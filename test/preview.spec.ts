@@ -11,7 +11,81 @@ import { parse, stringify } from "yaml";
 import { plan, EXIT_OK, EXIT_POLICY } from "../cli/plan";
 import { planDocument } from "../cli/planReport";
 import { canonicalJson } from "../cli/canonicalJson";
-import { stackFilePath, UNKNOWN, unknownPaths } from "../engine";
+import { PlanGraph, stackFilePath, UNKNOWN, unknownPaths, unwrapSecrets } from "../engine";
+import { allPolicies } from "../policies/policies";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+import { policyGrpc } from "../policies/configGuard";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const policyServer = require("@pulumi/policy/server");
+
+type Rpc = (call: { request: unknown }, cb: (err: unknown, resp?: any) => void) => unknown;
+let analyzer: { configure: Rpc; analyzeStack: Rpc } | undefined;
+
+/**
+ * @pulumi/policy's own analyzer service for the pack's policies, configured with prod's policy config as
+ * the Pulumi CLI sends it (schema defaults overlaid with the file). `serve` registers the handlers; the
+ * server is never bound.
+ */
+async function packAnalyzer(): Promise<{ configure: Rpc; analyzeStack: Rpc }> {
+  if (analyzer) return analyzer;
+  const proto = policyGrpc().Server.prototype as unknown as Record<string, unknown>;
+  const [addService, bindAsync] = [proto.addService, proto.bindAsync];
+  proto.addService = (_s: unknown, impl: { configure: Rpc; analyzeStack: Rpc }) => void (analyzer = impl);
+  proto.bindAsync = () => undefined;
+  try {
+    policyServer.serve("harbor-ha", "0.1.0", "mandatory", { policies: allPolicies });
+  } finally {
+    Object.assign(proto, { addService, bindAsync });
+  }
+  const file = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", "prod.json"), "utf8"));
+  const req = new analyzerPb.ConfigureAnalyzerRequest();
+  for (const p of allPolicies) {
+    const { enforcementLevel, ...set } = file[p.name] ?? {};
+    const defaults = Object.fromEntries(
+      Object.entries(p.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as { default?: unknown }).default]),
+    );
+    const c = new analyzerPb.PolicyConfig();
+    c.setEnforcementlevel(enforcementLevel === "advisory" ? 0 : 1);
+    c.setProperties(Struct.fromJavaScript({ ...defaults, ...set }));
+    req.getPolicyconfigMap().set(p.name, c);
+  }
+  await new Promise((resolve, reject) => analyzer!.configure({ request: req }, (e) => (e ? reject(e) : resolve(e))));
+  return analyzer!;
+}
+
+/** The diagnostics @pulumi/policy's own AnalyzeStack handler gives for a graph, as under `pulumi preview`. */
+async function analyzeStack(graph: PlanGraph): Promise<{ policy: string; level: number; message: string }[]> {
+  const req = new analyzerPb.AnalyzeStackRequest();
+  req.setResourcesList(
+    graph.resources
+      .filter((r) => r.type !== "pulumi:pulumi:Stack")
+      .map((r) => {
+        const a = new analyzerPb.AnalyzerResource();
+        a.setType(r.type);
+        a.setName(r.name);
+        a.setUrn(r.urn);
+        a.setProperties(Struct.fromJavaScript(unwrapSecrets(r.custom ? r.inputs : (r.outputs ?? {}))));
+        const opts = new analyzerPb.AnalyzerResourceOptions();
+        if (r.parent) opts.setParent(r.parent);
+        a.setOptions(opts);
+        if (r.parent) a.setParent(r.parent);
+        a.setDependenciesList(r.dependencies);
+        return a;
+      }),
+  );
+  const { analyzeStack: rpc } = await packAnalyzer();
+  const resp = await new Promise<{ getDiagnosticsList(): any[] }>((resolve, reject) =>
+    rpc({ request: req }, (err, r) => (err ? reject(err) : resolve(r))),
+  );
+  return resp.getDiagnosticsList().map((d) => ({
+    policy: d.getPolicyname(),
+    level: d.getEnforcementlevel(),
+    message: d.getMessage(),
+  }));
+}
 
 function variant(stack: string, edit: (c: Record<string, any>) => void): string {
   const doc = parse(fs.readFileSync(stackFilePath(stack), "utf8"));
@@ -73,6 +147,26 @@ describe("plan --preview (first preview of a new stack)", () => {
       [],
     );
     assert.ok(!applied.violations.some((v) => CANNOT_CHECK.test(v.message)));
+  });
+
+  it("through @pulumi/policy's own AnalyzeStack handler: prod under preview has only advisory diagnostics", async () => {
+    const { ADVISORY, MANDATORY } = analyzerPb.EnforcementLevel;
+    const preview = await analyzeStack((await plan("prod", { preview: true })).graph);
+    assert.ok(preview.length > 0);
+    assert.deepEqual(
+      preview.filter((d) => d.level === MANDATORY),
+      [],
+    );
+    for (const d of preview) {
+      assert.equal(d.level, ADVISORY);
+      assert.match(
+        d.message,
+        /^can't run policy '[a-z0-9-]+' from policy pack 'harbor-ha@v0\.1\.0' during preview: cannot check until apply: /,
+      );
+    }
+    assert.ok(preview.some((d) => d.policy === "zone-spread" && /Release "harbor-harbor" Helm values/.test(d.message)));
+    // After apply (every value known) the analyzer reports nothing at all.
+    assert.deepEqual(await analyzeStack((await plan("prod")).graph), []);
   });
 
   it("shows unknown values as [unknown] in the plan document, the same on every run", async () => {
