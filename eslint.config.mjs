@@ -11,7 +11,7 @@ export default tseslint.config(
       "dist-examples/",
       "docs/",
       "policies/node_modules/",
-      "policies/bin/",
+      "policies/dist/",
       ".drills/",
       "plan-out/",
       "test/fixtures/",

@@ -6,8 +6,9 @@ import { diffCommand } from "./diff";
 import { planCommand } from "./plan";
 
 const USAGE = `Usage:
-  harbor-ha plan <stack> [--config <file>] [--policy-config <file>] [--json] [--out <dir>]
+  harbor-ha plan <stack> [--config <file>] [--policy-config <file>] [--json] [--out <dir>] [--preview]
       Offline plan of a stack (dev, staging, prod): resource tree, outputs, policy verdicts.
+      --preview: as a first \`pulumi preview\` of a new stack (ids, ARNs, random values "[unknown]").
       Exit codes: 0 ok, 1 invalid config or objects, 2 mandatory policy violation.
   harbor-ha diff <a> <b> [--json | --markdown] [--stack <name>]
       Compare two plans; each side a stack name, a stack config file or a saved plan --json file.
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
           "policy-config": { type: "string" },
           json: { type: "boolean" },
           out: { type: "string" },
+          preview: { type: "boolean" },
         },
       });
       if (positionals.length !== 1) throw new Error("plan takes exactly one stack name, e.g. `harbor-ha plan dev`");
@@ -38,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         policyConfig: values["policy-config"],
         json: values.json,
         out: values.out,
+        preview: values.preview,
       });
     }
     if (command === "diff") {

@@ -20,6 +20,8 @@ export interface PlanOptions {
   configFile?: string;
   /** Policy pack config file instead of policies/config/<stack>.json (when that exists). */
   policyConfigFile?: string;
+  /** Plan as a first `pulumi preview` of a new stack: computed outputs unknown. Default: false. */
+  preview?: boolean;
 }
 
 export interface PlanResult {
@@ -55,7 +57,7 @@ export function readPolicyConfig(stack: string, file?: string): Record<string, u
 export async function plan(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
   const started = process.hrtime.bigint();
   const configInput = readStackConfig(stack, options.configFile);
-  const graph = await runStack(stack, { configInput });
+  const graph = await runStack(stack, { configInput, preview: options.preview });
   const violations = await evaluatePolicies(graph, packPolicies(), {
     config: readPolicyConfig(stack, options.policyConfigFile),
   });
@@ -79,11 +81,15 @@ export function isInputError(e: unknown): e is Error {
 
 export async function planCommand(
   stack: string,
-  flags: { config?: string; json?: boolean; out?: string; policyConfig?: string },
+  flags: { config?: string; json?: boolean; out?: string; policyConfig?: string; preview?: boolean },
 ): Promise<number> {
   let result: PlanResult;
   try {
-    result = await plan(stack, { configFile: flags.config, policyConfigFile: flags.policyConfig });
+    result = await plan(stack, {
+      configFile: flags.config,
+      policyConfigFile: flags.policyConfig,
+      preview: flags.preview,
+    });
   } catch (e) {
     process.stderr.write(
       `${isInputError(e) ? e.message : `plan of stack "${stack}" failed: ${(e as Error)?.stack ?? e}`}\n`,

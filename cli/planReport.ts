@@ -1,7 +1,7 @@
 /**
  * What `harbor-ha plan` reports: the JSON document (a stable, documented shape) and the human view.
  */
-import { CapturedResource, PlanGraph, redact, Violation } from "../engine";
+import { CapturedResource, PlanGraph, redact, showUnknowns, Violation } from "../engine";
 
 export interface PlanDocument {
   project: string;
@@ -19,7 +19,7 @@ export interface PlanDocument {
   violations: Violation[];
 }
 
-/** The plan as JSON data: every secret is `"[secret]"`. */
+/** The plan as JSON data: every secret is `"[secret]"`, every value unknown in a preview `"[unknown]"`. */
 export function planDocument(graph: PlanGraph, violations: Violation[]): PlanDocument {
   return {
     project: graph.project,
@@ -31,9 +31,9 @@ export function planDocument(graph: PlanGraph, violations: Violation[]): PlanDoc
       custom: r.custom,
       parent: r.parent,
       provider: r.provider,
-      inputs: redact(r.inputs),
+      inputs: showUnknowns(redact(r.inputs)),
     })),
-    outputs: redact(graph.outputs),
+    outputs: showUnknowns(redact(graph.outputs)),
     violations,
   };
 }
@@ -65,11 +65,13 @@ export function renderTree(graph: PlanGraph): string[] {
 
 export function renderHuman(graph: PlanGraph, violations: Violation[], elapsedMs: number): string {
   const out: string[] = [];
-  out.push(`Plan of stack "${graph.stack}" (project ${graph.project}), offline`);
+  out.push(
+    `Plan of stack "${graph.stack}" (project ${graph.project}), offline${graph.preview ? ", as a first preview (computed values [unknown])" : ""}`,
+  );
   out.push("", "Resources:");
   out.push(...renderTree(graph).map((l) => `  ${l}`));
   out.push("", "Outputs:");
-  const outputs = redact(graph.outputs) as Record<string, unknown>;
+  const outputs = showUnknowns(redact(graph.outputs)) as Record<string, unknown>;
   for (const k of Object.keys(outputs).sort())
     out.push(`  ${k}: ${typeof outputs[k] === "string" ? outputs[k] : JSON.stringify(outputs[k])}`);
   if (graph.errors.length > 0) {

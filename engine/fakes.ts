@@ -7,6 +7,13 @@
  */
 import { createHash } from "crypto";
 
+/** A resource's inputs as the mock runtime hands them over (plain JSON-like data). */
+type Inputs = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
 export const FAKE_ACCOUNT_ID = "123456789012";
 export const FAKE_REGION = "eu-west-1";
 
@@ -23,7 +30,7 @@ export function seededHex(seed: string, n: number): string {
     .slice(0, n);
 }
 
-function fakePassword(seed: string, inputs: Record<string, any>): string {
+function fakePassword(seed: string, inputs: Inputs): string {
   const length = Number(inputs.length ?? 16);
   const sets: string[] = [];
   if (inputs.lower !== false) sets.push("abcdefghijklmnopqrstuvwxyz");
@@ -54,7 +61,7 @@ export function autoName(urn: string, name: string): string {
   return `${name}-${seededHex(urn, 7)}`;
 }
 
-type StateFake = (urn: string, name: string, inputs: Record<string, any>) => Record<string, unknown>;
+type StateFake = (urn: string, name: string, inputs: Inputs) => Record<string, unknown>;
 
 function awsArn(service: string, resource: string, regional = true): string {
   return `arn:aws:${service}:${regional ? FAKE_REGION : ""}:${FAKE_ACCOUNT_ID}:${resource}`;
@@ -81,7 +88,7 @@ const stateFakes: Record<string, StateFake> = {
     return { result: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}` };
   },
   "aws:s3/bucket:Bucket": (urn, name, i) => {
-    const bucket = i.bucket ?? autoName(urn, name);
+    const bucket = str(i.bucket) ?? autoName(urn, name);
     return {
       bucket,
       arn: `arn:aws:s3:::${bucket}`,
@@ -91,7 +98,7 @@ const stateFakes: Record<string, StateFake> = {
     };
   },
   "aws:iam/user:User": (urn, name, i) => {
-    const userName = i.name ?? autoName(urn, name);
+    const userName = str(i.name) ?? autoName(urn, name);
     return {
       name: userName,
       arn: awsArn("iam", `user/${userName}`, false),
@@ -99,12 +106,12 @@ const stateFakes: Record<string, StateFake> = {
     };
   },
   "aws:iam/role:Role": (urn, name, i) => {
-    const roleName = i.name ?? autoName(urn, name);
+    const roleName = str(i.name) ?? autoName(urn, name);
     return { name: roleName, arn: awsArn("iam", `role/${roleName}`, false) };
   },
   "aws:iam/policy:Policy": (urn, name, i) => ({
-    name: i.name ?? autoName(urn, name),
-    arn: awsArn("iam", `policy/${i.name ?? autoName(urn, name)}`, false),
+    name: str(i.name) ?? autoName(urn, name),
+    arn: awsArn("iam", `policy/${str(i.name) ?? autoName(urn, name)}`, false),
   }),
   "aws:iam/accessKey:AccessKey": (urn) => ({
     id: `AKIA${seededHex(urn, 16).toUpperCase()}`,
@@ -135,8 +142,8 @@ const stateFakes: Record<string, StateFake> = {
     return { id, arn: awsArn("ec2", `launch-template/${id}`), latestVersion: 1 };
   },
   "aws:eks/nodeGroup:NodeGroup": (urn, name, i) => ({
-    arn: awsArn("eks", `nodegroup/${i.clusterName}/${i.nodeGroupName ?? name}`),
-    nodeGroupName: i.nodeGroupName ?? autoName(urn, name),
+    arn: awsArn("eks", `nodegroup/${str(i.clusterName)}/${str(i.nodeGroupName) ?? name}`),
+    nodeGroupName: str(i.nodeGroupName) ?? autoName(urn, name),
   }),
 };
 
@@ -145,7 +152,7 @@ export function fakeState(
   type: string,
   urn: string,
   name: string,
-  inputs: Record<string, any>,
+  inputs: Inputs,
 ): { id: string; state: Record<string, unknown> } {
   const extra = stateFakes[type]?.(urn, name, inputs) ?? {};
   const state: Record<string, unknown> = { ...inputs, ...extra };
@@ -154,13 +161,12 @@ export function fakeState(
     type !== "kubernetes:helm.sh/v3:Release" &&
     !type.startsWith("pulumi:providers:")
   ) {
-    const metadata = { ...(inputs.metadata ?? {}) };
+    const metadata = { ...record(inputs.metadata) };
     metadata.name ??= autoName(urn, name);
-    metadata.namespace ??= inputs.metadata?.namespace;
     state.metadata = metadata;
   }
   if (type === "kubernetes:helm.sh/v3:Release") {
-    const releaseName = inputs.name ?? autoName(urn, name);
+    const releaseName = str(inputs.name) ?? autoName(urn, name);
     state.name = releaseName;
     state.status = {
       name: releaseName,
@@ -183,7 +189,40 @@ export function fakeState(
   return { id, state };
 }
 
-type InvokeFake = (inputs: Record<string, any>) => Record<string, unknown>;
+/**
+ * Properties a provider fills in at `Check` time (autonames), so a preview knows them; every other
+ * computed output (ids, ARNs, key ids, random results, a release's status) is unknown until apply.
+ */
+const KNOWN_IN_PREVIEW: Record<string, string[]> = {
+  "aws:s3/bucket:Bucket": ["bucket"],
+  "aws:iam/user:User": ["name"],
+  "aws:iam/role:Role": ["name"],
+  "aws:iam/policy:Policy": ["name"],
+  "aws:eks/nodeGroup:NodeGroup": ["nodeGroupName"],
+  "kubernetes:helm.sh/v3:Release": ["name"],
+};
+
+/**
+ * What a first `pulumi preview` of a new stack answers for a resource it would create: the inputs, plus
+ * the autonames providers compute at Check. The id (empty) and every other computed output are left
+ * out, which the SDK's mock runtime turns into unknown values during a preview.
+ */
+export function previewState(
+  type: string,
+  urn: string,
+  name: string,
+  inputs: Inputs,
+  isUnknown: (v: unknown) => boolean,
+): { id: string; state: Record<string, unknown> } {
+  const { state: full } = fakeState(type, urn, name, inputs);
+  const state: Record<string, unknown> = { ...inputs };
+  for (const k of KNOWN_IN_PREVIEW[type] ?? []) if (!isUnknown(inputs[k])) state[k] = full[k];
+  // Kubernetes autonames metadata.name at Check (unless metadata itself is not known yet).
+  if (full.metadata !== undefined && !isUnknown(inputs.metadata)) state.metadata = full.metadata;
+  return { id: "", state };
+}
+
+type InvokeFake = (inputs: Inputs) => Record<string, unknown>;
 
 /** The only invokes the offline engine answers. Anything else fails the plan, naming its token. */
 export const invokeFakes: Record<string, InvokeFake> = {

@@ -7,17 +7,53 @@
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpc = require("@pulumi/pulumi/runtime/rpc");
-import { CapturedResource } from "./graph";
+import { isUnknown } from "@pulumi/pulumi/output";
+import { CapturedResource, UNKNOWN } from "./graph";
 import { isSecretEnvelope, SECRET_SIG, SECRET_SIG_KEY } from "./secrets";
-import { fakeState, invokeFakes, UnmockedInvokeError } from "./fakes";
+import { fakeState, invokeFakes, previewState, UnmockedInvokeError } from "./fakes";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const DYNAMIC_PROVIDER_KEY = "__provider";
+
+/** The parts of the SDK's RegisterResourceRequest the monitor reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getObject(): unknown;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList?(): string[];
+}
+
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): unknown;
+}
+
+type Callback = (err: unknown, resp?: unknown) => void;
+
+interface MockResourceArgs {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  custom?: boolean;
+}
 
 function urnOfReference(ref: string): string {
   // Provider references are `<urn>::<id>`.
   const i = ref.lastIndexOf("::");
   return i > 0 ? ref.slice(0, i) : ref;
+}
+
+/** Deep copy with the SDK's in-process unknown marker replaced by the wire sentinel {@link UNKNOWN}. */
+function markUnknowns(v: unknown): unknown {
+  if (isUnknown(v)) return UNKNOWN;
+  if (Array.isArray(v)) return v.map(markUnknowns);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, markUnknowns(e)]));
+  return v;
 }
 
 export class CapturingMonitor extends MockMonitor {
@@ -27,20 +63,23 @@ export class CapturingMonitor extends MockMonitor {
   private answering = "";
   private answeringSecretOutputs: string[] = [];
 
-  constructor() {
+  /** `preview`: answer as a first `pulumi preview` of a new stack (computed outputs unknown). */
+  constructor(preview = false) {
     super({
       // MockMonitor calls this synchronously from registerResource, right after we set `answering`.
-      newResource: async (args: { type: string; name: string; inputs: any; custom?: boolean }) => {
+      newResource: async (args: MockResourceArgs) => {
         if (!args.custom) return { id: "", state: {} };
-        const { id, state } = fakeState(args.type, this.answering, args.name, args.inputs);
+        const { id, state } = preview
+          ? previewState(args.type, this.answering, args.name, args.inputs, isUnknown)
+          : fakeState(args.type, this.answering, args.name, args.inputs);
         // The real engine marks these outputs secret; the SDK's mock runtime does not.
         for (const key of this.answeringSecretOutputs) {
-          if (key in state && !isSecretEnvelope(state[key]))
+          if (key in state && !isSecretEnvelope(state[key]) && !isUnknown(state[key]))
             state[key] = { [SECRET_SIG_KEY]: SECRET_SIG, value: state[key] };
         }
         return { id, state };
       },
-      call: async (args: { token: string; inputs: any }) => {
+      call: async (args: { token: string; inputs: Record<string, unknown> }) => {
         const fake = invokeFakes[args.token];
         if (!fake) throw new UnmockedInvokeError(args.token);
         return fake(args.inputs);
@@ -48,12 +87,12 @@ export class CapturingMonitor extends MockMonitor {
     });
   }
 
-  async registerResource(req: any, callback: (err: any, resp?: any) => void): Promise<void> {
-    const type: string = req.getType();
-    const name: string = req.getName();
-    const parent: string = req.getParent();
-    const urn: string = (this as any).newUrn(parent, type, name);
-    const inputs: Record<string, unknown> = rpc.deserializeProperties(req.getObject());
+  async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+    const type = req.getType();
+    const name = req.getName();
+    const parent = req.getParent();
+    const urn: string = this.newUrn(parent, type, name);
+    const inputs = markUnknowns(rpc.deserializeProperties(req.getObject())) as Record<string, unknown>;
     delete inputs[DYNAMIC_PROVIDER_KEY]; // serialized provider code, not configuration
     if (type === STACK_TYPE) this.stackUrn = urn;
     this.captured.push({
@@ -71,9 +110,9 @@ export class CapturingMonitor extends MockMonitor {
     return super.registerResource(req, callback);
   }
 
-  registerResourceOutputs(req: any, callback: (err: any, resp?: any) => void): void {
+  registerResourceOutputs(req: RegisterOutputsRequest, callback: Callback): void {
     if (req.getOutputs()) {
-      const outputs = rpc.deserializeProperties(req.getOutputs());
+      const outputs = markUnknowns(rpc.deserializeProperties(req.getOutputs())) as Record<string, unknown>;
       if (req.getUrn() === this.stackUrn) this.stackOutputs = outputs;
       const captured = this.captured.find((r) => r.urn === req.getUrn());
       if (captured && !captured.custom) captured.outputs = outputs;

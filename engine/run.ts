@@ -5,7 +5,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CapturingMonitor } from "./monitor";
-import { CapturedResource, PlanError, PlanGraph } from "./graph";
+import { CapturedResource, PlanError, PlanGraph, UNKNOWN } from "./graph";
 import { findLeaks, isSecretEnvelope, secretPlaintexts } from "./secrets";
 import { validateKubernetesObject } from "./schemas";
 import { projectName, readStackConfig, StackConfigInput } from "./stackFile";
@@ -40,6 +40,12 @@ export interface RunOptions {
   config?: Record<string, string>;
   /** Config keys that are secret. Default: none. */
   secretKeys?: string[];
+  /**
+   * Run as a first `pulumi preview` of a new stack: ids, ARNs, random results and every other computed
+   * provider output are unknown ({@link UNKNOWN}), and so is anything built from them in an `apply`.
+   * Default: false (every computed output has a deterministic fake value, as after `pulumi up`).
+   */
+  preview?: boolean;
 }
 
 /**
@@ -72,7 +78,8 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
   running = true;
   const project = options.project ?? projectName();
   const stack = options.stack ?? "test";
-  const monitor = new CapturingMonitor();
+  const preview = options.preview ?? false;
+  const monitor = new CapturingMonitor(preview);
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on("unhandledRejection", onRejection);
@@ -84,9 +91,9 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
       { newResource: async () => ({ id: "", state: {} }), call: async () => ({}) },
       project,
       stack,
-      false,
+      preview,
     );
-    settings.setMockOptions(monitor, project, stack, false);
+    settings.setMockOptions(monitor, project, stack, preview);
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
     await pulumi.runtime.runInPulumiStack(async () => await program());
     await settings.waitForRPCs?.();
@@ -101,7 +108,8 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
     debuggable.debuggablePromise = realDebuggablePromise;
     running = false;
   }
-  return finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+  const graph = finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+  return preview ? { ...graph, preview } : graph;
 }
 
 function finishGraph(
@@ -118,6 +126,7 @@ function finishGraph(
   // A secret's plaintext found outside an envelope means it escaped through an apply or interpolation.
   const plaintexts = new Set<string>();
   for (const r of resources) secretPlaintexts(r.inputs, plaintexts);
+  plaintexts.delete(UNKNOWN); // an unknown secret is not a plaintext
   secretPlaintexts(outputs, plaintexts);
   for (const key of options.secretKeys ?? []) {
     const v = options.config?.[key];
@@ -185,6 +194,8 @@ export interface StackRunOptions {
   configFile?: string;
   /** Config already read (overrides `configFile`). */
   configInput?: StackConfigInput;
+  /** Run as a first `pulumi preview` of a new stack (see {@link RunOptions.preview}). Default: false. */
+  preview?: boolean;
 }
 
 /**
@@ -202,7 +213,12 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
   const previous = process.env[STACK_CONFIG_FILE_ENV];
   process.env[STACK_CONFIG_FILE_ENV] = path.resolve(input.file);
   try {
-    return await runProgram(program, { stack, config: input.config, secretKeys: input.secretKeys });
+    return await runProgram(program, {
+      stack,
+      config: input.config,
+      secretKeys: input.secretKeys,
+      preview: options.preview,
+    });
   } finally {
     if (previous === undefined) delete process.env[STACK_CONFIG_FILE_ENV];
     else process.env[STACK_CONFIG_FILE_ENV] = previous;

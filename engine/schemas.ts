@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
-import { CapturedResource, PlanError } from "./graph";
+import { CapturedResource, PlanError, UNKNOWN, unknownPaths } from "./graph";
 import { unwrapSecrets } from "./secrets";
 
 const CRD_DIR = path.join(__dirname, "crds");
@@ -19,7 +19,7 @@ const NOT_AN_OBJECT = new Set([
 ]);
 
 /** Loads a kubernetes-models class for apiVersion/kind, or undefined when that package has none. */
-function modelClass(apiVersion: string, kind: string): (new (data: any) => { validate(): void }) | undefined {
+function modelClass(apiVersion: string, kind: string): (new (data: object) => { validate(): void }) | undefined {
   // The per-kind module first: loading a whole group/version costs several times more.
   const base = apiVersion.includes("cert-manager.io")
     ? `@kubernetes-models/cert-manager/${apiVersion}`
@@ -58,17 +58,46 @@ function crdValidator(apiVersion: string, kind: string): ValidateFunction | null
   return crdValidators.get(key) ?? null;
 }
 
+/**
+ * A Kubernetes object as plain JSON. Typed loosely on purpose: callers (tests, `plan --out`) read
+ * arbitrary fields of arbitrary kinds, which a per-kind type cannot describe.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON of any kind, see above
+export type KubernetesObject = Record<string, any>;
+
 /** The object as Kubernetes would receive it, or undefined for resources that are not one object. */
-export function kubernetesObject(r: CapturedResource): Record<string, any> | undefined {
+export function kubernetesObject(r: CapturedResource): KubernetesObject | undefined {
   if (!r.custom || !r.type.startsWith("kubernetes:") || NOT_AN_OBJECT.has(r.type)) return undefined;
-  const obj = unwrapSecrets(r.inputs) as Record<string, any>;
-  if (!obj.apiVersion || !obj.kind) return undefined;
+  const obj = unwrapSecrets(r.inputs) as KubernetesObject;
+  if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return undefined;
   return obj;
 }
 
+/** Deep copy without the values a preview does not know yet (the schema checks what is known). */
+function withoutUnknowns(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((e) => e !== UNKNOWN).map(withoutUnknowns);
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, e]) => e !== UNKNOWN)
+        .map(([k, e]) => [k, withoutUnknowns(e)]),
+    );
+  return v;
+}
+
 export function validateKubernetesObject(r: CapturedResource): PlanError[] {
-  const obj = kubernetesObject(r);
-  if (!obj) return [];
+  const full = kubernetesObject(r);
+  if (!full) return [];
+  // In a preview, a schema failure about a value left out because it is unknown is not a failure yet.
+  const unknownKeys = unknownPaths(full).map(
+    (p) =>
+      p
+        .replace(/\[\d+\]$/, "")
+        .split(".")
+        .pop() ?? p,
+  );
+  const aboutUnknown = (message: string) => unknownKeys.some((k) => message.includes(k));
+  const obj = unknownKeys.length ? (withoutUnknowns(full) as KubernetesObject) : full;
   const { apiVersion, kind } = obj;
   const Model = modelClass(apiVersion, kind);
   if (Model) {
@@ -76,6 +105,7 @@ export function validateKubernetesObject(r: CapturedResource): PlanError[] {
       new Model(obj).validate();
       return [];
     } catch (e) {
+      if (aboutUnknown((e as Error).message)) return [];
       return [
         {
           kind: "schema",
@@ -96,7 +126,11 @@ export function validateKubernetesObject(r: CapturedResource): PlanError[] {
     ];
   }
   if (validate(obj) as boolean) return [];
-  const detail = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
+  const detail = (validate.errors ?? [])
+    .map((e) => `${e.instancePath || "/"} ${e.message}`)
+    .filter((m) => !aboutUnknown(m))
+    .join("; ");
+  if (!detail) return [];
   return [
     {
       kind: "schema",

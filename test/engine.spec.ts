@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { runProgram, redact, REDACTED, isSecretEnvelope } from "../engine";
+import { runProgram, redact, REDACTED, isSecretEnvelope, UNKNOWN } from "../engine";
 
 describe("offline engine", () => {
   it("captures parent, provider, dependencies and inputs of every resource", async () => {
@@ -144,5 +144,37 @@ describe("offline engine", () => {
     assert.equal(one.a, two.a);
     assert.notEqual(one.a, one.b);
     assert.match(one.a, /^[A-Za-z0-9]{16}$/);
+  });
+
+  it("in preview, computed outputs are unknown as in a first pulumi preview; autonames and inputs stay known", async () => {
+    const program = async () => {
+      const bucket = new aws.s3.Bucket("b", {});
+      const key = new aws.kms.Key("k", {});
+      const pw = new random.RandomPassword("pw", { length: 16 });
+      const ns = new k8s.core.v1.Namespace("ns", {});
+      new k8s.core.v1.ConfigMap("cm", {
+        metadata: { namespace: ns.metadata.name },
+        data: { bucket: bucket.bucket, arn: bucket.arn, key: key.arn, id: bucket.id },
+      });
+      new k8s.core.v1.Secret("s", { stringData: { pw: pw.result } });
+      return { bucketName: bucket.bucket, keyArn: key.arn };
+    };
+    const preview = await runProgram(program, { preview: true });
+    assert.equal(preview.preview, true);
+    const cm = preview.resources.find((r) => r.name === "cm")!.inputs as any;
+    assert.match(cm.data.bucket, /^b-[0-9a-f]{7}$/, "the provider autonames at Check: known in preview");
+    assert.match(cm.metadata.namespace, /^ns-[0-9a-f]{7}$/);
+    assert.equal(cm.data.arn, UNKNOWN);
+    assert.equal(cm.data.key, UNKNOWN);
+    assert.equal(cm.data.id, UNKNOWN);
+    assert.equal((preview.resources.find((r) => r.name === "s")!.inputs as any).stringData, UNKNOWN);
+    assert.equal(preview.outputs.keyArn, UNKNOWN);
+    assert.deepEqual(preview.errors, [], "schemas check what is known; an unknown value is not a failure");
+
+    const applied = await runProgram(program);
+    const known = applied.resources.find((r) => r.name === "cm")!.inputs as any;
+    assert.equal(known.data.bucket, cm.data.bucket, "same autoname before and after apply");
+    assert.match(known.data.key, /^arn:aws:kms:/);
+    assert.equal(applied.preview, undefined);
   });
 });

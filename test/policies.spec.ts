@@ -15,7 +15,7 @@ import { ComponentTypes } from "../components/tokens";
 import { NODE_TIER_LABEL } from "../components/conventions/labels";
 import { NodePools } from "../components/nodepools";
 import { allPolicies, loadStackPolicyConfig, policyConfigPath } from "../policies/policies";
-import { PolicyResource, StackValidationPolicy, unknownCheckingProxy } from "@pulumi/policy";
+import { PolicyResource, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import * as os from "os";
 import { INSTANCE_TYPES } from "../policies/rules/instanceTypes";
 import { secretLiterals } from "../policies/rules/security";
@@ -789,7 +789,8 @@ describe("policy pack: files", () => {
     assert.equal(pkg.name, "harbor-ha-policies");
     assert.equal(pkg.dependencies["@pulumi/policy"], "1.21.0");
     assert.equal(pkg.dependencies["@pulumi/pulumi"], "3.248.0");
-    assert.ok(fs.existsSync(path.join(dir, pkg.main)));
+    // The CLI loads `main`: the build of index.ts (test/policyPack.spec.ts builds and loads it).
+    assert.equal(pkg.main, "dist/policies/index.js");
     const entry = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
     assert.match(entry, /new PolicyPack\("harbor-ha", \{ policies: allPolicies, enforcementLevel: "mandatory" \}\)/);
   });
@@ -806,7 +807,7 @@ describe("policy pack: files", () => {
         assert.ok(
           ["@pulumi/policy", "fs", "path"].includes(m[1]) ||
             m[1].startsWith("./") ||
-            /components\/(tokens|conventions\/labels)$/.test(m[1]),
+            /^\.\.\/(\.\.\/)?components\/facts$/.test(m[1]),
           `${path.basename(f)} imports ${m[1]}`,
         );
       }
@@ -886,24 +887,39 @@ function analyzerResources(
   });
   return out;
 }
-async function runStackPolicies(resources: PolicyResource[]): Promise<{ policy: string; message: string }[]> {
-  const found: { policy: string; message: string }[] = [];
+/**
+ * Runs every stack policy as the analyzer does: violations at the policy's level, and a policy that
+ * stops on an unknown value (UnknownValueError) as one advisory "can't run ... during preview" diagnostic.
+ */
+async function runAnalyzer(
+  resources: PolicyResource[],
+): Promise<{ policy: string; message: string; advisory?: boolean }[]> {
+  const found: { policy: string; message: string; advisory?: boolean }[] = [];
   for (const p of allPolicies as StackValidationPolicy[]) {
     const cfg: Record<string, unknown> = {};
     for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) cfg[k] = (s as any).default;
-    await p.validateStack(
-      {
-        resources,
-        getConfig: () => cfg,
-        stackTags: new Map(),
-        notApplicable: () => {
-          throw new Error("n/a");
-        },
-      } as any,
-      (message: string) => void found.push({ policy: p.name, message }),
-    );
+    try {
+      await p.validateStack(
+        {
+          resources,
+          getConfig: () => cfg,
+          stackTags: new Map(),
+          notApplicable: () => {
+            throw new Error("n/a");
+          },
+        } as any,
+        (message: string) => void found.push({ policy: p.name, message }),
+      );
+    } catch (e) {
+      if (!(e instanceof UnknownValueError)) throw e;
+      found.push({ policy: p.name, message: (e as Error).message, advisory: true });
+    }
   }
   return found;
+}
+/** The violations of the policies' own level (not the "cannot check until apply" advisories). */
+async function runStackPolicies(resources: PolicyResource[]): Promise<{ policy: string; message: string }[]> {
+  return (await runAnalyzer(resources)).filter((f) => !f.advisory);
 }
 
 describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, component outputs)", () => {
@@ -923,7 +939,52 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
       /can't be known during preview/,
       "the harness reproduces the analyzer's proxy",
     );
-    assert.deepEqual(await runStackPolicies(resources), []);
+    const found = await runAnalyzer(resources);
+    // Nothing at the policies' level; what cannot be judged yet is said, as an advisory, never skipped.
+    assert.deepEqual(
+      found.filter((f) => !f.advisory),
+      [],
+    );
+    assert.deepEqual(
+      found.map((f) => f.policy),
+      ["s3-bucket-security"],
+    );
+    assert.match(found[0].message, /^cannot check until apply: BucketPolicy "registry" policy document/);
+  });
+
+  it("says 'cannot check until apply' where a first preview hides its inputs, never reading defaults", async () => {
+    // Harbor's values built in one apply with a computed ARN; the sentinel and Patroni configs computed too.
+    const { graph } = await violationsOf({});
+    const resources = analyzerResources(graph, (type, name, props) => {
+      if (type === "kubernetes:helm.sh/v3:Release" && props.chart === "harbor") props.values = UNKNOWN;
+      if (type === "kubernetes:core/v1:ConfigMap" && name !== "app-config") props.data = UNKNOWN;
+      return props;
+    });
+    const found = await runAnalyzer(resources);
+    assert.deepEqual(
+      found.filter((f) => !f.advisory),
+      [],
+      "no violation read from the chart's defaults",
+    );
+    const deferred = new Map(found.map((f) => [f.policy, f.message]));
+    for (const policy of [
+      "harbor-replicas",
+      "pod-disruption-budgets",
+      "zone-spread",
+      "harbor-pod-resources",
+      "db-connection-budget",
+      "tier-wiring",
+      "edge-tls",
+      "no-secret-literals",
+    ])
+      assert.match(
+        deferred.get(policy) ?? "",
+        /^cannot check until apply: (.*; )?Release "harbor" Helm values/,
+        `${policy}: ${JSON.stringify(found)}`,
+      );
+    assert.match(deferred.get("redis-sentinel-quorum") ?? "", /^cannot check until apply: sentinel quorum of/);
+    // The same graph with those values known: the same policies pass, nothing is deferred.
+    assert.deepEqual(await runAnalyzer(analyzerResources(graph)), []);
   });
 
   it("still measures known values and flags a computed password in Helm values", async () => {
@@ -1009,7 +1070,8 @@ describe("policy pack: per-stack config loader", () => {
       (e: Error) => {
         for (const re of [
           /"patroni-member" is not a policy/,
-          /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)/,
+          /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
+          /"patroni-member" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "patroni-members"\?/,
           /harbor-replicas\.minReplicas: "2" does not match/,
           /edge-tls: level "strict"/,
         ])

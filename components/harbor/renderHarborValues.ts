@@ -4,9 +4,10 @@
  */
 import { ArgsChecker, ArgsProblem } from "../conventions/validation";
 import type { RegistryStorageDescriptor } from "../conventions/registryStorage";
+import { HARBOR_COMPONENTS, HarborComponent, harborPoolPods } from "./chartComponents";
 
-export const HARBOR_COMPONENTS = ["core", "jobservice", "registry", "portal", "trivy", "exporter"] as const;
-export type HarborComponent = (typeof HARBOR_COMPONENTS)[number];
+export { HARBOR_COMPONENTS } from "./chartComponents";
+export type { HarborComponent } from "./chartComponents";
 
 export interface ResourceSpec {
   requests: { cpu: string; memory: string };
@@ -88,7 +89,7 @@ export function databasePoolPods(a: {
   replicas: Pick<Record<HarborComponent, number>, "core" | "exporter">;
   metrics: boolean;
 }): number {
-  return a.replicas.core + (a.metrics ? a.replicas.exporter : 0);
+  return harborPoolPods({ core: a.replicas.core, ...(a.metrics ? { exporter: a.replicas.exporter } : {}) });
 }
 
 export type HarborValuesCheckArgs = Pick<

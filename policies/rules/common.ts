@@ -1,3 +1,4 @@
+import * as policySdk from "@pulumi/policy";
 import type {
   EnforcementLevel,
   PolicyConfigSchema,
@@ -6,9 +7,32 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { Graph } from "./graph";
 
 type PolicyConfigJSONSchema = PolicyConfigSchema["properties"][string];
-import { Graph } from "./graph";
+
+/** @pulumi/policy's own error for "unknown during preview" (exported at runtime; internal in its typings). */
+const { UnknownValueError } = policySdk as unknown as {
+  UnknownValueError: new (unknownSentinel: string, path: string[]) => Error;
+};
+/** The analyzer's sentinel for an unknown string (the one UnknownValueError accepts). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Thrown by a rule, after it has checked everything known, when some input it needs is unknown during
+ * preview. The analyzer (and the offline engine) report an UnknownValueError as ONE advisory diagnostic
+ * per policy, whatever the policy's level: "cannot check until apply: <what>".
+ */
+export class CannotCheckUntilApply extends UnknownValueError {
+  constructor(
+    readonly what: string[],
+    readonly urn?: string,
+  ) {
+    super(UNKNOWN_STRING, []);
+    this.name = "CannotCheckUntilApply";
+    this.message = `cannot check until apply: ${what.join("; ")}`;
+  }
+}
 
 /** Every violation message follows one shape: resource, what was measured, the threshold, the fix. */
 export function violation(resource: string, measured: string, threshold: string, fix: string): string {
@@ -22,8 +46,17 @@ export interface RuleDefinition<C extends object> {
   remediationSteps: string;
   /** Threshold properties; each has a `default` (the seed's numbers). */
   config: Record<string, PolicyConfigJSONSchema>;
-  /** Checks the whole graph; `report(message, urn)` for each violation. */
-  check(g: Graph, config: C, report: (message: string, urn?: string) => void, args: StackValidationArgs): void;
+  /**
+   * Checks the whole graph; `report(message, urn)` for each violation; `cannotCheck(what, urn)` for each
+   * input it needs that is unknown during preview (never read a default or skip in its place).
+   */
+  check(
+    g: Graph,
+    config: C,
+    report: (message: string, urn?: string) => void,
+    args: StackValidationArgs,
+    cannotCheck: (what: string, urn?: string) => void,
+  ): void;
 }
 
 /**
@@ -44,7 +77,16 @@ export function stackRule<C extends object>(
     configSchema: { properties: def.config },
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const cfg = args.getConfig<C>();
-      def.check(Graph.of(args), cfg, (m, urn) => reportViolation(m, urn), args);
+      const deferred: { what: string; urn?: string }[] = [];
+      def.check(
+        Graph.of(args),
+        cfg,
+        (m, urn) => reportViolation(m, urn),
+        args,
+        (what, urn) => deferred.push({ what, urn }),
+      );
+      if (deferred.length)
+        throw new CannotCheckUntilApply([...new Set(deferred.map((d) => d.what))], deferred.find((d) => d.urn)?.urn);
     },
   };
 }

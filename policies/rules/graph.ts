@@ -4,8 +4,14 @@
  * read from the parent chain or, failing that, from the URN's qualified type (`A$B$C`).
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { ComponentTypes } from "../../components/tokens";
-import { NODE_TIER_LABEL, NodeTier } from "../../components/conventions/labels";
+import {
+  ComponentTypes,
+  HARBOR_COMPONENTS,
+  HARBOR_DB_POOL_COMPONENTS,
+  harborPoolPods as poolPods,
+  NODE_TIER_LABEL,
+} from "../../components/facts";
+import type { HarborComponent, NodeTier } from "../../components/facts";
 
 export const T = {
   NodeGroup: "aws:eks/nodeGroup:NodeGroup",
@@ -39,6 +45,15 @@ export { NODE_TIER_LABEL, ComponentTypes };
 export type { NodeTier };
 
 export type Res = PolicyResource;
+/** A resource with the parent and dependencies the analyzer links (and Graph.of relinks to its copies). */
+type LinkedRes = Res & { parent?: Res; dependencies?: Res[] };
+
+/** Plain-JSON readers for untyped props: the wrong type reads as absent. */
+export type Obj = Record<string, unknown>;
+export const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+export const numberOf = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
 /** The `A$B$C` qualified type of a URN: the types of every ancestor, then the resource's own. */
 export function urnTypeChain(urn: string): string[] {
@@ -73,7 +88,7 @@ export function plainProps(v: unknown, unknowns: string[], path = ""): unknown {
     return v;
   }
   if (!v || typeof v !== "object") return v;
-  const raw = ((v as any)[PROXY_TARGET] ?? v) as object;
+  const raw = ((v as Record<string, unknown>)[PROXY_TARGET] ?? v) as object;
   if (Array.isArray(raw)) return raw.map((e, i) => plainProps(e, unknowns, `${path}[${i}]`));
   const out: Record<string, unknown> = {};
   for (const [k, e] of Object.entries(raw)) out[k] = plainProps(e, unknowns, path ? `${path}.${k}` : k);
@@ -106,16 +121,16 @@ export class Graph {
     const unknowns = new Map<string, string[]>();
     const copies = args.resources.map((r) => {
       const u: string[] = [];
-      const props = plainProps(r.props, u) as Record<string, any>;
+      const props = plainProps(r.props, u) as Record<string, unknown>;
       if (u.length) unknowns.set(r.urn, u);
-      return { ...r, props, parent: undefined, dependencies: [] } as unknown as Res;
+      return { ...r, props, parent: undefined, dependencies: [] } as unknown as LinkedRes;
     });
     const byUrn = new Map(copies.map((c) => [c.urn, c]));
     args.resources.forEach((r, i) => {
-      const c = copies[i] as any;
-      const parentUrn = (r as any).parent?.urn ?? r.opts?.parent;
+      const c = copies[i];
+      const parentUrn = (r as LinkedRes).parent?.urn ?? r.opts?.parent;
       if (parentUrn && byUrn.has(parentUrn)) c.parent = byUrn.get(parentUrn);
-      c.dependencies = ((r as any).dependencies ?? []).map((d: Res) => byUrn.get(d?.urn)).filter(Boolean);
+      c.dependencies = ((r as LinkedRes).dependencies ?? []).flatMap((d) => byUrn.get(d?.urn) ?? []);
     });
     const g = new Graph(copies, unknowns);
     graphs.set(args.resources, g);
@@ -125,6 +140,14 @@ export class Graph {
   unknown(r: Res, path: string): boolean {
     return (this.unknownPaths.get(r.urn) ?? []).some((p) => related(p, path));
   }
+  /** Whether the value at `path` is itself unknown or inside an unknown value (not: merely contains one). */
+  unknownAt(r: Res, path: string): boolean {
+    return this.unknownsOf(r).some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+  }
+  /** The first unknown path among `paths` of `r`'s props (see {@link unknown}), else undefined. */
+  unknownOf(r: Res, ...paths: string[]): string | undefined {
+    return paths.find((p) => this.unknown(r, p));
+  }
   /** Unknown (preview) value paths of `r`'s props. */
   unknownsOf(r: Res): string[] {
     return this.unknownPaths.get(r.urn) ?? [];
@@ -133,7 +156,7 @@ export class Graph {
     return this.resources.filter((r) => r.type === type);
   }
   parentOf(r: Res): Res | undefined {
-    const p = (r as any).parent as Res | undefined;
+    const p = (r as LinkedRes).parent;
     if (p) return p;
     const urn = r.opts?.parent;
     return urn ? this.byUrn.get(urn) : undefined;
@@ -163,7 +186,7 @@ export class Graph {
   }
   /** Resources `r` depends on (engine and analyzer both fill `dependencies`). */
   dependenciesOf(r: Res): Res[] {
-    return ((r as any).dependencies ?? []) as Res[];
+    return (r as LinkedRes).dependencies ?? [];
   }
 }
 
@@ -185,7 +208,7 @@ export interface Facts {
 
 export function platformFacts(g: Graph): Facts {
   const p = g.ofType(ComponentTypes.HarborPlatform)[0];
-  const f = (p?.props ?? {}) as Record<string, any>;
+  const f = obj(p?.props);
   const missing: string[] = [];
   if (p) {
     if (typeof f.environment !== "string") missing.push("environment (string)");
@@ -198,7 +221,7 @@ export function platformFacts(g: Graph): Facts {
     environment: typeof f.environment === "string" ? f.environment : undefined,
     expectedDataGb: typeof f.expectedDataGb === "number" ? f.expectedDataGb : undefined,
     highThroughput: f.highThroughput === true,
-    zones: Array.isArray(f.zones) ? f.zones.filter((z: unknown) => typeof z === "string") : [],
+    zones: arr(f.zones).filter((z): z is string => typeof z === "string"),
     urn: p?.urn,
     missing,
   };
@@ -206,7 +229,7 @@ export function platformFacts(g: Graph): Facts {
 
 /** `kind "name"` (Kubernetes) or `type "name"` for messages. */
 export function label(r: Res): string {
-  const md = (r.props as any)?.metadata;
+  const md = obj(obj(r.props).metadata);
   const kind = r.type.split(":").pop();
   const ns = md?.namespace ? `${md.namespace}/` : "";
   return md?.name ? `${kind} "${ns}${md.name}" (${r.name})` : `${kind} "${r.name}"`;
@@ -240,25 +263,75 @@ export function parseQuantity(q: unknown): number | undefined {
 export const GIB = 1024 ** 3;
 export const fmtGib = (bytes: number) => `${+(bytes / GIB).toFixed(1)} GiB`;
 
+/** The Kubernetes fields the rules read (every field optional: props are whatever the program passed). */
+export interface Metadata {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+}
+export interface Container {
+  name?: string;
+  command?: string[];
+  args?: string[];
+  env?: { name?: string; value?: string }[];
+  ports?: { containerPort?: number }[];
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+}
+export interface PodSpec {
+  containers?: Container[];
+  nodeSelector?: Record<string, string>;
+  topologySpreadConstraints?: { topologyKey?: string }[];
+  affinity?: {
+    nodeAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: {
+        nodeSelectorTerms?: { matchExpressions?: { key?: string; operator?: string; values?: string[] }[] }[];
+      };
+    };
+    podAntiAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey?: string }[];
+      preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: { topologyKey?: string } }[];
+    };
+  };
+}
+export interface KubeProps {
+  metadata?: Metadata;
+  data?: Record<string, unknown>;
+  spec?: {
+    replicas?: number;
+    serviceName?: string;
+    selector?: { matchLabels?: Record<string, string> } & Record<string, unknown>;
+    ports?: { port?: number }[];
+    template?: { metadata?: Metadata; spec?: PodSpec };
+    volumeClaimTemplates?: { metadata?: Metadata; spec?: { resources?: { requests?: { storage?: unknown } } } }[];
+    resources?: { requests?: { storage?: unknown } };
+    capacity?: { storage?: unknown };
+    tls?: unknown[];
+    numberOfInstances?: number;
+    volume?: { size?: unknown };
+    postgresql?: { parameters?: Record<string, unknown> };
+  };
+}
+
+/** A Kubernetes resource's props, read through {@link KubeProps}. */
+export function kube(r: Res): KubeProps {
+  return obj(r.props) as KubeProps;
+}
+
 /** The pod template spec of a workload (StatefulSet/Deployment). */
-export function podSpec(r: Res): any {
-  return (r.props as any)?.spec?.template?.spec;
+export function podSpec(r: Res): PodSpec | undefined {
+  return kube(r).spec?.template?.spec;
 }
 
 /** Tier a pod is pinned to (`nodeSelector` or required node affinity on NODE_TIER_LABEL). */
-export function podTier(spec: any): NodeTier | undefined {
+export function podTier(spec: PodSpec | undefined): NodeTier | undefined {
   const sel = spec?.nodeSelector?.[NODE_TIER_LABEL];
   if (sel === "app" || sel === "db") return sel;
   const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   for (const t of terms)
     for (const e of t?.matchExpressions ?? []) {
-      if (
-        e?.key === NODE_TIER_LABEL &&
-        e?.operator === "In" &&
-        e.values?.length === 1 &&
-        (e.values[0] === "app" || e.values[0] === "db")
-      )
-        return e.values[0];
+      const v = e?.values?.[0];
+      if (e?.key === NODE_TIER_LABEL && e?.operator === "In" && e.values?.length === 1 && (v === "app" || v === "db"))
+        return v;
     }
   return undefined;
 }
@@ -269,46 +342,64 @@ export function harborReleases(g: Graph): Res[] {
 }
 
 export function chartName(r: Res): string {
-  const c = (r.props as any)?.chart;
-  return typeof c === "string" ? c.split("/").pop()! : "";
+  return str(obj(r.props).chart)?.split("/").pop() ?? "";
 }
 
-export function get(o: any, path: string): any {
-  return path.split(".").reduce((a, k) => (a == null ? undefined : a[k]), o);
+/** The value at a dotted path of plain JSON (undefined where any step is missing). */
+export function get(o: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((a, k) => (a && typeof a === "object" ? (a as Obj)[k] : undefined), o);
+}
+
+/** A release's Helm values (empty when absent or unknown; check `g.unknown(rel, "values")` first). */
+export function valuesOf(rel: Res): Obj {
+  return obj(obj(rel.props).values);
 }
 
 /** Harbor chart components that run pods, with their values paths; which ones are deployed depends on values. */
-export function harborComponents(values: any): { name: string; path: string; resourcePaths: string[] }[] {
-  const out = [
-    { name: "core", path: "core", resourcePaths: ["core.resources"] },
-    { name: "jobservice", path: "jobservice", resourcePaths: ["jobservice.resources"] },
-    { name: "portal", path: "portal", resourcePaths: ["portal.resources"] },
-    {
-      name: "registry",
-      path: "registry",
-      resourcePaths: ["registry.registry.resources", "registry.controller.resources"],
-    },
-  ];
-  if (get(values, "trivy.enabled") !== false)
-    out.push({ name: "trivy", path: "trivy", resourcePaths: ["trivy.resources"] });
-  // The chart deploys the exporter only with metrics enabled (default false).
-  if (get(values, "metrics.enabled") === true)
-    out.push({ name: "exporter", path: "exporter", resourcePaths: ["exporter.resources"] });
-  return out;
+export function harborComponents(values: unknown): { name: string; path: string; resourcePaths: string[] }[] {
+  return HARBOR_COMPONENTS.filter((c) => chartDeploys(c, values)).map((c) => ({
+    name: c,
+    path: c,
+    resourcePaths: RESOURCE_PATHS[c] ?? [`${c}.resources`],
+  }));
 }
 
-/** Number of pods holding a Harbor database pool: core + exporter (when deployed). Chart defaults: 1 replica. */
-export function harborPoolPods(values: any): number {
-  const core = Number(get(values, "core.replicas") ?? 1);
-  const exporter = get(values, "metrics.enabled") === true ? Number(get(values, "exporter.replicas") ?? 1) : 0;
-  return core + exporter;
+/** Where the chart reads a component's resources when not from `<component>.resources`. */
+const RESOURCE_PATHS: Partial<Record<HarborComponent, string[]>> = {
+  registry: ["registry.registry.resources", "registry.controller.resources"],
+};
+
+/** Whether the chart deploys a component with these values (defaults: trivy on; metrics, and so the exporter, off). */
+function chartDeploys(c: HarborComponent, values: unknown): boolean {
+  if (c === "trivy") return get(values, "trivy.enabled") !== false;
+  if (c === "exporter") return get(values, "metrics.enabled") === true;
+  return true;
+}
+
+/**
+ * Pods holding a Harbor database pool, from the release values: the replicas (chart default 1) of each
+ * of Harbor's pool components (components/facts) the values deploy.
+ */
+export function harborPoolPods(values: unknown): number {
+  const deployed = new Set(harborComponents(values).map((c) => c.name));
+  const replicas = Object.fromEntries(
+    HARBOR_DB_POOL_COMPONENTS.filter((c) => deployed.has(c)).map((c) => [c, Number(get(values, `${c}.replicas`) ?? 1)]),
+  );
+  return poolPods(replicas);
 }
 
 /** All string values under an object, with their dotted paths. */
-export function stringLeaves(o: any, path = "", out: [string, string][] = []): [string, string][] {
+export function stringLeaves(o: unknown, path = "", out: [string, string][] = []): [string, string][] {
   if (typeof o === "string") out.push([path, o]);
   else if (Array.isArray(o)) o.forEach((e, i) => stringLeaves(e, `${path}[${i}]`, out));
   else if (o && typeof o === "object")
     for (const [k, v] of Object.entries(o)) stringLeaves(v, path ? `${path}.${k}` : k, out);
   return out;
+}
+
+/** What a rule cannot check when a release's values are wholly unknown (built in one apply from a computed output). */
+export function harborValuesUnknown(g: Graph, rel: Res): string | undefined {
+  return g.unknownAt(rel, "values")
+    ? `${label(rel)} Helm values (built in one apply from an output a preview does not know: an id, ARN or generated value)`
+    : undefined;
 }

@@ -7,12 +7,16 @@ import {
   get,
   Graph,
   harborComponents,
+  harborValuesUnknown,
   harborReleases,
   label,
   platformFacts,
+  kube,
   podSpec,
+  PodSpec,
   Res,
   T,
+  valuesOf,
   ZONE_KEY,
 } from "./graph";
 
@@ -27,12 +31,20 @@ export const harborReplicas = stackRule<ReplicaConfig>({
   severity: "high",
   remediationSteps: "Set the stack's harbor.replicas to 2 or more (HarborRelease replicas).",
   config: { minReplicas: num(2, "replicas per Harbor component", 1) },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
+      const hidden = harborValuesUnknown(g, rel);
+      if (hidden) {
+        cannotCheck(hidden, rel.urn);
+        continue;
+      }
+      const v = valuesOf(rel);
       for (const comp of harborComponents(v)) {
         const n = get(v, `${comp.path}.replicas`);
-        if (g.unknown(rel, `values.${comp.path}.replicas`)) continue;
+        if (g.unknown(rel, `values.${comp.path}.replicas`)) {
+          cannotCheck(`${label(rel)} values.${comp.path}.replicas`, rel.urn);
+          continue;
+        }
         const replicas = typeof n === "number" ? n : 1;
         if (replicas < c.minReplicas)
           report(
@@ -52,7 +64,7 @@ export const harborReplicas = stackRule<ReplicaConfig>({
 /** Patroni's database workloads: StatefulSets under a PatroniCluster that keep data, or Zalando manifests. */
 export function patroniWorkloads(g: Graph): Res[] {
   const sts = g.under(ComponentTypes.PatroniCluster, T.StatefulSet);
-  const data = sts.filter((s) => ((s.props as any)?.spec?.volumeClaimTemplates ?? []).length > 0);
+  const data = sts.filter((s) => (kube(s).spec?.volumeClaimTemplates ?? []).length > 0);
   return [...(data.length ? data : sts), ...g.under(ComponentTypes.PatroniCluster, T.ZalandoPostgresql)];
 }
 
@@ -63,11 +75,15 @@ export const patroniMembers = stackRule<{ minMembers: number }>({
   severity: "critical",
   remediationSteps: "Set the stack's postgres.members to 3.",
   config: { minMembers: num(3, "Patroni members", 1) },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     for (const w of patroniWorkloads(g)) {
-      const p = w.props as any;
-      if (g.unknown(w, w.type === T.ZalandoPostgresql ? "spec.numberOfInstances" : "spec.replicas")) continue;
-      const n = w.type === T.ZalandoPostgresql ? p?.spec?.numberOfInstances : (p?.spec?.replicas ?? 1);
+      const spec = kube(w).spec;
+      const path = w.type === T.ZalandoPostgresql ? "spec.numberOfInstances" : "spec.replicas";
+      if (g.unknown(w, path)) {
+        cannotCheck(`${label(w)} ${path}`, w.urn);
+        continue;
+      }
+      const n = w.type === T.ZalandoPostgresql ? spec?.numberOfInstances : (spec?.replicas ?? 1);
       if (typeof n !== "number" || n < c.minMembers)
         report(
           violation(
@@ -91,12 +107,12 @@ const MONITOR = /^\s*sentinel\s+monitor\s+(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s*$/m;
  */
 export function sentinelEvidence(w: Res): "strong" | "weak" | undefined {
   const strong = (podSpec(w)?.containers ?? []).some(
-    (ct: any) =>
+    (ct) =>
       /sentinel/i.test([ct?.name, ...(ct?.command ?? []), ...(ct?.args ?? [])].join(" ")) ||
-      (ct?.ports ?? []).some((pt: any) => pt?.containerPort === 26379),
+      (ct?.ports ?? []).some((pt) => pt?.containerPort === 26379),
   );
   if (strong) return "strong";
-  return /sentinel$/i.test(`${(w.props as any)?.metadata?.name ?? w.name}`) ? "weak" : undefined;
+  return /sentinel$/i.test(`${kube(w).metadata?.name ?? w.name}`) ? "weak" : undefined;
 }
 
 export interface SentinelFacts {
@@ -106,6 +122,8 @@ export interface SentinelFacts {
   quorum?: number;
   masterSet?: string;
   quorumSource?: string;
+  /** Where the quorum could be but is unknown during preview (ConfigMap data, sentinel containers). */
+  unknownSources: string[];
 }
 
 /**
@@ -130,15 +148,23 @@ export function sentinelFacts(g: Graph): SentinelFacts[] {
     const all = [...g.ofType(T.StatefulSet), ...g.ofType(T.Deployment)].filter(under);
     const strong = all.filter((w) => sentinelEvidence(w) === "strong");
     const workloads = strong.length ? strong : all.filter((w) => sentinelEvidence(w) === "weak");
-    const count = workloads.reduce((a, w) => a + ((w.props as any)?.spec?.replicas ?? 1), 0);
-    const f: SentinelFacts = { component, workloads, count };
+    const count = workloads.reduce((a, w) => a + (kube(w).spec?.replicas ?? 1), 0);
+    const unknownSources = [
+      ...g
+        .ofType(T.ConfigMap)
+        .filter(under)
+        .filter((cm) => g.unknown(cm, "data"))
+        .map((cm) => `${label(cm)} data`),
+      ...workloads.filter((w) => g.unknown(w, "spec.template.spec.containers")).map((w) => `${label(w)} containers`),
+    ];
+    const f: SentinelFacts = { component, workloads, count, unknownSources };
     const take = (text: unknown, source: string) => {
       if (f.quorum !== undefined || typeof text !== "string") return;
       const m = MONITOR.exec(text);
       if (m) Object.assign(f, { quorum: Number(m[4]), masterSet: m[1], quorumSource: source });
     };
     for (const cm of g.ofType(T.ConfigMap).filter(under))
-      for (const [k, v] of Object.entries((cm.props as any)?.data ?? {})) take(v, `${label(cm)} data.${k}`);
+      for (const [k, v] of Object.entries(kube(cm).data ?? {})) take(v, `${label(cm)} data.${k}`);
     for (const w of workloads) {
       for (const ct of podSpec(w)?.containers ?? []) {
         for (const s of [...(ct?.command ?? []), ...(ct?.args ?? [])])
@@ -146,11 +172,11 @@ export function sentinelFacts(g: Graph): SentinelFacts[] {
         for (const e of ct?.env ?? []) {
           take(e?.value, `${label(w)} env ${e?.name}`);
           if (f.quorum === undefined && /QUORUM/i.test(e?.name ?? "") && /^\d+$/.test(`${e?.value}`))
-            Object.assign(f, { quorum: Number(e.value), quorumSource: `${label(w)} env ${e.name}` });
+            Object.assign(f, { quorum: Number(e?.value), quorumSource: `${label(w)} env ${e?.name}` });
         }
       }
     }
-    const cp = (component?.props ?? {}) as any;
+    const cp = (component?.props ?? {}) as { quorum?: unknown; sentinelQuorum?: unknown; masterSet?: unknown };
     if (f.quorum === undefined) {
       const q = cp.quorum ?? cp.sentinelQuorum;
       if (typeof q === "number") Object.assign(f, { quorum: q, quorumSource: `${label(component!)} inputs` });
@@ -167,11 +193,13 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
   severity: "critical",
   remediationSteps: "Set the stack's redis.sentinels to 3 and redis.quorum to 2.",
   config: { minSentinels: num(3, "sentinels", 1), quorum: num(2, "minimum sentinel quorum", 1) },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     for (const f of sentinelFacts(g)) {
       const at = f.workloads[0] ?? f.component;
       const who = f.component ? label(f.component) : "RedisSentinel";
-      if (f.count < c.minSentinels && !f.workloads.some((w) => g.unknown(w, "spec.replicas")))
+      const hidden = f.workloads.filter((w) => g.unknown(w, "spec.replicas"));
+      for (const w of hidden) cannotCheck(`${label(w)} spec.replicas`, w.urn);
+      if (f.count < c.minSentinels && hidden.length === 0)
         report(
           violation(
             who,
@@ -181,7 +209,9 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
           ),
           at?.urn,
         );
-      if (f.quorum === undefined)
+      if (f.quorum === undefined && f.unknownSources.length)
+        cannotCheck(`sentinel quorum of ${who} (${f.unknownSources.join(", ")})`, at?.urn);
+      else if (f.quorum === undefined)
         report(
           violation(
             who,
@@ -205,7 +235,10 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
   },
 });
 
-function selectorMatches(selector: any, labels: Record<string, string> | undefined): boolean {
+function selectorMatches(
+  selector: { matchLabels?: Record<string, string> } | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   const ml = selector?.matchLabels ?? {};
   return Object.keys(ml).length > 0 && Object.entries(ml).every(([k, v]) => labels?.[k] === v);
 }
@@ -218,12 +251,18 @@ export const pdbsPresent = stackRule<Record<string, never>>({
   remediationSteps:
     "Create a PodDisruptionBudget (maxUnavailable: 1) per data workload; enable podDisruptionBudget for each Harbor component in the release values.",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     for (const comp of [ComponentTypes.PatroniCluster, ComponentTypes.RedisSentinel]) {
       const pdbs = g.under(comp, T.Pdb);
       for (const w of [...g.under(comp, T.StatefulSet), ...g.under(comp, T.Deployment)]) {
-        const labels = (w.props as any)?.spec?.template?.metadata?.labels;
-        if (!pdbs.some((p) => selectorMatches((p.props as any)?.spec?.selector, labels))) {
+        const labels = kube(w).spec?.template?.metadata?.labels;
+        const hidden = [
+          ...(g.unknown(w, "spec.template.metadata.labels") ? [w] : []),
+          ...pdbs.filter((p) => g.unknown(p, "spec.selector")),
+        ];
+        if (!pdbs.some((p) => selectorMatches(kube(p).spec?.selector, labels)) && hidden.length) {
+          cannotCheck(`${label(w)} pod labels or PDB selectors`, w.urn);
+        } else if (!pdbs.some((p) => selectorMatches(kube(p).spec?.selector, labels))) {
           report(
             violation(
               label(w),
@@ -237,14 +276,21 @@ export const pdbsPresent = stackRule<Record<string, never>>({
       }
     }
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
+      const hidden = harborValuesUnknown(g, rel);
+      if (hidden) {
+        cannotCheck(hidden, rel.urn);
+        continue;
+      }
+      const v = valuesOf(rel);
       const pdbs = g.under(ComponentTypes.HarborRelease, T.Pdb);
       for (const comp of harborComponents(v)) {
         const enabled = get(v, `${comp.path}.podDisruptionBudget.enabled`) === true;
         const own = pdbs.some((p) =>
-          new RegExp(`\\b${comp.name}\\b`).test(`${(p.props as any)?.metadata?.name ?? ""} ${p.name}`),
+          new RegExp(`\\b${comp.name}\\b`).test(`${kube(p).metadata?.name ?? ""} ${p.name}`),
         );
-        if (!enabled && !own)
+        if (!enabled && !own && g.unknown(rel, `values.${comp.path}.podDisruptionBudget`))
+          cannotCheck(`${label(rel)} values.${comp.path}.podDisruptionBudget`, rel.urn);
+        else if (!enabled && !own)
           report(
             violation(
               `${label(rel)} Harbor ${comp.name}`,
@@ -264,14 +310,14 @@ export interface ZoneConfig {
   zoneEnvironments: string[];
 }
 
-function hasZoneSpread(spec: any): boolean {
-  if ((spec?.topologySpreadConstraints ?? []).some((t: any) => t?.topologyKey === ZONE_KEY)) return true;
+function hasZoneSpread(spec: PodSpec | undefined): boolean {
+  if ((spec?.topologySpreadConstraints ?? []).some((t) => t?.topologyKey === ZONE_KEY)) return true;
   const anti = spec?.affinity?.podAntiAffinity;
   const terms = [
     ...(anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-    ...(anti?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p: any) => p?.podAffinityTerm),
+    ...(anti?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => p?.podAffinityTerm),
   ];
-  return terms.some((t: any) => t?.topologyKey === ZONE_KEY);
+  return terms.some((t) => t?.topologyKey === ZONE_KEY);
 }
 
 export const zoneSpread = stackRule<ZoneConfig>({
@@ -285,8 +331,14 @@ export const zoneSpread = stackRule<ZoneConfig>({
     minZones: num(2, "zones in the listed environments", 1),
     zoneEnvironments: strList(["prod"], "environments that must span minZones zones"),
   },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     const facts = platformFacts(g);
+    const platform = facts.urn ? g.byUrn.get(facts.urn) : undefined;
+    const hiddenFact = platform && g.unknownOf(platform, "environment", "zones");
+    if (platform && hiddenFact) {
+      cannotCheck(`${label(platform)} ${hiddenFact}`, platform.urn);
+      return;
+    }
     const required = facts.environment !== undefined && c.zoneEnvironments.includes(facts.environment);
     if (required && facts.zones.length < c.minZones) {
       report(
@@ -302,7 +354,9 @@ export const zoneSpread = stackRule<ZoneConfig>({
     if (!required && facts.zones.length < 2) return;
     for (const comp of [ComponentTypes.PatroniCluster, ComponentTypes.RedisSentinel]) {
       for (const w of [...g.under(comp, T.StatefulSet), ...g.under(comp, T.Deployment)]) {
-        if (!hasZoneSpread(podSpec(w)))
+        if (!hasZoneSpread(podSpec(w)) && g.unknown(w, "spec.template.spec"))
+          cannotCheck(`${label(w)} pod spread`, w.urn);
+        else if (!hasZoneSpread(podSpec(w)))
           report(
             violation(
               label(w),
@@ -315,13 +369,24 @@ export const zoneSpread = stackRule<ZoneConfig>({
       }
     }
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
+      const hidden = harborValuesUnknown(g, rel);
+      if (hidden) {
+        cannotCheck(hidden, rel.urn);
+        continue;
+      }
+      const v = valuesOf(rel);
       for (const comp of harborComponents(v)) {
         const spec = {
           topologySpreadConstraints: get(v, `${comp.path}.topologySpreadConstraints`),
           affinity: get(v, `${comp.path}.affinity`),
-        };
-        if (!hasZoneSpread(spec))
+        } as PodSpec;
+        const unknownSpread = g.unknownOf(
+          rel,
+          `values.${comp.path}.topologySpreadConstraints`,
+          `values.${comp.path}.affinity`,
+        );
+        if (!hasZoneSpread(spec) && unknownSpread) cannotCheck(`${label(rel)} ${unknownSpread}`, rel.urn);
+        else if (!hasZoneSpread(spec))
           report(
             violation(
               `${label(rel)} Harbor ${comp.name}`,

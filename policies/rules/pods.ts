@@ -10,14 +10,18 @@ import {
   Graph,
   harborComponents,
   harborReleases,
+  harborValuesUnknown,
   label,
   NODE_TIER_LABEL,
   NodeTier,
   parseQuantity,
   podSpec,
+  Container,
+  obj,
   podTier,
   Res,
   T,
+  valuesOf,
 } from "./graph";
 import { InstanceSpec, lookupInstanceType } from "./instanceTypes";
 
@@ -41,10 +45,10 @@ export function smallestNode(
 ): { vcpu: number; memoryGib: number; type: string } | undefined {
   const specs: { vcpu: number; memoryGib: number; type: string }[] = [];
   for (const ng of g.ofType(T.NodeGroup)) {
-    const p = ng.props as any;
-    if (p?.labels?.[NODE_TIER_LABEL] !== tier) continue;
-    for (const type of p?.instanceTypes ?? []) {
-      const s = lookupInstanceType(type, extra);
+    const p = obj(ng.props);
+    if (obj(p.labels)[NODE_TIER_LABEL] !== tier) continue;
+    for (const type of Array.isArray(p.instanceTypes) ? p.instanceTypes : []) {
+      const s = typeof type === "string" ? lookupInstanceType(type, extra) : undefined;
       if (s) specs.push({ vcpu: s.vcpu, memoryGib: s.memoryGib, type });
     }
   }
@@ -57,7 +61,7 @@ export function smallestNode(
   };
 }
 
-function sum(containers: any[], kind: "requests" | "limits", res: "cpu" | "memory"): number {
+function sum(containers: Container[], kind: "requests" | "limits", res: "cpu" | "memory"): number {
   return containers.reduce((a, c) => a + (parseQuantity(c?.resources?.[kind]?.[res]) ?? 0), 0);
 }
 
@@ -80,14 +84,15 @@ export const dataPodResources = stackRule<DataPodConfig>({
       description: "instance types to add to the table: { type: { vcpu, memoryGib, networkGbit, upTo } }",
     },
   },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     const workloads: Res[] = [];
     for (const comp of [ComponentTypes.PatroniCluster, ComponentTypes.RedisSentinel]) {
       workloads.push(...g.under(comp, T.StatefulSet), ...g.under(comp, T.Deployment));
     }
     for (const w of workloads) {
       const spec = podSpec(w);
-      const containers: any[] = spec?.containers ?? [];
+      const containers: Container[] = spec?.containers ?? [];
+      if (g.unknown(w, "spec.template.spec.containers")) cannotCheck(`${label(w)} container resources`, w.urn);
       containers.forEach((ct, i) => {
         const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter(
           (k) =>
@@ -154,14 +159,23 @@ export const harborPodResources = stackRule<Record<string, never>>({
   severity: "medium",
   remediationSteps: "Give each component resources in the HarborRelease (its per-component resources Args).",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
+      const hidden = harborValuesUnknown(g, rel);
+      if (hidden) {
+        cannotCheck(hidden, rel.urn);
+        continue;
+      }
+      const v = valuesOf(rel);
       for (const comp of harborComponents(v)) {
         for (const path of comp.resourcePaths) {
           const r = get(v, path);
+          const unknownKeys = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter((k) =>
+            g.unknown(rel, `values.${path}.${k}`),
+          );
+          for (const k of unknownKeys) cannotCheck(`${label(rel)} values.${path}.${k}`, rel.urn);
           const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter(
-            (k) => get(r, k) === undefined && !g.unknown(rel, `values.${path}.${k}`),
+            (k) => get(r, k) === undefined && !unknownKeys.includes(k),
           );
           if (missing.length)
             report(

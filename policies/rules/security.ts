@@ -10,28 +10,34 @@ import {
   Graph,
   harborPoolPods,
   harborReleases,
+  harborValuesUnknown,
+  kube,
   label,
+  obj,
+  Obj,
   Res,
   stringLeaves,
   T,
+  valuesOf,
 } from "./graph";
+import { HARBOR_DB_POOL_COMPONENTS, poolExceedsBudget, SUPERUSER_RESERVED } from "../../components/facts";
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
 /** Resources of `type` that belong to `bucket`: they depend on it, name it, or share its parent (one bucket there). */
 function forBucket(g: Graph, bucket: Res, type: string): Res[] {
-  const name = (bucket.props as any)?.bucket;
+  const name = obj(bucket.props).bucket;
   const siblings = g.ofType(T.Bucket).filter((b) => b.opts?.parent === bucket.opts?.parent);
   return g.ofType(type).filter((r) => {
     if (g.dependenciesOf(r).some((d) => d.urn === bucket.urn)) return true;
-    const ref = (r.props as any)?.bucket;
+    const ref = obj(r.props).bucket;
     if (typeof ref === "string" && typeof name === "string") return ref === name;
     return siblings.length === 1 && r.opts?.parent !== undefined && r.opts?.parent === bucket.opts?.parent;
   });
 }
 
-function statements(policy: unknown): any[] {
-  let doc: any = policy;
+function statements(policy: unknown): Obj[] {
+  let doc: unknown = policy;
   if (typeof policy === "string") {
     try {
       doc = JSON.parse(policy);
@@ -39,21 +45,22 @@ function statements(policy: unknown): any[] {
       return [];
     }
   }
-  const s = doc?.Statement;
-  return Array.isArray(s) ? s : s ? [s] : [];
+  const s = obj(doc).Statement;
+  return (Array.isArray(s) ? s : s ? [s] : []).map(obj);
 }
 
-function deniesInsecureTransport(st: any): boolean {
-  const v = st?.Condition?.Bool?.["aws:SecureTransport"];
+function deniesInsecureTransport(st: Obj): boolean {
+  const v = obj(obj(st.Condition).Bool)["aws:SecureTransport"];
   return (
-    st?.Effect === "Deny" && (v === false || v === "false" || (Array.isArray(v) && v.map(String).includes("false")))
+    st.Effect === "Deny" && (v === false || v === "false" || (Array.isArray(v) && v.map(String).includes("false")))
   );
 }
 
-function publicAllow(st: any): boolean {
-  const p = st?.Principal;
-  const star = p === "*" || p?.AWS === "*" || (Array.isArray(p?.AWS) && p.AWS.includes("*"));
-  return st?.Effect === "Allow" && star && !st?.Condition;
+function publicAllow(st: Obj): boolean {
+  const p = st.Principal;
+  const aws = obj(p).AWS;
+  const star = p === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+  return st.Effect === "Allow" && star && !st.Condition;
 }
 
 export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
@@ -64,18 +71,20 @@ export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
   remediationSteps:
     "Create BucketPublicAccessBlock (all true), BucketServerSideEncryptionConfiguration (aws:kms or AES256) and a BucketPolicy with a Deny on aws:SecureTransport=false for the bucket (components/storage S3Storage does).",
   config: { sseAlgorithms: strList(["aws:kms", "aws:kms:dsse", "AES256"], "accepted default encryption algorithms") },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     for (const b of g.ofType(T.Bucket)) {
       const who = label(b);
-      const acl = (b.props as any)?.acl;
+      const acl = obj(b.props).acl;
       if (typeof acl === "string" && /public/.test(acl))
         report(violation(who, `acl is "${acl}"`, "a private bucket", "remove the public ACL"), b.urn);
       const pabs = forBucket(g, b, T.BucketPab);
-      const okPab = pabs.some((p) => PAB_FLAGS.every((f) => (p.props as any)?.[f] === true));
+      const okPab = pabs.some((p) => PAB_FLAGS.every((f) => obj(p.props)[f] === true));
       // A value unknown during preview can't be judged yet; `pulumi up` evaluates it.
-      if (!okPab && !pabs.some((p) => PAB_FLAGS.some((f) => g.unknown(p, f)))) {
+      const unknownPab = pabs.find((p) => PAB_FLAGS.some((f) => g.unknown(p, f)));
+      if (!okPab && unknownPab) cannotCheck(`${label(unknownPab)} public access flags`, b.urn);
+      else if (!okPab) {
         const seen = pabs.length
-          ? PAB_FLAGS.filter((f) => (pabs[0].props as any)?.[f] !== true).join(", ") + " not true"
+          ? PAB_FLAGS.filter((f) => obj(pabs[0].props)[f] !== true).join(", ") + " not true"
           : "no BucketPublicAccessBlock";
         report(
           violation(
@@ -88,10 +97,16 @@ export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
         );
       }
       const sses = forBucket(g, b, T.BucketSse);
-      const algs = sses.flatMap((s) =>
-        ((s.props as any)?.rules ?? []).map((r: any) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm),
-      );
-      if (!algs.some((a) => c.sseAlgorithms.includes(a)) && !sses.some((s) => g.unknown(s, "rules"))) {
+      const algs = sses.flatMap((s) => {
+        const rules = obj(s.props).rules;
+        return (Array.isArray(rules) ? rules : []).map(
+          (r) => obj(obj(r).applyServerSideEncryptionByDefault).sseAlgorithm,
+        );
+      });
+      const unknownSse = sses.find((s) => g.unknown(s, "rules[0].applyServerSideEncryptionByDefault.sseAlgorithm"));
+      const okSse = algs.some((a) => typeof a === "string" && c.sseAlgorithms.includes(a));
+      if (!okSse && unknownSse) cannotCheck(`${label(unknownSse)} sseAlgorithm`, b.urn);
+      else if (!okSse) {
         report(
           violation(
             who,
@@ -104,8 +119,12 @@ export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
       }
       const policies = forBucket(g, b, T.BucketPolicy);
       // The policy document embeds the bucket ARN, so on a first preview it is usually unknown.
-      if (policies.some((p) => g.unknown(p, "policy"))) continue;
-      const sts = policies.flatMap((p) => statements((p.props as any)?.policy));
+      const unknownPolicy = policies.find((p) => g.unknown(p, "policy"));
+      if (unknownPolicy) {
+        cannotCheck(`${label(unknownPolicy)} policy document (TLS-only and no public Allow)`, b.urn);
+        continue;
+      }
+      const sts = policies.flatMap((p) => statements(obj(p.props).policy));
       if (!sts.some(deniesInsecureTransport))
         report(
           violation(
@@ -120,7 +139,7 @@ export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
         report(
           violation(
             who,
-            `bucket policy statement ${st?.Sid ?? ""} allows Principal "*" without a condition`,
+            `bucket policy statement ${String(st.Sid ?? "")} allows Principal "*" without a condition`,
             "no public access",
             "scope the principal to the registry's IAM user/role",
           ),
@@ -160,9 +179,9 @@ export function secretKeyPath(path: string): boolean {
 }
 
 /** Secret-looking literals in a ConfigMap's data or a release's values: [path, why]. */
-export function secretLiterals(obj: any, base: string): string[] {
+export function secretLiterals(doc: unknown, base: string): string[] {
   const hits: string[] = [];
-  for (const [path, value] of stringLeaves(obj, base)) {
+  for (const [path, value] of stringLeaves(doc, base)) {
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
       hits.push(`${path} holds a private key`);
       continue;
@@ -191,7 +210,7 @@ export const noSecretLiterals = stackRule<Record<string, never>>({
   remediationSteps:
     "Keep the value in a Kubernetes Secret and reference it (existingSecret / secretKeyRef / env substitution).",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     // A secret-named key whose value is computed (unknown during preview) is most likely a generated
     // password on its way into plain text: flag it as well.
     const computed = (r: Res, base: string) =>
@@ -200,14 +219,17 @@ export const noSecretLiterals = stackRule<Record<string, never>>({
         .filter((p) => p.startsWith(`${base}.`) && secretKeyPath(p))
         .map((p) => `${p} is a computed value (a generated secret?)`);
     for (const cm of g.ofType(T.ConfigMap)) {
-      for (const hit of [...secretLiterals((cm.props as any)?.data ?? {}, "data"), ...computed(cm, "data")])
+      if (g.unknownAt(cm, "data")) cannotCheck(`${label(cm)} data`, cm.urn);
+      for (const hit of [...secretLiterals(kube(cm).data ?? {}, "data"), ...computed(cm, "data")])
         report(
           violation(label(cm), hit, "no secret values in a ConfigMap", "move the value into a Secret and reference it"),
           cm.urn,
         );
     }
     for (const rel of g.ofType(T.HelmRelease)) {
-      for (const hit of [...secretLiterals((rel.props as any)?.values ?? {}, "values"), ...computed(rel, "values")])
+      const hidden = harborValuesUnknown(g, rel);
+      if (hidden) cannotCheck(hidden, rel.urn);
+      for (const hit of [...secretLiterals(valuesOf(rel), "values"), ...computed(rel, "values")])
         report(
           violation(
             label(rel),
@@ -229,7 +251,7 @@ export const edgeTls = stackRule<{ forbiddenProtocols: string[] }>({
   remediationSteps:
     'Set ingress-nginx controller.config["ssl-protocols"] to "TLSv1.2 TLSv1.3" (the controller default) and serve Harbor over https with a certificate Secret.',
   config: { forbiddenProtocols: strList(["SSLv2", "SSLv3", "TLSv1", "TLSv1.1"], "protocols the edge must not offer") },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     const checkProtocols = (r: Res, where: string, v: unknown) => {
       if (typeof v !== "string") return;
       const bad = v.split(/[\s,]+/).filter((p) => c.forbiddenProtocols.includes(p));
@@ -245,17 +267,21 @@ export const edgeTls = stackRule<{ forbiddenProtocols: string[] }>({
         );
     };
     for (const rel of g.ofType(T.HelmRelease)) {
-      if (chartName(rel) === "ingress-nginx" || g.isUnder(rel, ComponentTypes.IngressController))
+      const edge = chartName(rel) === "ingress-nginx" || g.isUnder(rel, ComponentTypes.IngressController);
+      const hidden = edge && g.unknownOf(rel, "values.controller.config");
+      if (hidden) cannotCheck(`${label(rel)} ${hidden}`, rel.urn);
+      else if (edge)
         checkProtocols(
           rel,
           'values.controller.config["ssl-protocols"]',
-          get((rel.props as any)?.values, "controller.config")?.["ssl-protocols"],
+          obj(get(valuesOf(rel), "controller.config"))["ssl-protocols"],
         );
     }
     for (const cm of g.ofType(T.ConfigMap))
-      checkProtocols(cm, 'data["ssl-protocols"]', (cm.props as any)?.data?.["ssl-protocols"]);
+      checkProtocols(cm, 'data["ssl-protocols"]', kube(cm).data?.["ssl-protocols"]);
     for (const ing of g.ofType(T.Ingress)) {
-      if (!((ing.props as any)?.spec?.tls ?? []).length)
+      if (g.unknown(ing, "spec.tls")) cannotCheck(`${label(ing)} spec.tls`, ing.urn);
+      else if (!(kube(ing).spec?.tls ?? []).length)
         report(
           violation(
             label(ing),
@@ -267,7 +293,9 @@ export const edgeTls = stackRule<{ forbiddenProtocols: string[] }>({
         );
     }
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
+      const hidden = harborValuesUnknown(g, rel) ?? g.unknownOf(rel, "values.externalURL", "values.expose.tls");
+      if (hidden) cannotCheck(hidden.startsWith("values.") ? `${label(rel)} ${hidden}` : hidden, rel.urn);
+      const v = valuesOf(rel);
       const url = v.externalURL;
       if (typeof url === "string" && !url.startsWith("https://"))
         report(
@@ -305,24 +333,24 @@ export function patroniMaxConnections(g: Graph, component?: Res): { value: numbe
       : g.isUnder(r, ComponentTypes.PatroniCluster);
   const re = /["']?max_connections["']?\s*[:=]\s*["']?(\d+)/;
   for (const cm of g.ofType(T.ConfigMap).filter(under)) {
-    for (const [k, v] of Object.entries((cm.props as any)?.data ?? {})) {
+    for (const [k, v] of Object.entries(kube(cm).data ?? {})) {
       const m = typeof v === "string" ? re.exec(v) : null;
       if (m) return { value: Number(m[1]), source: `${label(cm)} data.${k}` };
     }
   }
   for (const w of g.ofType(T.StatefulSet).filter(under)) {
-    for (const ct of (w.props as any)?.spec?.template?.spec?.containers ?? []) {
+    for (const ct of kube(w).spec?.template?.spec?.containers ?? []) {
       for (const e of ct?.env ?? [])
         if (/MAX_CONNECTIONS/i.test(e?.name ?? "") && /^\d+$/.test(`${e?.value}`))
-          return { value: Number(e.value), source: `${label(w)} env ${e.name}` };
+          return { value: Number(e?.value), source: `${label(w)} env ${e?.name}` };
     }
   }
   for (const z of g.ofType(T.ZalandoPostgresql).filter(under)) {
-    const v = (z.props as any)?.spec?.postgresql?.parameters?.max_connections;
+    const v = kube(z).spec?.postgresql?.parameters?.max_connections;
     if (v !== undefined && /^\d+$/.test(`${v}`))
       return { value: Number(v), source: `${label(z)} spec.postgresql.parameters` };
   }
-  const v = (component?.props as any)?.maxConnections;
+  const v = obj(component?.props).maxConnections;
   if (typeof v === "number") return { value: v, source: `${label(component!)} inputs` };
   return undefined;
 }
@@ -335,24 +363,50 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
   remediationSteps:
     "Lower harbor.maxOpenConns or replicas, or raise the PatroniCluster's max_connections (it is derived from the same numbers when the platform wires them).",
   config: {
-    reservedConnections: num(3, "connections PostgreSQL keeps from applications (superuser_reserved_connections)"),
+    reservedConnections: num(
+      SUPERUSER_RESERVED,
+      "connections PostgreSQL keeps from applications (superuser_reserved_connections)",
+    ),
     defaultMaxOpenConns: num(900, "the chart's database.maxOpenConns default", 1),
   },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     const clusters = g.ofType(ComponentTypes.PatroniCluster);
     if (clusters.length === 0 && !g.resources.some((r) => g.isUnder(r, ComponentTypes.PatroniCluster))) return;
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
-      if (
-        get(v, "database.type") === "internal" ||
-        g.unknown(rel, "values.database.maxOpenConns") ||
-        g.unknown(rel, "values.core.replicas")
-      )
+      const hidden =
+        harborValuesUnknown(g, rel) ??
+        g.unknownOf(
+          rel,
+          "values.database.type",
+          "values.database.maxOpenConns",
+          "values.metrics.enabled",
+          ...HARBOR_DB_POOL_COMPONENTS.map((comp) => `values.${comp}.replicas`),
+        );
+      if (hidden) {
+        cannotCheck(hidden.startsWith("values.") ? `${label(rel)} ${hidden}` : hidden, rel.urn);
         continue;
-      const host = get(v, "database.external.host");
+      }
+      const v = valuesOf(rel);
+      if (get(v, "database.type") === "internal") continue;
+      const host = String(get(v, "database.external.host"));
       const cluster = clusters.find((cl) => rwServiceHosts(g, cl).includes(host)) ?? clusters[0];
       const max = patroniMaxConnections(g, cluster);
       const who = `${label(rel)} Harbor database pool`;
+      const unknownMax = g.resources
+        .filter((r) =>
+          cluster
+            ? g.ancestor(r, ComponentTypes.PatroniCluster)?.urn === cluster.urn
+            : g.isUnder(r, ComponentTypes.PatroniCluster),
+        )
+        .filter(
+          (r) =>
+            (r.type === T.ConfigMap && g.unknown(r, "data")) ||
+            (r.type === T.StatefulSet && g.unknown(r, "spec.template.spec.containers")),
+        );
+      if (!max && unknownMax.length) {
+        cannotCheck(`max_connections of the PatroniCluster (${unknownMax.map(label).join(", ")})`, rel.urn);
+        continue;
+      }
       if (!max) {
         report(
           violation(
@@ -369,7 +423,7 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
       const perPod = Number(get(v, "database.maxOpenConns") ?? c.defaultMaxOpenConns);
       const pool = pods * perPod;
       const available = max.value - c.reservedConnections;
-      if (pool > available)
+      if (poolExceedsBudget(pods, perPod, { maxConnections: max.value, availableForApplications: available }))
         report(
           violation(
             who,
@@ -385,7 +439,7 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
 
 /** DNS forms that reach a Service: name, name.ns, name.ns.svc, name.ns.svc.cluster.local. */
 export function serviceHosts(svc: Res): string[] {
-  const md = (svc.props as any)?.metadata ?? {};
+  const md = kube(svc).metadata ?? {};
   const name = md.name ?? svc.name;
   const ns = md.namespace;
   return ns ? [name, `${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`] : [name];
@@ -397,10 +451,10 @@ export function rwServiceHosts(g: Graph, cluster: Res): string[] {
     .ofType(T.Service)
     .filter((s) => g.ancestor(s, ComponentTypes.PatroniCluster)?.urn === cluster.urn)
     .filter((s) => {
-      const p = s.props as any;
-      const sel = p?.spec?.selector ?? {};
+      const p = kube(s);
+      const sel = p.spec?.selector ?? {};
       return (
-        /-rw$/.test(p?.metadata?.name ?? s.name) || Object.values(sel).some((x) => x === "master" || x === "primary")
+        /-rw$/.test(p.metadata?.name ?? s.name) || Object.values(sel).some((x) => x === "master" || x === "primary")
       );
     })
     .flatMap(serviceHosts);

@@ -4,7 +4,7 @@
  * launch template they use), launch templates and EC2 instances (tier from their tags).
  */
 import { stackRule, num, violation } from "./common";
-import { Graph, label, NODE_TIER_LABEL, NodeTier, platformFacts, Res, T } from "./graph";
+import { arr, Graph, label, NODE_TIER_LABEL, NodeTier, numberOf, obj, Obj, platformFacts, Res, str, T } from "./graph";
 import { describeNetwork, InstanceSpec, lookupInstanceType } from "./instanceTypes";
 
 export interface SizingConfig {
@@ -27,28 +27,32 @@ function tierOf(labels: unknown): NodeTier | undefined {
 }
 
 /** Tier of a launch template / instance from its tags or tag specifications. */
-function taggedTier(props: any): NodeTier | undefined {
-  return tierOf(props?.tags) ?? (props?.tagSpecifications ?? []).map((s: any) => tierOf(s?.tags)).find(Boolean);
+function taggedTier(props: Obj): NodeTier | undefined {
+  return (
+    tierOf(props.tags) ??
+    arr(props.tagSpecifications)
+      .map((s) => tierOf(obj(s).tags))
+      .find(Boolean)
+  );
 }
 
 /** The largest EBS volume size (GiB) and its type from launch template block device mappings. */
-function launchTemplateDisk(lt: any): number | undefined {
-  const sizes = (lt?.blockDeviceMappings ?? [])
-    .map((b: any) => b?.ebs?.volumeSize)
-    .filter((v: unknown) => typeof v === "number");
+function launchTemplateDisk(lt: Obj): number | undefined {
+  const sizes = arr(lt.blockDeviceMappings)
+    .map((b) => numberOf(obj(obj(b).ebs).volumeSize))
+    .filter((v): v is number => v !== undefined);
   return sizes.length ? Math.max(...sizes) : undefined;
 }
 
 /** The launch template a node group uses: one it depends on, else one whose name/id it references. */
 export function launchTemplateOf(g: Graph, ng: Res): Res | undefined {
-  const ref = (ng.props as any)?.launchTemplate;
+  const ref = obj(ng.props).launchTemplate;
   if (!ref) return undefined;
+  const { name, id } = obj(ref);
   const lts = g.ofType(T.LaunchTemplate);
   const byDep = g.dependenciesOf(ng).filter((d) => d.type === T.LaunchTemplate);
   if (byDep.length === 1) return byDep[0];
-  return lts.find(
-    (lt) => (ref.name && (lt.props as any)?.name === ref.name) || (ref.id && (lt.props as any)?.id === ref.id),
-  );
+  return lts.find((lt) => (name && obj(lt.props).name === name) || (id && obj(lt.props).id === id));
 }
 
 export const hardwareSizing = stackRule<SizingConfig>({
@@ -74,7 +78,7 @@ export const hardwareSizing = stackRule<SizingConfig>({
       description: "instance types to add to the table: { type: { vcpu, memoryGib, networkGbit, upTo } }",
     },
   },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     const facts = platformFacts(g);
     const memFloor = facts.highThroughput ? c.highThroughputMinMemoryGib : c.minMemoryGibPerInstance;
     const min = (tier: NodeTier | undefined) =>
@@ -158,39 +162,42 @@ export const hardwareSizing = stackRule<SizingConfig>({
 
     const usedByNodeGroups = new Set<string>();
     for (const ng of g.ofType(T.NodeGroup)) {
-      const p = ng.props as any;
-      const tier = tierOf(p?.labels);
+      const p = obj(ng.props);
+      const tier = tierOf(p.labels);
       const lt = launchTemplateOf(g, ng);
       if (lt) usedByNodeGroups.add(lt.urn);
-      const types: string[] =
-        Array.isArray(p?.instanceTypes) && p.instanceTypes.length
-          ? p.instanceTypes
-          : typeof (lt?.props as any)?.instanceType === "string"
-            ? [(lt!.props as any).instanceType]
-            : ["t3.medium"];
+      const listed = arr(p.instanceTypes).filter((t): t is string => typeof t === "string");
+      const ltType = str(obj(lt?.props).instanceType);
+      const types: string[] = listed.length ? listed : ltType ? [ltType] : ["t3.medium"];
       // Unknown during preview (computed from another resource): nothing to measure yet.
-      if (!g.unknown(ng, "instanceTypes")) checkTypes(ng, types, tier, "instance type");
-      if (lt ? g.unknown(lt, "blockDeviceMappings") : g.unknown(ng, "diskSize")) continue;
+      if (g.unknown(ng, "instanceTypes")) cannotCheck(`${label(ng)} instanceTypes`, ng.urn);
+      else if (!listed.length && lt && g.unknown(lt, "instanceType")) cannotCheck(`${label(lt)} instanceType`, ng.urn);
+      else checkTypes(ng, types, tier, "instance type");
+      if (lt ? g.unknown(lt, "blockDeviceMappings") : g.unknown(ng, "diskSize")) {
+        cannotCheck(`${label(ng)} root volume size`, ng.urn);
+        continue;
+      }
       // EKS defaults: 20 GiB when neither diskSize nor a launch template says otherwise.
-      const disk = lt ? launchTemplateDisk(lt.props) : typeof p?.diskSize === "number" ? p.diskSize : 20;
+      const disk = lt ? launchTemplateDisk(obj(lt.props)) : (numberOf(p.diskSize) ?? 20);
       checkDisk(ng, disk, tier, lt ? `root volume (launch template ${lt.name})` : "root volume (diskSize)");
     }
     for (const lt of g.ofType(T.LaunchTemplate)) {
-      const p = lt.props as any;
+      const p = obj(lt.props);
       const tier = taggedTier(p);
-      if (typeof p?.instanceType === "string") checkTypes(lt, [p.instanceType], tier, "instanceType");
+      if (g.unknown(lt, "instanceType") && !usedByNodeGroups.has(lt.urn))
+        cannotCheck(`${label(lt)} instanceType`, lt.urn);
+      if (typeof p.instanceType === "string") checkTypes(lt, [p.instanceType], tier, "instanceType");
       // A node group's template is measured (and reported) through the node group.
       if (!usedByNodeGroups.has(lt.urn) && launchTemplateDisk(p) !== undefined)
         checkDisk(lt, launchTemplateDisk(p), tier, "largest block device");
     }
     for (const inst of g.ofType(T.Instance)) {
-      const p = inst.props as any;
+      const p = obj(inst.props);
       const tier = taggedTier(p);
-      if (typeof p?.instanceType === "string") checkTypes(inst, [p.instanceType], tier, "instanceType");
-      const sizes = [
-        p?.rootBlockDevice?.volumeSize,
-        ...(p?.ebsBlockDevices ?? []).map((b: any) => b?.volumeSize),
-      ].filter((v) => typeof v === "number");
+      if (typeof p.instanceType === "string") checkTypes(inst, [p.instanceType], tier, "instanceType");
+      const sizes = [obj(p.rootBlockDevice).volumeSize, ...arr(p.ebsBlockDevices).map((b) => obj(b).volumeSize)].filter(
+        (v): v is number => typeof v === "number",
+      );
       checkDisk(inst, sizes.length ? Math.max(...sizes) : 8, tier, "largest volume");
     }
   },

@@ -10,12 +10,18 @@ import {
   GIB,
   Graph,
   harborReleases,
+  harborValuesUnknown,
   label,
   parseQuantity,
   platformFacts,
+  kube,
+  obj,
+  Obj,
   Res,
   STORAGE_COMPONENTS,
+  str,
   T,
+  valuesOf,
 } from "./graph";
 
 export interface SsdConfig {
@@ -40,25 +46,27 @@ export const ssdStorage = stackRule<SsdConfig>({
         r.urn,
       );
     };
-    for (const v of g.ofType(T.EbsVolume)) bad(v, "type", (v.props as any)?.type);
+    for (const v of g.ofType(T.EbsVolume)) bad(v, "type", obj(v.props).type);
     for (const lt of g.ofType(T.LaunchTemplate)) {
-      ((lt.props as any)?.blockDeviceMappings ?? []).forEach((b: any, i: number) =>
-        bad(lt, `blockDeviceMappings[${i}].ebs.volumeType`, b?.ebs?.volumeType),
+      const mappings = obj(lt.props).blockDeviceMappings;
+      (Array.isArray(mappings) ? mappings : []).forEach((b, i) =>
+        bad(lt, `blockDeviceMappings[${i}].ebs.volumeType`, obj(obj(b).ebs).volumeType),
       );
     }
     for (const inst of g.ofType(T.Instance)) {
-      const p = inst.props as any;
-      bad(inst, "rootBlockDevice.volumeType", p?.rootBlockDevice?.volumeType);
-      (p?.ebsBlockDevices ?? []).forEach((b: any, i: number) =>
-        bad(inst, `ebsBlockDevices[${i}].volumeType`, b?.volumeType),
+      const p = obj(inst.props);
+      bad(inst, "rootBlockDevice.volumeType", obj(p.rootBlockDevice).volumeType);
+      (Array.isArray(p.ebsBlockDevices) ? p.ebsBlockDevices : []).forEach((b, i) =>
+        bad(inst, `ebsBlockDevices[${i}].volumeType`, obj(b).volumeType),
       );
     }
     for (const sc of g.ofType(T.StorageClass)) {
-      const p = sc.props as any;
-      const type = p?.parameters?.type;
+      const p = obj(sc.props);
+      const type = obj(p.parameters).type;
+      const provisioner = str(p.provisioner) ?? "";
       // Only EBS classes have EBS volume types; other provisioners (EFS, NFS, local-path) are out of scope.
-      if (EBS_PROVISIONERS.includes(p?.provisioner) || type !== undefined)
-        bad(sc, "parameters.type", type ?? (p?.provisioner === "kubernetes.io/aws-ebs" ? "gp2" : undefined));
+      if (EBS_PROVISIONERS.includes(provisioner) || type !== undefined)
+        bad(sc, "parameters.type", type ?? (provisioner === "kubernetes.io/aws-ebs" ? "gp2" : undefined));
     }
   },
 });
@@ -69,9 +77,9 @@ export interface PatroniVolumeConfig {
 
 /** Storage requested by each volume claim template (or a Zalando manifest's spec.volume.size). */
 function claimSizes(r: Res): [string, unknown][] {
-  const p = r.props as any;
-  if (r.type === T.ZalandoPostgresql) return [["spec.volume.size", p?.spec?.volume?.size]];
-  return (p?.spec?.volumeClaimTemplates ?? []).map((t: any, i: number) => [
+  const spec = kube(r).spec;
+  if (r.type === T.ZalandoPostgresql) return [["spec.volume.size", spec?.volume?.size]];
+  return (spec?.volumeClaimTemplates ?? []).map((t, i): [string, unknown] => [
     `volumeClaimTemplates[${i}] (${t?.metadata?.name ?? "?"}) storage`,
     t?.spec?.resources?.requests?.storage,
   ]);
@@ -84,13 +92,17 @@ export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
   severity: "high",
   remediationSteps: "Raise the stack's postgres.volumeGb (PatroniCluster volumeGb) to the minimum.",
   config: { minVolumeGib: num(1024, "GiB per Patroni data volume") },
-  check(g, c, report) {
+  check(g, c, report, _args, cannotCheck) {
     const rs = [
       ...g.under(ComponentTypes.PatroniCluster, T.StatefulSet),
       ...g.under(ComponentTypes.PatroniCluster, T.ZalandoPostgresql),
     ];
     for (const r of rs) {
-      if (g.unknown(r, "spec.volumeClaimTemplates") || g.unknown(r, "spec.volume")) continue;
+      const hidden = g.unknownOf(r, "spec.volumeClaimTemplates", "spec.volume");
+      if (hidden) {
+        cannotCheck(`${label(r)} ${hidden}`, r.urn);
+        continue;
+      }
       const sizes = claimSizes(r);
       if (sizes.length === 0)
         report(
@@ -129,25 +141,39 @@ export interface CapacityConfig {
  * release's own filesystem PVC size (persistence.persistentVolumeClaim.registry.size) when it
  * does not use an existing claim or object storage.
  */
-export function registryCapacities(g: Graph): { r: Res; where: string; bytes: number }[] {
+export function registryCapacities(
+  g: Graph,
+  cannotCheck: (what: string, urn?: string) => void = () => {},
+): { r: Res; where: string; bytes: number }[] {
   const out: { r: Res; where: string; bytes: number }[] = [];
   for (const comp of STORAGE_COMPONENTS) {
     for (const pvc of g.under(comp, T.Pvc)) {
-      const b = parseQuantity((pvc.props as any)?.spec?.resources?.requests?.storage);
+      if (g.unknown(pvc, "spec.resources.requests.storage")) cannotCheck(`${label(pvc)} requested storage`, pvc.urn);
+      const b = parseQuantity(kube(pvc).spec?.resources?.requests?.storage);
       if (b !== undefined) out.push({ r: pvc, where: "spec.resources.requests.storage", bytes: b });
     }
     for (const pv of g.under(comp, T.Pv)) {
-      const b = parseQuantity((pv.props as any)?.spec?.capacity?.storage);
+      if (g.unknown(pv, "spec.capacity.storage")) cannotCheck(`${label(pv)} capacity`, pv.urn);
+      const b = parseQuantity(kube(pv).spec?.capacity?.storage);
       if (b !== undefined) out.push({ r: pv, where: "spec.capacity.storage", bytes: b });
     }
   }
   if (out.length > 0) return out;
   for (const rel of harborReleases(g)) {
-    const v = (rel.props as any)?.values;
+    // Whether Harbor keeps blobs on its own PVC (and its size) is in the values: never assume the chart's.
+    const hidden =
+      harborValuesUnknown(g, rel) ??
+      g.unknownOf(rel, "values.persistence.enabled", "values.persistence.imageChartStorage.type") ??
+      g.unknownOf(rel, "values.persistence.persistentVolumeClaim.registry");
+    if (hidden) {
+      cannotCheck(hidden.startsWith("values.") ? `${label(rel)} ${hidden}` : hidden, rel.urn);
+      continue;
+    }
+    const v = valuesOf(rel);
     const type = get(v, "persistence.imageChartStorage.type") ?? "filesystem";
-    const claim = get(v, "persistence.persistentVolumeClaim.registry");
-    if (get(v, "persistence.enabled") === false || type !== "filesystem" || claim?.existingClaim) continue;
-    const b = parseQuantity(claim?.size ?? "5Gi");
+    const claim: Obj = obj(get(v, "persistence.persistentVolumeClaim.registry"));
+    if (get(v, "persistence.enabled") === false || type !== "filesystem" || claim.existingClaim) continue;
+    const b = parseQuantity(claim.size ?? "5Gi");
     if (b !== undefined)
       out.push({ r: rel, where: "values.persistence.persistentVolumeClaim.registry.size", bytes: b });
   }
@@ -161,11 +187,17 @@ export const registryCapacity = stackRule<CapacityConfig>({
   severity: "medium",
   remediationSteps: "Raise the storage's capacityGb to headroomFactor x expectedDataGb, or use S3.",
   config: { headroomFactor: num(3, "capacity / expectedDataGb", 1) },
-  check(g, c, report) {
-    const expected = platformFacts(g).expectedDataGb;
+  check(g, c, report, _args, cannotCheck) {
+    const facts = platformFacts(g);
+    const platform = facts.urn ? g.byUrn.get(facts.urn) : undefined;
+    if (platform && g.unknown(platform, "expectedDataGb")) {
+      cannotCheck(`${label(platform)} expectedDataGb`, platform.urn);
+      return;
+    }
+    const expected = facts.expectedDataGb;
     if (expected === undefined || expected <= 0) return;
     const need = expected * 1e9 * c.headroomFactor;
-    for (const { r, where, bytes } of registryCapacities(g)) {
+    for (const { r, where, bytes } of registryCapacities(g, cannotCheck)) {
       if (bytes < need) {
         report(
           violation(

@@ -4,7 +4,17 @@
  * are readable.
  */
 import { stackRule, violation } from "./common";
-import { ComponentTypes, get, harborReleases, label, platformFacts, T } from "./graph";
+import {
+  ComponentTypes,
+  get,
+  harborReleases,
+  harborValuesUnknown,
+  kube,
+  label,
+  platformFacts,
+  T,
+  valuesOf,
+} from "./graph";
 import { sentinelFacts } from "./ha";
 import { rwServiceHosts, serviceHosts } from "./security";
 
@@ -16,16 +26,16 @@ export const tierWiring = stackRule<Record<string, never>>({
   remediationSteps:
     "Wire HarborRelease's redis/database Args from RedisSentinel.sentinelAddrs/masterSet and PatroniCluster.host (the platform does).",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     const sentinels = sentinelFacts(g);
     const sentinelHosts = new Set<string>();
     for (const f of sentinels) {
       for (const w of f.workloads) {
-        const p = w.props as any;
-        const name = p?.metadata?.name ?? w.name;
-        const ns = p?.metadata?.namespace;
-        const svc = p?.spec?.serviceName;
-        for (let i = 0; i < (p?.spec?.replicas ?? 1); i++) {
+        const p = kube(w);
+        const name = p.metadata?.name ?? w.name;
+        const ns = p.metadata?.namespace;
+        const svc = p.spec?.serviceName;
+        for (let i = 0; i < (p.spec?.replicas ?? 1); i++) {
           if (svc)
             for (const h of [
               `${name}-${i}.${svc}`,
@@ -38,16 +48,23 @@ export const tierWiring = stackRule<Record<string, never>>({
       }
     }
     for (const s of g.under(ComponentTypes.RedisSentinel, T.Service)) {
-      if (((s.props as any)?.spec?.ports ?? []).some((p: any) => p?.port === 26379))
+      if ((kube(s).spec?.ports ?? []).some((p) => p?.port === 26379))
         serviceHosts(s).forEach((h) => sentinelHosts.add(h));
     }
     const clusters = g.ofType(ComponentTypes.PatroniCluster);
     const rwHosts = clusters.flatMap((c) => rwServiceHosts(g, c));
 
     for (const rel of harborReleases(g)) {
-      const v = (rel.props as any)?.values ?? {};
+      const hidden = harborValuesUnknown(g, rel);
+      if (hidden) {
+        cannotCheck(hidden, rel.urn);
+        continue;
+      }
+      const v = valuesOf(rel);
       const addr = get(v, "redis.external.addr");
-      if (sentinels.length > 0 && get(v, "redis.type") !== "internal" && !g.unknown(rel, "values.redis.external")) {
+      const unknownRedis = g.unknownOf(rel, "values.redis.type", "values.redis.external");
+      if (sentinels.length > 0 && unknownRedis) cannotCheck(`${label(rel)} ${unknownRedis}`, rel.urn);
+      else if (sentinels.length > 0 && get(v, "redis.type") !== "internal") {
         if (typeof addr !== "string" || addr === "") {
           report(
             violation(
@@ -73,7 +90,7 @@ export const tierWiring = stackRule<Record<string, never>>({
             );
           const known = sentinels.map((f) => f.masterSet).filter(Boolean);
           const set = get(v, "redis.external.sentinelMasterSet");
-          if (known.length && !known.includes(set))
+          if (known.length && !known.includes(set as string))
             report(
               violation(
                 label(rel),
@@ -86,7 +103,9 @@ export const tierWiring = stackRule<Record<string, never>>({
         }
       }
       const host = get(v, "database.external.host");
-      if (
+      const unknownDb = g.unknownOf(rel, "values.database.type", "values.database.external.host");
+      if (clusters.length > 0 && unknownDb) cannotCheck(`${label(rel)} ${unknownDb}`, rel.urn);
+      else if (
         clusters.length > 0 &&
         get(v, "database.type") !== "internal" &&
         typeof host === "string" &&
@@ -114,10 +133,15 @@ export const platformFactsPresent = stackRule<Record<string, never>>({
   remediationSteps:
     "Pass { environment, expectedDataGb, highThroughput, zones } to HarborPlatform's super() AND to its registerOutputs (pulumi preview's stack policies see a component's registered outputs).",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     const f = platformFacts(g);
     if (f.missing.length === 0) return;
     const p = g.byUrn.get(f.urn!)!;
+    const hidden = g.unknownOf(p, "environment", "highThroughput", "zones", "expectedDataGb");
+    if (hidden) {
+      cannotCheck(`${label(p)} ${hidden}`, p.urn);
+      return;
+    }
     report(
       violation(
         label(p),

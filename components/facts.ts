@@ -1,0 +1,23 @@
+/**
+ * The facts components and the policy pack share: type tokens, label names, Harbor's components (and those that
+ * open a database pool), and PostgreSQL's connection budget formula. Each fact has its home in its tier;
+ * this module only re-exports them.
+ *
+ * Nothing below this module imports @pulumi/* (test/policyPack.spec.ts checks the whole import graph), so the
+ * policy pack can import it without a provider SDK, and the pack's build (policies/tsconfig.json) copies
+ * exactly these files into policies/dist for `pulumi policy publish`.
+ */
+export { ComponentTypes } from "./tokens";
+export type { ComponentType } from "./tokens";
+export { MANAGED_BY, NODE_TIER_LABEL, selectorLabels, serviceHost, standardLabels } from "./conventions/labels";
+export type { NodeTier } from "./conventions/labels";
+export { HARBOR_COMPONENTS, HARBOR_DB_POOL_COMPONENTS, harborPoolPods } from "./harbor/chartComponents";
+export type { HarborComponent, HarborDbPoolComponent } from "./harbor/chartComponents";
+export {
+  budgetOf,
+  computeConnectionBudget,
+  poolExceedsBudget,
+  reservedConnections,
+  SUPERUSER_RESERVED,
+} from "./postgres/connectionBudget";
+export type { ConnectionBudget, ConnectionBudgetArgs } from "./postgres/connectionBudget";
