@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { evaluatePolicies, runStack } from "../engine";
+import { evaluatePolicies, runStack, UNKNOWN } from "../engine";
 import { allPolicies } from "../policies/policies";
 import { podsFitNodes } from "../policies/rules/topology";
 
@@ -58,5 +58,17 @@ describe("policy one-pod-per-node-fits (Patroni members vs db nodes)", function 
     const g = await runStack("dev");
     assert.equal(g.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").length, 0);
     assert.deepEqual(await evaluatePolicies(g, [podsFitNodes]), []);
+  });
+
+  it("says 'cannot check until apply' when a first preview hides the node groups' sizes, never skipping silently", async () => {
+    const g = await prodWith(() => {});
+    for (const r of g.resources)
+      if (r.type === "aws:eks/nodeGroup:NodeGroup") (r.inputs as Record<string, unknown>).scalingConfig = UNKNOWN;
+    const v = await evaluatePolicies(g, [podsFitNodes]);
+    assert.ok(v.length > 0, "an unknown node count is reported");
+    for (const x of v) {
+      assert.equal(x.enforcementLevel, "advisory");
+      assert.match(x.message, /^cannot check until apply: .*scalingConfig/);
+    }
   });
 });

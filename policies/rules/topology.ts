@@ -40,13 +40,22 @@ export const podsFitNodes = stackRule<Record<string, never>>({
   remediationSteps:
     "Lower the replicas (the stack's postgres.members, redis.sentinels) or raise the tier's node group minSize (nodePools.<tier>.minSize).",
   config: {},
-  check(g, _c, report) {
+  check(g, _c, report, _args, cannotCheck) {
     for (const w of [...g.ofType(T.StatefulSet), ...g.ofType(T.Deployment)]) {
-      if (!onePodPerNode(w) || g.unknown(w, "spec.replicas")) continue;
+      if (!onePodPerNode(w)) continue;
+      if (g.unknown(w, "spec.replicas")) {
+        cannotCheck(`${label(w)} spec.replicas`, w.urn);
+        continue;
+      }
       const tier = podTier(podSpec(w));
       if (!tier) continue;
       const capacity = tierNodes(g, tier);
-      if (!capacity || capacity.groups.some((ng) => g.unknown(ng, "scalingConfig"))) continue;
+      if (!capacity) continue;
+      const hidden = capacity.groups.filter((ng) => g.unknown(ng, "scalingConfig"));
+      if (hidden.length > 0) {
+        for (const ng of hidden) cannotCheck(`${label(ng)} scalingConfig`, ng.urn);
+        continue;
+      }
       const replicas = Number((w.props as WorkloadProps)?.spec?.replicas ?? 1);
       if (replicas > capacity.nodes)
         report(
