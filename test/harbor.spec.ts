@@ -275,7 +275,7 @@ describe("Harbor release", () => {
       /6 pods holding a pool \(core 3 \+ exporter 3\) x maxOpenConns 100 = 600 exceed the database's connection budget of 500/,
     );
     assert.match(problems[1].fix, /at most 83/);
-    assert.match(problems[2].problem, /ReadWriteOnce volume cannot be shared by 3 registry replicas/);
+    assert.match(problems[2].problem, /ReadWriteOnce volume, which 3 registry replicas cannot share/);
     // Without metrics the chart deploys no exporter, so only core pools count.
     assert.deepEqual(
       harborValuesProblems({

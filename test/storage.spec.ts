@@ -243,7 +243,7 @@ describe("registry storage", () => {
         new FilesystemStorage("reg", { registryReplicas: 2 });
       }),
       (e: unknown) =>
-        e instanceof InvalidArgsError && /ReadWriteOnce volume cannot be shared by 2 registry replicas/.test(e.message),
+        e instanceof InvalidArgsError && /ReadWriteOnce volume, which 2 registry replicas cannot share/.test(e.message),
     );
   });
 });

@@ -15,6 +15,21 @@ export const CERT_MANAGER_CHART = {
 /** The chart names its controller's service account after the release (`cert-manager`). */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
 
+/** Where cert-manager runs unless told otherwise (HarborCertificates' self-signed CA Secret lives there too). */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+
+/** Defaults of {@link CertManagerArgs}, applied in the constructor only. */
+export const certManagerDefaults = {
+  existing: false,
+  namespace: CERT_MANAGER_NAMESPACE,
+  highAvailability: false,
+  /** Replicas with `highAvailability` (each deployment then gets a PDB). */
+  replicasHighlyAvailable: 2,
+  /** Replicas without. */
+  replicasSingle: 1,
+  publicResolvers: true,
+};
+
 export interface CertManagerArgs {
   /** The cluster already runs cert-manager: install nothing (the Route53 role is still created when asked). Default: false. */
   existing?: boolean;
@@ -59,8 +74,9 @@ export class CertManager extends pulumi.ComponentResource {
   readonly route53RoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: CertManagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const ha = args.highAvailability ?? false;
-    const replicas = args.replicas ?? (ha ? 2 : 1);
+    const d = certManagerDefaults;
+    const ha = args.highAvailability ?? d.highAvailability;
+    const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
     const check = new ArgsChecker("CertManager", name);
     if (check.atLeast(replicas, 1, "replicas") && ha)
       check.check(
@@ -91,7 +107,7 @@ export class CertManager extends pulumi.ComponentResource {
     }
     check.throwIfAny();
     super(CertManager.__pulumiType, name, {}, opts);
-    const ns = args.namespace ?? "cert-manager";
+    const ns = args.namespace ?? d.namespace;
     const child = { parent: this };
 
     let roleArn: pulumi.Output<string> | undefined;
@@ -114,7 +130,7 @@ export class CertManager extends pulumi.ComponentResource {
       );
       roleArn = role.arn;
     }
-    if (!args.existing) {
+    if (!(args.existing ?? d.existing)) {
       const placement = podPlacement(args.placement);
       this.release = new k8s.helm.v3.Release(
         name,
@@ -129,7 +145,7 @@ export class CertManager extends pulumi.ComponentResource {
             renderCertManagerValues({
               replicas,
               serviceAccountRoleArn: arn,
-              publicDns01Resolvers: args.route53 ? (args.route53.publicResolvers ?? true) : false,
+              publicDns01Resolvers: args.route53 ? (args.route53.publicResolvers ?? d.publicResolvers) : false,
               nodeSelector: placement.nodeSelector,
               tolerations: placement.tolerations,
               zoneSpread: args.zoneSpread ?? ha,

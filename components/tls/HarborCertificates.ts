@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
+import { CERT_MANAGER_NAMESPACE } from "./CertManager";
 
 /** ACME account shared by both ACME modes. */
 interface AcmeAccount {
@@ -57,7 +58,16 @@ export interface HarborCertificatesArgs {
   certManagerReady?: pulumi.Resource[];
 }
 
-const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+/** Let's Encrypt's production ACME directory. */
+export const LETS_ENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+
+/** Defaults of {@link HarborCertificatesArgs} (and of an ACME issuer's `server`), applied in the constructor only. */
+export const harborCertificatesDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  certManagerNamespace: CERT_MANAGER_NAMESPACE,
+  rotationPolicy: "Always" as "Always" | "Never",
+  acmeServer: LETS_ENCRYPT_PRODUCTION,
+};
 
 /**
  * The certificates Harbor needs, issued by cert-manager: the edge certificate for Harbor's host (ACME
@@ -98,8 +108,8 @@ export class HarborCertificates extends pulumi.ComponentResource {
       );
     check.throwIfAny();
     super(HarborCertificates.__pulumiType, name, {}, opts);
-    const ns = args.namespace ?? "harbor";
-    const cmNs = args.certManagerNamespace ?? "cert-manager";
+    const ns = args.namespace ?? harborCertificatesDefaults.namespace;
+    const cmNs = args.certManagerNamespace ?? harborCertificatesDefaults.certManagerNamespace;
     const labels = standardLabels("certificates", name);
     const ready = args.certManagerReady ?? [];
     const resource = (
@@ -151,7 +161,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
             };
       edgeIssuer = resource("acme", "ClusterIssuer", {
         acme: {
-          server: i.server ?? LETS_ENCRYPT,
+          server: i.server ?? harborCertificatesDefaults.acmeServer,
           email: i.email,
           privateKeySecretRef: { name: `${name}-acme-account` },
           solvers: [solver],
@@ -163,7 +173,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     } else {
       edgeIssuer = ca.metadata.name;
     }
-    const rotationPolicy = args.rotationPolicy ?? "Always";
+    const rotationPolicy = args.rotationPolicy ?? harborCertificatesDefaults.rotationPolicy;
     resource(
       "tls",
       "Certificate",
