@@ -18,6 +18,7 @@ export {
   HarborSecretsArgs,
   renderHarborValues,
   HARBOR_CHART,
+  harborReleaseDefaults,
 } from "./harbor";
 export {
   S3Storage,
@@ -27,10 +28,21 @@ export {
   FilesystemStorage,
   FilesystemStorageArgs,
   RegistryStorageDescriptor,
+  s3StorageDefaults,
+  nfsStorageDefaults,
+  filesystemStorageDefaults,
 } from "./storage";
-export { CertManager, CertManagerArgs, HarborCertificates, HarborCertificatesArgs, IssuerMode } from "./tls";
+export {
+  CertManager,
+  CertManagerArgs,
+  certManagerDefaults,
+  HarborCertificates,
+  HarborCertificatesArgs,
+  harborCertificatesDefaults,
+  IssuerMode,
+} from "./tls";
 export { IngressController, IngressControllerArgs } from "./network";
-export { NodePools, NodePoolsArgs } from "./nodepools";
+export { NodePools, NodePoolsArgs, nodePoolDefaults } from "./nodepools";
 export {
   REGISTRY_TYPES,
   ReplicationTargets,
@@ -42,4 +54,12 @@ export {
 export { HarborProjects, HarborProjectsArgs, HarborProjectArgs } from "./projects";
 export { HarborApiArgs } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";
-export { InvalidArgsError, ArgsProblem, Placement, NODE_TIER_LABEL, NodeTier } from "./conventions";
+export {
+  InvalidArgsError,
+  ArgsProblem,
+  Placement,
+  NODE_TIER_LABEL,
+  NodeTier,
+  DEFAULT_NAMESPACE,
+  readWriteOnceSharingViolation,
+} from "./conventions";

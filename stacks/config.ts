@@ -8,7 +8,18 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { computeConnectionBudget, REGISTRY_TYPES } from "../components";
+import {
+  computeConnectionBudget,
+  filesystemStorageDefaults,
+  harborCertificatesDefaults,
+  harborPlatformDefaults,
+  harborReleaseDefaults,
+  nfsStorageDefaults,
+  nodePoolDefaults,
+  readWriteOnceSharingViolation,
+  REGISTRY_TYPES,
+  s3StorageDefaults,
+} from "../components";
 import { databasePoolPods } from "../components/harbor";
 import { ingressProblems } from "../components/network";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
@@ -179,9 +190,9 @@ const nodePool = z.strictObject({
   /** EC2 instance types of the pool. */
   instanceTypes: z.array(z.string().min(1)).min(1),
   /** Desired / min / max node counts. Default: 3 / 3 / 6. */
-  desiredSize: positiveInt.default(3),
-  minSize: positiveInt.default(3),
-  maxSize: positiveInt.default(6),
+  desiredSize: positiveInt.default(nodePoolDefaults.desiredSize),
+  minSize: positiveInt.default(nodePoolDefaults.minSize),
+  maxSize: positiveInt.default(nodePoolDefaults.maxSize),
   /** Root volume (gp3) size in GiB. */
   diskGb: ebsGib,
 });
@@ -192,9 +203,9 @@ const storage = z.discriminatedUnion("type", [
     /** Bucket name. Default: generated from the stack name. */
     bucketName: bucketName.optional(),
     /** Encrypt with a dedicated KMS key (true) or SSE-S3 AES256 (false). Default: true. */
-    kms: z.boolean().default(true),
+    kms: z.boolean().default(s3StorageDefaults.kms),
     /** Days before noncurrent object versions expire. Default: 30. */
-    noncurrentVersionExpirationDays: positiveInt.default(30),
+    noncurrentVersionExpirationDays: positiveInt.default(s3StorageDefaults.noncurrentVersionExpirationDays),
     /** Registry capacity to plan for, in GiB (S3 is unbounded; this documents the headroom). Default: none. */
     capacityGb: capacityGib.optional(),
   }),
@@ -215,7 +226,7 @@ const storage = z.discriminatedUnion("type", [
     /** CIDRs allowed to reach NFS (2049). */
     allowedCidrs: z.array(cidr).min(1),
     /** Registry capacity in GiB (EFS is elastic; the PVC requests this). Default: 1024. */
-    capacityGb: capacityGib.default(1024),
+    capacityGb: capacityGib.default(nfsStorageDefaults.capacityGb),
   }),
   z.strictObject({
     type: z.literal("nfs"),
@@ -228,7 +239,7 @@ const storage = z.discriminatedUnion("type", [
     /** StorageClass of the PVC. Default: the cluster's default class. */
     storageClass: k8sName.optional(),
     /** PVC size in GiB (a block volume: at most an EBS volume's size). Default: 50. */
-    capacityGb: ebsGib.default(50),
+    capacityGb: ebsGib.default(filesystemStorageDefaults.capacityGb),
   }),
 ]);
 
@@ -239,12 +250,12 @@ const tls = z.strictObject({
   email: z.email().optional(),
   /** ACME directory. Default: Let's Encrypt production. */
   acmeServer: urlField({ https: true, example: "https://acme-v02.api.letsencrypt.org/directory" }).default(
-    "https://acme-v02.api.letsencrypt.org/directory",
+    harborCertificatesDefaults.acmeServer,
   ),
   /** Route53 for dns01. */
   route53: z.strictObject({ region: z.string().min(1), hostedZoneId: z.string().min(1) }).optional(),
   /** Install cert-manager (false: one is already in the cluster). Default: true. */
-  installCertManager: z.boolean().default(true),
+  installCertManager: z.boolean().default(harborPlatformDefaults.installCertManager),
 });
 
 const ingress = z.strictObject({
@@ -297,15 +308,15 @@ const redis = z.strictObject({
 
 const harbor = z.strictObject({
   /** Replicas of core, jobservice, registry, portal, trivy and exporter. Default: 2. */
-  replicas: positiveInt.default(2),
+  replicas: positiveInt.default(harborReleaseDefaults.replicas),
   /** Per-pod database pool of core and exporter (`database.maxOpenConns`). Default: 100. */
-  maxOpenConns: positiveInt.default(100),
+  maxOpenConns: positiveInt.default(harborReleaseDefaults.maxOpenConns),
   /** `database.maxIdleConns`. Default: 50. */
-  maxIdleConns: positiveInt.default(50),
+  maxIdleConns: positiveInt.default(harborReleaseDefaults.maxIdleConns),
   /** Trivy scanner. Default: true. */
-  trivy: z.boolean().default(true),
+  trivy: z.boolean().default(harborReleaseDefaults.trivy),
   /** Prometheus metrics. Default: true. */
-  metrics: z.boolean().default(true),
+  metrics: z.boolean().default(harborReleaseDefaults.metrics),
 });
 
 const replicationEndpoint = z.strictObject({
@@ -394,13 +405,13 @@ export const stackConfigSchema = z.strictObject({
   /** dev (laptop cluster, no cloud), staging or prod. */
   environment: z.enum(["dev", "staging", "prod"]),
   /** Kubernetes namespace for Harbor and its backends. Default: harbor. */
-  namespace: dnsLabel.default("harbor"),
+  namespace: dnsLabel.default(harborPlatformDefaults.namespace),
   /** Harbor's external URL (https). */
   externalUrl: urlField({ https: true, hostOnly: true, example: "https://harbor.example.com" }),
   /** Registry data expected, in GB: storage must offer 3x this. Default: none (headroom rule not applied). */
   expectedDataGb: capacityGib.optional(),
   /** High-throughput workload: raises the per-instance memory floor to 32 GiB. Default: false. */
-  highThroughput: z.boolean().default(false),
+  highThroughput: z.boolean().default(harborPlatformDefaults.highThroughput),
   /** Availability zones to spread over. Default: [] (no zone spread, e.g. a laptop cluster). */
   zones: checked(z.array(z.string().min(1)), (zs) => {
     const twice = [...new Set(zs.filter((z1, i) => zs.indexOf(z1) !== i))];
@@ -839,10 +850,15 @@ function crossFieldProblems(c: StackConfig): string[] {
     );
   if (c.environment === "dev" && c.tls.mode === "acme-dns01")
     out.push(`${k("tls.mode")}: "acme-dns01" needs Route53, which dev does not have. Fix: use "self-signed" in dev.`);
-  if (c.storage.type === "filesystem" && c.harbor.replicas > 1)
-    out.push(
-      `${k("storage.type")}: "filesystem" is a ReadWriteOnce volume, which ${c.harbor.replicas} registry replicas cannot share (Multi-Attach errors). Fix: use "s3", "efs" or "nfs", or set ${k("harbor.replicas")} to 1.`,
-    );
+  const rwo =
+    c.storage.type === "filesystem"
+      ? readWriteOnceSharingViolation({
+          registryReplicas: c.harbor.replicas,
+          subject: '"filesystem"',
+          replicasKey: k("harbor.replicas"),
+        })
+      : undefined;
+  if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
   return out;
 }
 

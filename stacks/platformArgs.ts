@@ -50,7 +50,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
             region: c.tls.route53!.region,
             hostedZoneId: c.tls.route53!.hostedZoneId,
           };
-  const ha = c.environment !== "dev";
   return {
     environment: c.environment,
     namespace: c.namespace,
@@ -64,7 +63,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     storage,
     tls: {
       installCertManager: c.tls.installCertManager,
-      certManagerReplicas: ha ? 2 : 1,
       route53Irsa:
         c.cluster?.oidcProviderArn && c.cluster.oidcIssuerUrl
           ? { oidcProviderArn: c.cluster.oidcProviderArn, oidcIssuerUrl: c.cluster.oidcIssuerUrl }

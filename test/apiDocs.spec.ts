@@ -19,9 +19,10 @@ describe("public API reference", function () {
   this.timeout(180_000);
   let checker: ts.TypeChecker;
   let exports: ts.Symbol[];
+  let program: ts.Program;
 
   before(() => {
-    const program = ts.createProgram([ENTRY], {
+    program = ts.createProgram([ENTRY], {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.CommonJS,
       strict: true,
@@ -96,6 +97,48 @@ describe("public API reference", function () {
       checkInterface(`${sym.getName()}Args`, argsType);
     }
     assert.ok(components >= 1, "found the exported components");
+    assert.deepEqual(problems, []);
+  });
+
+  it("states each exported default in the JSDoc of the field it belongs to", async () => {
+    const components = await import("../components");
+    // Each tier's defaults object and the Args-like interface whose fields it fills.
+    const pairs: [string, Record<string, unknown>][] = [
+      ["HarborPlatformArgs", components.harborPlatformDefaults],
+      ["HarborReleaseArgs", components.harborReleaseDefaults],
+      ["S3StorageArgs", components.s3StorageDefaults],
+      ["NfsStorageArgs", components.nfsStorageDefaults],
+      ["FilesystemStorageArgs", components.filesystemStorageDefaults],
+      ["CertManagerArgs", components.certManagerDefaults],
+      ["HarborCertificatesArgs", components.harborCertificatesDefaults],
+      ["NodePoolSpec", components.nodePoolDefaults],
+    ];
+    const interfaceNamed = (name: string) =>
+      program
+        .getSourceFiles()
+        .filter((f) => f.fileName.startsWith(path.join(ROOT, "components")))
+        .flatMap((f) => f.statements.filter(ts.isInterfaceDeclaration))
+        .find((d) => d.name.text === name);
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [name, defaults] of pairs) {
+      const decl = interfaceNamed(name);
+      assert.ok(decl, `interface ${name} is declared in components/`);
+      for (const member of decl.members) {
+        const key = member.name?.getText();
+        if (!key || !(key in defaults)) continue;
+        const doc = ts.displayPartsToString(
+          checker.getSymbolAtLocation(member.name!)!.getDocumentationComment(checker),
+        );
+        const stated = doc.slice(Math.max(doc.search(/default/i), 0));
+        const value = String(defaults[key]);
+        const escaped = value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+        checked++;
+        if (!new RegExp(`(^|[^\\w-])${escaped}([^\\w-]|$)`).test(stated))
+          problems.push(`${name}.${key}: the doc says "${stated}", the exported default is ${value}`);
+      }
+    }
+    assert.ok(checked >= 25, `checked ${checked} documented defaults`);
     assert.deepEqual(problems, []);
   });
 });

@@ -185,56 +185,83 @@ describe("Harbor release", () => {
     }
   });
 
-  it("renders HA: replicas, PDBs, zone spread, database job logger, sentinel mode, resources and placement per component", () => {
+  describe("HA values", () => {
     const v = renderHarborValues({ ...sample, replicas: { ...replicas(2), registry: 3 } }) as any;
-    for (const c of ["core", "jobservice", "registry", "portal", "trivy", "exporter"]) {
-      assert.equal(v[c].replicas, c === "registry" ? 3 : 2, `${c} replicas`);
-      assert.deepEqual(v[c].podDisruptionBudget, { enabled: true, minAvailable: 1 }, `${c} PDB`);
-      assert.equal(v[c].topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
-      assert.equal(v[c].topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
-      // The chart appends the component's labelSelector itself; a second one would be a duplicate key.
-      assert.equal(v[c].topologySpreadConstraints[0].labelSelector, undefined);
-      assert.deepEqual(v[c].nodeSelector, { "harbor-ha.io/tier": "app" });
-      assert.equal(v[c].tolerations[0].effect, "NoSchedule");
-    }
-    for (const r of [
-      v.core.resources,
-      v.jobservice.resources,
-      v.registry.registry.resources,
-      v.registry.controller.resources,
-      v.portal.resources,
-      v.trivy.resources,
-      v.exporter.resources,
-    ]) {
-      assert.ok(r.requests.cpu && r.requests.memory && r.limits.cpu && r.limits.memory, "requests and limits");
-    }
-    assert.deepEqual(v.jobservice.jobLoggers, ["database"]);
-    assert.deepEqual(v.redis.external, {
-      addr: "s-0:26379,s-1:26379,s-2:26379",
-      sentinelMasterSet: "harbor",
-      coreDatabaseIndex: "0",
-      jobserviceDatabaseIndex: "1",
-      registryDatabaseIndex: "2",
-      trivyAdapterIndex: "5",
-      existingSecret: "redis-auth",
+    const components = ["core", "jobservice", "registry", "portal", "trivy", "exporter"];
+
+    it("runs each component's replicas with a PDB keeping one up", () => {
+      assert.deepEqual(
+        components.map((c) => [c, v[c].replicas, v[c].podDisruptionBudget]),
+        components.map((c) => [c, c === "registry" ? 3 : 2, { enabled: true, minAvailable: 1 }]),
+      );
     });
-    assert.deepEqual([v.metrics.enabled, v.metrics.serviceMonitor.enabled, v.cache.enabled], [true, true, true]);
-    assert.deepEqual(v.expose.tls, { enabled: true, certSource: "secret", secret: { secretName: "tls" } });
-    assert.deepEqual([v.expose.ingress.hosts.core, v.expose.ingress.className], ["harbor.example.com", "nginx"]);
-    assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
-    assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"], "900");
-    // S3: the registry streams blobs itself; encrypt with the bucket's KMS key.
-    assert.deepEqual(v.persistence.imageChartStorage, {
-      type: "s3",
-      disableredirect: true,
-      s3: {
-        bucket: "b",
-        region: "eu-west-1",
-        encrypt: true,
-        keyid: "arn:aws:kms:eu-west-1:1:key/k",
-        existingSecret: "s3-creds",
-        rootdirectory: "/r",
-      },
+
+    it("spreads every component over zones (hard) without a second labelSelector (the chart adds its own)", () => {
+      for (const c of components)
+        assert.deepEqual(
+          v[c].topologySpreadConstraints[0],
+          { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule" },
+          c,
+        );
+    });
+
+    it("pins every component to the app tier, tolerating its taint", () => {
+      for (const c of components) {
+        assert.deepEqual(v[c].nodeSelector, { "harbor-ha.io/tier": "app" }, c);
+        assert.equal(v[c].tolerations[0].effect, "NoSchedule", c);
+      }
+    });
+
+    it("gives every container requests and limits", () => {
+      for (const r of [
+        v.core.resources,
+        v.jobservice.resources,
+        v.registry.registry.resources,
+        v.registry.controller.resources,
+        v.portal.resources,
+        v.trivy.resources,
+        v.exporter.resources,
+      ])
+        assert.ok(r.requests.cpu && r.requests.memory && r.limits.cpu && r.limits.memory, "requests and limits");
+    });
+
+    it("logs jobs to the database (the file logger needs RWX) and talks to Redis through the sentinels", () => {
+      assert.deepEqual(v.jobservice.jobLoggers, ["database"]);
+      assert.deepEqual(v.redis.external, {
+        addr: "s-0:26379,s-1:26379,s-2:26379",
+        sentinelMasterSet: "harbor",
+        coreDatabaseIndex: "0",
+        jobserviceDatabaseIndex: "1",
+        registryDatabaseIndex: "2",
+        trivyAdapterIndex: "5",
+        existingSecret: "redis-auth",
+      });
+    });
+
+    it("turns on metrics with a ServiceMonitor, and the Redis cache", () => {
+      assert.deepEqual([v.metrics.enabled, v.metrics.serviceMonitor.enabled, v.cache.enabled], [true, true, true]);
+    });
+
+    it("exposes Harbor on its host with the edge certificate, unlimited body size and the edge's annotations", () => {
+      assert.deepEqual(v.expose.tls, { enabled: true, certSource: "secret", secret: { secretName: "tls" } });
+      assert.deepEqual([v.expose.ingress.hosts.core, v.expose.ingress.className], ["harbor.example.com", "nginx"]);
+      assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
+      assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"], "900");
+    });
+
+    it("streams S3 blobs through the registry, encrypted with the bucket's KMS key", () => {
+      assert.deepEqual(v.persistence.imageChartStorage, {
+        type: "s3",
+        disableredirect: true,
+        s3: {
+          bucket: "b",
+          region: "eu-west-1",
+          encrypt: true,
+          keyid: "arn:aws:kms:eu-west-1:1:key/k",
+          existingSecret: "s3-creds",
+          rootdirectory: "/r",
+        },
+      });
     });
   });
 
@@ -275,7 +302,7 @@ describe("Harbor release", () => {
       /6 pods holding a pool \(core 3 \+ exporter 3\) x maxOpenConns 100 = 600 exceed the database's connection budget of 500/,
     );
     assert.match(problems[1].fix, /at most 83/);
-    assert.match(problems[2].problem, /ReadWriteOnce volume cannot be shared by 3 registry replicas/);
+    assert.match(problems[2].problem, /ReadWriteOnce volume, which 3 registry replicas cannot share/);
     // Without metrics the chart deploys no exporter, so only core pools count.
     assert.deepEqual(
       harborValuesProblems({

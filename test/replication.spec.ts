@@ -25,6 +25,7 @@ import {
 } from "../components/replication";
 import { ComponentTypes } from "../components/tokens";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
+import { ComponentPlan, planComponent } from "./support/planComponent";
 
 class FakeRelease extends pulumi.CustomResource {
   constructor(name: string) {
@@ -437,71 +438,94 @@ describe("replication: ReplicationTargets under the engine", () => {
     ],
   });
 
-  it("registers robot, endpoints and policies after the release, with every secret enveloped", async () => {
+  describe("ReplicationTargets under the engine", () => {
+    let plan: ComponentPlan;
     let flows: unknown;
-    const graph = await runProgram(async () => {
-      const release = new FakeRelease("release");
-      const t = new ReplicationTargets("targets", args(), { dependsOn: [release] });
-      flows = t.flows;
-      return { endpointIds: t.endpointIds };
+    const DYN = "pulumi-nodejs:dynamic/harbor:";
+    const endpoints = () => plan.all(`${DYN}RegistryEndpoint`);
+    const policies = () => plan.all(`${DYN}ReplicationPolicy`);
+    const robots = () => plan.all(`${DYN}RobotAccount`);
+    const release = () => plan.graph.resources.find((r) => r.name === "release")!;
+    before(async () => {
+      plan = await planComponent(() => {
+        const rel = new FakeRelease("release");
+        const t = new ReplicationTargets("targets", args(), { dependsOn: [rel] });
+        flows = t.flows;
+        return { endpointIds: t.endpointIds };
+      });
     });
-    assert.deepEqual(graph.errors, []);
-    const byType = (t: string) => graph.resources.filter((r) => r.type === t);
-    const endpoints = byType("pulumi-nodejs:dynamic/harbor:RegistryEndpoint");
-    const policies = byType("pulumi-nodejs:dynamic/harbor:ReplicationPolicy");
-    const robots = byType("pulumi-nodejs:dynamic/harbor:RobotAccount");
-    assert.deepEqual([endpoints.length, policies.length, robots.length], [2, 3, 1]);
-    const component = graph.resources.find((r) => r.type === ComponentTypes.ReplicationTargets)!;
-    const release = graph.resources.find((r) => r.name === "release")!;
-    for (const r of [...endpoints, ...policies]) {
-      assert.equal(r.parent, component.urn);
-      assert.ok(r.dependencies.includes(release.urn), `${r.name} waits for the Harbor release`);
-      assert.ok(isSecretEnvelope((r.inputs as any).password), `${r.name}: admin password is a secret`);
-      assert.equal((redact(r.inputs) as any).password, "[secret]");
-      assert.equal((r.inputs as any).connection.url, "https://harbor.eu.example.com", "the URL stays readable");
-    }
-    const drEndpoint = endpoints.find((r) => r.name === "targets-endpoint-dr")!;
-    assert.ok(isSecretEnvelope((drEndpoint.inputs as any).accessSecret));
-    assert.deepEqual((drEndpoint.inputs as any).spec, {
-      name: "dr",
-      type: "harbor",
-      url: "https://harbor.us.example.com",
-      description: "",
-      insecure: false,
-      accessKey: "robot$dr",
+
+    it("plans cleanly: 2 endpoints and 3 policies under the component, 1 robot", () => {
+      assert.deepEqual(plan.errors, []);
+      assert.deepEqual([endpoints().length, policies().length, robots().length], [2, 3, 1]);
+      const component = plan.graph.resources.find((r) => r.type === ComponentTypes.ReplicationTargets)!;
+      for (const r of [...endpoints(), ...policies()]) assert.equal(r.parent, component.urn, r.name);
     });
-    // The robot is created on the REMOTE Harbor with that Harbor's admin password.
-    const robot = unwrapSecrets(robots[0].inputs) as any;
-    assert.equal(robot.connection.url, "https://harbor.prod.example.com");
-    assert.equal(robot.password, "prod-Admin-4321");
-    assert.ok(isSecretEnvelope((robots[0].inputs as any).password));
-    assert.ok(!robots[0].dependencies.includes(release.urn), "the remote robot does not wait for our release");
-    const push = unwrapSecrets(policies.find((r) => r.name === "targets-policy-prod-to-dr")!.inputs) as any;
-    assert.deepEqual(push.spec.trigger, { type: "event_based" });
-    assert.deepEqual(push.spec.filters, [{ type: "tag", value: "prod-*", decoration: "matches" }]);
-    assert.ok(push.spec.registryId !== undefined);
-    assert.equal(
-      JSON.stringify(redact(graph.resources.map((r) => r.inputs))).includes("admin-Pass-1234"),
-      false,
-      "no plaintext admin password anywhere",
-    );
-    assert.deepEqual(flows, [
-      {
-        from: "https://harbor.eu.example.com",
-        to: "https://harbor.us.example.com",
-        policy: "https://harbor.eu.example.com/prod-to-dr",
-      },
-      {
-        from: "https://harbor.eu.example.com",
-        to: "https://harbor.us.example.com",
-        policy: "https://harbor.eu.example.com/prod-to-dr-nightly",
-      },
-      {
-        from: "https://harbor.prod.example.com",
-        to: "https://harbor.eu.example.com",
-        policy: "https://harbor.eu.example.com/released-from-prod",
-      },
-    ]);
+
+    it("creates endpoints and policies only after the Harbor release", () => {
+      for (const r of [...endpoints(), ...policies()])
+        assert.ok(r.dependencies.includes(release().urn), `${r.name} waits for the Harbor release`);
+    });
+
+    it("keeps the admin password secret in every resource, and the URL readable", () => {
+      for (const r of [...endpoints(), ...policies()]) {
+        assert.ok(isSecretEnvelope((r.inputs as any).password), `${r.name}: admin password is a secret`);
+        assert.equal((redact(r.inputs) as any).password, "[secret]");
+        assert.equal((r.inputs as any).connection.url, "https://harbor.eu.example.com", "the URL stays readable");
+      }
+      assert.equal(
+        JSON.stringify(redact(plan.graph.resources.map((r) => r.inputs))).includes("admin-Pass-1234"),
+        false,
+        "no plaintext admin password anywhere",
+      );
+    });
+
+    it("gives an endpoint Harbor's fields, its access secret enveloped", () => {
+      const dr = endpoints().find((r) => r.name === "targets-endpoint-dr")!;
+      assert.ok(isSecretEnvelope((dr.inputs as any).accessSecret));
+      assert.deepEqual((dr.inputs as any).spec, {
+        name: "dr",
+        type: "harbor",
+        url: "https://harbor.us.example.com",
+        description: "",
+        insecure: false,
+        accessKey: "robot$dr",
+      });
+    });
+
+    it("creates the robot on the REMOTE Harbor with that Harbor's admin password, not waiting for our release", () => {
+      const robot = unwrapSecrets(robots()[0].inputs) as any;
+      assert.deepEqual([robot.connection.url, robot.password], ["https://harbor.prod.example.com", "prod-Admin-4321"]);
+      assert.ok(isSecretEnvelope((robots()[0].inputs as any).password));
+      assert.ok(!robots()[0].dependencies.includes(release().urn));
+    });
+
+    it("renders a push policy's trigger, filters and endpoint id", () => {
+      const push = plan.one(`${DYN}ReplicationPolicy`, "targets-policy-prod-to-dr");
+      assert.deepEqual(push.spec.trigger, { type: "event_based" });
+      assert.deepEqual(push.spec.filters, [{ type: "tag", value: "prod-*", decoration: "matches" }]);
+      assert.ok(push.spec.registryId !== undefined);
+    });
+
+    it("declares its flows (pushes out, pulls in) for loop checks across sites", () => {
+      assert.deepEqual(flows, [
+        {
+          from: "https://harbor.eu.example.com",
+          to: "https://harbor.us.example.com",
+          policy: "https://harbor.eu.example.com/prod-to-dr",
+        },
+        {
+          from: "https://harbor.eu.example.com",
+          to: "https://harbor.us.example.com",
+          policy: "https://harbor.eu.example.com/prod-to-dr-nightly",
+        },
+        {
+          from: "https://harbor.prod.example.com",
+          to: "https://harbor.eu.example.com",
+          policy: "https://harbor.eu.example.com/released-from-prod",
+        },
+      ]);
+    });
   });
 
   it("serializes each provider's code once per process, not once per resource", async () => {

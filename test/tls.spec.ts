@@ -7,15 +7,14 @@ import {
   renderCertManagerValues,
 } from "../components/tls";
 import { InvalidArgsError } from "../components/conventions";
-import { runProgram, unwrapSecrets, kubernetesObject, PlanGraph } from "../engine";
+import { runProgram, unwrapSecrets, PlanGraph } from "../engine";
+import { ComponentPlan, planComponent } from "./support/planComponent";
 
 const OIDC = {
   oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
   oidcIssuerUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
 };
 const release = (g: PlanGraph) => g.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
-const certManagerObjects = (g: PlanGraph) =>
-  g.resources.map(kubernetesObject).filter((o): o is Record<string, any> => o?.apiVersion === "cert-manager.io/v1");
 
 describe("cert-manager", () => {
   it("installs the pinned jetstack chart with CRDs, 2 replicas and a PDB per deployment for HA", async () => {
@@ -102,56 +101,74 @@ describe("Harbor certificates", () => {
     { mode: "acme-dns01", email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z0123" },
     { mode: "existing", issuerName: "corp-ca" },
   ];
+  const issuerExpectation: Record<IssuerMode["mode"], string> = {
+    "self-signed": "from the private CA",
+    "acme-http01": "through Let's Encrypt over HTTP-01 on the ingress class",
+    "acme-dns01": "through Let's Encrypt over DNS-01 in the Route53 zone",
+    existing: "from the cluster's existing issuer (nothing created for it)",
+  };
   for (const issuer of issuers) {
-    it(`issues Harbor's and the token service's certificates (${issuer.mode}), schema-valid, rotation explicit`, async () => {
-      const g = await runProgram(async () => {
-        const c = new HarborCertificates("certs", { namespace: "harbor", host: "harbor.example.com", issuer });
-        return { tls: c.tlsSecretName, token: c.tokenServiceSecretName, issuer: c.issuerName };
-      });
-      assert.deepEqual(g.errors, [], "cert-manager objects validate against their schema");
-      const objs = certManagerObjects(g);
-      const certs = objs.filter((o) => o.kind === "Certificate");
-      for (const c of certs)
-        assert.ok(
-          ["Always", "Never"].includes(c.spec.privateKey.rotationPolicy),
-          `${c.metadata.name} states its rotation policy`,
-        );
-      const edge = certs.find((c) => c.spec.dnsNames?.includes("harbor.example.com"))!;
-      assert.ok(edge, "edge certificate");
-      assert.deepEqual(
-        [edge.metadata.namespace, edge.spec.secretName, edge.spec.privateKey.rotationPolicy],
-        ["harbor", g.outputs.tls, "Always"],
-      );
-      assert.equal(edge.spec.issuerRef.name, g.outputs.issuer);
-      const token = certs.find((c) => c.spec.secretName === g.outputs.token)!;
-      assert.ok(token, "token service certificate");
-      // Harbor signs registry tokens with this key: RSA, renewed without re-keying, from the private CA.
-      assert.deepEqual(
-        [token.metadata.namespace, token.spec.privateKey.algorithm, token.spec.privateKey.rotationPolicy],
-        ["harbor", "RSA", "Never"],
-      );
-      const ca = objs.find((o) => o.kind === "ClusterIssuer" && o.spec.ca)!;
-      assert.equal(token.spec.issuerRef.name, ca.metadata.name);
-      // Bootstrap chain: selfSigned issuer -> isCA certificate in cert-manager's namespace -> ca issuer on its Secret.
-      const caCert = certs.find((c) => c.spec.isCA)!;
-      assert.equal(caCert.metadata.namespace, "cert-manager");
-      assert.equal(ca.spec.ca.secretName, caCert.spec.secretName);
-      assert.ok(
-        objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === caCert.spec.issuerRef.name)?.spec.selfSigned,
-      );
-
-      const edgeIssuer = objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === edge.spec.issuerRef.name);
-      if (issuer.mode === "self-signed") assert.equal(edgeIssuer?.metadata.name, ca.metadata.name);
-      if (issuer.mode === "acme-http01")
-        assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].http01.ingress.ingressClassName, "nginx");
-      if (issuer.mode === "acme-dns01")
-        assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].dns01.route53, {
-          region: "eu-west-1",
-          hostedZoneID: "Z0123",
+    describe(`issuer ${issuer.mode}`, () => {
+      let plan: ComponentPlan;
+      const certs = () => plan.objects("Certificate");
+      const issuerNamed = (name: string) => plan.objects("ClusterIssuer").find((o) => o.metadata.name === name);
+      const edge = () => certs().find((c) => c.spec.dnsNames?.includes("harbor.example.com"))!;
+      const caIssuer = () => plan.objects("ClusterIssuer").find((o) => o.spec.ca)!;
+      before(async () => {
+        plan = await planComponent(() => {
+          const c = new HarborCertificates("certs", { namespace: "harbor", host: "harbor.example.com", issuer });
+          return { tls: c.tlsSecretName, token: c.tokenServiceSecretName, issuer: c.issuerName };
         });
-      if (issuer.mode.startsWith("acme"))
-        assert.equal(edgeIssuer!.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
-      if (issuer.mode === "existing") assert.deepEqual([edgeIssuer, edge.spec.issuerRef.name], [undefined, "corp-ca"]);
+      });
+
+      it("renders cert-manager objects that validate against their schemas", () => {
+        assert.deepEqual(plan.errors, []);
+      });
+
+      it("states every certificate's key rotation policy explicitly", () => {
+        for (const c of certs())
+          assert.ok(["Always", "Never"].includes(c.spec.privateKey.rotationPolicy), `${c.metadata.name}`);
+      });
+
+      it("issues Harbor's host certificate into Harbor's namespace, re-keyed on renewal, from the edge issuer", () => {
+        assert.deepEqual(
+          [edge().metadata.namespace, edge().spec.secretName, edge().spec.privateKey.rotationPolicy],
+          ["harbor", plan.outputs.tls, "Always"],
+        );
+        assert.equal(edge().spec.issuerRef.name, plan.outputs.issuer);
+      });
+
+      it("signs the token service certificate (RSA, never re-keyed) with the private CA", () => {
+        const token = certs().find((c) => c.spec.secretName === plan.outputs.token)!;
+        assert.deepEqual(
+          [token.metadata.namespace, token.spec.privateKey.algorithm, token.spec.privateKey.rotationPolicy],
+          ["harbor", "RSA", "Never"],
+        );
+        assert.equal(token.spec.issuerRef.name, caIssuer().metadata.name);
+      });
+
+      it("bootstraps the private CA: selfSigned issuer -> CA certificate in cert-manager's namespace -> ca issuer", () => {
+        const caCert = certs().find((c) => c.spec.isCA)!;
+        assert.equal(caCert.metadata.namespace, "cert-manager");
+        assert.equal(caIssuer().spec.ca.secretName, caCert.spec.secretName);
+        assert.ok(issuerNamed(caCert.spec.issuerRef.name)?.spec.selfSigned);
+      });
+
+      it(`issues the edge certificate ${issuerExpectation[issuer.mode]}`, () => {
+        const edgeIssuer = issuerNamed(edge().spec.issuerRef.name);
+        if (issuer.mode === "self-signed") assert.equal(edgeIssuer?.metadata.name, caIssuer().metadata.name);
+        if (issuer.mode === "acme-http01")
+          assert.equal(edgeIssuer!.spec.acme.solvers[0].http01.ingress.ingressClassName, "nginx");
+        if (issuer.mode === "acme-dns01")
+          assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].dns01.route53, {
+            region: "eu-west-1",
+            hostedZoneID: "Z0123",
+          });
+        if (issuer.mode.startsWith("acme"))
+          assert.equal(edgeIssuer!.spec.acme.server, "https://acme-v02.api.letsencrypt.org/directory");
+        if (issuer.mode === "existing")
+          assert.deepEqual([edgeIssuer, edge().spec.issuerRef.name], [undefined, "corp-ca"]);
+      });
     });
   }
 

@@ -2,3 +2,4 @@ export * from "./labels";
 export * from "./scheduling";
 export * from "./validation";
 export * from "./registryStorage";
+export * from "./namespace";

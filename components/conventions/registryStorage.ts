@@ -31,3 +31,27 @@ export type RegistryStorageDescriptor =
       /** Its size in GiB, when known. Default: unknown. */
       sizeGi?: number;
     };
+
+/** A refusal: what is wrong and how to fix it (the caller names the argument or key). */
+export interface RuleViolation {
+  problem: string;
+  fix: string;
+}
+
+/**
+ * The one rule about a ReadWriteOnce registry volume: it attaches to one node, so a second registry
+ * replica fails with Multi-Attach errors. Every layer (stack config, platform, storage, release) refuses
+ * with these words; `subject` says what the volume is where the check runs, `replicasKey` names the
+ * setting that controls the replica count there.
+ */
+export function readWriteOnceSharingViolation(a: {
+  registryReplicas: number;
+  subject: string;
+  replicasKey: string;
+}): RuleViolation | undefined {
+  if (a.registryReplicas <= 1) return undefined;
+  return {
+    problem: `${a.subject} is a ReadWriteOnce volume, which ${a.registryReplicas} registry replicas cannot share (Multi-Attach errors)`,
+    fix: `use object storage (S3) or a ReadWriteMany volume (NFS, EFS), or set ${a.replicasKey} to 1`,
+  };
+}

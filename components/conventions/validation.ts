@@ -40,6 +40,12 @@ export class ArgsChecker {
     return ok;
   }
 
+  /** Records a rule's violation (if any) at `path`. Returns true when there is none. */
+  rule(path: string, violation: { problem: string; fix: string } | undefined): boolean {
+    if (violation) this.problems.push({ path, ...violation });
+    return !violation;
+  }
+
   /** A known (plain) integer at least `min`. Unknown (Output) values are skipped. */
   atLeast(value: unknown, min: number, path: string, fix?: string): boolean {
     if (typeof value !== "number") return true;

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement, standardLabels } from "../conventions";
-import { HarborSecrets } from "./HarborSecrets";
+import { ArgsChecker, DEFAULT_NAMESPACE, Placement, podPlacement, standardLabels } from "../conventions";
+import { HarborSecretNames, HarborSecrets } from "./HarborSecrets";
 import {
+  databasePoolPods,
   HARBOR_COMPONENTS,
   HarborComponent,
   harborFullName,
@@ -116,6 +117,83 @@ export interface HarborReleaseArgs {
 }
 
 /**
+ * Defaults of {@link HarborReleaseArgs}: the one place they are written. The release applies them in
+ * {@link resolveHarborReleaseArgs}; the platform passes its values through and the stack config uses these.
+ */
+export const harborReleaseDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  databasePort: 5432,
+  coreDatabase: "registry",
+  sslmode: "require",
+  maxOpenConns: 100,
+  maxIdleConns: 50,
+  ingressClassName: "nginx",
+  replicas: 2,
+  highAvailability: false,
+  trivy: true,
+  metrics: true,
+  serviceMonitor: false,
+  zoneSpread: "preferred" as HarborReleaseArgs["zoneSpread"] & string,
+  timeoutSeconds: 900,
+};
+
+/** The settings of a release with every default applied. */
+export interface HarborReleaseSettings {
+  namespace: pulumi.Input<string>;
+  releaseName: string;
+  replicas: Record<HarborComponent, number>;
+  maxOpenConns: number;
+  maxIdleConns: number;
+  highAvailability: boolean;
+  trivy: boolean;
+  metrics: boolean;
+  serviceMonitor: boolean;
+  zoneSpread: "required" | "preferred" | "none";
+  ingressClassName: pulumi.Input<string>;
+  timeoutSeconds: number;
+}
+
+/** Applies {@link harborReleaseDefaults} to the Args of release `name`. Pure. */
+export function resolveHarborReleaseArgs(
+  name: string,
+  args: Omit<
+    HarborReleaseArgs,
+    "externalUrl" | "database" | "redis" | "storage" | "tlsSecretName" | "tokenServiceSecretName"
+  >,
+): HarborReleaseSettings {
+  const d = harborReleaseDefaults;
+  const all = args.replicas ?? d.replicas;
+  return {
+    namespace: args.namespace ?? d.namespace,
+    releaseName: args.releaseName ?? name,
+    replicas: Object.fromEntries(HARBOR_COMPONENTS.map((c) => [c, args.componentReplicas?.[c] ?? all])) as Record<
+      HarborComponent,
+      number
+    >,
+    maxOpenConns: args.maxOpenConns ?? d.maxOpenConns,
+    maxIdleConns: args.maxIdleConns ?? d.maxIdleConns,
+    highAvailability: args.highAvailability ?? d.highAvailability,
+    trivy: args.trivy ?? d.trivy,
+    metrics: args.metrics ?? d.metrics,
+    serviceMonitor: args.serviceMonitor ?? d.serviceMonitor,
+    zoneSpread: args.zoneSpread ?? d.zoneSpread,
+    ingressClassName: args.ingressClassName ?? d.ingressClassName,
+    timeoutSeconds: args.timeoutSeconds ?? d.timeoutSeconds,
+  };
+}
+
+/**
+ * The database pool a release with these Args holds: pods with a pool (core, and the exporter when metrics
+ * are on) and each pod's maxOpenConns, defaults applied. The data tier sizes its connection budget from it.
+ */
+export function harborDatabaseClientPool(
+  args: Pick<HarborReleaseArgs, "replicas" | "componentReplicas" | "metrics" | "maxOpenConns">,
+): { pods: number; maxOpenConns: number } {
+  const s = resolveHarborReleaseArgs("-", args);
+  return { pods: databasePoolPods(s), maxOpenConns: s.maxOpenConns };
+}
+
+/**
  * Harbor 2.15 (chart 1.19.2) wired to external PostgreSQL, Redis Sentinel and registry storage, with
  * every secret the chart would regenerate on each render generated once by {@link HarborSecrets} and
  * passed by name: the values hold Secret names only.
@@ -140,149 +218,24 @@ export class HarborRelease extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: HarborReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    const all = args.replicas ?? 2;
-    const replicas = Object.fromEntries(
-      HARBOR_COMPONENTS.map((c) => [c, args.componentReplicas?.[c] ?? all]),
-    ) as Record<HarborComponent, number>;
-    const maxOpenConns = args.maxOpenConns ?? 100;
-    const maxIdleConns = args.maxIdleConns ?? 50;
-    const trivy = args.trivy ?? true;
-    const metrics = args.metrics ?? true;
-    const highAvailability = args.highAvailability ?? false;
-    const plainStorage = pulumi.Output.isInstance(args.storage) ? undefined : (args.storage as RegistryStorage);
-    const storageAccessMode =
-      args.storageAccessMode ?? (plainStorage?.type === "filesystem" ? plainStorage.accessMode : undefined);
-    const sslmode = typeof args.database.sslmode === "string" ? args.database.sslmode : undefined;
-    const check = new ArgsChecker("HarborRelease", name);
-    check.problems.push(
-      ...harborValuesProblems({
-        externalUrl: args.externalUrl,
-        replicas,
-        highAvailability,
-        trivy,
-        metrics,
-        maxOpenConns,
-        maxIdleConns,
-        databaseConnectionBudget: args.databaseConnectionBudget,
-        storageAccessMode,
-        sslmode,
-      }),
-    );
-    check.atLeast(args.timeoutSeconds ?? 900, 60, "timeoutSeconds");
-    check.throwIfAny();
+    const settings = resolveHarborReleaseArgs(name, args);
+    checkHarborReleaseArgs(name, args, settings);
     super(HarborRelease.__pulumiType, name, {}, opts);
 
-    const ns = pulumi.output(args.namespace ?? "harbor");
-    const releaseName = args.releaseName ?? name;
-    const fullName = harborFullName(releaseName);
-    const host = new URL(args.externalUrl).host;
+    const ns = pulumi.output(settings.namespace);
+    const fullName = harborFullName(settings.releaseName);
     const secrets = new HarborSecrets(
       `${name}-secrets`,
-      { namespace: args.namespace, adminPassword: args.adminPassword },
+      { namespace: settings.namespace, adminPassword: args.adminPassword },
       { parent: this },
     );
-    const placement = podPlacement(args.placement);
-    const values = pulumi
-      .output({
-        db: {
-          host: args.database.host,
-          port: args.database.port ?? 5432,
-          username: args.database.user,
-          coreDatabase: args.database.database ?? "registry",
-          existingSecret: args.database.passwordSecretName,
-          sslmode: args.database.sslmode ?? "require",
-        },
-        redis: {
-          sentinelAddrs: args.redis.sentinelAddrs,
-          sentinelMasterSet: args.redis.masterSet,
-          existingSecret: args.redis.passwordSecretName,
-        },
-        storage: args.storage,
-        tlsSecret: args.tlsSecretName,
-        tokenSecret: args.tokenServiceSecretName,
-        className: args.ingressClassName ?? "nginx",
-        annotations: args.ingressAnnotations ?? {},
-        names: secrets.names,
-      })
-      .apply(({ db, redis, storage, tlsSecret, tokenSecret, className, annotations, names }) =>
-        renderHarborValues({
-          externalUrl: args.externalUrl,
-          fullName,
-          database: db,
-          databaseConnectionBudget: args.databaseConnectionBudget,
-          maxOpenConns,
-          maxIdleConns,
-          redis,
-          storage: storage as RegistryStorage,
-          secrets: names,
-          tlsSecretName: tlsSecret,
-          tokenServiceSecretName: tokenSecret,
-          ingressClassName: className,
-          ingressAnnotations: annotations as Record<string, string>,
-          replicas,
-          highAvailability,
-          trivy,
-          trivyStorageClass: args.trivyStorageClass,
-          metrics,
-          serviceMonitor: args.serviceMonitor ?? false,
-          zoneSpread: args.zoneSpread ?? "preferred",
-          nodeSelector: placement.nodeSelector,
-          tolerations: placement.tolerations,
-          resources: args.resources,
-        }),
-      );
-    this.release = new k8s.helm.v3.Release(
-      name,
-      {
-        name: releaseName,
-        namespace: ns,
-        chart: HARBOR_CHART.chart,
-        version: HARBOR_CHART.version,
-        repositoryOpts: { repo: HARBOR_CHART.repo },
-        values,
-        timeout: args.timeoutSeconds ?? 900,
-        atomic: false,
-        cleanupOnFail: false,
-      },
-      { parent: this },
-    );
+    const values = chartValues(args, settings, fullName, secrets.names);
+    this.release = this.helmRelease(name, settings, ns, values);
     const coreService = `${fullName}-core`;
-    if (args.adminPathAnnotations !== undefined) {
-      new k8s.networking.v1.Ingress(
-        `${name}-admin`,
-        {
-          metadata: {
-            name: `${fullName}-admin`,
-            namespace: ns,
-            labels: standardLabels("harbor-admin-ingress", name),
-            annotations: pulumi.output(args.adminPathAnnotations).apply((a) => ({
-              "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-              "nginx.ingress.kubernetes.io/proxy-body-size": "0",
-              ...(a as Record<string, string>),
-            })),
-          },
-          spec: {
-            ingressClassName: args.ingressClassName ?? "nginx",
-            tls: [{ hosts: [host], secretName: args.tlsSecretName }],
-            rules: [
-              {
-                host,
-                http: {
-                  paths: ADMIN_PATHS.map((path) => ({
-                    path,
-                    pathType: "Prefix",
-                    backend: { service: { name: coreService, port: { number: 80 } } },
-                  })),
-                },
-              },
-            ],
-          },
-        },
-        { parent: this, dependsOn: [this.release] },
-      );
-    }
+    if (args.adminPathAnnotations !== undefined) this.adminPathIngress(name, args, settings, ns, fullName, coreService);
+
     this.externalUrl = pulumi.output(args.externalUrl);
-    this.releaseName = pulumi.output(releaseName);
+    this.releaseName = pulumi.output(settings.releaseName);
     this.namespace = ns;
     this.adminPasswordSecretName = secrets.names.admin;
     this.adminPassword = secrets.adminPassword;
@@ -299,4 +252,156 @@ export class HarborRelease extends pulumi.ComponentResource {
       values: this.values,
     });
   }
+
+  /** The chart release (Helm waits for Harbor's pods; a fresh database's migrations take minutes). */
+  private helmRelease(
+    name: string,
+    settings: HarborReleaseSettings,
+    ns: pulumi.Output<string>,
+    values: pulumi.Output<Record<string, unknown>>,
+  ): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+      name,
+      {
+        name: settings.releaseName,
+        namespace: ns,
+        chart: HARBOR_CHART.chart,
+        version: HARBOR_CHART.version,
+        repositoryOpts: { repo: HARBOR_CHART.repo },
+        values,
+        timeout: settings.timeoutSeconds,
+        atomic: false,
+        cleanupOnFail: false,
+      },
+      { parent: this },
+    );
+  }
+
+  /** A separate Ingress for ADMIN_PATHS carrying the edge's allowlist annotations. */
+  private adminPathIngress(
+    name: string,
+    args: HarborReleaseArgs,
+    settings: HarborReleaseSettings,
+    ns: pulumi.Output<string>,
+    fullName: string,
+    coreService: string,
+  ): void {
+    const host = new URL(args.externalUrl).host;
+    new k8s.networking.v1.Ingress(
+      `${name}-admin`,
+      {
+        metadata: {
+          name: `${fullName}-admin`,
+          namespace: ns,
+          labels: standardLabels("harbor-admin-ingress", name),
+          annotations: pulumi.output(args.adminPathAnnotations).apply((a) => ({
+            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+            "nginx.ingress.kubernetes.io/proxy-body-size": "0",
+            ...(a as Record<string, string>),
+          })),
+        },
+        spec: {
+          ingressClassName: settings.ingressClassName,
+          tls: [{ hosts: [host], secretName: args.tlsSecretName }],
+          rules: [
+            {
+              host,
+              http: {
+                paths: ADMIN_PATHS.map((path) => ({
+                  path,
+                  pathType: "Prefix",
+                  backend: { service: { name: coreService, port: { number: 80 } } },
+                })),
+              },
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [this.release] },
+    );
+  }
+}
+
+/** Refuses invalid Args before any resource, naming every problem (the checks renderHarborValues makes too). */
+function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: HarborReleaseSettings): void {
+  const plainStorage = pulumi.Output.isInstance(args.storage) ? undefined : (args.storage as RegistryStorage);
+  const storageAccessMode =
+    args.storageAccessMode ?? (plainStorage?.type === "filesystem" ? plainStorage.accessMode : undefined);
+  const check = new ArgsChecker("HarborRelease", name);
+  check.problems.push(
+    ...harborValuesProblems({
+      externalUrl: args.externalUrl,
+      replicas: s.replicas,
+      highAvailability: s.highAvailability,
+      trivy: s.trivy,
+      metrics: s.metrics,
+      maxOpenConns: s.maxOpenConns,
+      maxIdleConns: s.maxIdleConns,
+      databaseConnectionBudget: args.databaseConnectionBudget,
+      storageAccessMode,
+      sslmode: typeof args.database.sslmode === "string" ? args.database.sslmode : undefined,
+    }),
+  );
+  check.atLeast(s.timeoutSeconds, 60, "timeoutSeconds");
+  check.throwIfAny();
+}
+
+/** The chart values, once the other tiers' outputs and the Secret names are known. */
+function chartValues(
+  args: HarborReleaseArgs,
+  s: HarborReleaseSettings,
+  fullName: string,
+  secretNames: HarborSecretNames,
+): pulumi.Output<Record<string, unknown>> {
+  const d = harborReleaseDefaults;
+  const placement = podPlacement(args.placement);
+  return pulumi
+    .output({
+      db: {
+        host: args.database.host,
+        port: args.database.port ?? d.databasePort,
+        username: args.database.user,
+        coreDatabase: args.database.database ?? d.coreDatabase,
+        existingSecret: args.database.passwordSecretName,
+        sslmode: args.database.sslmode ?? d.sslmode,
+      },
+      redis: {
+        sentinelAddrs: args.redis.sentinelAddrs,
+        sentinelMasterSet: args.redis.masterSet,
+        existingSecret: args.redis.passwordSecretName,
+      },
+      storage: args.storage,
+      tlsSecret: args.tlsSecretName,
+      tokenSecret: args.tokenServiceSecretName,
+      className: s.ingressClassName,
+      annotations: args.ingressAnnotations ?? {},
+      names: secretNames,
+    })
+    .apply(({ db, redis, storage, tlsSecret, tokenSecret, className, annotations, names }) =>
+      renderHarborValues({
+        externalUrl: args.externalUrl,
+        fullName,
+        database: db,
+        databaseConnectionBudget: args.databaseConnectionBudget,
+        maxOpenConns: s.maxOpenConns,
+        maxIdleConns: s.maxIdleConns,
+        redis,
+        storage: storage as RegistryStorage,
+        secrets: names,
+        tlsSecretName: tlsSecret,
+        tokenServiceSecretName: tokenSecret,
+        ingressClassName: className,
+        ingressAnnotations: annotations as Record<string, string>,
+        replicas: s.replicas,
+        highAvailability: s.highAvailability,
+        trivy: s.trivy,
+        trivyStorageClass: args.trivyStorageClass,
+        metrics: s.metrics,
+        serviceMonitor: s.serviceMonitor,
+        zoneSpread: s.zoneSpread,
+        nodeSelector: placement.nodeSelector,
+        tolerations: placement.tolerations,
+        resources: args.resources,
+      }),
+    );
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { ComponentTypes } from "../tokens";
-import { standardLabels } from "../conventions";
+import { DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 
 /** The registry's internal user, as the chart names it. */
 export const REGISTRY_USER = "harbor_registry_user";
@@ -44,7 +44,7 @@ export class HarborSecrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: HarborSecretsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(HarborSecrets.__pulumiType, name, {}, opts);
-    const ns = args.namespace ?? "harbor";
+    const ns = args.namespace ?? DEFAULT_NAMESPACE;
     const child = { parent: this };
     const labels = standardLabels("harbor", name);
     // Alphanumeric: these values end up in config files and URLs where symbols need escaping.

@@ -3,7 +3,7 @@
  * Every key set here exists in the chart (test/harbor.spec.ts checks them against values-keys.txt).
  */
 import { ArgsChecker, ArgsProblem } from "../conventions/validation";
-import type { RegistryStorageDescriptor } from "../conventions/registryStorage";
+import { readWriteOnceSharingViolation, type RegistryStorageDescriptor } from "../conventions/registryStorage";
 import { HARBOR_COMPONENTS, HarborComponent, harborPoolPods } from "./chartComponents";
 
 export { HARBOR_COMPONENTS } from "./chartComponents";
@@ -147,12 +147,15 @@ export function harborValuesProblems(a: HarborValuesCheckArgs): ArgsProblem[] {
       `lower maxOpenConns to at most ${Math.floor(a.databaseConnectionBudget / Math.max(pods, 1))}, run fewer core/exporter replicas, or raise the database's max_connections`,
     );
   }
-  check.check(
-    !(a.storageAccessMode === "ReadWriteOnce" && a.replicas.registry > 1),
-    "storage",
-    `a ReadWriteOnce volume cannot be shared by ${a.replicas.registry} registry replicas (Multi-Attach errors)`,
-    "use S3 or a ReadWriteMany volume (NfsStorage), or run 1 registry replica",
-  );
+  if (a.storageAccessMode === "ReadWriteOnce")
+    check.rule(
+      "storage",
+      readWriteOnceSharingViolation({
+        registryReplicas: a.replicas.registry,
+        subject: "the registry storage",
+        replicasKey: "replicas",
+      }),
+    );
   if (a.sslmode !== undefined)
     check.check(
       (SSL_MODES as readonly string[]).includes(a.sslmode),

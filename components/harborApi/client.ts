@@ -251,7 +251,9 @@ export function harborErrorMessage(text: string): string {
     const parsed = JSON.parse(text);
     const errors = parsed?.errors;
     if (Array.isArray(errors) && errors.length > 0)
-      return errors.map((e: any) => [e?.code, e?.message].filter(Boolean).join(": ")).join("; ");
+      return errors
+        .map((e: { code?: string; message?: string } | null) => [e?.code, e?.message].filter(Boolean).join(": "))
+        .join("; ");
   } catch {
     // not JSON
   }

@@ -63,26 +63,23 @@ export interface SpecDiff {
   changed: string[];
 }
 
+/** The state of a Harbor API resource as its provider stores it: where, as whom, and what. */
+export interface DiffableState {
+  connection?: Partial<ConnectionInputs>;
+  password?: string;
+  spec?: object;
+}
+
 /**
  * Diff of a `{ connection, password, spec, ...extra }` resource: a differing `spec` key listed in `replaceKeys`
  * forces a replacement, any other one an update in place; another `connection.url` is another Harbor
  * (replace); a new user or password only updates the state. Ping bounds are not compared.
  */
-export function diffSpec(
-  olds: {
-    connection?: Partial<ConnectionInputs>;
-    password?: string;
-    spec?: Record<string, unknown>;
-    [k: string]: unknown;
-  },
-  news: {
-    connection?: Partial<ConnectionInputs>;
-    password?: string;
-    spec?: Record<string, unknown>;
-    [k: string]: unknown;
-  },
+export function diffSpec<O extends DiffableState, N extends DiffableState>(
+  olds: O,
+  news: N,
   replaceKeys: readonly string[],
-  extraKeys: readonly string[] = [],
+  extraKeys: readonly (keyof O & keyof N & string)[] = [],
 ): SpecDiff {
   const changed: string[] = [];
   const replaces: string[] = [];
@@ -90,8 +87,8 @@ export function diffSpec(
   if (differs(olds.connection?.url, news.connection?.url)) replaces.push("connection.url");
   if (differs(olds.connection?.username, news.connection?.username)) changed.push("connection.username");
   if (differs(olds.password, news.password)) changed.push("password");
-  const oldSpec = olds.spec ?? {};
-  const newSpec = news.spec ?? {};
+  const oldSpec = (olds.spec ?? {}) as Record<string, unknown>;
+  const newSpec = (news.spec ?? {}) as Record<string, unknown>;
   for (const k of [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])].sort()) {
     if (!differs(oldSpec[k], newSpec[k])) continue;
     (replaceKeys.includes(k) ? replaces : changed).push(`spec.${k}`);

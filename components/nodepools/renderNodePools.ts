@@ -31,6 +31,19 @@ export interface NodePoolSpec {
 }
 
 export const DEFAULT_DISK_GB: Record<NodeTier, number> = { app: 200, db: 1024 };
+
+/** Defaults of {@link NodePoolSpec} (the root disk's size: {@link DEFAULT_DISK_GB}), applied by the render functions only. */
+export const nodePoolDefaults = {
+  desiredSize: 3,
+  minSize: 3,
+  maxSize: 6,
+  capacityType: "ON_DEMAND" as "ON_DEMAND" | "SPOT",
+  taint: true,
+  /** gp3 baseline. */
+  diskIops: 3000,
+  /** gp3 baseline, MiB/s. */
+  diskThroughputMiBs: 125,
+};
 export const NODE_TIERS: NodeTier[] = ["app", "db"];
 
 /** Root device of the EKS AL2023 AMIs. */
@@ -101,8 +114,8 @@ export function renderNodePool(
             volumeType: "gp3",
             encrypted: "true",
             deleteOnTermination: "true",
-            iops: pool.diskIops ?? 3000,
-            throughput: pool.diskThroughputMiBs ?? 125,
+            iops: pool.diskIops ?? nodePoolDefaults.diskIops,
+            throughput: pool.diskThroughputMiBs ?? nodePoolDefaults.diskThroughputMiBs,
           },
         },
       ],
@@ -118,10 +131,15 @@ export function renderNodePool(
       instanceTypes: [...pool.instanceTypes],
       amiType:
         pool.amiType ?? (pool.instanceTypes.every(isGraviton) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"),
-      capacityType: pool.capacityType ?? "ON_DEMAND",
+      capacityType: pool.capacityType ?? nodePoolDefaults.capacityType,
       labels: { ...(pool.labels ?? {}), [NODE_TIER_LABEL]: tier },
-      taints: (pool.taint ?? true) ? [{ key: NODE_TIER_LABEL, value: tier, effect: "NO_SCHEDULE" }] : [],
-      scalingConfig: { desiredSize: pool.desiredSize ?? 3, minSize: pool.minSize ?? 3, maxSize: pool.maxSize ?? 6 },
+      taints:
+        (pool.taint ?? nodePoolDefaults.taint) ? [{ key: NODE_TIER_LABEL, value: tier, effect: "NO_SCHEDULE" }] : [],
+      scalingConfig: {
+        desiredSize: pool.desiredSize ?? nodePoolDefaults.desiredSize,
+        minSize: pool.minSize ?? nodePoolDefaults.minSize,
+        maxSize: pool.maxSize ?? nodePoolDefaults.maxSize,
+      },
       // One node at a time: Patroni and Redis PDBs allow one member down.
       updateConfig: { maxUnavailable: 1 },
       tags: allTags,
@@ -172,9 +190,9 @@ export function nodePoolProblems(tier: NodeTier, pool: NodePoolSpec): [string, s
       `must be an integer between 20 and 16384 GiB (gp3), got ${disk}`,
       `set ${p}.diskGb to e.g. ${DEFAULT_DISK_GB[tier]}`,
     ]);
-  const min = pool.minSize ?? 3;
-  const desired = pool.desiredSize ?? 3;
-  const max = pool.maxSize ?? 6;
+  const min = pool.minSize ?? nodePoolDefaults.minSize;
+  const desired = pool.desiredSize ?? nodePoolDefaults.desiredSize;
+  const max = pool.maxSize ?? nodePoolDefaults.maxSize;
   for (const [k, v] of [
     ["minSize", min],
     ["desiredSize", desired],

@@ -1,20 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, standardLabels } from "../conventions";
+import {
+  ArgsChecker,
+  DEFAULT_NAMESPACE,
+  Placement,
+  readWriteOnceSharingViolation,
+  RegistryStorageDescriptor,
+  standardLabels,
+} from "../conventions";
 import { budgetOf, PatroniCluster, PatroniClusterArgs } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
-import {
-  FilesystemStorage,
-  NfsStorage,
-  NfsStorageArgs,
-  RegistryStorageDescriptor,
-  S3Storage,
-  S3StorageArgs,
-} from "../storage";
+import { FilesystemStorage, NfsStorage, NfsStorageArgs, S3Storage, S3StorageArgs } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import { IngressController, IngressControllerArgs } from "../network";
-import { databasePoolPods, harborFullName, HarborRelease, ResourceSpec } from "../harbor";
+import {
+  harborDatabaseClientPool,
+  harborFullName,
+  HarborRelease,
+  HarborReleaseArgs,
+  resolveHarborReleaseArgs,
+  ResourceSpec,
+} from "../harbor";
 import { NodePools, NodePoolsArgs } from "../nodepools";
 import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
 import { HarborProjectArgs, HarborProjects } from "../projects";
@@ -43,7 +50,7 @@ export type PlatformDatabase =
       kind: "existing";
       /** Host Harbor connects to (the writer endpoint). */
       host: pulumi.Input<string>;
-      /** Port. Default: 5432. */
+      /** Port. Default: HarborRelease's (`harborReleaseDefaults.databasePort`). */
       port?: pulumi.Input<number>;
       /** Harbor's database. */
       database: pulumi.Input<string>;
@@ -51,7 +58,7 @@ export type PlatformDatabase =
       user: pulumi.Input<string>;
       /** A Secret in Harbor's namespace with key `password`. */
       passwordSecretName: pulumi.Input<string>;
-      /** Default: `require`. */
+      /** `sslmode` Harbor connects with. Default: HarborRelease's (`harborReleaseDefaults.sslmode`). */
       sslmode?: pulumi.Input<string>;
       /** The database's max_connections, to check Harbor's pool against. Default: not checked. */
       maxConnections?: number;
@@ -89,7 +96,7 @@ export type PlatformStorage =
       kind: "filesystem";
       /** StorageClass. Default: the cluster's default. */
       storageClass?: string;
-      /** Size, GiB. Default: 50. */
+      /** Size, GiB. Default: FilesystemStorage's (`filesystemStorageDefaults.capacityGb`). */
       capacityGb?: number;
     };
 
@@ -97,7 +104,7 @@ export type PlatformStorage =
 export interface PlatformTls {
   /** Install cert-manager (false: the cluster has one). Default: true. */
   installCertManager?: boolean;
-  /** cert-manager replicas. Default: 2. */
+  /** cert-manager replicas. Default: CertManager's (2 outside dev, where it runs highly available; else 1). */
   certManagerReplicas?: number;
   /** IRSA for cert-manager's Route53 access (acme-dns01). Default: none (ambient credentials). */
   route53Irsa?: {
@@ -112,15 +119,15 @@ export interface PlatformTls {
 
 /** Harbor's own settings. */
 export interface PlatformHarbor {
-  /** Replicas of every Harbor component. Default: 2. */
+  /** Replicas of every Harbor component. Default: HarborRelease's (`harborReleaseDefaults.replicas`). */
   replicas?: number;
-  /** Per-pod database pool of core and exporter. Default: 100. */
+  /** Per-pod database pool of core and exporter. Default: HarborRelease's (`harborReleaseDefaults.maxOpenConns`). */
   maxOpenConns?: number;
-  /** Idle connections kept per pod. Default: 50. */
+  /** Idle connections kept per pod. Default: HarborRelease's (`harborReleaseDefaults.maxIdleConns`). */
   maxIdleConns?: number;
-  /** Trivy scanner. Default: true. */
+  /** Trivy scanner. Default: HarborRelease's (`harborReleaseDefaults.trivy`). */
   trivy?: boolean;
-  /** Metrics endpoints. Default: true. */
+  /** Metrics endpoints. Default: HarborRelease's (`harborReleaseDefaults.metrics`). */
   metrics?: boolean;
   /** Requests/limits per component. Default: HarborRelease's. */
   resources?: Record<string, ResourceSpec>;
@@ -180,6 +187,59 @@ export interface HarborPlatformArgs {
 export const HARBOR_RELEASE_NAME = "harbor";
 
 /**
+ * The platform's own defaults (what no tier decides). Everything else is passed through to the tiers as
+ * given, so that each tier's exported defaults apply: `undefined` stays `undefined`.
+ */
+export const harborPlatformDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  createNamespace: true,
+  highThroughput: false,
+  installCertManager: true,
+};
+
+/** Harbor's database connection, from our PatroniCluster or the team's own. */
+interface DatabaseConnection {
+  host: pulumi.Input<string>;
+  port?: pulumi.Input<number>;
+  user: pulumi.Input<string>;
+  database: pulumi.Input<string>;
+  passwordSecretName: pulumi.Input<string>;
+  sslmode?: pulumi.Input<string>;
+  /** Connections the database offers applications; undefined: not checked. */
+  connectionBudget?: number;
+}
+
+/** Harbor's Redis: our sentinels or the team's. */
+interface RedisConnection {
+  sentinelAddrs: pulumi.Input<string>;
+  masterSet: pulumi.Input<string>;
+  passwordSecretName: pulumi.Input<string>;
+}
+
+/** The edge as Harbor's release takes it. */
+interface EdgeWiring {
+  ingressClassName: pulumi.Input<string>;
+  ingressAnnotations?: HarborReleaseArgs["ingressAnnotations"];
+  adminPathAnnotations?: HarborReleaseArgs["adminPathAnnotations"];
+  tlsSecretName: pulumi.Output<string>;
+  tokenServiceSecretName: pulumi.Output<string>;
+}
+
+/** Where the platform puts things: namespace (name, and the resource when created here) and node tiers. */
+interface Layout {
+  name: string;
+  /** The namespace's name as a plain string (for `ns/service` references). */
+  ns: string;
+  /** The namespace's name, waiting for the Namespace when it is created here. */
+  nsName: pulumi.Input<string>;
+  namespace?: k8s.core.v1.Namespace;
+  appTier?: Placement;
+  dbTier?: Placement;
+  /** Two or more zones: every tier spreads over them with a hard constraint. */
+  zonesHard: boolean;
+}
+
+/**
  * The composition root: builds Harbor and its backends from the tier components and wires each tier's
  * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, ingress
  * class). Every tier is usable on its own; here each can also be replaced by what a team brings.
@@ -206,37 +266,40 @@ export class HarborPlatform extends pulumi.ComponentResource {
   readonly harbor: HarborRelease;
 
   constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    const harborArgs = args.harbor ?? {};
-    const replicas = harborArgs.replicas ?? 2;
-    const check = new ArgsChecker("HarborPlatform", name);
-    check.check(
-      /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
-      "externalUrl",
-      `must be https://<host>, got "${args.externalUrl}"`,
-      "serve Harbor over TLS: use an https:// URL",
-    );
-    check.check(
-      !(args.storage.kind === "filesystem" && replicas > 1),
-      "storage.kind",
-      `"filesystem" is a ReadWriteOnce volume that ${replicas} registry replicas cannot share`,
-      "use s3 or nfs storage, or set harbor.replicas to 1",
-    );
-    check.throwIfAny();
-
-    const facts: PlatformFacts = {
-      environment: args.environment,
-      ...(args.expectedDataGb !== undefined ? { expectedDataGb: args.expectedDataGb } : {}),
-      highThroughput: args.highThroughput ?? false,
-      zones: args.zones ?? [],
-    };
+    checkPlatformArgs(name, args);
+    const facts = platformFacts(args);
     super(HarborPlatform.__pulumiType, name, facts, opts);
-    const child = { parent: this };
-    const ns = args.namespace ?? "harbor";
-    const host = new URL(args.externalUrl).host;
-    const zonesHard = (args.zones ?? []).length >= 2;
 
+    const layout = this.layout(name, args);
+    const database = this.database(layout, args);
+    const redis = this.redis(layout, args);
+    const storage = this.storageTier(layout, args);
+    const edge = this.edge(layout, args);
+    this.harbor = this.harborRelease(layout, args, { database, redis, storage, edge });
+    this.harborConfiguration(layout, args);
+
+    this.namespace = pulumi.output(layout.nsName);
+    this.externalUrl = pulumi.output(args.externalUrl);
+    this.databaseHost = pulumi.output(database.host);
+    this.redisSentinels = pulumi.output(redis.sentinelAddrs);
+    this.registryStorage = storage;
+    this.adminPasswordSecretName = this.harbor.adminPasswordSecretName;
+    this.tlsSecretName = edge.tlsSecretName;
+    // The facts go out as outputs too: a real `pulumi preview` gives stack policies a component's outputs.
+    this.registerOutputs({
+      ...facts,
+      namespace: this.namespace,
+      externalUrl: this.externalUrl,
+      databaseHost: this.databaseHost,
+      redisSentinels: this.redisSentinels,
+    });
+  }
+
+  /** The namespace (created unless it exists) and, with node pools, the tiers pods are pinned to. */
+  private layout(name: string, args: HarborPlatformArgs): Layout {
+    const ns = args.namespace ?? harborPlatformDefaults.namespace;
     const namespace =
-      (args.createNamespace ?? true)
+      (args.createNamespace ?? harborPlatformDefaults.createNamespace)
         ? new k8s.core.v1.Namespace(
             `${name}-namespace`,
             {
@@ -245,116 +308,119 @@ export class HarborPlatform extends pulumi.ComponentResource {
                 labels: standardLabels("harbor", name, { "pod-security.kubernetes.io/enforce": "baseline" }),
               },
             },
-            child,
+            { parent: this },
           )
         : undefined;
-    // Namespaced children wait for the namespace through its name.
-    const nsName: pulumi.Input<string> = namespace ? namespace.metadata.name : ns;
-
     let appTier: Placement | undefined;
     let dbTier: Placement | undefined;
     if (args.nodePools) {
-      new NodePools(`${name}-nodes`, { ...args.nodePools, namePrefix: name }, child);
+      new NodePools(`${name}-nodes`, { ...args.nodePools, namePrefix: name }, { parent: this });
       appTier = { tier: "app" };
       dbTier = { tier: "db" };
     }
+    return {
+      name,
+      ns,
+      // Namespaced children wait for the namespace through its name.
+      nsName: namespace ? namespace.metadata.name : ns,
+      namespace,
+      appTier,
+      dbTier,
+      zonesHard: (args.zones ?? []).length >= 2,
+    };
+  }
 
-    // Data tier.
-    const maxOpenConns = harborArgs.maxOpenConns ?? 100;
-    // The pods that each hold a pool: core, and the exporter when metrics are on (as the chart deploys them).
-    const poolPods = databasePoolPods({
-      replicas: { core: replicas, exporter: replicas },
-      metrics: harborArgs.metrics ?? true,
-    });
+  /** PostgreSQL: a PatroniCluster sized for Harbor's pool, or the team's database. */
+  private database(l: Layout, args: HarborPlatformArgs): DatabaseConnection {
     const db = args.database ?? { kind: "patroni" };
-    let database: {
-      host: pulumi.Input<string>;
-      port: pulumi.Input<number>;
-      user: pulumi.Input<string>;
-      database: pulumi.Input<string>;
-      passwordSecretName: pulumi.Input<string>;
-      sslmode?: pulumi.Input<string>;
-    };
-    let databaseConnectionBudget: number | undefined;
-    if (db.kind === "patroni") {
-      const { kind: _kind, ...patroniArgs } = db;
-      const cluster = new PatroniCluster(
-        `${name}-db`,
-        {
-          ...patroniArgs,
-          namespace: nsName,
-          clientPool: { pods: poolPods, maxOpenConns },
-          placement: dbTier,
-          requireZoneSpread: zonesHard,
-        },
-        child,
-      );
-      database = {
-        host: cluster.host,
-        port: cluster.port,
-        user: cluster.user,
-        database: cluster.database,
-        passwordSecretName: cluster.passwordSecretName,
-        sslmode: cluster.sslmode,
-      };
-      databaseConnectionBudget = cluster.budget.availableForApplications;
-    } else {
+    if (db.kind === "existing") {
       const { kind: _kind, maxConnections, ...existing } = db;
-      database = { ...existing, port: db.port ?? 5432 };
-      databaseConnectionBudget =
-        maxConnections !== undefined ? budgetOf(maxConnections).availableForApplications : undefined;
-    }
-    const rd = args.redis ?? { kind: "sentinel" };
-    let redis: {
-      sentinelAddrs: pulumi.Input<string>;
-      masterSet: pulumi.Input<string>;
-      passwordSecretName: pulumi.Input<string>;
-    };
-    if (rd.kind === "sentinel") {
-      const { kind: _kind, ...redisArgs } = rd;
-      const sentinel = new RedisSentinel(
-        `${name}-redis`,
-        {
-          ...redisArgs,
-          namespace: ns,
-          clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
-          placement: dbTier,
-          requireZoneSpread: zonesHard,
-        },
-        { parent: this, dependsOn: namespace ? [namespace] : [] },
-      );
-      redis = {
-        sentinelAddrs: sentinel.sentinelAddrs,
-        masterSet: sentinel.masterSet,
-        passwordSecretName: sentinel.passwordSecretName,
+      return {
+        ...existing,
+        connectionBudget: maxConnections !== undefined ? budgetOf(maxConnections).availableForApplications : undefined,
       };
-    } else {
-      redis = rd;
     }
+    const { kind: _kind, ...patroniArgs } = db;
+    const cluster = new PatroniCluster(
+      `${l.name}-db`,
+      {
+        ...patroniArgs,
+        namespace: l.nsName,
+        // The pods that each hold a pool (core, and the exporter when metrics are on), as HarborRelease deploys them.
+        clientPool: harborDatabaseClientPool(args.harbor ?? {}),
+        placement: l.dbTier,
+        requireZoneSpread: l.zonesHard,
+      },
+      { parent: this },
+    );
+    return {
+      host: cluster.host,
+      port: cluster.port,
+      user: cluster.user,
+      database: cluster.database,
+      passwordSecretName: cluster.passwordSecretName,
+      sslmode: cluster.sslmode,
+      connectionBudget: cluster.budget.availableForApplications,
+    };
+  }
 
-    // Storage.
+  /** Redis: a RedisSentinel reachable from Harbor's pods, or the team's sentinels. */
+  private redis(l: Layout, args: HarborPlatformArgs): RedisConnection {
+    const rd = args.redis ?? { kind: "sentinel" };
+    if (rd.kind === "existing") return rd;
+    const { kind: _kind, ...redisArgs } = rd;
+    const sentinel = new RedisSentinel(
+      `${l.name}-redis`,
+      {
+        ...redisArgs,
+        namespace: l.ns,
+        clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
+        placement: l.dbTier,
+        requireZoneSpread: l.zonesHard,
+      },
+      { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
+    );
+    return {
+      sentinelAddrs: sentinel.sentinelAddrs,
+      masterSet: sentinel.masterSet,
+      passwordSecretName: sentinel.passwordSecretName,
+    };
+  }
+
+  /** The registry's storage tier (S3, NFS/EFS or one volume). */
+  private storageTier(l: Layout, args: HarborPlatformArgs): pulumi.Output<RegistryStorageDescriptor> {
+    const child = { parent: this };
     const st = args.storage;
-    let storage: pulumi.Output<RegistryStorageDescriptor>;
     if (st.kind === "s3") {
       const { kind: _kind, ...s3Args } = st;
-      storage = new S3Storage(`${name}-registry`, { ...s3Args, namespace: nsName }, child).registryStorage;
-    } else if (st.kind === "nfs") {
-      const { kind: _kind, ...nfsArgs } = st;
-      storage = new NfsStorage(`${name}-registry`, { ...nfsArgs, namespace: nsName }, child).registryStorage;
-    } else {
-      storage = new FilesystemStorage(
-        `${name}-registry`,
-        { namespace: nsName, storageClass: st.storageClass, capacityGb: st.capacityGb, registryReplicas: replicas },
-        child,
-      ).registryStorage;
+      return new S3Storage(`${l.name}-registry`, { ...s3Args, namespace: l.nsName }, child).registryStorage;
     }
+    if (st.kind === "nfs") {
+      const { kind: _kind, ...nfsArgs } = st;
+      return new NfsStorage(`${l.name}-registry`, { ...nfsArgs, namespace: l.nsName }, child).registryStorage;
+    }
+    return new FilesystemStorage(
+      `${l.name}-registry`,
+      {
+        namespace: l.nsName,
+        storageClass: st.storageClass,
+        capacityGb: st.capacityGb,
+        registryReplicas: registryReplicas(args),
+      },
+      child,
+    ).registryStorage;
+  }
 
-    // Edge: certificates and ingress.
+  /** The edge: cert-manager, Harbor's certificates and the ingress controller (or the cluster's class). */
+  private edge(l: Layout, args: HarborPlatformArgs): EdgeWiring {
+    const { name, ns, nsName, appTier } = l;
+    const child = { parent: this };
+    const host = new URL(args.externalUrl).host;
     const highAvailability = args.environment !== "dev";
     const certManager = new CertManager(
       `${name}-cert-manager`,
       {
-        existing: !(args.tls.installCertManager ?? true),
+        existing: !(args.tls.installCertManager ?? harborPlatformDefaults.installCertManager),
         highAvailability,
         replicas: args.tls.certManagerReplicas,
         placement: appTier,
@@ -392,63 +458,106 @@ export class HarborPlatform extends pulumi.ComponentResource {
         child,
       );
     }
+    return {
+      ingressClassName,
+      ingressAnnotations: edge?.harborIngressAnnotations,
+      adminPathAnnotations: (ingressArgs.adminAllowlist ?? []).length > 0 ? edge?.allowlistAnnotations : undefined,
+      tlsSecretName: certificates.tlsSecretName,
+      tokenServiceSecretName: certificates.tokenServiceSecretName,
+    };
+  }
 
-    this.harbor = new HarborRelease(
-      `${name}-harbor`,
+  /** Harbor's release, given the other tiers' outputs; Harbor's own settings pass through unresolved. */
+  private harborRelease(
+    l: Layout,
+    args: HarborPlatformArgs,
+    tiers: {
+      database: DatabaseConnection;
+      redis: RedisConnection;
+      storage: pulumi.Output<RegistryStorageDescriptor>;
+      edge: EdgeWiring;
+    },
+  ): HarborRelease {
+    const harborArgs = args.harbor ?? {};
+    const { connectionBudget, ...database } = tiers.database;
+    return new HarborRelease(
+      `${l.name}-harbor`,
       {
-        namespace: nsName,
+        namespace: l.nsName,
         releaseName: HARBOR_RELEASE_NAME,
         externalUrl: args.externalUrl,
         database,
-        databaseConnectionBudget,
-        maxOpenConns,
+        databaseConnectionBudget: connectionBudget,
+        maxOpenConns: harborArgs.maxOpenConns,
         maxIdleConns: harborArgs.maxIdleConns,
-        redis,
-        storage,
-        storageAccessMode: st.kind === "filesystem" ? "ReadWriteOnce" : undefined,
-        tlsSecretName: certificates.tlsSecretName,
-        tokenServiceSecretName: certificates.tokenServiceSecretName,
-        ingressClassName,
-        ingressAnnotations: edge?.harborIngressAnnotations,
-        adminPathAnnotations: (ingressArgs.adminAllowlist ?? []).length > 0 ? edge?.allowlistAnnotations : undefined,
-        replicas,
+        redis: tiers.redis,
+        storage: tiers.storage,
+        storageAccessMode: args.storage.kind === "filesystem" ? "ReadWriteOnce" : undefined,
+        tlsSecretName: tiers.edge.tlsSecretName,
+        tokenServiceSecretName: tiers.edge.tokenServiceSecretName,
+        ingressClassName: tiers.edge.ingressClassName,
+        ingressAnnotations: tiers.edge.ingressAnnotations,
+        adminPathAnnotations: tiers.edge.adminPathAnnotations,
+        replicas: harborArgs.replicas,
         trivy: harborArgs.trivy,
         metrics: harborArgs.metrics,
         resources: harborArgs.resources,
-        zoneSpread: zonesHard ? "required" : "preferred",
-        placement: appTier,
+        zoneSpread: l.zonesHard ? "required" : "preferred",
+        placement: l.appTier,
         adminPassword: args.adminPassword,
       },
-      child,
+      { parent: this },
     );
+  }
 
-    // Harbor's own configuration through its API, once the release is up.
+  /** Harbor's own configuration through its API (replication, projects), once the release is up. */
+  private harborConfiguration(l: Layout, args: HarborPlatformArgs): void {
     const api = { url: args.externalUrl, password: this.harbor.adminPassword };
     const afterRelease = { parent: this, dependsOn: [this.harbor.release] };
     if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0) {
       new ReplicationTargets(
-        `${name}-replication`,
+        `${l.name}-replication`,
         { harbor: api, selfUrl: args.externalUrl, ...args.replication },
         afterRelease,
       );
     }
     if ((args.projects?.length ?? 0) > 0)
-      new HarborProjects(`${name}-projects`, { harbor: api, projects: args.projects }, afterRelease);
-
-    this.namespace = pulumi.output(nsName);
-    this.externalUrl = pulumi.output(args.externalUrl);
-    this.databaseHost = pulumi.output(database.host);
-    this.redisSentinels = pulumi.output(redis.sentinelAddrs);
-    this.registryStorage = storage;
-    this.adminPasswordSecretName = this.harbor.adminPasswordSecretName;
-    this.tlsSecretName = certificates.tlsSecretName;
-    // The facts go out as outputs too: a real `pulumi preview` gives stack policies a component's outputs.
-    this.registerOutputs({
-      ...facts,
-      namespace: this.namespace,
-      externalUrl: this.externalUrl,
-      databaseHost: this.databaseHost,
-      redisSentinels: this.redisSentinels,
-    });
+      new HarborProjects(`${l.name}-projects`, { harbor: api, projects: args.projects }, afterRelease);
   }
+}
+
+/** Registry replicas of the release these Args make (HarborRelease's defaults applied). */
+function registryReplicas(args: HarborPlatformArgs): number {
+  return resolveHarborReleaseArgs(HARBOR_RELEASE_NAME, args.harbor ?? {}).replicas.registry;
+}
+
+/** What the policy pack reads from the platform's inputs. */
+function platformFacts(args: HarborPlatformArgs): PlatformFacts {
+  return {
+    environment: args.environment,
+    ...(args.expectedDataGb !== undefined ? { expectedDataGb: args.expectedDataGb } : {}),
+    highThroughput: args.highThroughput ?? harborPlatformDefaults.highThroughput,
+    zones: args.zones ?? [],
+  };
+}
+
+/** Refuses what no tier could build, before any resource (the tiers check their own Args again). */
+function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
+  const check = new ArgsChecker("HarborPlatform", name);
+  check.check(
+    /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
+    "externalUrl",
+    `must be https://<host>, got "${args.externalUrl}"`,
+    "serve Harbor over TLS: use an https:// URL",
+  );
+  if (args.storage.kind === "filesystem")
+    check.rule(
+      "storage.kind",
+      readWriteOnceSharingViolation({
+        registryReplicas: registryReplicas(args),
+        subject: '"filesystem" storage',
+        replicasKey: "harbor.replicas",
+      }),
+    );
+  check.throwIfAny();
 }

@@ -69,7 +69,7 @@ export function makeProjectProvider(clientOptions: HarborClientOptions = {}): pu
       return { id, props: { connection: props.connection, password: props.password, spec: projectSpecFromApi(api) } };
     },
     async diff(_id: string, olds: ProjectInputs, news: ProjectInputs) {
-      const d = diffSpec(olds as any, news as any, ["name"]);
+      const d = diffSpec(olds, news, ["name"]);
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
     },
     async update(id: string, _olds: ProjectInputs, news: ProjectInputs) {

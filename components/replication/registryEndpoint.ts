@@ -122,7 +122,7 @@ export function makeRegistryEndpointProvider(clientOptions: HarborClientOptions 
       return { id, props: state };
     },
     async diff(_id: string, olds: RegistryEndpointState, news: RegistryEndpointInputs) {
-      const d = diffSpec(olds as any, news as any, REGISTRY_REPLACE_KEYS, ["accessSecret"]);
+      const d = diffSpec(olds, news, REGISTRY_REPLACE_KEYS, ["accessSecret"]);
       // The new endpoint has a new name, so it can exist beside the old one until that is deleted.
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
     },

@@ -128,7 +128,7 @@ export function makeReplicationPolicyProvider(
       return { id, props: { connection: props.connection, password: props.password, spec: policySpecFromApi(api) } };
     },
     async diff(_id: string, olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
-      const d = diffSpec(olds as any, normalized(news) as any, POLICY_REPLACE_KEYS);
+      const d = diffSpec(olds, normalized(news), POLICY_REPLACE_KEYS);
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
     },
     async update(id: string, _olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {

@@ -125,7 +125,7 @@ export function makeRobotAccountProvider(clientOptions: HarborClientOptions = {}
       };
     },
     async diff(_id: string, olds: RobotAccountState, news: RobotAccountInputs) {
-      const d = diffSpec(olds as any, normalized(news) as any, ROBOT_REPLACE_KEYS);
+      const d = diffSpec(olds, normalized(news), ROBOT_REPLACE_KEYS);
       return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
     },
     async update(id: string, olds: RobotAccountState, news: RobotAccountInputs) {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, DEFAULT_NAMESPACE, readWriteOnceSharingViolation, standardLabels } from "../conventions";
 import { RegistryStorageDescriptor } from "./descriptor";
 
 export interface FilesystemStorageArgs {
@@ -15,6 +15,13 @@ export interface FilesystemStorageArgs {
   registryReplicas?: number;
 }
 
+/** Defaults of {@link FilesystemStorageArgs}, applied in the constructor only. */
+export const filesystemStorageDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  capacityGb: 50,
+  registryReplicas: 1,
+};
+
 /** A single ReadWriteOnce volume for the registry: for dev (one replica) only. */
 export class FilesystemStorage extends pulumi.ComponentResource {
   static readonly __pulumiType = ComponentTypes.FilesystemStorage;
@@ -22,24 +29,28 @@ export class FilesystemStorage extends pulumi.ComponentResource {
   readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
 
   constructor(name: string, args: FilesystemStorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const d = filesystemStorageDefaults;
+    const capacityGb = args.capacityGb ?? d.capacityGb;
     const check = new ArgsChecker("FilesystemStorage", name);
-    check.check(
-      (args.registryReplicas ?? 1) === 1,
+    check.rule(
       "registryReplicas",
-      `a ReadWriteOnce volume cannot be shared by ${args.registryReplicas} registry replicas (Multi-Attach errors)`,
-      "use S3Storage or NfsStorage (ReadWriteMany), or run 1 registry replica",
+      readWriteOnceSharingViolation({
+        registryReplicas: args.registryReplicas ?? d.registryReplicas,
+        subject: "the claim",
+        replicasKey: "registryReplicas",
+      }),
     );
-    check.atLeast(args.capacityGb ?? 50, 1, "capacityGb");
+    check.atLeast(capacityGb, 1, "capacityGb");
     check.throwIfAny();
     super(FilesystemStorage.__pulumiType, name, {}, opts);
     const pvc = new k8s.core.v1.PersistentVolumeClaim(
       name,
       {
-        metadata: { name, namespace: args.namespace ?? "harbor", labels: standardLabels("registry-storage", name) },
+        metadata: { name, namespace: args.namespace ?? d.namespace, labels: standardLabels("registry-storage", name) },
         spec: {
           accessModes: ["ReadWriteOnce"],
           ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
-          resources: { requests: { storage: `${args.capacityGb ?? 50}Gi` } },
+          resources: { requests: { storage: `${capacityGb}Gi` } },
         },
       },
       { parent: this },
@@ -48,7 +59,7 @@ export class FilesystemStorage extends pulumi.ComponentResource {
       type: "filesystem" as const,
       existingClaim: pvc.metadata.name,
       accessMode: "ReadWriteOnce" as const,
-      sizeGi: args.capacityGb ?? 50,
+      sizeGi: capacityGb,
     });
     this.registerOutputs({ registryStorage: this.registryStorage });
   }

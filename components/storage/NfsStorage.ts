@@ -3,7 +3,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as efs from "@pulumi/aws/efs";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { RegistryStorageDescriptor } from "./descriptor";
 
 /** Harbor's pods run as uid/gid 10000 (field notes); the export must let them write. */
@@ -36,6 +36,25 @@ export interface NfsStorageArgs {
   };
 }
 
+/** Defaults of {@link NfsStorageArgs}, applied in the constructor only. */
+export const nfsStorageDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  capacityGb: 1024,
+};
+
+/** NFS, the only port an EFS mount target listens on. */
+const NFS_PORT = 2049;
+
+/** Where the persistent volume points: a file system's CSI handle or an NFS export. */
+interface VolumeSource {
+  /** The StorageClass the volume and claim bind through ("" for a static NFS volume). */
+  storageClassName: pulumi.Input<string>;
+  /** The PersistentVolume's source (`csi` or `nfs`). */
+  source: Record<string, unknown>;
+  /** Mount options of that source. */
+  mountOptions: string[];
+}
+
 /**
  * ReadWriteMany storage for the registry, so that several registry replicas share one volume: an AWS
  * EFS file system (encrypted, a mount target per subnet, NFS only from the given CIDRs, an access point
@@ -47,119 +66,117 @@ export class NfsStorage extends pulumi.ComponentResource {
   readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
 
   constructor(name: string, args: NfsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("NfsStorage", name);
-    check.check(
-      !!args.efs !== !!args.server,
-      "efs/server",
-      "exactly one of efs and server must be set",
-      "set efs (to create EFS) or server (an existing NFS export)",
-    );
-    if (args.efs) {
-      check.check(args.efs.subnetIds.length > 0, "efs.subnetIds", "is empty", "list one subnet per zone");
-      check.check(
-        (args.efs.allowedCidrs?.length ?? 0) + (args.efs.allowedSecurityGroupIds?.length ?? 0) > 0,
-        "efs.allowedCidrs/allowedSecurityGroupIds",
-        "both are empty: no node could mount the file system",
-        "allow the nodes' subnets (allowedCidrs) or security groups (allowedSecurityGroupIds)",
-      );
-    }
-    if (args.server)
-      check.check(
-        args.server.path.startsWith("/"),
-        "server.path",
-        `must be absolute, got "${args.server.path}"`,
-        "give the export's absolute path",
-      );
-    check.atLeast(args.capacityGb ?? 1024, 1, "capacityGb");
-    check.throwIfAny();
+    checkNfsStorageArgs(name, args);
     super(NfsStorage.__pulumiType, name, {}, opts);
-
-    const child = { parent: this };
-    const ns = args.namespace ?? "harbor";
+    const capacityGb = args.capacityGb ?? nfsStorageDefaults.capacityGb;
     const labels = standardLabels("registry-storage", name);
-    const size = `${args.capacityGb ?? 1024}Gi`;
-    let pvSource: Record<string, unknown>;
-    let storageClassName: pulumi.Input<string> = "";
-    if (args.efs) {
-      const fs = new efs.FileSystem(
-        name,
-        {
-          encrypted: true,
-          ...(args.efs.kmsKeyArn ? { kmsKeyId: args.efs.kmsKeyArn } : {}),
-          throughputMode: "elastic",
-          tags: { Name: name },
+    const source = args.efs ? this.efsVolumeSource(name, args.efs, labels) : existingServerSource(args.server!);
+    const pvc = this.sharedClaim(name, args.namespace ?? nfsStorageDefaults.namespace, capacityGb, labels, source);
+    this.registryStorage = pulumi.output({
+      type: "filesystem" as const,
+      existingClaim: pvc.metadata.name,
+      accessMode: "ReadWriteMany" as const,
+      sizeGi: capacityGb,
+    });
+    this.registerOutputs({ registryStorage: this.registryStorage });
+  }
+
+  /** An encrypted EFS file system reachable on NFS from the allowed sources only, and its CSI StorageClass. */
+  private efsVolumeSource(
+    name: string,
+    e: NonNullable<NfsStorageArgs["efs"]>,
+    labels: Record<string, string>,
+  ): VolumeSource {
+    const child = { parent: this };
+    const fs = new efs.FileSystem(
+      name,
+      {
+        encrypted: true,
+        ...(e.kmsKeyArn ? { kmsKeyId: e.kmsKeyArn } : {}),
+        throughputMode: "elastic",
+        tags: { Name: name },
+      },
+      child,
+    );
+    const sg = this.nfsSecurityGroup(name, e);
+    e.subnetIds.forEach(
+      (subnetId, i) =>
+        new efs.MountTarget(`${name}-${i}`, { fileSystemId: fs.id, subnetId, securityGroups: [sg.id] }, child),
+    );
+    const ap = new efs.AccessPoint(
+      name,
+      {
+        fileSystemId: fs.id,
+        posixUser: { uid: HARBOR_UID, gid: HARBOR_UID },
+        rootDirectory: {
+          path: "/harbor-registry",
+          creationInfo: { ownerUid: HARBOR_UID, ownerGid: HARBOR_UID, permissions: "0770" },
         },
-        child,
-      );
-      const sg = new ec2.SecurityGroup(
-        `${name}-nfs`,
-        {
-          vpcId: args.efs.vpcId,
-          description: "NFS from the cluster's nodes to the Harbor registry's EFS",
-          ingress: [
-            ...((args.efs.allowedCidrs?.length ?? 0) > 0
-              ? [
-                  {
-                    description: "NFS from the nodes' subnets",
-                    protocol: "tcp",
-                    fromPort: 2049,
-                    toPort: 2049,
-                    cidrBlocks: args.efs.allowedCidrs,
-                  },
-                ]
-              : []),
-            ...((args.efs.allowedSecurityGroupIds?.length ?? 0) > 0
-              ? [
-                  {
-                    description: "NFS from the nodes' security groups",
-                    protocol: "tcp",
-                    fromPort: 2049,
-                    toPort: 2049,
-                    securityGroups: args.efs.allowedSecurityGroupIds,
-                  },
-                ]
-              : []),
-          ],
-          egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
-        },
-        child,
-      );
-      args.efs.subnetIds.forEach(
-        (subnetId, i) =>
-          new efs.MountTarget(`${name}-${i}`, { fileSystemId: fs.id, subnetId, securityGroups: [sg.id] }, child),
-      );
-      const ap = new efs.AccessPoint(
-        name,
-        {
+      },
+      child,
+    );
+    const sc = new k8s.storage.v1.StorageClass(
+      `${name}-efs`,
+      {
+        metadata: { name: `${name}-efs`, labels },
+        provisioner: "efs.csi.aws.com",
+        parameters: {
+          provisioningMode: "efs-ap",
           fileSystemId: fs.id,
-          posixUser: { uid: HARBOR_UID, gid: HARBOR_UID },
-          rootDirectory: {
-            path: "/harbor-registry",
-            creationInfo: { ownerUid: HARBOR_UID, ownerGid: HARBOR_UID, permissions: "0770" },
-          },
+          directoryPerms: "770",
+          uid: `${HARBOR_UID}`,
+          gid: `${HARBOR_UID}`,
         },
-        child,
-      );
-      const sc = new k8s.storage.v1.StorageClass(
-        `${name}-efs`,
-        {
-          metadata: { name: `${name}-efs`, labels },
-          provisioner: "efs.csi.aws.com",
-          parameters: {
-            provisioningMode: "efs-ap",
-            fileSystemId: fs.id,
-            directoryPerms: "770",
-            uid: `${HARBOR_UID}`,
-            gid: `${HARBOR_UID}`,
-          },
-        },
-        child,
-      );
-      storageClassName = sc.metadata.name;
-      pvSource = { csi: { driver: "efs.csi.aws.com", volumeHandle: pulumi.interpolate`${fs.id}::${ap.id}` } };
-    } else {
-      pvSource = { nfs: { server: args.server!.host, path: args.server!.path } };
-    }
+      },
+      child,
+    );
+    return {
+      storageClassName: sc.metadata.name,
+      source: { csi: { driver: "efs.csi.aws.com", volumeHandle: pulumi.interpolate`${fs.id}::${ap.id}` } },
+      mountOptions: ["tls"],
+    };
+  }
+
+  /** NFS (2049) from the allowed CIDRs and security groups only. */
+  private nfsSecurityGroup(name: string, e: NonNullable<NfsStorageArgs["efs"]>): ec2.SecurityGroup {
+    const nfsFrom = (
+      description: string,
+      from: { cidrBlocks?: pulumi.Input<string>[]; securityGroups?: pulumi.Input<string>[] },
+    ) => ({
+      description,
+      protocol: "tcp",
+      fromPort: NFS_PORT,
+      toPort: NFS_PORT,
+      ...from,
+    });
+    return new ec2.SecurityGroup(
+      `${name}-nfs`,
+      {
+        vpcId: e.vpcId,
+        description: "NFS from the cluster's nodes to the Harbor registry's EFS",
+        ingress: [
+          ...((e.allowedCidrs?.length ?? 0) > 0
+            ? [nfsFrom("NFS from the nodes' subnets", { cidrBlocks: e.allowedCidrs })]
+            : []),
+          ...((e.allowedSecurityGroupIds?.length ?? 0) > 0
+            ? [nfsFrom("NFS from the nodes' security groups", { securityGroups: e.allowedSecurityGroupIds })]
+            : []),
+        ],
+        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+      },
+      { parent: this },
+    );
+  }
+
+  /** A retained ReadWriteMany volume on the source, and the claim in Harbor's namespace bound to it. */
+  private sharedClaim(
+    name: string,
+    namespace: pulumi.Input<string>,
+    capacityGb: number,
+    labels: Record<string, string>,
+    v: VolumeSource,
+  ): k8s.core.v1.PersistentVolumeClaim {
+    const size = `${capacityGb}Gi`;
     const pv = new k8s.core.v1.PersistentVolume(
       name,
       {
@@ -168,32 +185,63 @@ export class NfsStorage extends pulumi.ComponentResource {
           capacity: { storage: size },
           accessModes: ["ReadWriteMany"],
           persistentVolumeReclaimPolicy: "Retain",
-          storageClassName,
-          mountOptions: args.efs ? ["tls"] : ["nfsvers=4.1"],
-          ...pvSource,
+          storageClassName: v.storageClassName,
+          mountOptions: v.mountOptions,
+          ...v.source,
         },
       },
-      child,
+      { parent: this },
     );
-    const pvc = new k8s.core.v1.PersistentVolumeClaim(
+    return new k8s.core.v1.PersistentVolumeClaim(
       name,
       {
-        metadata: { name, namespace: ns, labels },
+        metadata: { name, namespace, labels },
         spec: {
           accessModes: ["ReadWriteMany"],
-          storageClassName,
+          storageClassName: v.storageClassName,
           volumeName: pv.metadata.name,
           resources: { requests: { storage: size } },
         },
       },
-      child,
+      { parent: this },
     );
-    this.registryStorage = pulumi.output({
-      type: "filesystem" as const,
-      existingClaim: pvc.metadata.name,
-      accessMode: "ReadWriteMany" as const,
-      sizeGi: args.capacityGb ?? 1024,
-    });
-    this.registerOutputs({ registryStorage: this.registryStorage });
   }
+}
+
+/** An existing server's export, mounted as NFS 4.1. */
+function existingServerSource(server: NonNullable<NfsStorageArgs["server"]>): VolumeSource {
+  return {
+    storageClassName: "",
+    source: { nfs: { server: server.host, path: server.path } },
+    mountOptions: ["nfsvers=4.1"],
+  };
+}
+
+/** Refuses invalid Args before any resource, naming every problem. */
+function checkNfsStorageArgs(name: string, args: NfsStorageArgs): void {
+  const check = new ArgsChecker("NfsStorage", name);
+  check.check(
+    !!args.efs !== !!args.server,
+    "efs/server",
+    "exactly one of efs and server must be set",
+    "set efs (to create EFS) or server (an existing NFS export)",
+  );
+  if (args.efs) {
+    check.check(args.efs.subnetIds.length > 0, "efs.subnetIds", "is empty", "list one subnet per zone");
+    check.check(
+      (args.efs.allowedCidrs?.length ?? 0) + (args.efs.allowedSecurityGroupIds?.length ?? 0) > 0,
+      "efs.allowedCidrs/allowedSecurityGroupIds",
+      "both are empty: no node could mount the file system",
+      "allow the nodes' subnets (allowedCidrs) or security groups (allowedSecurityGroupIds)",
+    );
+  }
+  if (args.server)
+    check.check(
+      args.server.path.startsWith("/"),
+      "server.path",
+      `must be absolute, got "${args.server.path}"`,
+      "give the export's absolute path",
+    );
+  check.atLeast(args.capacityGb ?? nfsStorageDefaults.capacityGb, 1, "capacityGb");
+  check.throwIfAny();
 }

@@ -4,7 +4,7 @@ import * as kms from "@pulumi/aws/kms";
 import * as s3 from "@pulumi/aws/s3";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { renderRegistryS3Policy, renderTlsOnlyBucketPolicy } from "./registryS3Policy";
 import { RegistryStorageDescriptor } from "./descriptor";
 
@@ -41,6 +41,15 @@ export interface S3StorageArgs {
   };
 }
 
+/** Defaults of {@link S3StorageArgs}, applied in the constructor only. */
+export const s3StorageDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  kms: true,
+  noncurrentVersionExpirationDays: 30,
+  abortIncompleteMultipartDays: 7,
+  forceDestroy: false,
+};
+
 /**
  * Harbor's registry storage on S3: a hardened bucket (public access blocked, owner-enforced,
  * encrypted, TLS-only, versioned with noncurrent expiry, incomplete uploads aborted) and an IAM user
@@ -61,9 +70,18 @@ export class S3Storage extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
 
   constructor(name: string, args: S3StorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const d = s3StorageDefaults;
     const check = new ArgsChecker("S3Storage", name);
-    check.atLeast(args.noncurrentVersionExpirationDays ?? 30, 1, "noncurrentVersionExpirationDays");
-    check.atLeast(args.abortIncompleteMultipartDays ?? 7, 1, "abortIncompleteMultipartDays");
+    check.atLeast(
+      args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
+      1,
+      "noncurrentVersionExpirationDays",
+    );
+    check.atLeast(
+      args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
+      1,
+      "abortIncompleteMultipartDays",
+    );
     if (args.compatible)
       check.check(
         /^https:\/\//.test(args.compatible.regionEndpoint),
@@ -100,11 +118,41 @@ export class S3Storage extends pulumi.ComponentResource {
     name: string,
     args: S3StorageArgs,
   ): { bucket: pulumi.Output<string>; registryStorage: pulumi.Output<RegistryStorageDescriptor> } {
+    const d = s3StorageDefaults;
+    const key = (args.kms ?? d.kms) ? this.encryptionKey(name) : undefined;
+    const bucket = this.hardenedBucket(name, args, key);
+    this.expiryRules(name, bucket, args);
+    const secretName = this.registryCredentials(name, args.namespace ?? d.namespace, bucket, key);
+    const registryStorage = pulumi.output({
+      type: "s3" as const,
+      bucket: bucket.bucket,
+      region: args.region ?? bucket.region,
+      encrypt: true,
+      ...(key ? { keyId: key.arn } : {}),
+      secretName,
+      ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}),
+    }) as pulumi.Output<RegistryStorageDescriptor>;
+    return { bucket: bucket.bucket, registryStorage };
+  }
+
+  /** A dedicated, rotated KMS key for SSE-KMS. */
+  private encryptionKey(name: string): kms.Key {
+    return new kms.Key(
+      name,
+      { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      { parent: this },
+    );
+  }
+
+  /** The bucket: no public access, owner-enforced, encrypted by default, TLS-only, versioned. */
+  private hardenedBucket(name: string, args: S3StorageArgs, key: kms.Key | undefined): s3.Bucket {
     const child = { parent: this };
-    const useKms = args.kms ?? true;
     const bucket = new s3.Bucket(
       name,
-      { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy ?? false },
+      {
+        ...(args.bucketName ? { bucket: args.bucketName } : {}),
+        forceDestroy: args.forceDestroy ?? s3StorageDefaults.forceDestroy,
+      },
       child,
     );
     const publicAccess = new s3.BucketPublicAccessBlock(
@@ -123,13 +171,6 @@ export class S3Storage extends pulumi.ComponentResource {
       { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
       child,
     );
-    const key = useKms
-      ? new kms.Key(
-          name,
-          { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
-          child,
-        )
-      : undefined;
     new s3.BucketServerSideEncryptionConfiguration(
       name,
       {
@@ -145,10 +186,21 @@ export class S3Storage extends pulumi.ComponentResource {
       },
       child,
     );
+    new s3.BucketPolicy(
+      name,
+      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) },
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    return bucket;
+  }
+
+  /** Versioning, with noncurrent versions (left by registry garbage collection) and stale uploads expired. */
+  private expiryRules(name: string, bucket: s3.Bucket, args: S3StorageArgs): void {
+    const d = s3StorageDefaults;
     const versioning = new s3.BucketVersioning(
       name,
       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      child,
+      { parent: this },
     );
     new s3.BucketLifecycleConfiguration(
       name,
@@ -159,24 +211,32 @@ export class S3Storage extends pulumi.ComponentResource {
             id: "expire-noncurrent-versions",
             status: "Enabled",
             filter: {},
-            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays ?? 30 },
+            noncurrentVersionExpiration: {
+              noncurrentDays: args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
+            },
           },
           {
             id: "abort-incomplete-multipart-uploads",
             status: "Enabled",
             filter: {},
-            abortIncompleteMultipartUpload: { daysAfterInitiation: args.abortIncompleteMultipartDays ?? 7 },
+            abortIncompleteMultipartUpload: {
+              daysAfterInitiation: args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
+            },
           },
         ],
       },
       { parent: this, dependsOn: [versioning] },
     );
-    new s3.BucketPolicy(
-      name,
-      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) },
-      { parent: this, dependsOn: [publicAccess] },
-    );
+  }
 
+  /** The registry's IAM user with its least-privilege policy; its key reaches pods only as a Secret. Returns the Secret's name. */
+  private registryCredentials(
+    name: string,
+    namespace: pulumi.Input<string>,
+    bucket: s3.Bucket,
+    key: kms.Key | undefined,
+  ): pulumi.Output<string> {
+    const child = { parent: this };
     const user = new iam.User(`${name}-registry`, { path: "/harbor/" }, child);
     new iam.UserPolicy(
       `${name}-registry`,
@@ -187,27 +247,13 @@ export class S3Storage extends pulumi.ComponentResource {
       child,
     );
     const accessKey = new iam.AccessKey(`${name}-registry`, { user: user.name }, child);
-    const secret = new k8s.core.v1.Secret(
+    return new k8s.core.v1.Secret(
       `${name}-registry-s3`,
       {
-        metadata: {
-          name: `${name}-registry-s3`,
-          namespace: args.namespace ?? "harbor",
-          labels: standardLabels("registry-storage", name),
-        },
+        metadata: { name: `${name}-registry-s3`, namespace, labels: standardLabels("registry-storage", name) },
         stringData: { REGISTRY_STORAGE_S3_ACCESSKEY: accessKey.id, REGISTRY_STORAGE_S3_SECRETKEY: accessKey.secret },
       },
       child,
-    );
-    const registryStorage = pulumi.output({
-      type: "s3" as const,
-      bucket: bucket.bucket,
-      region: args.region ?? bucket.region,
-      encrypt: true,
-      ...(key ? { keyId: key.arn } : {}),
-      secretName: secret.metadata.name,
-      ...(args.rootDirectory ? { rootDirectory: args.rootDirectory } : {}),
-    }) as pulumi.Output<RegistryStorageDescriptor>;
-    return { bucket: bucket.bucket, registryStorage };
+    ).metadata.name;
   }
 }

@@ -15,6 +15,21 @@ export const CERT_MANAGER_CHART = {
 /** The chart names its controller's service account after the release (`cert-manager`). */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
 
+/** Where cert-manager runs unless told otherwise (HarborCertificates' self-signed CA Secret lives there too). */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+
+/** Defaults of {@link CertManagerArgs}, applied in the constructor only. */
+export const certManagerDefaults = {
+  existing: false,
+  namespace: CERT_MANAGER_NAMESPACE,
+  highAvailability: false,
+  /** Replicas with `highAvailability` (each deployment then gets a PDB). */
+  replicasHighlyAvailable: 2,
+  /** Replicas without. */
+  replicasSingle: 1,
+  publicResolvers: true,
+};
+
 export interface CertManagerArgs {
   /** The cluster already runs cert-manager: install nothing (the Route53 role is still created when asked). Default: false. */
   existing?: boolean;
@@ -59,89 +74,106 @@ export class CertManager extends pulumi.ComponentResource {
   readonly route53RoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: CertManagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const ha = args.highAvailability ?? false;
-    const replicas = args.replicas ?? (ha ? 2 : 1);
-    const check = new ArgsChecker("CertManager", name);
-    if (check.atLeast(replicas, 1, "replicas") && ha)
-      check.check(
-        replicas >= 2,
-        "replicas",
-        `${replicas} replica is a single point of failure and high availability is required`,
-        "run 2 or more replicas",
-      );
-    if (args.route53) {
-      check.check(
-        (args.route53.hostedZoneIds ?? []).length > 0,
-        "route53.hostedZoneIds",
-        "is empty or missing",
-        "list the hosted zone of Harbor's host",
-      );
-      check.check(
-        /^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(args.route53.oidcProviderArn),
-        "route53.oidcProviderArn",
-        `"${args.route53.oidcProviderArn}" is not an IAM OIDC provider ARN`,
-        "give the cluster's arn:aws:iam::<account>:oidc-provider/...",
-      );
-      check.check(
-        /^https:\/\/.+/.test(args.route53.oidcIssuerUrl),
-        "route53.oidcIssuerUrl",
-        `"${args.route53.oidcIssuerUrl}" is not an https URL`,
-        "give the cluster's OIDC issuer URL",
-      );
-    }
-    check.throwIfAny();
+    const d = certManagerDefaults;
+    const ha = args.highAvailability ?? d.highAvailability;
+    const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
+    checkCertManagerArgs(name, args, ha, replicas);
     super(CertManager.__pulumiType, name, {}, opts);
-    const ns = args.namespace ?? "cert-manager";
-    const child = { parent: this };
-
-    let roleArn: pulumi.Output<string> | undefined;
-    if (args.route53) {
-      const r = args.route53;
-      const role = new iam.Role(
-        `${name}-route53`,
-        {
-          description: "cert-manager dns01 on Route53 (IRSA)",
-          assumeRolePolicy: JSON.stringify(
-            renderIrsaTrustPolicy(r.oidcProviderArn, r.oidcIssuerUrl, ns, CERT_MANAGER_SERVICE_ACCOUNT),
-          ),
-        },
-        child,
-      );
-      new iam.RolePolicy(
-        `${name}-route53`,
-        { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneIds)) },
-        child,
-      );
-      roleArn = role.arn;
-    }
-    if (!args.existing) {
-      const placement = podPlacement(args.placement);
-      this.release = new k8s.helm.v3.Release(
-        name,
-        {
-          name: "cert-manager",
-          namespace: ns,
-          createNamespace: true,
-          chart: CERT_MANAGER_CHART.chart,
-          version: CERT_MANAGER_CHART.version,
-          repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
-          values: pulumi.output(roleArn).apply((arn) =>
-            renderCertManagerValues({
-              replicas,
-              serviceAccountRoleArn: arn,
-              publicDns01Resolvers: args.route53 ? (args.route53.publicResolvers ?? true) : false,
-              nodeSelector: placement.nodeSelector,
-              tolerations: placement.tolerations,
-              zoneSpread: args.zoneSpread ?? ha,
-            }),
-          ),
-        },
-        child,
-      );
-    }
+    const ns = args.namespace ?? d.namespace;
+    const roleArn = args.route53 ? this.route53Role(name, args.route53, ns) : undefined;
+    if (!(args.existing ?? d.existing)) this.release = this.chartRelease(name, args, ns, replicas, ha, roleArn);
     this.ready = this.release ? [this.release] : [];
     this.namespace = pulumi.output(ns);
     this.route53RoleArn = roleArn;
     this.registerOutputs({ namespace: this.namespace, route53RoleArn: this.route53RoleArn });
   }
+
+  /** The IRSA role cert-manager's service account assumes to change records in the given zones only. */
+  private route53Role(name: string, r: NonNullable<CertManagerArgs["route53"]>, ns: string): pulumi.Output<string> {
+    const role = new iam.Role(
+      `${name}-route53`,
+      {
+        description: "cert-manager dns01 on Route53 (IRSA)",
+        assumeRolePolicy: JSON.stringify(
+          renderIrsaTrustPolicy(r.oidcProviderArn, r.oidcIssuerUrl, ns, CERT_MANAGER_SERVICE_ACCOUNT),
+        ),
+      },
+      { parent: this },
+    );
+    new iam.RolePolicy(
+      `${name}-route53`,
+      { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneIds)) },
+      { parent: this },
+    );
+    return role.arn;
+  }
+
+  /** The jetstack chart with its CRDs, annotated with the Route53 role when there is one. */
+  private chartRelease(
+    name: string,
+    args: CertManagerArgs,
+    ns: string,
+    replicas: number,
+    ha: boolean,
+    roleArn: pulumi.Output<string> | undefined,
+  ): k8s.helm.v3.Release {
+    const placement = podPlacement(args.placement);
+    return new k8s.helm.v3.Release(
+      name,
+      {
+        name: "cert-manager",
+        namespace: ns,
+        createNamespace: true,
+        chart: CERT_MANAGER_CHART.chart,
+        version: CERT_MANAGER_CHART.version,
+        repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
+        values: pulumi.output(roleArn).apply((arn) =>
+          renderCertManagerValues({
+            replicas,
+            serviceAccountRoleArn: arn,
+            publicDns01Resolvers: args.route53
+              ? (args.route53.publicResolvers ?? certManagerDefaults.publicResolvers)
+              : false,
+            nodeSelector: placement.nodeSelector,
+            tolerations: placement.tolerations,
+            zoneSpread: args.zoneSpread ?? ha,
+          }),
+        ),
+      },
+      { parent: this },
+    );
+  }
+}
+
+/** Refuses invalid Args before any resource, naming every problem. */
+function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, replicas: number): void {
+  const check = new ArgsChecker("CertManager", name);
+  if (check.atLeast(replicas, 1, "replicas") && ha)
+    check.check(
+      replicas >= 2,
+      "replicas",
+      `${replicas} replica is a single point of failure and high availability is required`,
+      "run 2 or more replicas",
+    );
+  if (args.route53) {
+    check.check(
+      (args.route53.hostedZoneIds ?? []).length > 0,
+      "route53.hostedZoneIds",
+      "is empty or missing",
+      "list the hosted zone of Harbor's host",
+    );
+    check.check(
+      /^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(args.route53.oidcProviderArn),
+      "route53.oidcProviderArn",
+      `"${args.route53.oidcProviderArn}" is not an IAM OIDC provider ARN`,
+      "give the cluster's arn:aws:iam::<account>:oidc-provider/...",
+    );
+    check.check(
+      /^https:\/\/.+/.test(args.route53.oidcIssuerUrl),
+      "route53.oidcIssuerUrl",
+      `"${args.route53.oidcIssuerUrl}" is not an https URL`,
+      "give the cluster's OIDC issuer URL",
+    );
+  }
+  check.throwIfAny();
 }

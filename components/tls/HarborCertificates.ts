@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
+import { CERT_MANAGER_NAMESPACE } from "./CertManager";
 
 /** ACME account shared by both ACME modes. */
 interface AcmeAccount {
@@ -57,7 +58,16 @@ export interface HarborCertificatesArgs {
   certManagerReady?: pulumi.Resource[];
 }
 
-const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+/** Let's Encrypt's production ACME directory. */
+export const LETS_ENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+
+/** Defaults of {@link HarborCertificatesArgs} (and of an ACME issuer's `server`), applied in the constructor only. */
+export const harborCertificatesDefaults = {
+  namespace: DEFAULT_NAMESPACE,
+  certManagerNamespace: CERT_MANAGER_NAMESPACE,
+  rotationPolicy: "Always" as "Always" | "Never",
+  acmeServer: LETS_ENCRYPT_PRODUCTION,
+};
 
 /**
  * The certificates Harbor needs, issued by cert-manager: the edge certificate for Harbor's host (ACME
@@ -75,54 +85,61 @@ export class HarborCertificates extends pulumi.ComponentResource {
   readonly issuerName: pulumi.Output<string>;
 
   constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("HarborCertificates", name);
-    check.check(
-      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
-      "host",
-      `"${args.host}" is not a DNS name`,
-      "give Harbor's host name, e.g. harbor.example.com",
-    );
-    if (args.issuer.mode === "acme-dns01")
-      check.check(
-        /^Z[A-Z0-9]+$/.test(args.issuer.hostedZoneId),
-        "issuer.hostedZoneId",
-        `"${args.issuer.hostedZoneId}" is not a Route53 hosted zone ID`,
-        "give the zone's ID, e.g. Z0123456789ABC",
-      );
-    if (args.issuer.mode.startsWith("acme"))
-      check.check(
-        /.+@.+\..+/.test((args.issuer as { email: string }).email ?? ""),
-        "issuer.email",
-        "is not an e-mail address",
-        "give the ACME account's e-mail",
-      );
-    check.throwIfAny();
+    checkHarborCertificatesArgs(name, args);
     super(HarborCertificates.__pulumiType, name, {}, opts);
-    const ns = args.namespace ?? "harbor";
-    const cmNs = args.certManagerNamespace ?? "cert-manager";
-    const labels = standardLabels("certificates", name);
-    const ready = args.certManagerReady ?? [];
-    const resource = (
-      id: string,
-      kind: string,
-      spec: object,
-      namespace?: pulumi.Input<string>,
-      dependsOn: pulumi.Resource[] = [],
-    ) =>
-      new k8s.apiextensions.CustomResource(
-        `${name}-${id}`,
-        {
-          apiVersion: "cert-manager.io/v1",
-          kind,
-          metadata: { name: `${name}-${id}`, labels, ...(namespace ? { namespace } : {}) },
-          spec,
-        },
-        { parent: this, dependsOn: [...ready, ...dependsOn] },
-      );
+    const d = harborCertificatesDefaults;
+    const ns = args.namespace ?? d.namespace;
+    const caIssuer = this.privateCa(name, args.certManagerNamespace ?? d.certManagerNamespace, args);
+    const edge = this.edgeIssuer(name, args, caIssuer);
+    this.edgeCertificate(name, args, ns, edge);
+    this.tokenServiceCertificate(name, args, ns, caIssuer);
+    // Plain names, not taken from the Certificates: Harbor's pods wait for the Secrets by themselves,
+    // so `pulumi up` need not serialize the release behind certificate issuance.
+    this.tlsSecretName = pulumi.output(`${name}-tls`);
+    this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
+    this.issuerName = edge.name;
+    this.registerOutputs({
+      tlsSecretName: this.tlsSecretName,
+      tokenServiceSecretName: this.tokenServiceSecretName,
+      issuerName: this.issuerName,
+    });
+  }
 
-    // A private CA: root self-signed, then a CA issuer. Signs the token service cert everywhere, and the edge cert in self-signed mode.
-    const selfSigned = resource("selfsigned", "ClusterIssuer", { selfSigned: {} });
-    const caCert = resource(
+  /** A cert-manager object of this component, waiting for cert-manager (its CRDs) and `dependsOn`. */
+  private certManagerObject(
+    name: string,
+    args: HarborCertificatesArgs,
+    id: string,
+    kind: string,
+    spec: object,
+    namespace?: pulumi.Input<string>,
+    dependsOn: pulumi.Resource[] = [],
+  ): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+      `${name}-${id}`,
+      {
+        apiVersion: "cert-manager.io/v1",
+        kind,
+        metadata: {
+          name: `${name}-${id}`,
+          labels: standardLabels("certificates", name),
+          ...(namespace ? { namespace } : {}),
+        },
+        spec,
+      },
+      { parent: this, dependsOn: [...(args.certManagerReady ?? []), ...dependsOn] },
+    );
+  }
+
+  /**
+   * A private CA: a self-signed root, then a CA ClusterIssuer backed by its Secret. It signs the token
+   * service certificate everywhere, and the edge certificate in self-signed mode. Returns the CA issuer's name.
+   */
+  private privateCa(name: string, certManagerNamespace: string, args: HarborCertificatesArgs): pulumi.Output<string> {
+    const selfSigned = this.certManagerObject(name, args, "selfsigned", "ClusterIssuer", { selfSigned: {} });
+    const caCert = this.certManagerObject(
+      name,
+      args,
       "ca",
       "Certificate",
       {
@@ -133,38 +150,57 @@ export class HarborCertificates extends pulumi.ComponentResource {
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" },
         issuerRef: { name: selfSigned.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" },
       },
-      cmNs,
+      certManagerNamespace,
     );
-    const ca = resource("ca-issuer", "ClusterIssuer", { ca: { secretName: `${name}-ca` } }, undefined, [caCert]);
+    return this.certManagerObject(
+      name,
+      args,
+      "ca-issuer",
+      "ClusterIssuer",
+      { ca: { secretName: `${name}-ca` } },
+      undefined,
+      [caCert],
+    ).metadata.name;
+  }
 
-    let edgeIssuer: pulumi.Output<string>;
-    let edgeKind = "ClusterIssuer";
+  /** The issuer of the edge certificate: ACME (HTTP-01 or DNS-01), the cluster's own, or the private CA. */
+  private edgeIssuer(
+    name: string,
+    args: HarborCertificatesArgs,
+    caIssuer: pulumi.Output<string>,
+  ): { name: pulumi.Output<string>; kind: string } {
     const i = args.issuer;
-    if (i.mode === "acme-http01" || i.mode === "acme-dns01") {
-      const solver =
-        i.mode === "acme-http01"
-          ? { http01: { ingress: { ingressClassName: i.ingressClassName } } }
-          : {
-              dns01: {
-                route53: { region: i.region, hostedZoneID: i.hostedZoneId, ...(i.role ? { role: i.role } : {}) },
-              },
-            };
-      edgeIssuer = resource("acme", "ClusterIssuer", {
-        acme: {
-          server: i.server ?? LETS_ENCRYPT,
-          email: i.email,
-          privateKeySecretRef: { name: `${name}-acme-account` },
-          solvers: [solver],
-        },
-      }).metadata.name;
-    } else if (i.mode === "existing") {
-      edgeIssuer = pulumi.output(i.issuerName);
-      edgeKind = i.kind ?? "ClusterIssuer";
-    } else {
-      edgeIssuer = ca.metadata.name;
-    }
-    const rotationPolicy = args.rotationPolicy ?? "Always";
-    resource(
+    if (i.mode === "existing") return { name: pulumi.output(i.issuerName), kind: i.kind ?? "ClusterIssuer" };
+    if (i.mode === "self-signed") return { name: caIssuer, kind: "ClusterIssuer" };
+    const solver =
+      i.mode === "acme-http01"
+        ? { http01: { ingress: { ingressClassName: i.ingressClassName } } }
+        : {
+            dns01: {
+              route53: { region: i.region, hostedZoneID: i.hostedZoneId, ...(i.role ? { role: i.role } : {}) },
+            },
+          };
+    const acme = this.certManagerObject(name, args, "acme", "ClusterIssuer", {
+      acme: {
+        server: i.server ?? harborCertificatesDefaults.acmeServer,
+        email: i.email,
+        privateKeySecretRef: { name: `${name}-acme-account` },
+        solvers: [solver],
+      },
+    });
+    return { name: acme.metadata.name, kind: "ClusterIssuer" };
+  }
+
+  /** Harbor's host certificate (90 days, renewed 30 days ahead), in Harbor's namespace. */
+  private edgeCertificate(
+    name: string,
+    args: HarborCertificatesArgs,
+    ns: pulumi.Input<string>,
+    issuer: { name: pulumi.Output<string>; kind: string },
+  ): void {
+    this.certManagerObject(
+      name,
+      args,
       "tls",
       "Certificate",
       {
@@ -172,13 +208,27 @@ export class HarborCertificates extends pulumi.ComponentResource {
         dnsNames: [args.host],
         duration: "2160h",
         renewBefore: "720h",
-        privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy },
-        issuerRef: { name: edgeIssuer, kind: edgeKind, group: "cert-manager.io" },
+        privateKey: {
+          algorithm: "ECDSA",
+          size: 256,
+          rotationPolicy: args.rotationPolicy ?? harborCertificatesDefaults.rotationPolicy,
+        },
+        issuerRef: { name: issuer.name, kind: issuer.kind, group: "cert-manager.io" },
       },
       ns,
     );
-    // Harbor signs registry tokens with this key; rotating it invalidates tokens in flight, so it is renewed, not re-keyed.
-    resource(
+  }
+
+  /** Harbor signs registry tokens with this key; rotating it invalidates tokens in flight, so it is renewed, not re-keyed. */
+  private tokenServiceCertificate(
+    name: string,
+    args: HarborCertificatesArgs,
+    ns: pulumi.Input<string>,
+    caIssuer: pulumi.Output<string>,
+  ): void {
+    this.certManagerObject(
+      name,
+      args,
       "token-service",
       "Certificate",
       {
@@ -187,19 +237,35 @@ export class HarborCertificates extends pulumi.ComponentResource {
         duration: "87600h",
         renewBefore: "720h",
         privateKey: { algorithm: "RSA", size: 4096, rotationPolicy: "Never" },
-        issuerRef: { name: ca.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" },
+        issuerRef: { name: caIssuer, kind: "ClusterIssuer", group: "cert-manager.io" },
       },
       ns,
     );
-    // Plain names, not taken from the Certificates: Harbor's pods wait for the Secrets by themselves,
-    // so `pulumi up` need not serialize the release behind certificate issuance.
-    this.tlsSecretName = pulumi.output(`${name}-tls`);
-    this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
-    this.issuerName = edgeIssuer;
-    this.registerOutputs({
-      tlsSecretName: this.tlsSecretName,
-      tokenServiceSecretName: this.tokenServiceSecretName,
-      issuerName: this.issuerName,
-    });
   }
+}
+
+/** Refuses invalid Args before any resource, naming every problem. */
+function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): void {
+  const check = new ArgsChecker("HarborCertificates", name);
+  check.check(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
+    "host",
+    `"${args.host}" is not a DNS name`,
+    "give Harbor's host name, e.g. harbor.example.com",
+  );
+  if (args.issuer.mode === "acme-dns01")
+    check.check(
+      /^Z[A-Z0-9]+$/.test(args.issuer.hostedZoneId),
+      "issuer.hostedZoneId",
+      `"${args.issuer.hostedZoneId}" is not a Route53 hosted zone ID`,
+      "give the zone's ID, e.g. Z0123456789ABC",
+    );
+  if (args.issuer.mode.startsWith("acme"))
+    check.check(
+      /.+@.+\..+/.test((args.issuer as { email: string }).email ?? ""),
+      "issuer.email",
+      "is not an e-mail address",
+      "give the ACME account's e-mail",
+    );
+  check.throwIfAny();
 }
