@@ -138,7 +138,7 @@ describe("one home for each default", () => {
             {
               "harbor-ha:cluster": JSON.stringify({
                 name: "c",
-                nodeRoleArn: "arn:aws:iam::1:role/n",
+                nodeRoleArn: "arn:aws:iam::123456789012:role/n",
                 subnetIds: ["s"],
               }),
               "harbor-ha:nodePools": JSON.stringify({
