@@ -10,7 +10,7 @@ export {
   renderPatroniConfig,
   PatroniConfigArgs,
 } from "./postgres";
-export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf } from "./redis";
+export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf, redisSentinelDefaults } from "./redis";
 export {
   HarborRelease,
   HarborReleaseArgs,

@@ -36,7 +36,11 @@ export interface StackDataArgs {
 
 export function stackDataArgs(stack: StackName, root = resolve(__dirname, "..")): StackDataArgs {
   const file = parse(readFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as {
-    config?: Record<string, any>;
+    config?: {
+      "harbor-ha:postgres"?: StackDataArgs["postgres"];
+      "harbor-ha:redis"?: StackDataArgs["redis"];
+      "harbor-ha:harbor"?: { replicas?: number; maxOpenConns?: number };
+    };
   };
   const c = file.config ?? {};
   const harbor = c["harbor-ha:harbor"] ?? {};

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { REGISTRY_TYPES } from "../components";
+import { REGISTRY_TYPES, redisSentinelDefaults } from "../components";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -146,15 +146,17 @@ const postgres = z.strictObject({
 
 const redis = z.strictObject({
   /** Redis nodes (1 master + replicas). Default: 3. */
-  replicas: positiveInt.default(3),
+  replicas: positiveInt.default(redisSentinelDefaults.replicas),
   /** Sentinels. Default: 3. */
-  sentinels: positiveInt.default(3),
+  sentinels: positiveInt.default(redisSentinelDefaults.sentinels),
   /** Sentinels that must agree a master is down. Default: 2. */
-  quorum: positiveInt.default(2),
+  quorum: positiveInt.default(redisSentinelDefaults.quorum),
   /** Memory (GiB) per Redis node. Default: 2. */
-  memoryGi: z.number().positive().default(2),
+  memoryGi: z.number().positive().default(redisSentinelDefaults.memoryGi),
   /** CPU per Redis node. Default: 1. */
-  cpu: z.number().positive().default(1),
+  cpu: z.number().positive().default(redisSentinelDefaults.cpu),
+  /** SSD StorageClass for Redis data and the sentinels' state. Default: postgres.storageClass. */
+  storageClass: z.string().min(1).optional(),
 });
 
 const harbor = z.strictObject({

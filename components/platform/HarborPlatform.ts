@@ -318,6 +318,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
           ...redisArgs,
           namespace: ns,
           clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
+          // Redis data and sentinel state on the stack's SSD class (the database's) unless given.
+          storageClass: redisArgs.storageClass ?? (db.kind === "patroni" ? db.storageClass : undefined),
           placement: dbTier,
           requireZoneSpread: zonesHard,
         },
