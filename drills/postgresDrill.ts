@@ -173,7 +173,7 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
       memoryGi: 0.25,
       synchronousMode: true,
       timing,
-      clientPool: { pods: 2, maxOpenConns: 20 },
+      pools: [{ component: "drill writers", replicas: 2, maxOpenConns: 20, maxSurge: 0 }],
     });
     const env = {
       PATRONI_SUPERUSER_PASSWORD: superPassword,

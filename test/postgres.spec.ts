@@ -1,9 +1,21 @@
 import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { parse } from "yaml";
 import { CapturedResource, kubernetesObject, PlanGraph, redact, runProgram, unwrapSecrets } from "../engine";
 import {
   checkPatroniTiming,
+  budgetOf,
   computeConnectionBudget,
+  connectionBudgetProblems,
+  DbPool,
+  maxConnectionsForMemory,
+  poolDemand,
+  poolsExceedBudget,
+  POSTGRES_MAX_CONNECTIONS_LIMIT,
+  RESERVED_ROLE_NAMES,
+  reservedConnections,
+  reservedRoleProblem,
   memoryParameters,
   PatroniCluster,
   PatroniClusterArgs,
@@ -139,32 +151,88 @@ describe("renderPatroniConfig", () => {
 });
 
 describe("connection budget", () => {
-  it("covers (core + exporter) x maxOpenConns plus replication and admin headroom", () => {
-    for (const [pods, conns, members] of [
-      [2, 20, 1],
-      [4, 100, 3],
-      [6, 100, 3],
+  const harbor = (replicas: number, maxOpenConns: number, metrics = true): DbPool[] => [
+    { component: "core", replicas, maxOpenConns },
+    { component: "jobservice", replicas, maxOpenConns },
+    ...(metrics ? [{ component: "exporter", replicas, maxOpenConns }] : []),
+  ];
+
+  it("covers (core + jobservice + exporter) x (replicas + rolling surge) x maxOpenConns plus the reserve", () => {
+    for (const [replicas, conns, members] of [
+      [1, 20, 1],
+      [2, 100, 3],
+      [3, 100, 3],
       [10, 900, 5],
     ]) {
-      const b = computeConnectionBudget({ poolPods: pods, maxOpenConns: conns, members });
-      assert.ok(b.availableForApplications >= pods * conns, `${pods}x${conns}: ${JSON.stringify(b)}`);
+      const b = computeConnectionBudget({ pools: harbor(replicas, conns), members });
+      // Kubernetes' default maxSurge (25 %, rounded up) of each Deployment runs beside the old pods.
+      const peak = 3 * (replicas + Math.ceil(replicas / 4)) * conns;
+      assert.equal(b.peakDemand, peak);
+      assert.ok(b.availableForApplications >= peak, `${replicas}x${conns}: ${JSON.stringify(b)}`);
       assert.equal(b.maxConnections - b.reserved, b.availableForApplications);
-      assert.ok(b.reserved >= members - 1 + 3, "at least one WAL sender per replica plus the superuser reserve");
+      assert.equal(b.reserved, reservedConnections(members));
       assert.equal(b.maxConnections % 10, 0);
     }
-    const one = computeConnectionBudget({ poolPods: 6, maxOpenConns: 100, members: 1 });
-    const three = computeConnectionBudget({ poolPods: 6, maxOpenConns: 100, members: 3 });
-    assert.ok(three.reserved > one.reserved, "replicas reserve WAL senders");
-    assert.ok(
-      computeConnectionBudget({ poolPods: 6, maxOpenConns: 100, members: 3, adminHeadroom: 50 }).reserved ===
-        three.reserved + 30,
+    // The issue's prod: 3 replicas x 100 = 900 steady across the three pools, 1200 during a roll.
+    assert.deepEqual(poolDemand(harbor(3, 100)), {
+      steady: 900,
+      peak: 1200,
+      terms: ["core (3 + 1 surge) x 100", "jobservice (3 + 1 surge) x 100", "exporter (3 + 1 surge) x 100"],
+    });
+    assert.equal(poolDemand([{ component: "core", replicas: 4, maxOpenConns: 10, maxSurge: 0 }]).peak, 40);
+    const three = computeConnectionBudget({ pools: harbor(2, 100), members: 3 });
+    assert.ok(three.reserved > computeConnectionBudget({ pools: harbor(2, 100), members: 1 }).reserved);
+    assert.equal(
+      computeConnectionBudget({ pools: harbor(2, 100), members: 3, adminHeadroom: 50 }).reserved,
+      three.reserved + 30,
     );
   });
 
-  it("says when Harbor's pool exceeds a budget", () => {
-    const b = computeConnectionBudget({ poolPods: 4, maxOpenConns: 100, members: 3 });
-    assert.equal(poolExceedsBudget(4, 100, b), undefined);
+  it("bounds max_connections by PostgreSQL's limit and by the member's memory, with a fix", () => {
+    assert.equal(POSTGRES_MAX_CONNECTIONS_LIMIT, 262143);
+    // The issue's example: maxOpenConns 100000 once rendered max_connections 600030.
+    const huge = connectionBudgetProblems({ pools: harbor(2, 100000), members: 3, memoryGi: 4096 });
+    assert.equal(huge.length, 1);
+    assert.match(huge[0].problem, /needs max_connections 900030, above PostgreSQL's limit of 262143/);
+    assert.match(huge[0].problem, /core \(2 \+ 1 surge\) x 100000 \+ jobservice/);
+    // Memory: N x (2 MiB backend + 4 MiB work_mem floor) within 75 % of memory => N <= MiB / 8.
+    assert.equal(maxConnectionsForMemory(16), 2048);
+    assert.equal(maxConnectionsForMemory(1), 128);
+    const small = connectionBudgetProblems({ pools: harbor(2, 100), members: 3, memoryGi: 1 });
+    assert.equal(small.length, 1);
+    assert.match(small[0].problem, /more than a 1 GiB member carries \(128/);
+    assert.match(small[0].fix, /at least 8 GiB/);
+    assert.deepEqual(connectionBudgetProblems({ pools: harbor(2, 100), members: 3, memoryGi: 16 }), []);
+  });
+
+  it("says when Harbor's pools exceed a fixed budget (an existing database)", () => {
+    const b = budgetOf(603);
+    assert.equal(b.availableForApplications, 603 - 23);
+    assert.equal(poolsExceedBudget(harbor(1, 90), b), undefined);
+    assert.match(
+      poolsExceedBudget(harbor(3, 100), b)!,
+      /core \(3 \+ 1 surge\) x 100 \+ jobservice \(3 \+ 1 surge\) x 100 \+ exporter \(3 \+ 1 surge\) x 100 = 1200 at the peak of a rolling update, exceed the 580/,
+    );
     assert.match(poolExceedsBudget(6, 100, b)!, /6 pods x 100 connections = 600 exceeds/);
+  });
+
+  it("refuses Spilo's and PostgreSQL's own roles as Harbor's user; the list covers what Spilo 4.0-p2 creates", () => {
+    for (const u of ["postgres", "standby", "admin", "zalandos", "robot_zmon", "cron_admin", "Postgres", "pg_monitor"])
+      assert.ok(reservedRoleProblem(u), u);
+    assert.equal(reservedRoleProblem("harbor"), undefined);
+    assert.match(reservedRoleProblem("su", ["su"])!, /keeps for itself/);
+    // Every role name Spilo reserves (placeholders) or creates (post_init.sh) is in the list.
+    const dir = join(__dirname, "fixtures/upstream/spilo-4.0-p2/scripts");
+    const conf = readFileSync(join(dir, "configure_spilo.py"), "utf8");
+    const post = readFileSync(join(dir, "post_init.sh"), "utf8");
+    const spilo = new Set<string>();
+    for (const m of conf.matchAll(/setdefault\('(?:PGUSER_\w+|HUMAN_ROLE)', '([a-z_]+)'\)/g)) spilo.add(m[1]);
+    for (const m of post.matchAll(/CREATE ROLE ([a-z_]+)/g)) spilo.add(m[1]);
+    assert.ok(spilo.size >= 6, [...spilo].join(","));
+    assert.deepEqual(
+      [...spilo].filter((r) => !(RESERVED_ROLE_NAMES as readonly string[]).includes(r)),
+      [],
+    );
   });
 });
 
@@ -376,6 +444,41 @@ describe("PatroniCluster under the engine", () => {
     const paths = (err as InvalidArgsError).problems.map((p) => p.path).sort();
     assert.deepEqual(paths, ["clientPool.pods", "cpu", "database", "members", "memoryGi", "timing"]);
     assert.match((err as Error).message, /PatroniCluster "bad": 6 invalid arguments/);
+  });
+
+  it("refuses Spilo's own roles as Harbor's user and pools PostgreSQL or the member cannot carry, before any resource", () => {
+    const problems = (args: PatroniClusterArgs) => {
+      try {
+        new PatroniCluster("bad", args);
+      } catch (e) {
+        assert.ok(e instanceof InvalidArgsError, String(e));
+        return e.problems.map((p) => `${p.path}: ${p.problem}`);
+      }
+      return [];
+    };
+    for (const user of ["postgres", "standby", "admin", "robot_zmon", "zalandos"])
+      assert.deepEqual(
+        problems({ user }).map((p) => p.split(":")[0]),
+        ["user"],
+        user,
+      );
+    const limit = problems({
+      clientPools: [
+        { component: "core", replicas: 2, maxOpenConns: 100000 },
+        { component: "jobservice", replicas: 2, maxOpenConns: 100000 },
+      ],
+      memoryGi: 4096,
+    });
+    assert.equal(limit.length, 1);
+    assert.match(limit[0], /^clientPools: .*needs max_connections 600030, above PostgreSQL's limit of 262143/);
+    const memory = problems({ memoryGi: 1 });
+    assert.equal(memory.length, 1);
+    assert.match(memory[0], /^clientPools: .*more than a 1 GiB member carries/);
+    assert.deepEqual(problems({ memoryGi: 1, clientPool: { pods: 2, maxOpenConns: 20 } }), []);
+    assert.deepEqual(
+      problems({ clientPools: [{ component: "core", replicas: -1, maxOpenConns: 0 }] }).map((p) => p.split(":")[0]),
+      ["clientPools[0].replicas", "clientPools[0].maxOpenConns"],
+    );
   });
 
   it("a single-member cluster plans", async () => {

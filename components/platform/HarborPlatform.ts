@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, Placement, standardLabels } from "../conventions";
-import { budgetOf, PatroniCluster, PatroniClusterArgs } from "../postgres";
+import { budgetOf, DbPool, PatroniCluster, PatroniClusterArgs, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
 import {
   FilesystemStorage,
@@ -14,7 +14,7 @@ import {
 } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import { IngressController, IngressControllerArgs } from "../network";
-import { databasePoolPods, harborFullName, HarborRelease, ResourceSpec } from "../harbor";
+import { harborFullName, HarborRelease, ResourceSpec } from "../harbor";
 import { NodePools, NodePoolsArgs } from "../nodepools";
 import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
 import { HarborProjectArgs, HarborProjects } from "../projects";
@@ -180,6 +180,20 @@ export interface HarborPlatformArgs {
 export const HARBOR_RELEASE_NAME = "harbor";
 
 /**
+ * Every Harbor component whose pods open a database pool of `maxOpenConns` (core; jobservice, with
+ * core's MaxOpenConns; the exporter when metrics are on), with Kubernetes' default rolling surge.
+ */
+export function harborDbPools(h: { replicas?: number; maxOpenConns?: number; metrics?: boolean }): DbPool[] {
+  const replicas = h.replicas ?? 2;
+  const maxOpenConns = h.maxOpenConns ?? 100;
+  return [
+    { component: "core", replicas, maxOpenConns },
+    { component: "jobservice", replicas, maxOpenConns },
+    ...((h.metrics ?? true) ? [{ component: "exporter", replicas, maxOpenConns }] : []),
+  ];
+}
+
+/**
  * The composition root: builds Harbor and its backends from the tier components and wires each tier's
  * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, ingress
  * class). Every tier is usable on its own; here each can also be replaced by what a team brings.
@@ -221,6 +235,18 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `"filesystem" is a ReadWriteOnce volume that ${replicas} registry replicas cannot share`,
       "use s3 or nfs storage, or set harbor.replicas to 1",
     );
+    // A database the team brings with a known max_connections: Harbor's pools must fit it (the same
+    // budget function the PatroniCluster sizes itself with).
+    const dbArgs = args.database;
+    if (dbArgs?.kind === "existing" && dbArgs.maxConnections !== undefined) {
+      const why = poolsExceedBudget(harborDbPools(harborArgs), budgetOf(dbArgs.maxConnections));
+      check.check(
+        !why,
+        "database.maxConnections",
+        why ?? "",
+        "lower harbor.maxOpenConns or replicas, or raise max_connections",
+      );
+    }
     check.throwIfAny();
 
     const facts: PlatformFacts = {
@@ -261,11 +287,6 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
     // Data tier.
     const maxOpenConns = harborArgs.maxOpenConns ?? 100;
-    // The pods that each hold a pool: core, and the exporter when metrics are on (as the chart deploys them).
-    const poolPods = databasePoolPods({
-      replicas: { core: replicas, exporter: replicas },
-      metrics: harborArgs.metrics ?? true,
-    });
     const db = args.database ?? { kind: "patroni" };
     let database: {
       host: pulumi.Input<string>;
@@ -283,7 +304,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         {
           ...patroniArgs,
           namespace: nsName,
-          clientPool: { pods: poolPods, maxOpenConns },
+          clientPools: harborDbPools(harborArgs),
           placement: dbTier,
           requireZoneSpread: zonesHard,
         },

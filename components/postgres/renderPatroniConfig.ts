@@ -3,7 +3,7 @@
  * and the local failover drills (etcd3 DCS on 127.0.0.1) both run what this renders: only the DCS
  * section, the member's addresses and whether client connections must use TLS differ.
  */
-import { computeConnectionBudget, ConnectionBudget } from "./connectionBudget";
+import { computeConnectionBudget, ConnectionBudget, DbPool } from "./connectionBudget";
 
 export interface PatroniTiming {
   /** Leader key TTL in seconds. Default: 30. */
@@ -146,13 +146,10 @@ export function patroniSettings(a: {
   memoryGi: number;
   synchronousMode?: boolean;
   timing?: PatroniTiming;
-  clientPool: { pods: number; maxOpenConns: number };
+  /** Components that each hold a connection pool (Harbor: core, jobservice, exporter). */
+  pools: DbPool[];
 }): PatroniSettings & { budget: ConnectionBudget } {
-  const budget = computeConnectionBudget({
-    poolPods: a.clientPool.pods,
-    maxOpenConns: a.clientPool.maxOpenConns,
-    members: a.members,
-  });
+  const budget = computeConnectionBudget({ pools: a.pools, members: a.members, memoryGi: a.memoryGi });
   return {
     scope: a.scope,
     members: a.members,

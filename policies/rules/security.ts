@@ -4,11 +4,16 @@
  */
 import { stackRule, num, strList, violation } from "./common";
 import {
+  ADMIN_HEADROOM,
+  DbPool,
+  poolsExceedBudget,
+  SUPERUSER_RESERVED,
+} from "../../components/postgres/connectionBudget";
+import {
   chartName,
   ComponentTypes,
   get,
   Graph,
-  harborPoolPods,
   harborReleases,
   label,
   Res,
@@ -330,12 +335,15 @@ export function patroniMaxConnections(g: Graph, component?: Res): { value: numbe
 export const dbConnectionBudget = stackRule<{ reservedConnections: number; defaultMaxOpenConns: number }>({
   name: "db-connection-budget",
   description:
-    "Harbor's database pool, (core + exporter replicas) x database.maxOpenConns, fits PostgreSQL's max_connections (found in the Patroni config under the PatroniCluster) minus the superuser reserve.",
+    "Harbor's database pools, (core + jobservice + exporter) x (replicas + rolling surge) x database.maxOpenConns, fit PostgreSQL's max_connections (found in the Patroni config under the PatroniCluster) minus the reserved connections.",
   severity: "high",
   remediationSteps:
     "Lower harbor.maxOpenConns or replicas, or raise the PatroniCluster's max_connections (it is derived from the same numbers when the platform wires them).",
   config: {
-    reservedConnections: num(3, "connections PostgreSQL keeps from applications (superuser_reserved_connections)"),
+    reservedConnections: num(
+      SUPERUSER_RESERVED + ADMIN_HEADROOM,
+      "connections kept from applications (superuser_reserved_connections + admin headroom)",
+    ),
     defaultMaxOpenConns: num(900, "the chart's database.maxOpenConns default", 1),
   },
   check(g, c, report) {
@@ -365,17 +373,27 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
         );
         continue;
       }
-      const pods = harborPoolPods(v);
       const perPod = Number(get(v, "database.maxOpenConns") ?? c.defaultMaxOpenConns);
-      const pool = pods * perPod;
+      // Every component that opens a pool (core; jobservice with core's MaxOpenConns; the exporter with
+      // metrics on), each with Kubernetes' default rolling surge: the budget function the PatroniCluster
+      // sizes max_connections with (components/postgres/connectionBudget.ts, SDK-free).
+      const replicasOf = (comp: string) => Number(get(v, `${comp}.replicas`) ?? 1);
+      const pools: DbPool[] = [
+        { component: "core", replicas: replicasOf("core"), maxOpenConns: perPod },
+        { component: "jobservice", replicas: replicasOf("jobservice"), maxOpenConns: perPod },
+        ...(get(v, "metrics.enabled") === true
+          ? [{ component: "exporter", replicas: replicasOf("exporter"), maxOpenConns: perPod }]
+          : []),
+      ];
       const available = max.value - c.reservedConnections;
-      if (pool > available)
+      const why = poolsExceedBudget(pools, { maxConnections: max.value, availableForApplications: available });
+      if (why)
         report(
           violation(
             who,
-            `${pods} pods (core + exporter) x maxOpenConns ${perPod} = ${pool} connections`,
+            why,
             `<= max_connections ${max.value} - ${c.reservedConnections} reserved = ${available} (${max.source})`,
-            "lower database.maxOpenConns (stack harbor.maxOpenConns) or raise max_connections",
+            "lower database.maxOpenConns (stack harbor.maxOpenConns) or replicas, or raise max_connections",
           ),
           rel.urn,
         );
