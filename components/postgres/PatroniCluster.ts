@@ -310,8 +310,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
                   ],
                 },
               },
-              terminationGracePeriodSeconds: 30,
+              terminationGracePeriodSeconds: PATRONI_TERMINATION_GRACE_SECONDS,
               securityContext: { fsGroup: 103 },
+              volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
               containers: [
                 {
                   name: "postgres",
@@ -326,6 +327,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     fieldEnv("POD_IP", "status.podIP"),
                     { name: "SCOPE", value: name },
                     { name: "PGROOT", value: SPILO_PGROOT },
+                    { name: "PGVERSION", value: SPILO_PGVERSION },
+                    // Talk to the API server through its Service (Spilo's default, true, tries the endpoints first).
+                    { name: "KUBERNETES_BYPASS_API_SERVICE", value: "false" },
                     { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
                     { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
                     { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
@@ -350,7 +354,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     failureThreshold: 3,
                   },
                   livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
-                  volumeMounts: [{ name: "pgdata", mountPath: "/home/postgres/pgdata" }],
+                  lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", renderPreStopSwitchover()] } } },
+                  volumeMounts: [
+                    { name: "pgdata", mountPath: "/home/postgres/pgdata" },
+                    // PostgreSQL's dynamic shared memory lives in /dev/shm: the container's default is 64 MiB.
+                    { name: "dshm", mountPath: "/dev/shm" },
+                  ],
                 },
               ],
             },
@@ -526,12 +535,37 @@ export class PatroniCluster extends pulumi.ComponentResource {
   }
 }
 
-/** Exactly what Patroni's Kubernetes DCS uses: lock/state objects and member pods; the config Service. */
+/**
+ * Exactly what Patroni's Kubernetes DCS uses with ConfigMaps (`use_endpoints: false`): the leader,
+ * config, sync and failsafe ConfigMaps (delete/deletecollection only for `patronictl remove`), and its
+ * members' pods (role labels, member state annotations). No endpoints, services or pod creation.
+ */
 export const PATRONI_KUBERNETES_DCS_RULES = [
   {
     apiGroups: [""],
-    resources: ["endpoints", "configmaps", "pods"],
-    verbs: ["get", "list", "watch", "patch", "update", "create"],
+    resources: ["configmaps"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
   },
-  { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch", "update"] },
 ];
+
+/** Spilo's major PostgreSQL version (the image is spilo-17): PGVERSION, so Spilo never guesses bin_dir. */
+export const SPILO_PGVERSION = "17";
+
+/** Seconds the kubelet waits after SIGTERM: a switchover plus a checkpoint of GBs of shared buffers. */
+export const PATRONI_TERMINATION_GRACE_SECONDS = 300;
+
+/**
+ * preStop of a member: when this pod is the leader, ask Patroni (its REST API, on the pod) to switch
+ * over to a healthy replica and wait until it no longer is the primary, so a rollout or drain never
+ * SIGTERMs the leader. A lone member (no candidate) answers 412 and simply stops.
+ */
+export function renderPreStopSwitchover(waitSeconds = 120): string {
+  return [
+    "if curl -fsS -o /dev/null http://localhost:8008/primary; then",
+    `  curl -sS -X POST -H 'Content-Type: application/json' -d "{\\"leader\\":\\"$HOSTNAME\\"}" http://localhost:8008/switchover || true`,
+    "  i=0",
+    `  while [ $i -lt ${waitSeconds} ] && curl -fsS -o /dev/null http://localhost:8008/primary; do sleep 1; i=$((i + 1)); done`,
+    "fi",
+  ].join("\n");
+}

@@ -3,3 +3,4 @@ export * from "./renderPatroniConfig";
 export * from "./clusterPatroniConfig";
 export * from "./connectionBudget";
 export * from "./renderJobScripts";
+export * from "./spiloEffectiveConfig";

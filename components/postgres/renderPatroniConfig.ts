@@ -185,12 +185,16 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
           },
         }
       : { etcd3: { hosts: args.dcs.hosts } };
+  // A pg_hba list replaces Spilo's whole (its deep_update), so the replication lines are ours: the local
+  // one lets Patroni read a replica's timeline and LSN over the socket (its check before pg_rewind).
   const pgHba = [
     "local all all trust",
+    `local replication ${replicationUser} trust`,
     `${host} replication ${replicationUser} ${cidr} scram-sha-256`,
     `${host} all all ${cidr} scram-sha-256`,
   ];
   const sync = args.synchronousMode ?? true;
+  const { shared_buffers, ...dcsMemoryParameters } = memoryParameters(args.memoryGi, args.maxConnections);
   return {
     scope: args.scope,
     name: m.name,
@@ -205,6 +209,9 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
         synchronous_mode: sync,
         // Not strict: a lone survivor keeps accepting writes (availability) instead of blocking every commit.
         synchronous_mode_strict: false,
+        // With the Kubernetes DCS, a leader that cannot reach the API server keeps its role while every
+        // member still answers it over the REST API, instead of demoting itself (Patroni >= 3.0).
+        failsafe_mode: true,
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
@@ -221,7 +228,7 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
             hot_standby: "on",
             wal_keep_size: "1GB",
             password_encryption: "scram-sha-256",
-            ...memoryParameters(args.memoryGi, args.maxConnections),
+            ...dcsMemoryParameters,
           },
         },
       },
@@ -242,7 +249,8 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
         replication: { username: replicationUser },
         rewind: { username: superuser },
       },
-      ...(m.socketDir ? { parameters: { unix_socket_directories: m.socketDir } } : {}),
+      // shared_buffers is local: Spilo sets a local shared_buffers, and a local value beats bootstrap.dcs.
+      parameters: { shared_buffers, ...(m.socketDir ? { unix_socket_directories: m.socketDir } : {}) },
       pg_hba: pgHba,
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },

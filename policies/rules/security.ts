@@ -9,17 +9,7 @@ import {
   poolsExceedBudget,
   SUPERUSER_RESERVED,
 } from "../../components/postgres/connectionBudget";
-import {
-  chartName,
-  ComponentTypes,
-  get,
-  Graph,
-  harborReleases,
-  label,
-  Res,
-  stringLeaves,
-  T,
-} from "./graph";
+import { chartName, ComponentTypes, get, Graph, harborReleases, label, Res, stringLeaves, T } from "./graph";
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
