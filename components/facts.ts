@@ -11,13 +11,15 @@ export { ComponentTypes } from "./tokens";
 export type { ComponentType } from "./tokens";
 export { MANAGED_BY, NODE_TIER_LABEL, selectorLabels, serviceHost, standardLabels } from "./conventions/labels";
 export type { NodeTier } from "./conventions/labels";
-export { HARBOR_COMPONENTS, HARBOR_DB_POOL_COMPONENTS, harborPoolPods } from "./harbor/chartComponents";
+export { HARBOR_COMPONENTS, HARBOR_DB_POOL_COMPONENTS } from "./harbor/chartComponents";
 export type { HarborComponent, HarborDbPoolComponent } from "./harbor/chartComponents";
 export {
+  ADMIN_HEADROOM,
   budgetOf,
   computeConnectionBudget,
-  poolExceedsBudget,
+  poolDemand,
+  poolsExceedBudget,
   reservedConnections,
   SUPERUSER_RESERVED,
-} from "./postgres/connectionBudget";
-export type { ConnectionBudget, ConnectionBudgetArgs } from "./postgres/connectionBudget";
+} from "./conventions/connectionBudget";
+export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";

@@ -6,11 +6,14 @@ export {
   PatroniCluster,
   PatroniClusterArgs,
   computeConnectionBudget,
+  connectionBudgetProblems,
   ConnectionBudget,
+  patroniClusterDefaults,
+  reservedRoleProblem,
   renderPatroniConfig,
   PatroniConfigArgs,
 } from "./postgres";
-export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf } from "./redis";
+export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf, redisSentinelDefaults } from "./redis";
 export {
   HarborRelease,
   HarborReleaseArgs,

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from "fs";
 import Redis from "ioredis";
 import { join, resolve } from "path";
 import { parse, stringify } from "yaml";
+import { DbPool } from "../components/conventions/connectionBudget";
 import { renderClusterPatroniConfig } from "../components/postgres/clusterPatroniConfig";
 import {
   Endpoint,
@@ -30,13 +31,17 @@ export type StackName = (typeof STACKS)[number];
 export interface StackDataArgs {
   postgres: { members?: number; memoryGi?: number; synchronousMode?: boolean };
   redis: { replicas?: number; sentinels?: number; quorum?: number; memoryGi?: number };
-  /** Harbor core + exporter pods and their pool (the platform's connection budget input). */
-  clientPool: { pods: number; maxOpenConns: number };
+  /** Harbor's components that hold a pool (the platform's connection budget input). */
+  clientPools: DbPool[];
 }
 
 export function stackDataArgs(stack: StackName, root = resolve(__dirname, "..")): StackDataArgs {
   const file = parse(readFileSync(join(root, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as {
-    config?: Record<string, any>;
+    config?: {
+      "harbor-ha:postgres"?: StackDataArgs["postgres"];
+      "harbor-ha:redis"?: StackDataArgs["redis"];
+      "harbor-ha:harbor"?: { replicas?: number; maxOpenConns?: number; metrics?: boolean };
+    };
   };
   const c = file.config ?? {};
   const harbor = c["harbor-ha:harbor"] ?? {};
@@ -44,8 +49,12 @@ export function stackDataArgs(stack: StackName, root = resolve(__dirname, ".."))
   return {
     postgres: c["harbor-ha:postgres"] ?? {},
     redis: c["harbor-ha:redis"] ?? {},
-    // As the platform computes it: core + exporter replicas, each with maxOpenConns.
-    clientPool: { pods: 2 * replicas, maxOpenConns: harbor.maxOpenConns ?? 100 },
+    // As the platform computes it (harborDbPools): core, jobservice and (with metrics) exporter.
+    clientPools: ["core", "jobservice", ...(harbor.metrics === false ? [] : ["exporter"])].map((component) => ({
+      component,
+      replicas,
+      maxOpenConns: harbor.maxOpenConns ?? 100,
+    })),
   };
 }
 
@@ -74,7 +83,7 @@ export async function runConfigDrill(stack: StackName, budgetSeconds = 15): Prom
   const problems: string[] = [];
   const conns: Redis[] = [];
   try {
-    const { config, budget } = renderClusterPatroniConfig("harbor-db", { ...a.postgres, clientPool: a.clientPool });
+    const { config, budget } = renderClusterPatroniConfig("harbor-db", { ...a.postgres, clientPools: a.clientPools });
     // Spilo finds its own binaries; the validator checks bin_dir, so point it at this machine's.
     const file = join(box.dir, "patroni.yml");
     writeFileSync(file, stringify({ ...config, postgresql: { ...(config.postgresql as object), bin_dir: PG_BIN } }));

@@ -166,6 +166,10 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
     );
     await box.waitFor("etcd", async () => (await httpStatus(etcdClient, "/health")).body.includes("true"), 20000);
     say(`etcd up on 127.0.0.1:${etcdClient}`);
+    // Say what stands in for what: the pods run Spilo's Patroni on the Kubernetes DCS.
+    say(
+      "stand-ins: Debian's Patroni 3.0.2 and PostgreSQL 15 play Spilo's Patroni and PostgreSQL 17; etcd 3.4 plays the Kubernetes DCS (ConfigMaps); the Patroni config is the cluster's renderer (etcd3 flavour), with its pg_hba replication lines, local shared_buffers and failsafe_mode",
+    );
 
     const { budget: _budget, ...settings } = patroniSettings({
       scope: "drill",
@@ -173,7 +177,7 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
       memoryGi: 0.25,
       synchronousMode: true,
       timing,
-      clientPool: { pods: 2, maxOpenConns: 20 },
+      pools: [{ component: "drill writers", replicas: 2, maxOpenConns: 20, maxSurge: 0 }],
     });
     const env = {
       PATRONI_SUPERUSER_PASSWORD: superPassword,

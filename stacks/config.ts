@@ -9,18 +9,21 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
-  computeConnectionBudget,
+  connectionBudgetProblems,
   filesystemStorageDefaults,
   harborCertificatesDefaults,
   harborPlatformDefaults,
   harborReleaseDefaults,
   nfsStorageDefaults,
   nodePoolDefaults,
+  patroniClusterDefaults,
   readWriteOnceSharingViolation,
   REGISTRY_TYPES,
+  reservedRoleProblem,
+  redisSentinelDefaults,
   s3StorageDefaults,
 } from "../components";
-import { databasePoolPods } from "../components/harbor";
+import { harborDatabasePools } from "../components/harbor";
 import { ingressProblems } from "../components/network";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 
@@ -277,33 +280,39 @@ const ingress = z.strictObject({
 
 const postgres = z.strictObject({
   /** Patroni members. Default: 3. */
-  members: positiveInt.default(3),
+  members: positiveInt.default(patroniClusterDefaults.members),
   /** SSD StorageClass for data volumes. Default: gp3. */
-  storageClass: k8sName.default("gp3"),
+  storageClass: k8sName.default(patroniClusterDefaults.storageClass),
   /** Data volume size in GiB per member (an EBS volume on AWS). Default: 1024. */
-  volumeGb: ebsGib.default(1024),
+  volumeGb: ebsGib.default(patroniClusterDefaults.volumeGb),
   /** CPU cores requested per member. Default: 4. */
-  cpu: z.number().positive().default(4),
+  cpu: z.number().positive().default(patroniClusterDefaults.cpu),
   /** Memory (GiB) requested per member. Default: 16. */
-  memoryGi: z.number().positive().default(16),
+  memoryGi: z.number().positive().default(patroniClusterDefaults.memoryGi),
   /** Synchronous replication (zero acknowledged-commit loss on failover). Default: true. */
-  synchronousMode: z.boolean().default(true),
+  synchronousMode: z.boolean().default(patroniClusterDefaults.synchronousMode),
   /** Harbor's database and user. Default: registry / harbor. */
-  database: z.string().min(1).default("registry"),
-  user: z.string().min(1).default("harbor"),
+  database: z.string().min(1).default(patroniClusterDefaults.database),
+  /** Harbor's role; never one the database keeps for itself (postgres, standby, admin, Spilo's robots). */
+  user: checked(z.string().min(1), (u) => {
+    const why = reservedRoleProblem(u);
+    return why ? `${why}. Fix: give Harbor a role of its own, e.g. "harbor"` : undefined;
+  }).default(patroniClusterDefaults.user),
 });
 
 const redis = z.strictObject({
   /** Redis nodes (1 master + replicas). Default: 3. */
-  replicas: positiveInt.default(3),
+  replicas: positiveInt.default(redisSentinelDefaults.replicas),
   /** Sentinels. Default: 3. */
-  sentinels: positiveInt.default(3),
+  sentinels: positiveInt.default(redisSentinelDefaults.sentinels),
   /** Sentinels that must agree a master is down. Default: 2. */
-  quorum: positiveInt.default(2),
+  quorum: positiveInt.default(redisSentinelDefaults.quorum),
   /** Memory (GiB) per Redis node. Default: 2. */
-  memoryGi: z.number().positive().default(2),
+  memoryGi: z.number().positive().default(redisSentinelDefaults.memoryGi),
   /** CPU per Redis node. Default: 1. */
-  cpu: z.number().positive().default(1),
+  cpu: z.number().positive().default(redisSentinelDefaults.cpu),
+  /** SSD StorageClass for Redis data and the sentinels' state. Default: postgres.storageClass. */
+  storageClass: z.string().min(1).optional(),
 });
 
 const harbor = z.strictObject({
@@ -795,9 +804,6 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   return result.data!;
 }
 
-/** PostgreSQL's upper bound of max_connections: MAX_BACKENDS, 2^18 - 1 (src/include/postmaster/postmaster.h). */
-const POSTGRES_MAX_CONNECTIONS = 0x3ffff;
-
 /** Rules that span several keys. Sizing and HA minimums are the policy pack's job, not this parser's. */
 function crossFieldProblems(c: StackConfig): string[] {
   const out: string[] = [];
@@ -818,19 +824,19 @@ function crossFieldProblems(c: StackConfig): string[] {
     out.push(
       `${k("harbor.maxIdleConns")}: ${c.harbor.maxIdleConns} is more than ${k("harbor.maxOpenConns")} (${c.harbor.maxOpenConns}); Go's database/sql never keeps more idle connections than open ones, so the setting would silently shrink. Fix: set it to at most ${c.harbor.maxOpenConns}.`,
     );
-  const poolPods = databasePoolPods({
-    replicas: { core: c.harbor.replicas, exporter: c.harbor.replicas },
-    metrics: c.harbor.metrics,
-  });
-  const budget = computeConnectionBudget({
-    poolPods,
-    maxOpenConns: c.harbor.maxOpenConns,
+  // Harbor's pools against what PostgreSQL and the member's memory accept: the data tier's own budget
+  // function, asked here so that the refusal names the stack keys and comes before any resource.
+  const r = c.harbor.replicas;
+  for (const p of connectionBudgetProblems({
+    pools: harborDatabasePools({
+      replicas: { core: r, jobservice: r, exporter: r },
+      metrics: c.harbor.metrics,
+      maxOpenConns: c.harbor.maxOpenConns,
+    }),
     members: c.postgres.members,
-  });
-  if (budget.maxConnections > POSTGRES_MAX_CONNECTIONS)
-    out.push(
-      `${k("harbor.maxOpenConns")}: ${c.harbor.maxOpenConns} per pod x ${poolPods} pods needs PostgreSQL max_connections ${budget.maxConnections}, above the ${POSTGRES_MAX_CONNECTIONS} PostgreSQL accepts (MAX_BACKENDS), so the database would not start. Fix: set it to at most ${Math.floor((POSTGRES_MAX_CONNECTIONS - budget.reserved) / poolPods / 10) * 10} (Harbor's chart default is 900).`,
-    );
+    memoryGi: c.postgres.memoryGi,
+  }))
+    out.push(`${k("harbor.maxOpenConns")}: ${p.problem}. Fix: ${p.fix}.`);
   // The ingress tier's own rule, asked here so that the refusal comes before any resource.
   for (const p of ingressProblems({ ipHash: c.ingress.ipHash, backupServers: c.ingress.backupServers }))
     out.push(`${k(`ingress.${p.path}`)}: ${p.problem}. Fix: ${p.fix}.`);

@@ -455,7 +455,7 @@ const BAD: BadCase[] = [
     base: "prod",
     edit: (c) => (c["harbor-ha:harbor"].maxOpenConns = 1000000),
     key: "harbor-ha:harbor.maxOpenConns",
-    fix: "above the 262143 PostgreSQL accepts",
+    fix: "above PostgreSQL's limit of 262143",
   },
   {
     name: "maxIdleConns above maxOpenConns",

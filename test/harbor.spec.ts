@@ -4,6 +4,7 @@ import * as path from "path";
 import {
   ADMIN_PATHS,
   HARBOR_CHART,
+  harborDatabaseClientPools,
   HarborRelease,
   HarborReleaseArgs,
   harborFullName,
@@ -64,7 +65,8 @@ const sample: HarborValuesArgs = {
     existingSecret: "db-harbor",
     sslmode: "require",
   },
-  databaseConnectionBudget: 400,
+  // core, jobservice and exporter, 2 replicas + 1 surge each, x 100: exactly the 900 the pools may open.
+  databaseConnectionBudget: 900,
   maxOpenConns: 100,
   maxIdleConns: 50,
   redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", sentinelMasterSet: "harbor", existingSecret: "redis-auth" },
@@ -106,7 +108,7 @@ const releaseArgs: HarborReleaseArgs = {
   releaseName: "harbor",
   externalUrl: "https://harbor.example.com",
   database: { host: "db-rw.harbor.svc.cluster.local", user: "harbor", passwordSecretName: "db-harbor" },
-  databaseConnectionBudget: 400,
+  databaseConnectionBudget: 900,
   redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", masterSet: "harbor", passwordSecretName: "redis-auth" },
   storage: sample.storage,
   tlsSecretName: "harbor-tls",
@@ -299,21 +301,21 @@ describe("Harbor release", () => {
     );
     assert.match(
       problems[1].problem,
-      /6 pods holding a pool \(core 3 \+ exporter 3\) x maxOpenConns 100 = 600 exceed the database's connection budget of 500/,
+      /core \(3 \+ 1 surge\) x 100 \+ jobservice \(3 \+ 1 surge\) x 100 \+ exporter \(3 \+ 1 surge\) x 100 = 1200 connections at the peak of a rolling update, exceed the database's connection budget of 500/,
     );
-    assert.match(problems[1].fix, /at most 83/);
+    assert.match(problems[1].fix, /lower maxOpenConns, run fewer core\/jobservice\/exporter replicas/);
     assert.match(problems[2].problem, /ReadWriteOnce volume, which 3 registry replicas cannot share/);
-    // Without metrics the chart deploys no exporter, so only core pools count.
-    assert.deepEqual(
+    // Without metrics the chart deploys no exporter, so only core and jobservice pools count: 2 x (3 + 1) x 100.
+    const withoutExporter = (budget: number) =>
       harborValuesProblems({
         ...sample,
         replicas: replicas(3),
         metrics: false,
         maxOpenConns: 100,
-        databaseConnectionBudget: 300,
-      }),
-      [],
-    );
+        databaseConnectionBudget: budget,
+      }).map((p) => p.path);
+    assert.deepEqual(withoutExporter(800), []);
+    assert.deepEqual(withoutExporter(799), ["maxOpenConns"]);
     assert.throws(
       () =>
         renderHarborValues({
@@ -416,7 +418,7 @@ describe("Harbor release", () => {
 
   it("takes the database host, sentinels and master set from the data tier's outputs", async () => {
     const g = await runProgram(async () => {
-      const db = new PatroniCluster("db", { namespace: "harbor", clientPool: { pods: 4, maxOpenConns: 100 } });
+      const db = new PatroniCluster("db", { namespace: "harbor", clientPools: harborDatabaseClientPools({}) });
       const redis = new RedisSentinel("redis", { namespace: "harbor", masterSet: "harbor-master" });
       new HarborRelease("harbor", {
         ...releaseArgs,

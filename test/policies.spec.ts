@@ -65,7 +65,7 @@ const PROD: Params = {
   patroniReplicas: 3,
   patroniVolume: "1024Gi",
   patroniResources: { requests: { cpu: "6", memory: "32Gi" }, limits: { cpu: "6", memory: "32Gi" } },
-  maxConnections: 700,
+  maxConnections: 1230, // (core + jobservice + exporter) x (3 + 1 surge) x 100 + 23 reserved, rounded up to 10
   sentinels: 3,
   quorum: 2,
   sentinelConf: true,
@@ -754,12 +754,12 @@ describe("policy pack: security", () => {
   });
 
   it("flags a Harbor pool above Postgres max_connections", async () => {
-    // 3 core + 3 exporter pods x 200 = 1200 > 700 - 3.
+    // core, jobservice, exporter: (3 + 1 surge) x 200 each = 2400 > 1230 - 23.
     const msgs = only((await violationsOf({ maxOpenConns: 200 })).v, "db-connection-budget");
     some(
       msgs,
-      /6 pods \(core \+ exporter\) x maxOpenConns 200 = 1200 connections/,
-      /<= max_connections 700 - 3 reserved = 697/,
+      /core \(3 \+ 1 surge\) x 200 \+ jobservice \(3 \+ 1 surge\) x 200 \+ exporter \(3 \+ 1 surge\) x 200 = 2400/,
+      /<= max_connections 1230 - 23 reserved = 1207/,
       /ConfigMap "harbor\/db-patroni"/,
       /maxOpenConns/,
     );

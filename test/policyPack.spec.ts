@@ -77,7 +77,7 @@ describe("facts module (components/facts.ts)", () => {
       "components/tokens.ts",
       "components/conventions/labels.ts",
       "components/harbor/chartComponents.ts",
-      "components/postgres/connectionBudget.ts",
+      "components/conventions/connectionBudget.ts",
     ])
       assert.ok(rel.includes(f), `${f} is re-exported: ${rel.join(", ")}`);
   });

@@ -1,9 +1,21 @@
 import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { parse } from "yaml";
 import { CapturedResource, kubernetesObject, PlanGraph, redact, runProgram, unwrapSecrets } from "../engine";
 import {
   checkPatroniTiming,
+  budgetOf,
   computeConnectionBudget,
+  connectionBudgetProblems,
+  DbPool,
+  maxConnectionsForMemory,
+  poolDemand,
+  poolsExceedBudget,
+  POSTGRES_MAX_CONNECTIONS_LIMIT,
+  RESERVED_ROLE_NAMES,
+  reservedConnections,
+  reservedRoleProblem,
   memoryParameters,
   PatroniCluster,
   PatroniClusterArgs,
@@ -16,6 +28,9 @@ import {
   renderHarborDbScript,
   renderPatroniConfig,
   sharedSpiloConfig,
+  spiloDeepUpdate,
+  spiloEffectiveConfig,
+  spiloTemplateDefaults,
 } from "../components/postgres";
 import { InvalidArgsError } from "../components/conventions";
 import { NODE_TIER_LABEL } from "../components/conventions/labels";
@@ -65,9 +80,11 @@ describe("renderPatroniConfig", () => {
     assert.equal(p.wal_level, "replica");
     assert.equal(p.wal_log_hints, "on");
     assert.ok(p.max_wal_senders >= 3 && p.max_replication_slots >= 3);
-    assert.equal(p.shared_buffers, "4096MB", "25 % of 16 GiB");
+    assert.equal(p.shared_buffers, undefined, "shared_buffers is local (Spilo's local value would beat the DCS)");
+    assert.equal(c.postgresql.parameters.shared_buffers, "4096MB", "25 % of 16 GiB");
     assert.equal(p.effective_cache_size, "12288MB");
-    assert.equal(c.postgresql.parameters, undefined, "nothing DCS-only in local parameters");
+    assert.equal(dcs.failsafe_mode, true);
+    assert.deepEqual(Object.keys(c.postgresql.parameters), ["shared_buffers"], "nothing DCS-only in local parameters");
     const small = renderPatroniConfig({
       ...base,
       memoryGi: 1,
@@ -75,7 +92,7 @@ describe("renderPatroniConfig", () => {
       dcs: { type: "etcd3", hosts: ["e:2379"] },
       member: member("h"),
     }) as Cfg;
-    assert.equal(small.bootstrap.dcs.postgresql.parameters.shared_buffers, "256MB");
+    assert.equal(small.postgresql.parameters.shared_buffers, "256MB");
     assert.ok(parseInt(memoryParameters(1, 10000).work_mem) >= 4, "work_mem never below 4MB");
     assert.ok(parseInt(memoryParameters(64, 100).maintenance_work_mem) <= 2048);
   });
@@ -138,33 +155,159 @@ describe("renderPatroniConfig", () => {
   });
 });
 
+describe("the configuration Spilo really runs (Spilo 4.0-p2's merge, modelled)", () => {
+  const fixture = readFileSync(join(__dirname, "fixtures/upstream/spilo-4.0-p2/scripts/configure_spilo.py"), "utf8");
+  const ours = () =>
+    sharedSpiloConfig(renderClusterPatroniConfig("db", { memoryGi: 16, members: 3 }).config) as Record<string, any>;
+  const effective = () =>
+    spiloEffectiveConfig(ours(), { memoryMiB: 16 * 1024, bypassApiService: false, useConfigmaps: true }) as any;
+
+  it("models configure_spilo.py's deep_update: dicts merge, our list replaces Spilo's, our scalar wins", () => {
+    assert.match(fixture, /config = deep_update\(user_config_copy, config\)/);
+    assert.match(fixture, /if type\(a\) is list and type\(b\) is list:\n\s+return a/);
+    assert.deepEqual(
+      spiloDeepUpdate({ l: [1], d: { x: 1 }, s: "ours" }, { l: [2, 3], d: { y: 2 }, s: "spilo", t: 4 }),
+      {
+        l: [1],
+        d: { x: 1, y: 2 },
+        s: "ours",
+        t: 4,
+      },
+    );
+    assert.equal(spiloDeepUpdate(null, 5), 5);
+  });
+
+  it("the modelled Spilo defaults are the fixture's", () => {
+    const d = spiloTemplateDefaults({ memoryMiB: 16384 }) as any;
+    for (const line of [
+      "log_statement: 'ddl'",
+      "log_min_duration_statement: 500",
+      "max_wal_senders: 10",
+      "maximum_lag_on_failover: 33554432",
+      "local   replication     {{PGUSER_STANDBY}}                    trust",
+      "hostssl replication     {{PGUSER_STANDBY}} all                md5",
+      "shared_buffers: {{postgresql.parameters.shared_buffers}}",
+      "use_unix_socket_repl: true",
+    ])
+      assert.ok(fixture.includes(line), line);
+    assert.match(fixture, /sb_ratio = 5 if USE_KUBERNETES else 4/);
+    assert.match(fixture, /setdefault\('KUBERNETES_BYPASS_API_SERVICE', 'true'\)/);
+    assert.equal(d.postgresql.parameters.shared_buffers, "3276MB", "16 GiB / 5");
+    assert.equal(d.bootstrap.dcs.postgresql.parameters.log_statement, "ddl");
+    assert.ok(d.postgresql.pg_hba.includes("local   replication     standby                    trust"));
+  });
+
+  it("the effective config is what we intend: replication lines, local shared_buffers, failsafe, our DCS", () => {
+    const e = effective();
+    // Our pg_hba replaced Spilo's whole: it must carry the replication lines itself (local and host).
+    assert.deepEqual(e.postgresql.pg_hba, ours().postgresql.pg_hba);
+    assert.ok(e.postgresql.pg_hba.includes("local replication standby trust"));
+    assert.ok(e.postgresql.pg_hba.some((l: string) => /^hostssl replication standby \S+ scram-sha-256$/.test(l)));
+    assert.ok(e.bootstrap.pg_hba.includes("local replication standby trust"));
+    // shared_buffers: ours (25 % of 16 GiB) wins over Spilo's local 20 %.
+    assert.equal(e.postgresql.parameters.shared_buffers, "4096MB");
+    assert.equal(e.bootstrap.dcs.postgresql.parameters.shared_buffers, undefined);
+    assert.equal(e.bootstrap.dcs.failsafe_mode, true);
+    assert.equal(
+      e.bootstrap.dcs.postgresql.parameters.max_connections,
+      ours().bootstrap.dcs.postgresql.parameters.max_connections,
+    );
+    assert.equal(e.bootstrap.dcs.maximum_lag_on_failover, ours().bootstrap.dcs.maximum_lag_on_failover);
+    assert.equal(e.kubernetes.use_endpoints, false);
+    assert.equal(e.kubernetes.bypass_api_service, undefined, "KUBERNETES_BYPASS_API_SERVICE=false");
+    // Spilo's log_statement stays: the DB Job must turn it off for its session (next describe).
+    assert.equal(e.bootstrap.dcs.postgresql.parameters.log_statement, "ddl");
+    // Control: without our replication lines Spilo's would be lost (the issue's bug).
+    const bare = ours();
+    bare.postgresql.pg_hba = ["local all all trust", "hostssl all all 0.0.0.0/0 scram-sha-256"];
+    const broken = spiloEffectiveConfig(bare, { memoryMiB: 16384 }) as any;
+    assert.ok(!broken.postgresql.pg_hba.some((l: string) => /replication/.test(l)));
+  });
+});
+
 describe("connection budget", () => {
-  it("covers (core + exporter) x maxOpenConns plus replication and admin headroom", () => {
-    for (const [pods, conns, members] of [
-      [2, 20, 1],
-      [4, 100, 3],
-      [6, 100, 3],
+  const harbor = (replicas: number, maxOpenConns: number, metrics = true): DbPool[] => [
+    { component: "core", replicas, maxOpenConns },
+    { component: "jobservice", replicas, maxOpenConns },
+    ...(metrics ? [{ component: "exporter", replicas, maxOpenConns }] : []),
+  ];
+
+  it("covers (core + jobservice + exporter) x (replicas + rolling surge) x maxOpenConns plus the reserve", () => {
+    for (const [replicas, conns, members] of [
+      [1, 20, 1],
+      [2, 100, 3],
+      [3, 100, 3],
       [10, 900, 5],
     ]) {
-      const b = computeConnectionBudget({ poolPods: pods, maxOpenConns: conns, members });
-      assert.ok(b.availableForApplications >= pods * conns, `${pods}x${conns}: ${JSON.stringify(b)}`);
+      const b = computeConnectionBudget({ pools: harbor(replicas, conns), members });
+      // Kubernetes' default maxSurge (25 %, rounded up) of each Deployment runs beside the old pods.
+      const peak = 3 * (replicas + Math.ceil(replicas / 4)) * conns;
+      assert.equal(b.peakDemand, peak);
+      assert.ok(b.availableForApplications >= peak, `${replicas}x${conns}: ${JSON.stringify(b)}`);
       assert.equal(b.maxConnections - b.reserved, b.availableForApplications);
-      assert.ok(b.reserved >= members - 1 + 3, "at least one WAL sender per replica plus the superuser reserve");
+      assert.equal(b.reserved, reservedConnections(members));
       assert.equal(b.maxConnections % 10, 0);
     }
-    const one = computeConnectionBudget({ poolPods: 6, maxOpenConns: 100, members: 1 });
-    const three = computeConnectionBudget({ poolPods: 6, maxOpenConns: 100, members: 3 });
-    assert.ok(three.reserved > one.reserved, "replicas reserve WAL senders");
-    assert.ok(
-      computeConnectionBudget({ poolPods: 6, maxOpenConns: 100, members: 3, adminHeadroom: 50 }).reserved ===
-        three.reserved + 30,
+    // The issue's prod: 3 replicas x 100 = 900 steady across the three pools, 1200 during a roll.
+    assert.deepEqual(poolDemand(harbor(3, 100)), {
+      steady: 900,
+      peak: 1200,
+      terms: ["core (3 + 1 surge) x 100", "jobservice (3 + 1 surge) x 100", "exporter (3 + 1 surge) x 100"],
+    });
+    assert.equal(poolDemand([{ component: "core", replicas: 4, maxOpenConns: 10, maxSurge: 0 }]).peak, 40);
+    const three = computeConnectionBudget({ pools: harbor(2, 100), members: 3 });
+    assert.ok(three.reserved > computeConnectionBudget({ pools: harbor(2, 100), members: 1 }).reserved);
+    assert.equal(
+      computeConnectionBudget({ pools: harbor(2, 100), members: 3, adminHeadroom: 50 }).reserved,
+      three.reserved + 30,
     );
   });
 
-  it("says when Harbor's pool exceeds a budget", () => {
-    const b = computeConnectionBudget({ poolPods: 4, maxOpenConns: 100, members: 3 });
-    assert.equal(poolExceedsBudget(4, 100, b), undefined);
+  it("bounds max_connections by PostgreSQL's limit and by the member's memory, with a fix", () => {
+    assert.equal(POSTGRES_MAX_CONNECTIONS_LIMIT, 262143);
+    // The issue's example: maxOpenConns 100000 once rendered max_connections 600030.
+    const huge = connectionBudgetProblems({ pools: harbor(2, 100000), members: 3, memoryGi: 4096 });
+    assert.equal(huge.length, 1);
+    assert.match(huge[0].problem, /needs max_connections 900030, above PostgreSQL's limit of 262143/);
+    assert.match(huge[0].problem, /core \(2 \+ 1 surge\) x 100000 \+ jobservice/);
+    // Memory: N x (2 MiB backend + 4 MiB work_mem floor) within 75 % of memory => N <= MiB / 8.
+    assert.equal(maxConnectionsForMemory(16), 2048);
+    assert.equal(maxConnectionsForMemory(1), 128);
+    const small = connectionBudgetProblems({ pools: harbor(2, 100), members: 3, memoryGi: 1 });
+    assert.equal(small.length, 1);
+    assert.match(small[0].problem, /more than a 1 GiB member carries \(128/);
+    assert.match(small[0].fix, /at least 8 GiB/);
+    assert.deepEqual(connectionBudgetProblems({ pools: harbor(2, 100), members: 3, memoryGi: 16 }), []);
+  });
+
+  it("says when Harbor's pools exceed a fixed budget (an existing database)", () => {
+    const b = budgetOf(603);
+    assert.equal(b.availableForApplications, 603 - 23);
+    assert.equal(poolsExceedBudget(harbor(1, 90), b), undefined);
+    assert.match(
+      poolsExceedBudget(harbor(3, 100), b)!,
+      /core \(3 \+ 1 surge\) x 100 \+ jobservice \(3 \+ 1 surge\) x 100 \+ exporter \(3 \+ 1 surge\) x 100 = 1200 at the peak of a rolling update, exceed the 580/,
+    );
     assert.match(poolExceedsBudget(6, 100, b)!, /6 pods x 100 connections = 600 exceeds/);
+  });
+
+  it("refuses Spilo's and PostgreSQL's own roles as Harbor's user; the list covers what Spilo 4.0-p2 creates", () => {
+    for (const u of ["postgres", "standby", "admin", "zalandos", "robot_zmon", "cron_admin", "Postgres", "pg_monitor"])
+      assert.ok(reservedRoleProblem(u), u);
+    assert.equal(reservedRoleProblem("harbor"), undefined);
+    assert.match(reservedRoleProblem("su", ["su"])!, /keeps for itself/);
+    // Every role name Spilo reserves (placeholders) or creates (post_init.sh) is in the list.
+    const dir = join(__dirname, "fixtures/upstream/spilo-4.0-p2/scripts");
+    const conf = readFileSync(join(dir, "configure_spilo.py"), "utf8");
+    const post = readFileSync(join(dir, "post_init.sh"), "utf8");
+    const spilo = new Set<string>();
+    for (const m of conf.matchAll(/setdefault\('(?:PGUSER_\w+|HUMAN_ROLE)', '([a-z_]+)'\)/g)) spilo.add(m[1]);
+    for (const m of post.matchAll(/CREATE ROLE ([a-z_]+)/g)) spilo.add(m[1]);
+    assert.ok(spilo.size >= 6, [...spilo].join(","));
+    assert.deepEqual(
+      [...spilo].filter((r) => !(RESERVED_ROLE_NAMES as readonly string[]).includes(r)),
+      [],
+    );
   });
 });
 
@@ -267,17 +410,32 @@ describe("PatroniCluster under the engine", () => {
       assert.deepEqual(role.rules, [
         {
           apiGroups: [""],
-          resources: ["endpoints", "configmaps", "pods"],
-          verbs: ["get", "list", "watch", "patch", "update", "create"],
+          resources: ["configmaps"],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
         },
-        { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch", "update"] },
       ]);
       assert.deepEqual(role.rules, PATRONI_KUBERNETES_DCS_RULES, "the exported rules are the ones applied");
       assert.ok(
         !role.rules.some(
-          (r: any) => r.verbs.includes("delete") || r.verbs.includes("*") || r.resources.includes("secrets"),
+          (r: any) =>
+            r.verbs.includes("*") || r.resources.some((x: string) => ["secrets", "endpoints", "services"].includes(x)),
         ),
       );
+      assert.ok(!role.rules.some((r: any) => r.resources.includes("pods") && r.verbs.includes("create")));
+      // The pods: a grace period for a switchover and a checkpoint, the switchover before SIGTERM,
+      // memory-backed /dev/shm, Spilo's version and API-server settings pinned.
+      const podSpec = sts.spec.template.spec;
+      const spilo = podSpec.containers[0];
+      assert.ok(podSpec.terminationGracePeriodSeconds >= 300);
+      const preStop = spilo.lifecycle.preStop.exec.command.join(" ");
+      assert.match(preStop, /curl -fsS -o \/dev\/null http:\/\/localhost:8008\/primary/);
+      assert.match(preStop, /-X POST .*http:\/\/localhost:8008\/switchover/);
+      assert.deepEqual(podSpec.volumes.find((v: any) => v.name === "dshm").emptyDir, { medium: "Memory" });
+      assert.ok(spilo.volumeMounts.some((m: any) => m.name === "dshm" && m.mountPath === "/dev/shm"));
+      const env = Object.fromEntries(spilo.env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
+      assert.equal(env.PGVERSION, "17");
+      assert.equal(env.KUBERNETES_BYPASS_API_SERVICE, "false");
       const binding = k8s("RoleBinding", "db");
       assert.deepEqual(binding.subjects, [
         { kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "harbor" },
@@ -289,7 +447,7 @@ describe("PatroniCluster under the engine", () => {
       assert.equal(cfg.bootstrap.dcs.postgresql.parameters.max_connections, graph.outputs.maxConnections);
       assert.equal(cfg.bootstrap.dcs.synchronous_mode, args.synchronousMode ?? true);
       // Memory settings follow the pod's memory request: 25 % shared_buffers, 75 % effective_cache_size.
-      assert.equal(cfg.bootstrap.dcs.postgresql.parameters.shared_buffers, `${args.memoryGi! * 1024 * 0.25}MB`);
+      assert.equal(cfg.postgresql.parameters.shared_buffers, `${args.memoryGi! * 1024 * 0.25}MB`);
       assert.equal(cfg.bootstrap.dcs.postgresql.parameters.effective_cache_size, `${args.memoryGi! * 1024 * 0.75}MB`);
       assert.equal(cfg.bootstrap.dcs.postgresql.parameters.max_wal_senders >= members, true);
       assert.equal(cfg.kubernetes.use_endpoints, false);
@@ -354,8 +512,18 @@ describe("PatroniCluster under the engine", () => {
     const s = renderHarborDbScript("registry", "harbor");
     assert.match(s, /WHERE NOT EXISTS \(SELECT 1 FROM pg_roles WHERE rolname = :'user'\)\\gexec/);
     assert.match(s, /WHERE NOT EXISTS \(SELECT 1 FROM pg_database WHERE datname = :'db'\)\\gexec/);
-    assert.match(s, /-v pw="\$HARBOR_PASSWORD"/);
     assert.match(s, /ON_ERROR_STOP=1/);
+    // The password: read by psql from the environment, never in argv nor in a logged statement.
+    assert.doesNotMatch(s.split("<<'SQL'")[0], /HARBOR_PASSWORD|pw=/, "no password on psql's command line");
+    const sql = s.split("<<'SQL'")[1].split("\n").filter(Boolean);
+    const at = (re: RegExp) => sql.findIndex((l) => re.test(l));
+    assert.ok(at(/^\\getenv pw HARBOR_PASSWORD$/) > 0);
+    for (const off of [
+      /^SET log_statement = 'none';$/,
+      /^SET log_min_duration_statement = -1;$/,
+      /^SET log_min_error_statement = 'panic';$/,
+    ])
+      assert.ok(at(off) >= 0 && at(off) < at(/PASSWORD :'pw'/), String(off));
   });
 
   it("accepts a single member (HA minimums are the policy pack's job) but refuses < 1, listing every problem at once", () => {
@@ -376,6 +544,41 @@ describe("PatroniCluster under the engine", () => {
     const paths = (err as InvalidArgsError).problems.map((p) => p.path).sort();
     assert.deepEqual(paths, ["clientPool.pods", "cpu", "database", "members", "memoryGi", "timing"]);
     assert.match((err as Error).message, /PatroniCluster "bad": 6 invalid arguments/);
+  });
+
+  it("refuses Spilo's own roles as Harbor's user and pools PostgreSQL or the member cannot carry, before any resource", () => {
+    const problems = (args: PatroniClusterArgs) => {
+      try {
+        new PatroniCluster("bad", args);
+      } catch (e) {
+        assert.ok(e instanceof InvalidArgsError, String(e));
+        return e.problems.map((p) => `${p.path}: ${p.problem}`);
+      }
+      return [];
+    };
+    for (const user of ["postgres", "standby", "admin", "robot_zmon", "zalandos"])
+      assert.deepEqual(
+        problems({ user }).map((p) => p.split(":")[0]),
+        ["user"],
+        user,
+      );
+    const limit = problems({
+      clientPools: [
+        { component: "core", replicas: 2, maxOpenConns: 100000 },
+        { component: "jobservice", replicas: 2, maxOpenConns: 100000 },
+      ],
+      memoryGi: 4096,
+    });
+    assert.equal(limit.length, 1);
+    assert.match(limit[0], /^clientPools: .*needs max_connections 600030, above PostgreSQL's limit of 262143/);
+    const memory = problems({ memoryGi: 1 });
+    assert.equal(memory.length, 1);
+    assert.match(memory[0], /^clientPools: .*more than a 1 GiB member carries/);
+    assert.deepEqual(problems({ memoryGi: 1, clientPool: { pods: 2, maxOpenConns: 20 } }), []);
+    assert.deepEqual(
+      problems({ clientPools: [{ component: "core", replicas: -1, maxOpenConns: 0 }] }).map((p) => p.split(":")[0]),
+      ["clientPools[0].replicas", "clientPools[0].maxOpenConns"],
+    );
   });
 
   it("a single-member cluster plans", async () => {

@@ -1,10 +1,11 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { CapturedResource, kubernetesObject, PlanGraph, redact, runProgram, unwrapSecrets } from "../engine";
 import {
+  REDIS_IMAGE,
   RedisSentinel,
   RedisSentinelArgs,
   RedisTopology,
@@ -72,72 +73,218 @@ describe("Redis config renderers", () => {
     );
   });
 
-  describe("start scripts (run with a fake redis-cli that plays the sentinels)", () => {
+  describe("start scripts (run with a fake redis-cli that plays the sentinels and the nodes)", () => {
     let dir: string;
-    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "redis-start-"))));
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), "redis-start-"));
+      mkdirSync(join(dir, "answers"));
+      mkdirSync(join(dir, "data"));
+    });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+    const PW = "s3cret-pw";
+    /** What a sentinel answers to get-master-addr-by-name. */
+    const sentinelSays = (i: number, master: string) =>
+      writeFileSync(
+        join(dir, "answers", `s-${i}.s.ns.svc.cluster.local:26379.SENTINEL`),
+        master.replace(" ", "\n") + "\n",
+      );
+    /** What a Redis node answers to INFO replication. */
+    const nodeSays = (i: number, fields: Record<string, string | number>) =>
+      writeFileSync(
+        join(dir, "answers", `r-${i}.r.ns.svc.cluster.local:6379.INFO`),
+        Object.entries(fields)
+          .map(([k, v]) => `${k}:${v}\r\n`)
+          .join(""),
+      );
+    const r = (i: number) => `r-${i}.r.ns.svc.cluster.local`;
+
     /** Runs a rendered start script; the fake server prints the final config instead of serving it. */
-    function run(kind: "redis" | "sentinel", self: number, sentinelAnswer: string | undefined) {
+    function run(kind: "redis" | "sentinel", self: number, opts: { askRounds?: number; maxRounds?: number } = {}) {
       const cli = join(dir, "cli");
+      // Answers from answers/<host>:<port>.<SENTINEL|INFO>; logs argv and whether REDISCLI_AUTH was set.
       writeFileSync(
         cli,
-        sentinelAnswer === undefined
-          ? "#!/bin/sh\nexit 1\n"
-          : `#!/bin/sh\nprintf '${sentinelAnswer.replace(" ", "\\n")}\\n'\n`,
+        [
+          "#!/bin/sh",
+          `echo "$* auth=\${REDISCLI_AUTH:-none}" >> "${dir}/calls"`,
+          "while [ $# -gt 0 ]; do case $1 in -h) h=$2; shift 2;; -p) p=$2; shift 2;; --*) shift;; *) break;; esac; done",
+          `f="${dir}/answers/$h:$p.$1"`,
+          '[ -f "$f" ] || exit 1',
+          'cat "$f"',
+        ].join("\n") + "\n",
       );
       const server = join(dir, "server");
       writeFileSync(server, '#!/bin/sh\ncat "$1"\n');
       chmodSync(cli, 0o755);
       chmodSync(server, 0o755);
       const source = join(dir, "rendered.conf");
-      const target = join(dir, "run.conf");
-      const args = { ...topo, source, target, cli, server, askRounds: 1 };
+      const target = join(dir, "data", kind === "redis" ? "redis.conf" : "sentinel.conf");
+      const args = {
+        ...topo,
+        source,
+        target,
+        cli,
+        server,
+        askRounds: opts.askRounds ?? 1,
+        maxRounds: opts.maxRounds ?? 3,
+      };
       writeFileSync(
         source,
         kind === "redis"
           ? renderRedisConf({ self: topo.redis[self], maxmemoryMb: 100, replicas: 2 })
-          : renderSentinelConf({ ...topo, self: topo.sentinels[self] }),
+          : renderSentinelConf({ ...topo, self: topo.sentinels[self], downAfterMs: 4000 }),
       );
       const script =
         kind === "redis"
           ? renderRedisStartScript({ ...args, self: topo.redis[self] })
           : renderSentinelStartScript({ ...args, self: topo.sentinels[self] });
       writeFileSync(join(dir, "start.sh"), script);
-      const r = spawnSync("sh", [join(dir, "start.sh")], {
-        env: { PATH: process.env.PATH, REDIS_PASSWORD: "s3cret-pw" },
+      const res = spawnSync("sh", [join(dir, "start.sh")], {
+        env: { PATH: process.env.PATH, REDIS_PASSWORD: PW, REDISCLI_AUTH: PW },
         encoding: "utf8",
-        timeout: 10000,
+        timeout: 20000,
       });
-      assert.equal(r.status, 0, r.stderr);
-      return { out: r.stdout, conf: lines(readFileSync(target, "utf8")), script };
+      let calls: string[] = [];
+      try {
+        calls = lines(readFileSync(join(dir, "calls"), "utf8"));
+      } catch {
+        /* no call made */
+      }
+      return {
+        status: res.status,
+        out: res.stdout + res.stderr,
+        conf: res.status === 0 ? lines(res.stdout) : [],
+        script,
+        calls,
+      };
     }
+    const replicaOf = (c: string[]) => c.filter((l) => l.startsWith("replicaof"));
 
-    it("a restarted node joins the master the sentinels report, even the former bootstrap master", () => {
-      const r = run("redis", 0, "r-2.r.ns.svc.cluster.local 6379");
-      assert.equal(r.conf.filter((l) => l.startsWith("replicaof")).length, 1);
-      assert.ok(r.conf.includes("replicaof r-2.r.ns.svc.cluster.local 6379"), r.out);
-      assert.ok(r.conf.includes("requirepass s3cret-pw") && r.conf.includes("masterauth s3cret-pw"));
-      assert.ok(!r.script.includes("s3cret-pw"), "the password comes from the environment only");
+    it("a restarted node joins the master the sentinels report, once that node confirms it is master", () => {
+      sentinelSays(0, `${r(2)} 6379`);
+      nodeSays(2, { role: "master", master_repl_offset: 900, connected_slaves: 1 });
+      const res = run("redis", 0);
+      assert.equal(res.status, 0, res.out);
+      assert.deepEqual(replicaOf(res.conf), [`replicaof ${r(2)} 6379`]);
+      assert.ok(res.conf.includes(`requirepass ${PW}`) && res.conf.includes(`masterauth ${PW}`));
+      assert.ok(!res.script.includes(PW), "the password comes from the environment only");
+      // The password never reaches argv; nodes get it through REDISCLI_AUTH, sentinels get none.
+      assert.ok(res.calls.length > 0);
+      for (const c of res.calls) {
+        assert.ok(!c.split(" auth=")[0].includes(PW), c);
+        assert.match(c, c.includes("SENTINEL") ? / auth=none$/ : new RegExp(` auth=${PW}$`));
+      }
     });
 
-    it("the node the sentinels name as master starts as master", () => {
-      const r = run("redis", 2, "r-2.r.ns.svc.cluster.local 6379");
-      assert.ok(!r.conf.some((l) => l.startsWith("replicaof")), r.out);
+    it("the node the sentinels name as master starts as master when no other node is master", () => {
+      sentinelSays(1, `${r(2)} 6379`);
+      nodeSays(0, { role: "slave", master_host: r(2), master_port: 6379, master_link_status: "down" });
+      const res = run("redis", 2);
+      assert.equal(res.status, 0, res.out);
+      assert.deepEqual(replicaOf(res.conf), [], res.out);
     });
 
-    it("with no sentinel answering (a new set) only the first node starts as master", () => {
-      assert.ok(!run("redis", 0, undefined).conf.some((l) => l.startsWith("replicaof")));
-      assert.ok(run("redis", 1, undefined).conf.includes("replicaof r-0.r.ns.svc.cluster.local 6379"));
+    it("a stale sentinel naming a replica is ignored: the node follows the real master (issue #14's stale election)", () => {
+      // After a failover to r-1 the sentinels were replaced and one monitors r-0, now a replica.
+      sentinelSays(0, `${r(0)} 6379`);
+      nodeSays(0, {
+        role: "slave",
+        master_host: r(1),
+        master_port: 6379,
+        master_link_status: "up",
+        slave_repl_offset: 500,
+      });
+      nodeSays(1, { role: "master", master_repl_offset: 510, connected_slaves: 1 });
+      const res = run("redis", 2);
+      assert.equal(res.status, 0, res.out);
+      assert.deepEqual(replicaOf(res.conf), [`replicaof ${r(1)} 6379`], res.out);
+      assert.match(res.out, /names r-0\S+:6379, a replica: ignored/);
     });
 
-    it("a sentinel monitors the master its peers know and gets auth-pass, not requirepass", () => {
-      const r = run("sentinel", 1, "r-1.r.ns.svc.cluster.local 6379");
-      assert.ok(r.conf.includes("sentinel monitor harbor r-1.r.ns.svc.cluster.local 6379 2"), r.conf.join("\n"));
-      assert.ok(r.conf.includes("sentinel auth-pass harbor s3cret-pw"));
-      assert.ok(!r.conf.some((l) => l.startsWith("requirepass")));
-      const fresh = run("sentinel", 0, undefined);
-      assert.ok(fresh.conf.includes("sentinel monitor harbor r-0.r.ns.svc.cluster.local 6379 2"));
+    it("with no sentinel answering, the master with the highest offset wins (a replica's view counts)", () => {
+      nodeSays(1, { role: "master", master_repl_offset: 100, connected_slaves: 0 });
+      nodeSays(2, { role: "master", master_repl_offset: 500, connected_slaves: 1 });
+      assert.deepEqual(replicaOf(run("redis", 0).conf), [`replicaof ${r(2)} 6379`]);
+      // r-2 does not answer us, but r-1's replica link to it is up: the replica's view counts.
+      rmSync(join(dir, "answers", `${r(2)}:6379.INFO`));
+      nodeSays(1, {
+        role: "slave",
+        master_host: r(2),
+        master_port: 6379,
+        master_link_status: "up",
+        slave_repl_offset: 450,
+      });
+      assert.deepEqual(replicaOf(run("redis", 0).conf), [`replicaof ${r(2)} 6379`]);
+    });
+
+    it("a sentinel naming a silent node while another node is master means a failover is under way: wait", () => {
+      sentinelSays(0, `${r(0)} 6379`);
+      nodeSays(2, { role: "master", master_repl_offset: 700, connected_slaves: 0 });
+      const res = run("redis", 1, { maxRounds: 2 });
+      assert.equal(res.status, 1, res.out);
+      assert.match(res.out, /does not answer, while r-2\S+ 6379 is master: waiting/);
+      assert.match(res.out, /no master of harbor found after 2 rounds/);
+    });
+
+    it("nobody answering: only the first node of a brand-new set (no data) bootstraps; a node with data waits", () => {
+      const fresh = run("redis", 0, { askRounds: 2, maxRounds: 5 });
+      assert.equal(fresh.status, 0, fresh.out);
+      assert.deepEqual(replicaOf(fresh.conf), []);
+      assert.match(fresh.out, /this node has no data: bootstrapping/);
+      // The second node never bootstraps, whatever happens: it waits for a master.
+      const second = run("redis", 1, { maxRounds: 2 });
+      assert.equal(second.status, 1, second.out);
+      assert.doesNotMatch(second.out, /bootstrapping/);
+      // The first node with data (a restart) never assumes it is the master either.
+      mkdirSync(join(dir, "data", "appendonlydir"));
+      const restarted = run("redis", 0, { askRounds: 1, maxRounds: 3 });
+      assert.equal(restarted.status, 1, restarted.out);
+      assert.doesNotMatch(restarted.out, /bootstrapping/);
+    });
+
+    it("a sentinel without state monitors the master the nodes report and waits while nobody knows one", () => {
+      const none = run("sentinel", 1, { maxRounds: 2 });
+      assert.equal(none.status, 1, "no guessed master: it waits");
+      nodeSays(1, { role: "master", master_repl_offset: 10, connected_slaves: 2 });
+      const res = run("sentinel", 1);
+      assert.equal(res.status, 0, res.out);
+      assert.ok(res.conf.includes(`sentinel monitor harbor ${r(1)} 6379 2`), res.conf.join("\n"));
+      assert.ok(res.conf.includes(`sentinel auth-pass harbor ${PW}`));
+      assert.ok(!res.conf.some((l) => l.startsWith("requirepass")));
+    });
+
+    it("a restarted sentinel keeps its state (master, epochs, peers) and takes the rendered settings and current password", () => {
+      writeFileSync(
+        join(dir, "data", "sentinel.conf"),
+        [
+          "port 26379",
+          `sentinel monitor harbor ${r(2)} 6379 2`,
+          "sentinel down-after-milliseconds harbor 9999",
+          "sentinel auth-pass harbor old-password",
+          "sentinel myid 0123456789abcdef0123456789abcdef01234567",
+          "sentinel config-epoch harbor 7",
+          "sentinel leader-epoch harbor 7",
+          "sentinel current-epoch 7",
+          `sentinel known-replica harbor ${r(0)} 6379`,
+          "sentinel known-sentinel harbor s-0.s.ns.svc.cluster.local 26379 aaaa",
+        ].join("\n") + "\n",
+      );
+      // Nobody answers: the kept state alone decides.
+      const res = run("sentinel", 1);
+      assert.equal(res.status, 0, res.out);
+      for (const l of [
+        `sentinel monitor harbor ${r(2)} 6379 2`,
+        "sentinel down-after-milliseconds harbor 4000",
+        "sentinel myid 0123456789abcdef0123456789abcdef01234567",
+        "sentinel config-epoch harbor 7",
+        "sentinel current-epoch 7",
+        `sentinel known-replica harbor ${r(0)} 6379`,
+        `sentinel auth-pass harbor ${PW}`,
+      ])
+        assert.ok(res.conf.includes(l), `${l}\n${res.conf.join("\n")}`);
+      assert.ok(!res.conf.some((l) => l.includes("old-password") || l.includes("9999")));
+      assert.equal(res.conf.filter((l) => l.startsWith("sentinel monitor")).length, 1);
     });
   });
 });
@@ -200,11 +347,27 @@ describe("RedisSentinel under the engine", () => {
       assert.equal(sentinel.spec.replicas, args.sentinels);
       for (const s of [redis, sentinel]) {
         const pod = s.spec.template.spec;
-        assert.match(pod.containers[0].image, /^redis:7\.\d+\.\d+/);
+        assert.equal(pod.containers[0].image, REDIS_IMAGE);
         assert.ok(pod.topologySpreadConstraints.some((t: any) => t.topologyKey === "topology.kubernetes.io/zone"));
-        assert.deepEqual(pod.containers[0].env, [
-          { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "cache-auth", key: "REDIS_PASSWORD" } } },
-        ]);
+        const fromSecret = (name: string) => ({
+          name,
+          valueFrom: { secretKeyRef: { name: "cache-auth", key: "REDIS_PASSWORD" } },
+        });
+        const role = s === redis ? "redis" : "sentinel";
+        // Sentinels get the password only for auth-pass; redis-cli (probes) reads REDISCLI_AUTH on Redis pods.
+        assert.deepEqual(
+          pod.containers[0].env,
+          role === "redis"
+            ? [fromSecret("REDIS_PASSWORD"), fromSecret("REDISCLI_AUTH")]
+            : [fromSecret("REDIS_PASSWORD")],
+        );
+        const probe = pod.containers[0].readinessProbe.exec.command.join(" ");
+        assert.ok(!/-a |--pass|\$REDIS_PASSWORD/.test(probe), probe);
+        // Both sets keep state on a PersistentVolume (a sentinel's: the master it monitors, its epochs).
+        assert.equal(pod.volumes.filter((v: any) => v.emptyDir).length, 0);
+        assert.equal(s.spec.volumeClaimTemplates[0].metadata.name, "data");
+        assert.ok(pod.containers[0].volumeMounts.some((m: any) => m.name === "data" && m.mountPath === "/data"));
+        assert.equal(s.spec.volumeClaimTemplates[0].spec.storageClassName, args.storageClass);
         const pdb = k8s("PodDisruptionBudget", s.metadata.name);
         assert.equal(pdb.spec.maxUnavailable, 1);
         assert.ok(matches(pdb.spec.selector.matchLabels, s.spec.template.metadata.labels));
@@ -255,10 +418,17 @@ describe("RedisSentinel under the engine", () => {
       for (let i = 0; i < (args.replicas ?? 3); i++) {
         const script: string = cm.data[`start-cache-redis-${i}.sh`];
         assert.ok(script.includes(`for s in ${o.sentinelAddrs.split(",").join(" ")}; do`), script);
-        assert.ok(script.indexOf("current_master; then") < script.indexOf("exec redis-server"));
+        assert.ok(script.indexOf("m=$(find_master)") < script.indexOf("exec redis-server"));
+        assert.ok(script.includes(`self="cache-redis-${i}.cache-redis.harbor.svc.cluster.local:6379"`));
+        // Every node is asked, by its stable name; only the first node has a bootstrap branch.
         assert.ok(
-          script.includes(`[ "$1" = "cache-redis-${i}.cache-redis.harbor.svc.cluster.local" ] && [ "$2" = "6379" ]`),
+          script.includes(
+            `for n in ${redisTopology("cache", args)
+              .redis.map((e) => `${e.host}:${e.port}`)
+              .join(" ")}; do`,
+          ),
         );
+        assert.equal(script.includes("bootstrapping a new set"), i === 0);
       }
     });
   }

@@ -3,3 +3,4 @@ export * from "./scheduling";
 export * from "./validation";
 export * from "./registryStorage";
 export * from "./namespace";
+export * from "./connectionBudget";

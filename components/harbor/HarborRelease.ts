@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DEFAULT_NAMESPACE, Placement, podPlacement, standardLabels } from "../conventions";
+import { ArgsChecker, DbPool, DEFAULT_NAMESPACE, Placement, podPlacement, standardLabels } from "../conventions";
 import { HarborSecretNames, HarborSecrets } from "./HarborSecrets";
 import {
-  databasePoolPods,
+  harborDatabasePools,
   HARBOR_COMPONENTS,
   HarborComponent,
   harborFullName,
@@ -183,14 +183,13 @@ export function resolveHarborReleaseArgs(
 }
 
 /**
- * The database pool a release with these Args holds: pods with a pool (core, and the exporter when metrics
- * are on) and each pod's maxOpenConns, defaults applied. The data tier sizes its connection budget from it.
+ * The database pools a release with these Args holds (core, jobservice, and the exporter when metrics are on,
+ * each with its replicas and maxOpenConns), defaults applied. The data tier sizes its connection budget from them.
  */
-export function harborDatabaseClientPool(
+export function harborDatabaseClientPools(
   args: Pick<HarborReleaseArgs, "replicas" | "componentReplicas" | "metrics" | "maxOpenConns">,
-): { pods: number; maxOpenConns: number } {
-  const s = resolveHarborReleaseArgs("-", args);
-  return { pods: databasePoolPods(s), maxOpenConns: s.maxOpenConns };
+): DbPool[] {
+  return harborDatabasePools(resolveHarborReleaseArgs("-", args));
 }
 
 /**

@@ -8,14 +8,14 @@ export const HARBOR_COMPONENTS = ["core", "jobservice", "registry", "portal", "t
 export type HarborComponent = (typeof HARBOR_COMPONENTS)[number];
 
 /**
- * Components whose every pod opens up to `database.maxOpenConns` connections of its own (field notes);
- * the chart deploys the exporter only with metrics on.
+ * Components whose every pod opens up to `database.maxOpenConns` connections of its own (field notes: core;
+ * jobservice opens its own pool with core's MaxOpenConns; the exporter, which the chart deploys only with
+ * metrics on).
  */
-export const HARBOR_DB_POOL_COMPONENTS = ["core", "exporter"] as const satisfies readonly HarborComponent[];
+export const HARBOR_DB_POOL_COMPONENTS = [
+  "core",
+  "jobservice",
+  "exporter",
+] as const satisfies readonly HarborComponent[];
 
 export type HarborDbPoolComponent = (typeof HARBOR_DB_POOL_COMPONENTS)[number];
-
-/** Pods holding a pool: the replicas of each pool component that is deployed (absent: not deployed). */
-export function harborPoolPods(replicas: Partial<Record<HarborDbPoolComponent, number>>): number {
-  return HARBOR_DB_POOL_COMPONENTS.reduce((n, c) => n + (replicas[c] ?? 0), 0);
-}

@@ -4,7 +4,13 @@
  */
 import { ArgsChecker, ArgsProblem } from "../conventions/validation";
 import { readWriteOnceSharingViolation, type RegistryStorageDescriptor } from "../conventions/registryStorage";
-import { HARBOR_COMPONENTS, HarborComponent, harborPoolPods } from "./chartComponents";
+import { DbPool, poolDemand } from "../conventions/connectionBudget";
+import {
+  HARBOR_COMPONENTS,
+  HARBOR_DB_POOL_COMPONENTS,
+  HarborComponent,
+  HarborDbPoolComponent,
+} from "./chartComponents";
 
 export { HARBOR_COMPONENTS } from "./chartComponents";
 export type { HarborComponent } from "./chartComponents";
@@ -84,12 +90,21 @@ export function deployedComponents(a: { trivy: boolean; metrics: boolean }): Har
   return HARBOR_COMPONENTS.filter((c) => (c === "trivy" ? a.trivy : c === "exporter" ? a.metrics : true));
 }
 
-/** Pods holding a database pool: core, plus the exporter when metrics are on (the chart deploys it only then). */
-export function databasePoolPods(a: {
-  replicas: Pick<Record<HarborComponent, number>, "core" | "exporter">;
+/**
+ * Harbor's database pools as the chart deploys them: each pool component (core, jobservice, and the exporter
+ * only with metrics on) with its replicas, every pod opening up to `maxOpenConns`. The data tier sizes
+ * max_connections from these, with the rolling-update surge (conventions/connectionBudget).
+ */
+export function harborDatabasePools(a: {
+  replicas: Pick<Record<HarborComponent, number>, HarborDbPoolComponent>;
   metrics: boolean;
-}): number {
-  return harborPoolPods({ core: a.replicas.core, ...(a.metrics ? { exporter: a.replicas.exporter } : {}) });
+  maxOpenConns: number;
+}): DbPool[] {
+  return HARBOR_DB_POOL_COMPONENTS.filter((c) => c !== "exporter" || a.metrics).map((c) => ({
+    component: c,
+    replicas: a.replicas[c],
+    maxOpenConns: a.maxOpenConns,
+  }));
 }
 
 export type HarborValuesCheckArgs = Pick<
@@ -138,13 +153,12 @@ export function harborValuesProblems(a: HarborValuesCheckArgs): ArgsProblem[] {
     "keep maxIdleConns <= maxOpenConns",
   );
   if (a.databaseConnectionBudget !== undefined) {
-    const pods = databasePoolPods(a);
-    const pool = pods * a.maxOpenConns;
+    const { peak, terms } = poolDemand(harborDatabasePools(a));
     check.check(
-      pool <= a.databaseConnectionBudget,
+      peak <= a.databaseConnectionBudget,
       "maxOpenConns",
-      `Harbor's ${pods} pods holding a pool (core ${a.replicas.core}${a.metrics ? ` + exporter ${a.replicas.exporter}` : ""}) x maxOpenConns ${a.maxOpenConns} = ${pool} exceed the database's connection budget of ${a.databaseConnectionBudget}`,
-      `lower maxOpenConns to at most ${Math.floor(a.databaseConnectionBudget / Math.max(pods, 1))}, run fewer core/exporter replicas, or raise the database's max_connections`,
+      `Harbor's pools, ${terms.join(" + ")} = ${peak} connections at the peak of a rolling update, exceed the database's connection budget of ${a.databaseConnectionBudget}`,
+      "lower maxOpenConns, run fewer core/jobservice/exporter replicas, or raise the database's max_connections",
     );
   }
   if (a.storageAccessMode === "ReadWriteOnce")

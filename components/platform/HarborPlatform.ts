@@ -9,13 +9,13 @@ import {
   RegistryStorageDescriptor,
   standardLabels,
 } from "../conventions";
-import { budgetOf, PatroniCluster, PatroniClusterArgs } from "../postgres";
+import { budgetOf, PatroniCluster, PatroniClusterArgs, patroniClusterDefaults, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
 import { FilesystemStorage, NfsStorage, NfsStorageArgs, S3Storage, S3StorageArgs } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import { IngressController, IngressControllerArgs } from "../network";
 import {
-  harborDatabaseClientPool,
+  harborDatabaseClientPools,
   harborFullName,
   HarborRelease,
   HarborReleaseArgs,
@@ -346,8 +346,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
       {
         ...patroniArgs,
         namespace: l.nsName,
-        // The pods that each hold a pool (core, and the exporter when metrics are on), as HarborRelease deploys them.
-        clientPool: harborDatabaseClientPool(args.harbor ?? {}),
+        // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
+        clientPools: harborDatabaseClientPools(args.harbor ?? {}),
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
@@ -375,6 +375,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
         ...redisArgs,
         namespace: l.ns,
         clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
+        // Redis data and sentinel state on the database's SSD class unless given.
+        storageClass:
+          redisArgs.storageClass ??
+          (args.database?.kind === "existing"
+            ? undefined
+            : (args.database?.storageClass ?? patroniClusterDefaults.storageClass)),
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
@@ -559,5 +565,17 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
         replicasKey: "harbor.replicas",
       }),
     );
+  // A database the team brings with a known max_connections: Harbor's pools must fit it (the budget function
+  // the PatroniCluster sizes itself with), before any resource.
+  const db = args.database;
+  if (db?.kind === "existing" && db.maxConnections !== undefined) {
+    const why = poolsExceedBudget(harborDatabaseClientPools(args.harbor ?? {}), budgetOf(db.maxConnections));
+    check.check(
+      !why,
+      "database.maxConnections",
+      why ?? "",
+      "lower harbor.maxOpenConns or replicas, or raise max_connections",
+    );
+  }
   check.throwIfAny();
 }

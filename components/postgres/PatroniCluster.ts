@@ -15,7 +15,9 @@ import {
 } from "../conventions";
 import { checkPatroniTiming, PatroniTiming } from "./renderPatroniConfig";
 import {
+  clientPoolsOf,
   membersServiceName,
+  patroniClusterDefaults,
   renderClusterPatroniConfig,
   sharedSpiloConfig,
   SPILO_APP_LABELS,
@@ -25,7 +27,12 @@ import {
   SPILO_ROLE_LABEL,
   SPILO_SCOPE_LABEL,
 } from "./clusterPatroniConfig";
-import { ConnectionBudget } from "./connectionBudget";
+import {
+  connectionBudgetProblems,
+  ConnectionBudget,
+  DbPool,
+  reservedRoleProblem,
+} from "../conventions/connectionBudget";
 import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
 
 /** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
@@ -54,11 +61,17 @@ export interface PatroniClusterArgs {
   database?: string;
   /** Harbor's role. Default: `harbor`. */
   user?: string;
-  /** The application pool the database must serve (Harbor: core + exporter pods x maxOpenConns). Default: 4 pods x 100. */
+  /**
+   * The components whose pods each hold a connection pool (Harbor: core, jobservice, exporter), with
+   * their replicas, `maxOpenConns` and rolling-update surge: max_connections covers their peak.
+   * Default: core, jobservice and exporter, 2 replicas each, 100 connections per pod, 25 % surge.
+   */
+  clientPools?: DbPool[];
+  /** Simpler form of `clientPools`: `pods` pods of `maxOpenConns` (counted as given, no surge). Ignored with clientPools. Default: none (Harbor's default pools, `clientPools`). */
   clientPool?: {
-    /** Pods that each hold a connection pool. Default: 4 (when clientPool is omitted). */
+    /** Pods that each hold a connection pool. */
     pods: number;
-    /** Connections each pod may open (Harbor's `database.maxOpenConns`). Default: 100 (when clientPool is omitted). */
+    /** Connections each pod may open (Harbor's `database.maxOpenConns`). */
     maxOpenConns: number;
   };
   /** Where members run (the `db` tier). Default: anywhere. */
@@ -109,10 +122,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly budget: ConnectionBudget;
 
   constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const members = args.members ?? 3;
-    const memoryGi = args.memoryGi ?? 16;
-    const cpu = args.cpu ?? 4;
-    const pool = args.clientPool ?? { pods: 4, maxOpenConns: 100 };
+    const d = patroniClusterDefaults;
+    const members = args.members ?? d.members;
+    const memoryGi = args.memoryGi ?? d.memoryGi;
+    const cpu = args.cpu ?? d.cpu;
+    const pools = clientPoolsOf(args);
     const check = new ArgsChecker("PatroniCluster", name);
     check.atLeast(members, 1, "members");
     check.check(
@@ -122,15 +136,33 @@ export class PatroniCluster extends pulumi.ComponentResource {
       "give each member at least 0.5 GiB",
     );
     check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
-    check.atLeast(args.volumeGb ?? 1024, 1, "volumeGb");
-    check.atLeast(pool.pods, 1, "clientPool.pods");
-    check.check(
-      args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0,
-      "clientPodSelector",
-      "is empty, which would admit every pod in the namespace",
-      'name the client pods\' labels, e.g. { app: "harbor" }',
-    );
-    check.atLeast(pool.maxOpenConns, 1, "clientPool.maxOpenConns");
+    check.atLeast(args.volumeGb ?? d.volumeGb, 1, "volumeGb");
+    // Each pool checked, then (when they are sound) the budget they make: one formula, components/postgres/connectionBudget.ts.
+    const simpleForm = !args.clientPools && args.clientPool !== undefined;
+    const poolKey = simpleForm ? "clientPool" : "clientPools";
+    const minReplicas = simpleForm ? 1 : 0;
+    let poolsSound = true;
+    pools.forEach((p, i) => {
+      const at = simpleForm ? "clientPool" : `clientPools[${i}]`;
+      const replicasOk = Number.isInteger(p.replicas) && p.replicas >= minReplicas;
+      const connsOk = Number.isInteger(p.maxOpenConns) && p.maxOpenConns >= 1;
+      poolsSound &&= replicasOk && connsOk;
+      check.check(
+        replicasOk,
+        simpleForm ? `${at}.pods` : `${at}.replicas`,
+        `must be a whole number >= ${minReplicas}, got ${p.replicas}`,
+        "give the pods that hold a pool",
+      );
+      check.check(
+        connsOk,
+        `${at}.maxOpenConns`,
+        `must be a whole number >= 1, got ${p.maxOpenConns}`,
+        "give Harbor's database.maxOpenConns",
+      );
+    });
+    if (poolsSound)
+      for (const b of connectionBudgetProblems({ pools, members, memoryGi }))
+        check.check(false, poolKey, b.problem, b.fix);
     const timingProblem = checkPatroniTiming(args.timing);
     check.check(
       !timingProblem,
@@ -139,23 +171,25 @@ export class PatroniCluster extends pulumi.ComponentResource {
       "adjust timing so that loop_wait + 2*retry_timeout <= ttl",
     );
     check.check(
-      /^[a-z_][a-z0-9_]*$/.test(args.database ?? "registry"),
+      /^[a-z_][a-z0-9_]*$/.test(args.database ?? d.database),
       "database",
       `"${args.database}" is not a plain PostgreSQL identifier`,
       "use lowercase letters, digits and _",
     );
     check.check(
-      /^[a-z_][a-z0-9_]*$/.test(args.user ?? "harbor"),
+      /^[a-z_][a-z0-9_]*$/.test(args.user ?? d.user),
       "user",
       `"${args.user}" is not a plain PostgreSQL identifier`,
       "use lowercase letters, digits and _",
     );
+    const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby"]);
+    check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
     check.throwIfAny();
     super(PatroniCluster.__pulumiType, name, {}, opts);
 
-    const ns = args.namespace ?? "harbor";
-    const database = args.database ?? "registry";
-    const user = args.user ?? "harbor";
+    const ns = args.namespace ?? d.namespace;
+    const database = args.database ?? d.database;
+    const user = args.user ?? d.user;
     const labels = standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS });
     const selector = { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name };
     const { config: patroni, budget } = renderClusterPatroniConfig(name, {
@@ -163,7 +197,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       memoryGi,
       synchronousMode: args.synchronousMode,
       timing: args.timing,
-      clientPool: pool,
+      clientPools: pools,
     });
     this.budget = budget;
     // One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod.
@@ -281,8 +315,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
                   ],
                 },
               },
-              terminationGracePeriodSeconds: 30,
+              terminationGracePeriodSeconds: PATRONI_TERMINATION_GRACE_SECONDS,
               securityContext: { fsGroup: 103 },
+              volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
               containers: [
                 {
                   name: "postgres",
@@ -297,6 +332,9 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     fieldEnv("POD_IP", "status.podIP"),
                     { name: "SCOPE", value: name },
                     { name: "PGROOT", value: SPILO_PGROOT },
+                    { name: "PGVERSION", value: SPILO_PGVERSION },
+                    // Talk to the API server through its Service (Spilo's default, true, tries the endpoints first).
+                    { name: "KUBERNETES_BYPASS_API_SERVICE", value: "false" },
                     { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
                     { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
                     { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
@@ -321,7 +359,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     failureThreshold: 3,
                   },
                   livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
-                  volumeMounts: [{ name: "pgdata", mountPath: "/home/postgres/pgdata" }],
+                  lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", renderPreStopSwitchover()] } } },
+                  volumeMounts: [
+                    { name: "pgdata", mountPath: "/home/postgres/pgdata" },
+                    // PostgreSQL's dynamic shared memory lives in /dev/shm: the container's default is 64 MiB.
+                    { name: "dshm", mountPath: "/dev/shm" },
+                  ],
                 },
               ],
             },
@@ -331,8 +374,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
               metadata: { name: "pgdata", labels },
               spec: {
                 accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClass ?? "gp3",
-                resources: { requests: { storage: `${args.volumeGb ?? 1024}Gi` } },
+                storageClassName: args.storageClass ?? d.storageClass,
+                resources: { requests: { storage: `${args.volumeGb ?? d.volumeGb}Gi` } },
               },
             },
           ],
@@ -497,12 +540,37 @@ export class PatroniCluster extends pulumi.ComponentResource {
   }
 }
 
-/** Exactly what Patroni's Kubernetes DCS uses: lock/state objects and member pods; the config Service. */
+/**
+ * Exactly what Patroni's Kubernetes DCS uses with ConfigMaps (`use_endpoints: false`): the leader,
+ * config, sync and failsafe ConfigMaps (delete/deletecollection only for `patronictl remove`), and its
+ * members' pods (role labels, member state annotations). No endpoints, services or pod creation.
+ */
 export const PATRONI_KUBERNETES_DCS_RULES = [
   {
     apiGroups: [""],
-    resources: ["endpoints", "configmaps", "pods"],
-    verbs: ["get", "list", "watch", "patch", "update", "create"],
+    resources: ["configmaps"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
   },
-  { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch", "update"] },
 ];
+
+/** Spilo's major PostgreSQL version (the image is spilo-17): PGVERSION, so Spilo never guesses bin_dir. */
+export const SPILO_PGVERSION = "17";
+
+/** Seconds the kubelet waits after SIGTERM: a switchover plus a checkpoint of GBs of shared buffers. */
+export const PATRONI_TERMINATION_GRACE_SECONDS = 300;
+
+/**
+ * preStop of a member: when this pod is the leader, ask Patroni (its REST API, on the pod) to switch
+ * over to a healthy replica and wait until it no longer is the primary, so a rollout or drain never
+ * SIGTERMs the leader. A lone member (no candidate) answers 412 and simply stops.
+ */
+export function renderPreStopSwitchover(waitSeconds = 120): string {
+  return [
+    "if curl -fsS -o /dev/null http://localhost:8008/primary; then",
+    `  curl -sS -X POST -H 'Content-Type: application/json' -d "{\\"leader\\":\\"$HOSTNAME\\"}" http://localhost:8008/switchover || true`,
+    "  i=0",
+    `  while [ $i -lt ${waitSeconds} ] && curl -fsS -o /dev/null http://localhost:8008/primary; do sleep 1; i=$((i + 1)); done`,
+    "fi",
+  ].join("\n");
+}

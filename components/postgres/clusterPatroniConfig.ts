@@ -2,7 +2,8 @@
  * The cluster flavour of Patroni's configuration: what PatroniCluster hands to Spilo. Pure, so the
  * drills can validate exactly this with `patroni --validate-config`.
  */
-import { ConnectionBudget } from "./connectionBudget";
+import { ConnectionBudget, DbPool } from "../conventions/connectionBudget";
+import { DEFAULT_NAMESPACE } from "../conventions/namespace";
 import { patroniSettings, PatroniTiming, renderPatroniConfig } from "./renderPatroniConfig";
 
 /** Spilo's data layout and labels (its conventions; the Services select on the role label). */
@@ -20,17 +21,38 @@ export interface ClusterConfigArgs {
   memoryGi?: number;
   synchronousMode?: boolean;
   timing?: PatroniTiming;
+  clientPools?: DbPool[];
   clientPool?: { pods: number; maxOpenConns: number };
 }
 
-/** PatroniCluster's defaults for the fields above. */
-export const CLUSTER_DEFAULTS = {
-  namespace: "harbor",
+/** PatroniCluster's defaults (stack config and HarborPlatform use these, never copies). */
+export const patroniClusterDefaults = {
+  namespace: DEFAULT_NAMESPACE,
   members: 3,
+  storageClass: "gp3",
+  volumeGb: 1024,
+  cpu: 4,
   memoryGi: 16,
   synchronousMode: true,
-  clientPool: { pods: 4, maxOpenConns: 100 },
+  database: "registry",
+  user: "harbor",
+  /** Harbor's pools at the chart's 2 replicas and our maxOpenConns 100: core, jobservice, exporter. */
+  clientPools: [
+    { component: "core", replicas: 2, maxOpenConns: 100 },
+    { component: "jobservice", replicas: 2, maxOpenConns: 100 },
+    { component: "exporter", replicas: 2, maxOpenConns: 100 },
+  ] as DbPool[],
 };
+
+/** The pools a cluster serves: `clientPools`, else the simple `clientPool` form (pods as given, no surge). */
+export function clientPoolsOf(args: Pick<ClusterConfigArgs, "clientPools" | "clientPool">): DbPool[] {
+  if (args.clientPools) return args.clientPools;
+  if (args.clientPool)
+    return [
+      { component: "clients", replicas: args.clientPool.pods, maxOpenConns: args.clientPool.maxOpenConns, maxSurge: 0 },
+    ];
+  return patroniClusterDefaults.clientPools;
+}
 
 /** The headless Service name that gives members stable DNS names. */
 export const membersServiceName = (name: string) => `${name}-members`;
@@ -49,14 +71,15 @@ export function renderClusterPatroniConfig(
   args: ClusterConfigArgs,
   index = 0,
 ): { config: Record<string, unknown>; budget: ConnectionBudget } {
-  const ns = args.namespace ?? CLUSTER_DEFAULTS.namespace;
+  const d = patroniClusterDefaults;
+  const ns = args.namespace ?? d.namespace;
   const { budget, ...settings } = patroniSettings({
     scope: name,
-    members: args.members ?? CLUSTER_DEFAULTS.members,
-    memoryGi: args.memoryGi ?? CLUSTER_DEFAULTS.memoryGi,
-    synchronousMode: args.synchronousMode ?? CLUSTER_DEFAULTS.synchronousMode,
+    members: args.members ?? d.members,
+    memoryGi: args.memoryGi ?? d.memoryGi,
+    synchronousMode: args.synchronousMode ?? d.synchronousMode,
     timing: args.timing,
-    clientPool: args.clientPool ?? CLUSTER_DEFAULTS.clientPool,
+    pools: clientPoolsOf(args),
   });
   const host = memberHost(name, ns, index);
   const config = renderPatroniConfig({

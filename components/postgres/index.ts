@@ -1,5 +1,6 @@
 export * from "./PatroniCluster";
 export * from "./renderPatroniConfig";
 export * from "./clusterPatroniConfig";
-export * from "./connectionBudget";
 export * from "./renderJobScripts";
+export * from "./spiloEffectiveConfig";
+export * from "../conventions/connectionBudget";

@@ -3,7 +3,7 @@
  * and the local failover drills (etcd3 DCS on 127.0.0.1) both run what this renders: only the DCS
  * section, the member's addresses and whether client connections must use TLS differ.
  */
-import { computeConnectionBudget, ConnectionBudget } from "./connectionBudget";
+import { computeConnectionBudget, ConnectionBudget, DbPool } from "../conventions/connectionBudget";
 
 export interface PatroniTiming {
   /** Leader key TTL in seconds. Default: 30. */
@@ -146,13 +146,10 @@ export function patroniSettings(a: {
   memoryGi: number;
   synchronousMode?: boolean;
   timing?: PatroniTiming;
-  clientPool: { pods: number; maxOpenConns: number };
+  /** Components that each hold a connection pool (Harbor: core, jobservice, exporter). */
+  pools: DbPool[];
 }): PatroniSettings & { budget: ConnectionBudget } {
-  const budget = computeConnectionBudget({
-    poolPods: a.clientPool.pods,
-    maxOpenConns: a.clientPool.maxOpenConns,
-    members: a.members,
-  });
+  const budget = computeConnectionBudget({ pools: a.pools, members: a.members, memoryGi: a.memoryGi });
   return {
     scope: a.scope,
     members: a.members,
@@ -188,12 +185,16 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
           },
         }
       : { etcd3: { hosts: args.dcs.hosts } };
+  // A pg_hba list replaces Spilo's whole (its deep_update), so the replication lines are ours: the local
+  // one lets Patroni read a replica's timeline and LSN over the socket (its check before pg_rewind).
   const pgHba = [
     "local all all trust",
+    `local replication ${replicationUser} trust`,
     `${host} replication ${replicationUser} ${cidr} scram-sha-256`,
     `${host} all all ${cidr} scram-sha-256`,
   ];
   const sync = args.synchronousMode ?? true;
+  const { shared_buffers, ...dcsMemoryParameters } = memoryParameters(args.memoryGi, args.maxConnections);
   return {
     scope: args.scope,
     name: m.name,
@@ -208,6 +209,9 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
         synchronous_mode: sync,
         // Not strict: a lone survivor keeps accepting writes (availability) instead of blocking every commit.
         synchronous_mode_strict: false,
+        // With the Kubernetes DCS, a leader that cannot reach the API server keeps its role while every
+        // member still answers it over the REST API, instead of demoting itself (Patroni >= 3.0).
+        failsafe_mode: true,
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
@@ -224,7 +228,7 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
             hot_standby: "on",
             wal_keep_size: "1GB",
             password_encryption: "scram-sha-256",
-            ...memoryParameters(args.memoryGi, args.maxConnections),
+            ...dcsMemoryParameters,
           },
         },
       },
@@ -245,7 +249,8 @@ export function renderPatroniConfig(args: PatroniConfigArgs): Record<string, unk
         replication: { username: replicationUser },
         rewind: { username: superuser },
       },
-      ...(m.socketDir ? { parameters: { unix_socket_directories: m.socketDir } } : {}),
+      // shared_buffers is local: Spilo sets a local shared_buffers, and a local value beats bootstrap.dcs.
+      parameters: { shared_buffers, ...(m.socketDir ? { unix_socket_directories: m.socketDir } : {}) },
       pg_hba: pgHba,
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },

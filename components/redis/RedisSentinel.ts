@@ -7,6 +7,7 @@ import {
   checkQuorum,
   REDIS_PORT,
   redisMaxmemoryMb,
+  redisSentinelDefaults,
   redisTopology,
   renderRedisConf,
   renderRedisStartScript,
@@ -16,8 +17,12 @@ import {
   sentinelAddrList,
 } from "./renderRedisConfig";
 
-/** The official Redis image, pinned (Bitnami's moved to a legacy registry in 2025). */
-export const REDIS_IMAGE = "redis:7.2.7-alpine";
+/**
+ * The official Redis image (Bitnami's moved to a legacy registry in 2025), pinned by exact tag: 7.2.11
+ * fixes CVE-2025-49844 (and 7.2.8 CVE-2025-21605): redis/redis release 7.2.11, docker-library/official-images#20011.
+ * No citable digest was found (official-images records commits, not digests): see README.
+ */
+export const REDIS_IMAGE = "redis:7.2.11-alpine";
 
 export interface RedisSentinelArgs {
   /** Namespace (a plain string: it is part of the rendered host names). Default: `harbor`. */
@@ -34,10 +39,12 @@ export interface RedisSentinelArgs {
   memoryGi?: number;
   /** CPU per Redis node. Default: 1. */
   cpu?: number;
-  /** SSD StorageClass for the append-only files. Default: the cluster's default class. */
+  /** SSD StorageClass for the append-only files and the sentinels' state. Default: the cluster's default class. */
   storageClass?: string;
   /** Volume per Redis node, GiB. Default: 8. */
   volumeGb?: number;
+  /** Volume per sentinel (its state: monitored master, epochs, peers), GiB, on `storageClass`. Default: 1. */
+  sentinelVolumeGb?: number;
   /** Labels of the client pods (Harbor) that may reach Redis and the sentinels. Default: `{ app: "harbor" }` (the Harbor chart's pods). */
   clientPodSelector?: Record<string, string>;
   /** Milliseconds before a silent master is considered down. Default: 5000. */
@@ -71,10 +78,11 @@ export class RedisSentinel extends pulumi.ComponentResource {
   readonly podSelector: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RedisSentinelArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const replicas = args.replicas ?? 3;
-    const sentinels = args.sentinels ?? 3;
-    const quorum = args.quorum ?? 2;
-    const memoryGi = args.memoryGi ?? 2;
+    const d = redisSentinelDefaults;
+    const replicas = args.replicas ?? d.replicas;
+    const sentinels = args.sentinels ?? d.sentinels;
+    const quorum = args.quorum ?? d.quorum;
+    const memoryGi = args.memoryGi ?? d.memoryGi;
     const check = new ArgsChecker("RedisSentinel", name);
     check.atLeast(replicas, 1, "replicas");
     check.atLeast(sentinels, 1, "sentinels");
@@ -92,7 +100,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       "give each Redis node at least 128 MiB",
     );
     check.check(
-      /^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? "harbor"),
+      /^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? d.masterSet),
       "masterSet",
       `"${args.masterSet}" has characters Harbor's URL cannot carry`,
       "use letters, digits, - and _",
@@ -107,7 +115,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     check.throwIfAny();
     super(RedisSentinel.__pulumiType, name, {}, opts);
 
-    const ns = args.namespace ?? "harbor";
+    const ns = args.namespace ?? d.namespace;
     const topology = redisTopology(name, args);
     const child = { parent: this };
     const labels = standardLabels("redis", name);
@@ -149,17 +157,17 @@ export class RedisSentinel extends pulumi.ComponentResource {
       child,
     );
 
-    const passwordEnv = {
-      name: "REDIS_PASSWORD",
+    const secretEnv = (envName: string) => ({
+      name: envName,
       valueFrom: { secretKeyRef: { name: auth.metadata.name, key: "REDIS_PASSWORD" } },
-    };
+    });
     const statefulSet = (
       role: "redis" | "sentinel",
       count: number,
       selector: Record<string, string>,
       port: number,
       resources: object,
-      volume: "pvc" | "emptyDir",
+      volumeGb: number,
     ) => {
       const setName = `${name}-${role}`;
       const service = new k8s.core.v1.Service(
@@ -195,7 +203,12 @@ export class RedisSentinel extends pulumi.ComponentResource {
                     image: REDIS_IMAGE,
                     command: ["sh", "-c", 'exec sh "/config/start-$(hostname).sh"'],
                     ports: [{ name: role, containerPort: port }],
-                    env: [passwordEnv],
+                    // The start scripts read REDIS_PASSWORD; redis-cli (probes) reads REDISCLI_AUTH, so no
+                    // password is ever in a process's arguments. Sentinels require none (harbor#14757).
+                    env:
+                      role === "redis"
+                        ? [secretEnv("REDIS_PASSWORD"), secretEnv("REDISCLI_AUTH")]
+                        : [secretEnv("REDIS_PASSWORD")],
                     resources,
                     readinessProbe: {
                       exec: {
@@ -203,7 +216,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
                           "sh",
                           "-c",
                           role === "redis"
-                            ? 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'
+                            ? "redis-cli --no-auth-warning ping | grep -q PONG"
                             : `redis-cli -p ${port} ping | grep -q PONG`,
                         ],
                       },
@@ -216,26 +229,21 @@ export class RedisSentinel extends pulumi.ComponentResource {
                     ],
                   },
                 ],
-                volumes: [
-                  { name: "config", configMap: { name: config.metadata.name } },
-                  ...(volume === "emptyDir" ? [{ name: "data", emptyDir: {} }] : []),
-                ],
+                volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
               },
             },
-            ...(volume === "pvc"
-              ? {
-                  volumeClaimTemplates: [
-                    {
-                      metadata: { name: "data", labels },
-                      spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
-                        resources: { requests: { storage: `${args.volumeGb ?? 8}Gi` } },
-                      },
-                    },
-                  ],
-                }
-              : {}),
+            // Both sets keep their state on a PersistentVolume: a Redis node its data, a sentinel the
+            // master it monitors and its epochs (an emptyDir would forget them on every restart).
+            volumeClaimTemplates: [
+              {
+                metadata: { name: "data", labels },
+                spec: {
+                  accessModes: ["ReadWriteOnce"],
+                  ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
+                  resources: { requests: { storage: `${volumeGb}Gi` } },
+                },
+              },
+            ],
           },
         },
         child,
@@ -249,14 +257,14 @@ export class RedisSentinel extends pulumi.ComponentResource {
         child,
       );
     };
-    const cpu = `${args.cpu ?? 1}`;
+    const cpu = `${args.cpu ?? d.cpu}`;
     statefulSet(
       "redis",
       replicas,
       redisSelector,
       REDIS_PORT,
       { requests: { cpu, memory: `${memoryGi}Gi` }, limits: { cpu, memory: `${memoryGi}Gi` } },
-      "pvc",
+      args.volumeGb ?? d.volumeGb,
     );
     statefulSet(
       "sentinel",
@@ -264,7 +272,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       sentinelSelector,
       SENTINEL_PORT,
       { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
-      "emptyDir",
+      args.sentinelVolumeGb ?? d.sentinelVolumeGb,
     );
 
     const clients = args.clientPodSelector ?? { app: "harbor" };

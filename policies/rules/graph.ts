@@ -4,13 +4,7 @@
  * read from the parent chain or, failing that, from the URN's qualified type (`A$B$C`).
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import {
-  ComponentTypes,
-  HARBOR_COMPONENTS,
-  HARBOR_DB_POOL_COMPONENTS,
-  harborPoolPods as poolPods,
-  NODE_TIER_LABEL,
-} from "../../components/facts";
+import { ComponentTypes, HARBOR_COMPONENTS, NODE_TIER_LABEL } from "../../components/facts";
 import type { HarborComponent, NodeTier } from "../../components/facts";
 
 export const T = {
@@ -374,18 +368,6 @@ function chartDeploys(c: HarborComponent, values: unknown): boolean {
   if (c === "trivy") return get(values, "trivy.enabled") !== false;
   if (c === "exporter") return get(values, "metrics.enabled") === true;
   return true;
-}
-
-/**
- * Pods holding a Harbor database pool, from the release values: the replicas (chart default 1) of each
- * of Harbor's pool components (components/facts) the values deploy.
- */
-export function harborPoolPods(values: unknown): number {
-  const deployed = new Set(harborComponents(values).map((c) => c.name));
-  const replicas = Object.fromEntries(
-    HARBOR_DB_POOL_COMPONENTS.filter((c) => deployed.has(c)).map((c) => [c, Number(get(values, `${c}.replicas`) ?? 1)]),
-  );
-  return poolPods(replicas);
 }
 
 /** All string values under an object, with their dotted paths. */

@@ -8,7 +8,6 @@ import {
   ComponentTypes,
   get,
   Graph,
-  harborPoolPods,
   harborReleases,
   harborValuesUnknown,
   kube,
@@ -20,7 +19,13 @@ import {
   T,
   valuesOf,
 } from "./graph";
-import { HARBOR_DB_POOL_COMPONENTS, poolExceedsBudget, SUPERUSER_RESERVED } from "../../components/facts";
+import {
+  ADMIN_HEADROOM,
+  DbPool,
+  HARBOR_DB_POOL_COMPONENTS,
+  poolsExceedBudget,
+  SUPERUSER_RESERVED,
+} from "../../components/facts";
 
 const PAB_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
@@ -358,14 +363,14 @@ export function patroniMaxConnections(g: Graph, component?: Res): { value: numbe
 export const dbConnectionBudget = stackRule<{ reservedConnections: number; defaultMaxOpenConns: number }>({
   name: "db-connection-budget",
   description:
-    "Harbor's database pool, (core + exporter replicas) x database.maxOpenConns, fits PostgreSQL's max_connections (found in the Patroni config under the PatroniCluster) minus the superuser reserve.",
+    "Harbor's database pools, (core + jobservice + exporter) x (replicas + rolling surge) x database.maxOpenConns, fit PostgreSQL's max_connections (found in the Patroni config under the PatroniCluster) minus the reserved connections.",
   severity: "high",
   remediationSteps:
     "Lower harbor.maxOpenConns or replicas, or raise the PatroniCluster's max_connections (it is derived from the same numbers when the platform wires them).",
   config: {
     reservedConnections: num(
-      SUPERUSER_RESERVED,
-      "connections PostgreSQL keeps from applications (superuser_reserved_connections)",
+      SUPERUSER_RESERVED + ADMIN_HEADROOM,
+      "connections kept from applications (superuser_reserved_connections + admin headroom)",
     ),
     defaultMaxOpenConns: num(900, "the chart's database.maxOpenConns default", 1),
   },
@@ -419,17 +424,22 @@ export const dbConnectionBudget = stackRule<{ reservedConnections: number; defau
         );
         continue;
       }
-      const pods = harborPoolPods(v);
       const perPod = Number(get(v, "database.maxOpenConns") ?? c.defaultMaxOpenConns);
-      const pool = pods * perPod;
+      // Every component that opens a pool (core; jobservice with core's MaxOpenConns; the exporter with
+      // metrics on), each with Kubernetes' default rolling surge: the budget function the PatroniCluster
+      // sizes max_connections with (components/postgres/connectionBudget.ts, SDK-free).
+      const pools: DbPool[] = HARBOR_DB_POOL_COMPONENTS.filter(
+        (comp) => comp !== "exporter" || get(v, "metrics.enabled") === true,
+      ).map((comp) => ({ component: comp, replicas: Number(get(v, `${comp}.replicas`) ?? 1), maxOpenConns: perPod }));
       const available = max.value - c.reservedConnections;
-      if (poolExceedsBudget(pods, perPod, { maxConnections: max.value, availableForApplications: available }))
+      const why = poolsExceedBudget(pools, { maxConnections: max.value, availableForApplications: available });
+      if (why)
         report(
           violation(
             who,
-            `${pods} pods (core + exporter) x maxOpenConns ${perPod} = ${pool} connections`,
+            why,
             `<= max_connections ${max.value} - ${c.reservedConnections} reserved = ${available} (${max.source})`,
-            "lower database.maxOpenConns (stack harbor.maxOpenConns) or raise max_connections",
+            "lower database.maxOpenConns (stack harbor.maxOpenConns) or replicas, or raise max_connections",
           ),
           rel.urn,
         );
