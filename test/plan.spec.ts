@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,7 +26,51 @@ function tempConfig(stack: string, edit: (config: Record<string, any>) => void):
   return file;
 }
 
+/**
+ * Runs the CLI with its stdout a kernel pipe (64 KiB buffer), as `harbor-ha plan prod --json | jq` does, and
+ * reads the other end as a stream to its end. (Node's own child stdio is a socket pair with a larger buffer,
+ * which would hide a cut; `cat` copies the pipe to us unchanged.)
+ */
+function cliThroughPipe(...args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // POSIX sh has no pipefail: the CLI's own exit status goes to stderr as the last line.
+    const script = '{ "$0" "$@"; echo "exit status $?" >&2; } | cat';
+    const bin = path.join(ROOT, "bin", "harbor-ha.js");
+    const child = spawn("/bin/sh", ["-c", script, process.execPath, bin, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", () => {
+      const status = /exit status (\d+)\n$/.exec(stderr);
+      resolve({ code: status ? Number(status[1]) : null, stdout: Buffer.concat(chunks), stderr });
+    });
+  });
+}
+
 describe("harbor-ha plan (CLI, as a user runs it)", () => {
+  it("writes the whole plan into a pipe: the same bytes as redirected to a file", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-pipe-")), "prod.json");
+    const bin = path.join(ROOT, "bin", "harbor-ha.js");
+    // The shell opens the file; node writes to it synchronously.
+    const toFile = spawnSync("/bin/sh", ["-c", `"$0" "$1" plan prod --json > "$2"`, process.execPath, bin, file], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    assert.equal(toFile.status, 0, toFile.stderr);
+    const piped = await cliThroughPipe("plan", "prod", "--json");
+    assert.equal(piped.code, 0, piped.stderr);
+    const written = fs.readFileSync(file);
+    assert.ok(written.length > 64 * 1024, `prod plan is ${written.length} bytes: more than one pipe buffer`);
+    assert.equal(piped.stdout.length, written.length, "bytes through the pipe");
+    assert.ok(piped.stdout.equals(written), "the piped plan equals the file's");
+    JSON.parse(piped.stdout.toString("utf8"));
+  });
+
   it("prints the same JSON document twice, in the documented shape", () => {
     const one = cli("plan", "dev", "--json");
     const two = cli("plan", "dev", "--json");
