@@ -137,8 +137,10 @@ describe("harbor-ha plan (CLI, as a user runs it)", () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-out-"));
     const r = cli("plan", "dev", "--out", outDir);
     assert.equal(r.code, 0, r.stderr);
-    const files = fs.readdirSync(outDir);
+    const files = fs.readdirSync(outDir).filter((f) => f !== OUT_MARKER);
     assert.ok(files.includes("Namespace-cluster-harbor.yaml"), files.join(", "));
+    // The marker lists exactly what was written (the files a later plan into this directory replaces).
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(outDir, OUT_MARKER), "utf8")).files, files.sort());
     for (const f of files.filter((f) => !f.startsWith("values-"))) {
       const obj = parse(fs.readFileSync(path.join(outDir, f), "utf8"));
       assert.ok(obj.apiVersion && obj.kind, `${f} is a Kubernetes object`);
