@@ -8,10 +8,13 @@
  * scaling. Targets (issue 7): prod plan < 1.5 s wall and < 250 MB RSS; 1000 targets < 5 s; chain <= 6.
  */
 import { spawnSync } from "child_process";
+import * as os from "os";
 import * as path from "path";
 import { compiledRoot, ROOT } from "./compiledRoot";
 
 const REPORTER = path.join(__dirname, "reportRss.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/ is plain JavaScript without types
+const { distIsFresh } = require(path.join(ROOT, "bin", "distFreshness.js")) as { distIsFresh(): boolean };
 const RUNS = 3;
 
 interface ProcessFigure {
@@ -68,10 +71,8 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mark = (ok: boolean) => (ok ? "ok" : "MISSED");
 
 function main() {
-  const load = require("os").loadavg()[0];
-  console.log(
-    `harbor-ha bench (node ${process.version}, ${require("os").cpus().length} CPUs, load average ${load.toFixed(2)})`,
-  );
+  const load = os.loadavg()[0];
+  console.log(`harbor-ha bench (node ${process.version}, ${os.cpus().length} CPUs, load average ${load.toFixed(2)})`);
   const compiled = compiledRoot();
   try {
     const cli = path.join(compiled.root, "bin", "harbor-ha.js");
@@ -93,7 +94,7 @@ function main() {
     const fromSource = measureProcess([path.join(ROOT, "bin", "harbor-ha.js"), "plan", "prod", "--json"], ROOT);
     console.log(
       `plan prod from this checkout          ${s(fromSource.wallMs)} wall, ${fromSource.maxRssMb.toFixed(0)} MB ` +
-        `(${require(path.join(ROOT, "bin", "distFreshness.js")).distIsFresh() ? "dist/" : "ts-node: dist/ stale; run `npm run build`"})`,
+        `(${distIsFresh() ? "dist/" : "ts-node: dist/ stale; run `npm run build`"})`,
     );
 
     console.log("\nwhere one plan's time goes (compiled, one process each):");
@@ -140,7 +141,7 @@ function main() {
     );
     console.log(`  1000 targets < 5 s: ${s(r1000.ms)} ${mark(r1000.ms < 5000)}`);
     console.log(`  longest chain <= 6: ${phases.prod.chain.length} ${mark(phases.prod.chain.length <= 6)}`);
-    if (load > require("os").cpus().length)
+    if (load > os.cpus().length)
       console.log(
         `  (load average ${load.toFixed(2)} exceeds the CPU count: wall times are inflated; CPU times are the steadier figure)`,
       );

@@ -12,4 +12,14 @@ if (distIsFresh()) {
   require("ts-node").register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
   main = require(path.join(ROOT, "cli", "main.ts")).main;
 }
-main(process.argv.slice(2)).then((code) => process.exit(code));
+// Set the exit code and let Node exit once stdout and stderr have drained: process.exit() right after a
+// large write cuts it at the pipe's buffer (64 KiB) when stdout is a pipe (`| jq`, `| tee`, CI logs).
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`harbor-ha: ${e && e.message ? e.message : e}\n`);
+    process.exitCode = 1;
+  },
+);

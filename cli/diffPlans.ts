@@ -70,7 +70,8 @@ export function valueChanges(a: unknown, b: unknown, path = ""): ValueChange[] {
             ? `${path}.${k}`
             : k
           : `${path}[${JSON.stringify(k)}]`;
-    return valueChanges((a as any)[k], (b as any)[k], sub);
+    const at = (v: unknown) => (v as Record<string | number, unknown>)[k];
+    return valueChanges(at(a), at(b), sub);
   });
 }
 

@@ -9,7 +9,8 @@ import type { Policy } from "@pulumi/policy";
 import { evaluatePolicies, PlanGraph, PROJECT_ROOT, readStackConfig, runStack, Violation } from "../engine";
 import { canonicalJson } from "./canonicalJson";
 import { planDocument, renderHuman } from "./planReport";
-import { writeManifests } from "./writeManifests";
+import { CliInputError } from "./fileErrors";
+import { claimOutDirectory, writeManifests } from "./writeManifests";
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
@@ -75,7 +76,7 @@ export async function plan(stack: string, options: PlanOptions = {}): Promise<Pl
 export function isInputError(e: unknown): e is Error {
   return (
     e instanceof Error &&
-    ["StackConfigError", "InvalidArgsError", "StackFileError", "PolicyConfigError"].includes(e.name)
+    ["StackConfigError", "InvalidArgsError", "StackFileError", "PolicyConfigError", "CliInputError"].includes(e.name)
   );
 }
 
@@ -85,6 +86,8 @@ export async function planCommand(
 ): Promise<number> {
   let result: PlanResult;
   try {
+    // A directory the plan may not write is refused before anything is planned.
+    if (flags.out !== undefined) claimOutDirectory(flags.out, stack);
     result = await plan(stack, {
       configFile: flags.config,
       policyConfigFile: flags.policyConfig,
@@ -102,9 +105,15 @@ export async function planCommand(
   } else {
     process.stdout.write(renderHuman(result.graph, result.violations, result.elapsedMs) + "\n");
   }
-  if (flags.out) {
-    const files = writeManifests(result.graph, flags.out);
-    process.stderr.write(`wrote ${files.length} files to ${flags.out}\n`);
+  if (flags.out !== undefined) {
+    try {
+      const files = writeManifests(result.graph, flags.out);
+      process.stderr.write(`wrote ${files.length} files to ${flags.out}\n`);
+    } catch (e) {
+      if (!(e instanceof CliInputError)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      return EXIT_INVALID;
+    }
   }
   return result.exitCode;
 }

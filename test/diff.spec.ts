@@ -15,7 +15,7 @@ import {
 } from "../cli/diffPlans";
 import { canonicalJson } from "../cli/canonicalJson";
 import { plan } from "../cli/plan";
-import { loadSide } from "../cli/diff";
+import { loadSide, planDocumentProblems, readPlanFile } from "../cli/diff";
 import { PlanDocument } from "../cli/planReport";
 import { secretPlaintexts, stackFilePath } from "../engine";
 
@@ -270,6 +270,64 @@ describe("plan diff", () => {
     fs.writeFileSync(file, planned.stdout);
     const r = cli("diff", file, "dev");
     assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  it("a saved plan of the wrong shape is refused naming the file and every field, never read as undefined", () => {
+    const dir = tmp();
+    const good = doc("dev", [{ type: "t:m:R", name: "a" }]);
+    const cases: Record<string, { body: string | Buffer; says: RegExp }> = {
+      "wrong.json": {
+        body: JSON.stringify({ resources: [{ urn: 5 }], violations: {} }),
+        says: /resources\[0\]\.urn is number, not a string/,
+      },
+      "null.json": {
+        body: JSON.stringify({ ...good, resources: [null] }),
+        says: /resources\[0\] is null, not an object/,
+      },
+      "cut.json": { body: JSON.stringify(good).slice(0, 60), says: /not valid JSON .*cut short/ },
+      "empty.json": { body: "", says: /the file is empty/ },
+      "binary.json": { body: fs.readFileSync(process.execPath).subarray(0, 2048), says: /binary data/ },
+      "list.json": { body: "[1, 2]", says: /the document is a list, not an object/ },
+    };
+    for (const [name, { body, says }] of Object.entries(cases)) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, body);
+      assert.throws(
+        () => readPlanFile(file),
+        (e: Error) => e.name === "CliInputError" && e.message.startsWith(`${file}: `) && says.test(e.message),
+        name,
+      );
+    }
+    fs.mkdirSync(path.join(dir, "dir.json"));
+    assert.throws(() => readPlanFile(path.join(dir, "dir.json")), /dir\.json: a directory, not a plan file/);
+    assert.throws(() => readPlanFile(path.join(dir, "missing.json")), /missing\.json: cannot be read \(no such file/);
+    assert.deepEqual(planDocumentProblems(JSON.parse(canonicalJson(good))), [], "a real plan's shape passes");
+    assert.deepEqual(planDocumentProblems({ ...good, violations: [{ policy: "p", enforcementLevel: "mandatory" }] }), [
+      "violations[0].urn is missing (a string)",
+      "violations[0].message is missing (a string)",
+    ]);
+  });
+
+  it("CLI: a wrong-shaped, null-entry or binary plan file is one line naming it, exit 1, no TypeError", () => {
+    const dir = tmp();
+    const wrong = path.join(dir, "wrong.json");
+    fs.writeFileSync(wrong, JSON.stringify({ project: "p", stack: "s", resources: [{ type: 5 }], violations: [] }));
+    const nulls = path.join(dir, "nulls.json");
+    fs.writeFileSync(nulls, JSON.stringify({ project: "p", stack: "s", resources: [null], violations: [] }));
+    const binary = path.join(dir, "saved-plan");
+    fs.writeFileSync(binary, fs.readFileSync(process.execPath).subarray(0, 2048));
+    for (const [a, b] of [
+      [wrong, nulls],
+      [nulls, wrong],
+      [binary, wrong],
+    ]) {
+      const r = cli("diff", a, b);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+      assert.ok(r.stderr.startsWith(`${a}: `), r.stderr);
+      assert.doesNotMatch(r.stderr, /undefined|TypeError|\n\s+at |Usage:/);
+    }
   });
 
   it("CLI: bad input exits 1", () => {

@@ -20,7 +20,7 @@ import { RedisSentinel } from "../components/redis";
 import { InvalidArgsError } from "../components/conventions";
 import { runProgram, unwrapSecrets, isSecretEnvelope, kubernetesObject, PlanGraph, CapturedResource } from "../engine";
 
-const REF = path.join(__dirname, "..", "..", "shared", "reference", "harbor-helm-1.19.2");
+const REF = path.join(__dirname, "fixtures", "upstream", "harbor-helm-1.19.2");
 const CHART_KEYS = new Set(
   fs
     .readFileSync(path.join(REF, "values-keys.txt"), "utf8")

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../conventions/kubernetes";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import { stringify } from "yaml";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as efs from "@pulumi/aws/efs";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { RegistryStorageDescriptor } from "./descriptor";

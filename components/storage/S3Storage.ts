@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as s3 from "@pulumi/aws/s3";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { renderRegistryS3Policy, renderTlsOnlyBucketPolicy } from "./registryS3Policy";

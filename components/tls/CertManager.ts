@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, Placement, podPlacement } from "../conventions";
 import { renderCertManagerValues, renderIrsaTrustPolicy, renderRoute53Policy } from "./renderCertManagerValues";

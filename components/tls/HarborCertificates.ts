@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { CERT_MANAGER_NAMESPACE } from "./CertManager";

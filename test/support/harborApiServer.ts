@@ -10,6 +10,7 @@
  */
 import * as fs from "fs";
 import * as http from "http";
+import * as path from "path";
 import { AddressInfo } from "net";
 import * as YAML from "yaml";
 import addFormats from "ajv-formats";
@@ -17,7 +18,8 @@ import { OpenAPIBackend } from "openapi-backend";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const swagger2openapi = require("swagger2openapi");
 
-export const HARBOR_SWAGGER = "/work/shared/reference/harbor-api/swagger-v2.15.2.yaml";
+/** Pinned in the repository; see test/fixtures/upstream/harbor-api-2.15.2/README.md. */
+export const HARBOR_SWAGGER = path.join(__dirname, "..", "fixtures", "upstream", "harbor-api-2.15.2", "swagger.yaml");
 
 /**
  * Harbor's handlers answer these statuses although the document omits them for the operation (the

@@ -1,0 +1,2 @@
+export { Release } from "@pulumi/kubernetes/helm/v3/release";
+export type { ReleaseArgs } from "@pulumi/kubernetes/helm/v3/release";
