@@ -32,8 +32,9 @@ export = async () => {
       sslmode: "verify-full",
     },
     // RDS db.r6g.large: max_connections ~1700, minus what the team keeps for itself.
+    // Core, jobservice and exporter pods (2 + 1 surge each) x 100 = 900 fit it.
     databaseConnectionBudget: 1000,
-    maxOpenConns: 200,
+    maxOpenConns: 100,
     redis: {
       sentinelAddrs: redis.sentinelAddrs,
       masterSet: redis.masterSet,
