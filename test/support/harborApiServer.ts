@@ -398,6 +398,24 @@ export class FakeHarbor {
           operationId,
         );
       }
+      case "ListRobot": {
+        const q = url.searchParams.get("q") ?? "";
+        const name = q.startsWith("name=") ? q.slice(5) : undefined;
+        return send(
+          200,
+          [...this.robots.values()]
+            .filter((r) => name === undefined || r.name === name)
+            .map(({ secret: _hidden, ...shown }) => shown),
+          {},
+          operationId,
+        );
+      }
+      case "RefreshSec": {
+        const r = this.robots.get(id);
+        if (!r) return error(404, `robot ${id} not found`, operationId);
+        r.secret = b.secret || `Robot-Secret-${id}-refreshed-${Date.now()}`;
+        return send(200, { secret: r.secret }, {}, operationId);
+      }
       case "GetRobotByID": {
         const r = this.robots.get(id);
         if (!r) return error(404, `robot ${id} not found`, operationId);
