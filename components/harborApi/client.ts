@@ -93,7 +93,7 @@ export class HarborApiError extends Error {
     extra: { ambiguous?: boolean; cause?: FailureCause; harborCode?: string } = {},
   ) {
     super(
-      `Harbor API ${method} ${API_PREFIX}${path} failed${status === undefined ? "" : ` with ${status}${statusHint(status)}`}: ${harborMessage}${attempts > 1 ? ` (after ${attempts} attempts)` : ` (attempt ${attempts})`}${extra.ambiguous ? "; Harbor may have acted on it" : ""}`,
+      `Harbor API ${method} ${API_PREFIX}${path} failed${status === undefined ? "" : ` with ${status}${statusHint(status)}`}: ${harborMessage}${attempts > 1 ? ` (after ${attempts} attempts)` : ""}${extra.ambiguous ? "; Harbor may have acted on it" : ""}`,
     );
     this.name = "HarborApiError";
     this.ambiguous = extra.ambiguous ?? false;
@@ -317,10 +317,12 @@ export class HarborClient {
         : Promise.resolve();
     }
     const all = pings();
-    let p = all.get(this.base);
+    // Keyed by what decides the outcome: the URL and how its certificate is trusted.
+    const key = `${this.base} ${this.connection.insecure ? "insecure" : "verify"} ${this.connection.caBundle ?? ""}`;
+    let p = all.get(key);
     if (!p) {
       p = this.waitForPing();
-      all.set(this.base, p);
+      all.set(key, p);
       p.catch(() => undefined); // kept rejected: the next resource fails fast with the same message
     }
     return p;

@@ -10,6 +10,7 @@
  */
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
 import * as YAML from "yaml";
 import addFormats from "ajv-formats";
@@ -67,15 +68,31 @@ export interface RecordedRequest {
   authorized: boolean;
 }
 
-/** A fault to inject: the next matching request(s) answer `status` (or the socket is destroyed, `status: 0`). */
+/**
+ * A fault to inject into the next matching request(s). By default the fake answers the fault instead of
+ * handling the request; with `afterHandling` it handles it first (Harbor acted) and then the answer is
+ * lost or replaced, as when a gateway times out in front of a slow core.
+ */
 export interface Fault {
+  /** Status to answer; 0 destroys the socket without an answer. */
   status: number;
   method?: string;
   /** Prefix of the path relative to `/api/v2.0`. */
   path?: string;
   /** How many matching requests fail. Default: 1. */
   times?: number;
+  /** Harbor's error message (for Harbor's JSON envelope). */
   message?: string;
+  /** Handle the request (change the fake's state) before answering the fault. Default: false. */
+  afterHandling?: boolean;
+  /** A raw body instead of Harbor's envelope (a proxy's HTML, malformed JSON). */
+  body?: string;
+  /** Headers of the fault answer (`Retry-After`, `content-type`). */
+  headers?: Record<string, string>;
+  /** Send the headers and part of the body, then stall (never finish) or reset the connection. */
+  bodyFault?: "stall" | "reset";
+  /** Echo the request's Authorization header in the body, as a misbehaving proxy might. */
+  echoAuthorization?: boolean;
 }
 
 export interface FakeHarborOptions {
@@ -85,6 +102,8 @@ export interface FakeHarborOptions {
   pingFailures?: number;
   /** Every authenticated call answers 403. Default: false. */
   forbidden?: boolean;
+  /** Serve https with this key and certificate (PEM). Default: plain http. */
+  tls?: { key: string; cert: string };
 }
 
 type Obj = Record<string, any>;
@@ -99,6 +118,8 @@ export class FakeHarbor {
   readonly faults: Fault[] = [];
   pingFailures: number;
   forbidden: boolean;
+  /** TCP connections accepted (a refused TLS handshake is one too). */
+  connections = 0;
   private nextId = 1;
   private server!: http.Server;
   url = "";
@@ -119,9 +140,12 @@ export class FakeHarbor {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const tls = this.options.tls;
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+    this.server.on("connection", () => this.connections++);
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -154,7 +178,15 @@ export class FakeHarbor {
     }
     const authorized =
       req.headers.authorization === "Basic " + Buffer.from(`${this.username}:${this.password}`).toString("base64");
+    // A fault applied after the request was handled: Harbor acted, the client gets the fault.
+    let lostAnswer: Fault | undefined;
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}, operationId?: string) => {
+      if (lostAnswer) {
+        const f = lostAnswer;
+        lostAnswer = undefined;
+        this.requests.push({ method, path: pathWithQuery, body, status: f.status, authorized });
+        return this.answerFault(req, res, f);
+      }
       if (operationId) this.checkResponse(operationId, method, pathWithQuery, status, payload);
       this.requests.push({ method, path: pathWithQuery, body, status, authorized });
       const text = payload === undefined ? "" : typeof payload === "string" ? payload : JSON.stringify(payload);
@@ -228,6 +260,12 @@ export class FakeHarbor {
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    }
+    if (fault?.afterHandling) lostAnswer = fault;
+    else if (fault && (fault.body !== undefined || fault.bodyFault || fault.echoAuthorization || fault.headers)) {
+      this.requests.push({ method, path: pathWithQuery, body, status: fault.status, authorized });
+      return this.answerFault(req, res, fault);
+    } else if (fault) {
       if (fault.status === 0) {
         this.requests.push({ method, path: pathWithQuery, body, status: 0, authorized });
         req.socket.destroy();
@@ -443,6 +481,33 @@ export class FakeHarbor {
         this.violations.push(`${method} ${pathWithQuery}: operation ${operationId} is valid but not faked`);
         return error(500, `fake Harbor does not implement ${operationId}`, operationId);
     }
+  }
+
+  /** Answers a fault as the wire would carry it; not validated against the document (not Harbor's answer). */
+  private answerFault(req: http.IncomingMessage, res: http.ServerResponse, f: Fault): void {
+    if (f.status === 0) {
+      req.socket.destroy();
+      return;
+    }
+    let text =
+      f.body ??
+      (f.status >= 502 && f.status <= 504
+        ? `<html>${f.status} Bad Gateway</html>`
+        : JSON.stringify({ errors: [{ code: "UNKNOWN", message: f.message ?? "injected fault" }] }));
+    if (f.echoAuthorization) text += ` (request had Authorization: ${req.headers.authorization})`;
+    const headers = {
+      "content-type": f.body !== undefined && !f.body.startsWith("{") ? "text/html" : "application/json",
+      ...(f.headers ?? {}),
+    };
+    if (f.bodyFault) {
+      res.writeHead(f.status, { ...headers, "content-length": String(Buffer.byteLength(text) + 100) });
+      res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+      // A stall never ends (the client's timeout must); a reset cuts the connection mid-body.
+      if (f.bodyFault === "reset") setTimeout(() => req.socket.destroy(), 10);
+      return;
+    }
+    res.writeHead(f.status, headers);
+    res.end(text);
   }
 
   private findProject(nameOrId: string): Obj | undefined {
