@@ -18,6 +18,7 @@ import { databasePoolPods, harborFullName, HarborRelease, ResourceSpec } from ".
 import { NodePools, NodePoolsArgs } from "../nodepools";
 import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
 import { HarborProjectArgs, HarborProjects } from "../projects";
+import type { HarborApiArgs } from "../harborApi";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -174,6 +175,12 @@ export interface HarborPlatformArgs {
   replication?: PlatformReplication;
   /** Harbor projects with their scan and signing policy. Default: none. */
   projects?: HarborProjectArgs[];
+  /**
+   * How the API resources reach Harbor besides its URL and admin password: a CA bundle to trust (Default:
+   * the stack's own CA when the edge is self-signed, else public roots), the explicit `insecure` opt-in
+   * (Default: false), the per-request time bound (Default: 180 s).
+   */
+  harborApi?: Pick<HarborApiArgs, "caBundle" | "insecure" | "requestTimeoutSeconds">;
 }
 
 /** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
@@ -372,7 +379,14 @@ export class HarborPlatform extends pulumi.ComponentResource {
       args.tls.issuer.mode === "acme-http01" ? { ...args.tls.issuer, ingressClassName } : args.tls.issuer;
     const certificates = new HarborCertificates(
       `${name}-certs`,
-      { namespace: nsName, host, issuer, certManagerReady: certManager.ready },
+      {
+        namespace: nsName,
+        host,
+        issuer,
+        certManagerReady: certManager.ready,
+        // Harbor's API resources must trust a self-signed edge: they get the CA the stack creates.
+        exposeCaCertificate: issuer.mode === "self-signed",
+      },
       child,
     );
     let edge: IngressController | undefined;
@@ -423,7 +437,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
     );
 
     // Harbor's own configuration through its API, once the release is up.
-    const api = { url: args.externalUrl, password: this.harbor.adminPassword };
+    const api = {
+      url: args.externalUrl,
+      password: this.harbor.adminPassword,
+      ...(certificates.caCertificate ? { caBundle: certificates.caCertificate } : {}),
+      ...(args.harborApi ?? {}),
+    };
     const afterRelease = { parent: this, dependsOn: [this.harbor.release] };
     if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0) {
       new ReplicationTargets(

@@ -55,6 +55,11 @@ export interface HarborCertificatesArgs {
   rotationPolicy?: "Always" | "Never";
   /** What issuers and certificates wait for: CertManager's `ready` (its release, whose CRDs they need). Default: none. */
   certManagerReady?: pulumi.Resource[];
+  /**
+   * Read the private CA's certificate back (`caCertificate`), for clients that must trust it, such as
+   * Harbor's API resources when the edge certificate is self-signed. Default: false.
+   */
+  exposeCaCertificate?: boolean;
 }
 
 const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
@@ -73,6 +78,8 @@ export class HarborCertificates extends pulumi.ComponentResource {
   readonly tokenServiceSecretName: pulumi.Output<string>;
   /** The ClusterIssuer of the edge certificate. */
   readonly issuerName: pulumi.Output<string>;
+  /** The private CA's certificate (PEM), when `exposeCaCertificate`; otherwise undefined. */
+  readonly caCertificate?: pulumi.Output<string>;
 
   constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
     const check = new ArgsChecker("HarborCertificates", name);
@@ -108,13 +115,19 @@ export class HarborCertificates extends pulumi.ComponentResource {
       spec: object,
       namespace?: pulumi.Input<string>,
       dependsOn: pulumi.Resource[] = [],
+      annotations?: Record<string, string>,
     ) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${id}`,
         {
           apiVersion: "cert-manager.io/v1",
           kind,
-          metadata: { name: `${name}-${id}`, labels, ...(namespace ? { namespace } : {}) },
+          metadata: {
+            name: `${name}-${id}`,
+            labels,
+            ...(namespace ? { namespace } : {}),
+            ...(annotations ? { annotations } : {}),
+          },
           spec,
         },
         { parent: this, dependsOn: [...ready, ...dependsOn] },
@@ -134,6 +147,9 @@ export class HarborCertificates extends pulumi.ComponentResource {
         issuerRef: { name: selfSigned.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" },
       },
       cmNs,
+      [],
+      // Its Secret is read back below: the Kubernetes provider waits until cert-manager has issued it.
+      args.exposeCaCertificate ? { "pulumi.com/waitFor": "condition=Ready" } : undefined,
     );
     const ca = resource("ca-issuer", "ClusterIssuer", { ca: { secretName: `${name}-ca` } }, undefined, [caCert]);
 
@@ -196,6 +212,18 @@ export class HarborCertificates extends pulumi.ComponentResource {
     this.tlsSecretName = pulumi.output(`${name}-tls`);
     this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
     this.issuerName = edgeIssuer;
+    if (args.exposeCaCertificate) {
+      // The id comes from the Certificate's id, unknown until it exists, so a first preview does not read.
+      const caSecret = k8s.core.v1.Secret.get(
+        `${name}-ca-secret`,
+        caCert.id.apply(() => `${cmNs}/${name}-ca`),
+        { parent: this, dependsOn: [caCert] },
+      );
+      // A CA certificate is public: unsecret it, so that the API resources' connection stays readable.
+      this.caCertificate = pulumi.unsecret(
+        caSecret.data.apply((d) => Buffer.from(d?.["ca.crt"] ?? "", "base64").toString("utf8")),
+      );
+    }
     this.registerOutputs({
       tlsSecretName: this.tlsSecretName,
       tokenServiceSecretName: this.tokenServiceSecretName,
