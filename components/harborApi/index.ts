@@ -4,3 +4,4 @@ export * from "./providerSupport";
 export * from "./resourceProvider";
 export * from "./connectionArgs";
 export * from "./stackCapture";
+export * from "./cron";

@@ -51,6 +51,10 @@ export interface HarborResourceDefinition<S extends HarborResourceState<object>>
   updateCalls(id: string, news: S, olds: S & Record<string, unknown>): HarborCall[];
   /** Singletons: the call that puts Harbor's default back on delete. */
   resetCall?(s: S): HarborCall;
+  /** Singletons: whether Harbor's current answer already holds one (then create updates instead). */
+  singletonExists?(api: never): boolean;
+  /** Reads the object when Harbor has no GET by id (answer undefined: gone). Default: `find(path(id))`. */
+  get?(client: HarborClient, id: string, s: S): Promise<unknown>;
   /** The delete call. Default: `DELETE path(id)`. */
   deleteCall?(id: string, s: S): HarborCall;
   /** What is wrong with the shape of a GET answer, or undefined. */
@@ -71,6 +75,8 @@ export interface HarborResourceDefinition<S extends HarborResourceState<object>>
     label(s: S): string;
     /** A GET answering a list that holds the object if it exists. */
     listPath(s: S): string;
+    /** Finds the id another way than a list (a project's retention policy). Default: the list. */
+    find?(client: HarborClient, s: S): Promise<string | undefined>;
     /** Whether a listed object is this one. */
     matches(api: never, s: S): boolean;
     /** The id of a listed object. */
@@ -102,6 +108,7 @@ async function findByNaturalKey<S extends HarborResourceState<object>>(
 ): Promise<string | undefined> {
   const key = def.naturalKey;
   if (!key) return undefined;
+  if (key.find) return key.find(client, s);
   const path = key.listPath(s);
   const list = await client.get<unknown>(path);
   if (!Array.isArray(list))
@@ -141,7 +148,12 @@ export function makeHarborProvider<S extends HarborResourceState<object>>(
       const what = describeObject(def, s);
       const call = def.createCall(s);
       if (def.singletonId !== undefined) {
-        await client.request(call.method, call.path, call.body);
+        const current = def.singletonExists ? await client.get<unknown>(def.path(def.singletonId, s)) : undefined;
+        const calls =
+          current !== undefined && def.singletonExists!(current as never)
+            ? def.updateCalls(def.singletonId, s, s as S & Record<string, unknown>)
+            : [call];
+        for (const c of calls) await client.request(c.method, c.path, c.body);
         return { id: def.singletonId, outs: s };
       }
       const existing = await findByNaturalKey(def, client, s);
@@ -177,7 +189,7 @@ export function makeHarborProvider<S extends HarborResourceState<object>>(
     async read(id: string, props: S & Record<string, unknown>) {
       const client = clientFor(props, clientOptions);
       const path = def.path(id, props);
-      const api = await client.find<unknown>(path);
+      const api = def.get ? await def.get(client, id, props) : await client.find<unknown>(path);
       if (api === undefined) return {}; // Harbor's own 404: deleted outside Pulumi, refresh drops it
       const problem = def.shapeProblem(api);
       if (problem)

@@ -1,0 +1,3 @@
+export * from "./systemSchedules";
+export * from "./retentionPolicy";
+export * from "./immutableTagRule";

@@ -1,0 +1,200 @@
+/**
+ * Harbor operations as code: Harbor's cron rules, and each new resource (GC, audit log purge and
+ * scan-all schedules, tag retention, immutable tag rules) created, read back, drifted and put back,
+ * and deleted against the fake Harbor that validates every call against Harbor's OpenAPI document.
+ */
+import { strict as assert } from "assert";
+import { harborCronProblem } from "../components/harborApi";
+import {
+  makeAuditLogPurgeScheduleProvider,
+  makeGcScheduleProvider,
+  makeImmutableTagRuleProvider,
+  makeRetentionPolicyProvider,
+  makeScanAllScheduleProvider,
+} from "../components/harborOps";
+import { makeProjectProvider, renderProjectMetadata } from "../components/projects";
+import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
+
+const fast = { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, ping: { attempts: 3, intervalMs: 1 } };
+
+describe("Harbor's cron rules (one validator for replication and every schedule)", () => {
+  it("accepts what robfig/cron with seconds accepts and Harbor keeps (first field 0)", () => {
+    for (const ok of [
+      "0 0 3 * * 6",
+      "0 0 */4 * * *",
+      "0 30 2 * * MON-FRI",
+      "0 0 0 1 jan,jul ?",
+      "0 0 5/6 * * *",
+      "0 0,30 8-18/2 * * 1-5",
+      "0  0  3  *  *  sun",
+    ])
+      assert.equal(harborCronProblem(ok), undefined, ok);
+  });
+
+  it("refuses what Harbor refuses, naming the field and the rule", () => {
+    const cases: [string, RegExp][] = [
+      ["0 */0 * * * *", /minutes field "\*\/0": a step must be at least 1/],
+      ["0 0 5-1 * * *", /hours field "5-1": the range starts at 5, beyond its end 1/],
+      ["0 0 0 * * JAN", /day-of-week field "JAN": "JAN" is not a number or a name of this field/],
+      ["0 0 0 * MON *", /month field "MON"/],
+      ["0 0 24 * * *", /hours field "24": 24 is above the maximum 23/],
+      ["0 0 0 0 * *", /day-of-month field "0": 0 is below the minimum 1/],
+      ["0 0 0 * * 7", /day-of-week field "7": 7 is above the maximum 6/],
+      ["0 0 1-2-3 * * *", /too many hyphens/],
+      ["0 0 */2/3 * * *", /too many slashes/],
+      ["30 0 0 * * *", /seconds field must be 0/],
+      ["0 0 * * *", /must have 6 fields .* got 5/],
+      ["@daily", /descriptors/],
+      ["CRON_TZ=UTC 0 0 0 * * *", /time zone/],
+      ["", /is empty/],
+    ];
+    for (const [cron, message] of cases) assert.match(harborCronProblem(cron) ?? "accepted", message, cron);
+  });
+});
+
+describe("harborOps: providers against Harbor's API document", function () {
+  let harbor: FakeHarbor;
+  let base: { connection: Record<string, unknown>; password: string };
+  before(async function () {
+    this.timeout(60000);
+    await loadHarborApi();
+  });
+  beforeEach(async () => {
+    harbor = await startFakeHarbor();
+    base = {
+      connection: { url: harbor.url, username: "admin", pingAttempts: 3, pingIntervalMs: 1, insecure: true },
+      password: harbor.password,
+    };
+  });
+  afterEach(async function () {
+    await harbor.close();
+    assert.deepEqual(harbor.violations, [], `${this.currentTest?.title}: API document violations`);
+  });
+
+  it("GC schedule: created (POST), read back, drift put back (PUT), deleted = schedule None", async () => {
+    const p = makeGcScheduleProvider(fast);
+    const inputs = { ...base, spec: { cron: "0 0 3 * * 6", deleteUntagged: true, workers: 2 } };
+    const created = await p.create(inputs);
+    assert.equal(created.id, "GcSchedule");
+    assert.deepEqual(harbor.schedules.getGCSchedule!.parameters, { delete_untagged: true, workers: 2 });
+    assert.deepEqual(harbor.schedules.getGCSchedule!.schedule, { type: "Custom", cron: "0 0 3 * * 6" });
+    const read = (await p.read!(created.id, created.outs)).props as any;
+    assert.deepEqual(read.spec, inputs.spec);
+    assert.equal((await p.diff!(created.id, read, inputs)).changes, false);
+    // Drift: someone switches GC to hourly without untagged deletion in the UI.
+    harbor.schedules.getGCSchedule = {
+      ...harbor.schedules.getGCSchedule,
+      schedule: { type: "Hourly", cron: "0 0 * * * *" },
+      parameters: { delete_untagged: false, workers: 1 },
+    };
+    const drifted = (await p.read!(created.id, created.outs)).props as any;
+    assert.deepEqual(drifted.spec, { cron: "0 0 * * * *", deleteUntagged: false, workers: 1 });
+    const d = await p.diff!(created.id, drifted, inputs);
+    assert.deepEqual([d.changes, d.replaces], [true, []]);
+    await p.update!(created.id, drifted, inputs);
+    assert.deepEqual(harbor.schedules.getGCSchedule!.schedule, { type: "Custom", cron: "0 0 3 * * 6" });
+    await p.delete!(created.id, created.outs);
+    assert.equal(harbor.schedules.getGCSchedule, undefined);
+    assert.deepEqual(await p.read!(created.id, created.outs), {}, "no schedule: refresh drops it");
+    // A schedule Harbor already has (set by hand) is updated, not POSTed again (409).
+    harbor.schedules.getGCSchedule = { schedule: { type: "Daily", cron: "0 0 0 * * *" }, parameters: {} };
+    await p.create(inputs);
+    assert.deepEqual(harbor.calls().slice(-2), ["GET /system/gc/schedule", "PUT /system/gc/schedule"]);
+  });
+
+  it("audit log purge: retention hours and event types; drift; a cron Harbor refuses is reported", async () => {
+    const p = makeAuditLogPurgeScheduleProvider(fast);
+    const spec = { cron: "0 0 4 * * *", retentionHours: 2160, eventTypes: ["pull_artifact", "create_artifact"] };
+    const created = await p.create({ ...base, spec });
+    assert.deepEqual(harbor.schedules.getPurgeSchedule!.parameters, {
+      audit_retention_hour: 2160,
+      include_event_types: "create_artifact,pull_artifact",
+      dry_run: false,
+    });
+    const read = (await p.read!(created.id, created.outs)).props as any;
+    assert.deepEqual(read.spec.eventTypes, ["create_artifact", "pull_artifact"]);
+    assert.equal((await p.diff!(created.id, read, { ...base, spec })).changes, false, "order is not drift");
+    harbor.schedules.getPurgeSchedule!.parameters.audit_retention_hour = 24;
+    const drifted = (await p.read!(created.id, created.outs)).props as any;
+    assert.equal(drifted.spec.retentionHours, 24);
+    assert.equal((await p.diff!(created.id, drifted, { ...base, spec })).changes, true);
+    await assert.rejects(
+      p.update!(created.id, drifted, { ...base, spec: { ...spec, cron: "0 0 5-1 * * *" } }),
+      /PUT \/api\/v2\.0\/system\/purgeaudit\/schedule failed with 400.*beyond its end/,
+    );
+  });
+
+  it("scan-all schedule: create, read, drift, delete", async () => {
+    const p = makeScanAllScheduleProvider(fast);
+    const created = await p.create({ ...base, spec: { cron: "0 0 2 * * *" } });
+    assert.deepEqual(((await p.read!(created.id, created.outs)).props as any).spec, { cron: "0 0 2 * * *" });
+    harbor.schedules.getScanAllSchedule!.schedule = { type: "Custom", cron: "0 0 12 * * *" };
+    const drifted = (await p.read!(created.id, created.outs)).props as any;
+    assert.equal((await p.diff!(created.id, drifted, { ...base, spec: { cron: "0 0 2 * * *" } })).changes, true);
+    await p.delete!(created.id, created.outs);
+    assert.equal(harbor.schedules.getScanAllSchedule, undefined);
+  });
+
+  it("retention: rules for non-release tags, found by the project's retention_id, drift, delete", async () => {
+    const project = await makeProjectProvider(fast).create({
+      ...base,
+      spec: { name: "prod", metadata: renderProjectMetadata({ name: "prod" }) },
+    });
+    const p = makeRetentionPolicyProvider(fast);
+    const rule = (o: object) => ({
+      template: "always",
+      params: {},
+      tagPattern: "v*",
+      tagDecoration: "matches" as const,
+      repoPattern: "**",
+      repoDecoration: "repoMatches" as const,
+      untagged: false,
+      ...o,
+    });
+    const spec = {
+      projectId: Number(project.id),
+      cron: "0 0 1 * * *",
+      rules: [rule({}), rule({ template: "latestPushedK", params: { latestPushedK: 10 }, tagPattern: "**" })],
+    };
+    const created = await p.create({ ...base, spec });
+    const stored = harbor.retentions.get(Number(created.id))!;
+    assert.equal(stored.algorithm, "or");
+    assert.deepEqual(stored.rules[1].params, { latestPushedK: 10 });
+    assert.equal(harbor.projects.get(Number(project.id))!.metadata.retention_id, created.id);
+    const read = (await p.read!(created.id, created.outs)).props as any;
+    assert.deepEqual(read.spec, spec);
+    // A second policy for the same project is refused before any POST, with the import hint.
+    await assert.rejects(p.create({ ...base, spec }), new RegExp(`already exists in Harbor \\(id ${created.id}\\)`));
+    stored.rules[1].params = { latestPushedK: 1000 };
+    const drifted = (await p.read!(created.id, created.outs)).props as any;
+    assert.equal(drifted.spec.rules[1].params.latestPushedK, 1000);
+    assert.deepEqual((await p.diff!(created.id, drifted, { ...base, spec })).replaces, []);
+    await p.update!(created.id, drifted, { ...base, spec });
+    assert.deepEqual(harbor.retentions.get(Number(created.id))!.rules[1].params, { latestPushedK: 10 });
+    await p.delete!(created.id, created.outs);
+    assert.equal(harbor.retentions.size, 0);
+  });
+
+  it("immutable tag rule: created, read from the project's list, drift, pattern change replaces, delete", async () => {
+    const project = await makeProjectProvider(fast).create({
+      ...base,
+      spec: { name: "prod", metadata: renderProjectMetadata({ name: "prod" }) },
+    });
+    const p = makeImmutableTagRuleProvider(fast);
+    const spec = { projectId: Number(project.id), tagPattern: "v*", repoPattern: "**", disabled: false };
+    const created = await p.create({ ...base, spec });
+    const read = (await p.read!(created.id, created.outs)).props as any;
+    assert.deepEqual(read.spec, spec);
+    harbor.immutableRules.get(Number(created.id))!.disabled = true;
+    const drifted = (await p.read!(created.id, created.outs)).props as any;
+    assert.equal(drifted.spec.disabled, true);
+    await p.update!(created.id, drifted, { ...base, spec });
+    assert.equal(harbor.immutableRules.get(Number(created.id))!.disabled, false);
+    assert.deepEqual(
+      (await p.diff!(created.id, read, { ...base, spec: { ...spec, tagPattern: "release-*" } })).replaces,
+      ["spec.tagPattern"],
+    );
+    await p.delete!(created.id, created.outs);
+    assert.deepEqual(await p.read!(created.id, created.outs), {});
+  });
+});
