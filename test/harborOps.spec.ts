@@ -9,10 +9,12 @@ import {
   makeAuditLogPurgeScheduleProvider,
   makeGcScheduleProvider,
   makeImmutableTagRuleProvider,
+  makeOidcAuthenticationProvider,
   makeRetentionPolicyProvider,
   makeScanAllScheduleProvider,
 } from "../components/harborOps";
 import { makeProjectProvider, renderProjectMetadata } from "../components/projects";
+import { makeRegistryEndpointProvider } from "../components/replication";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 
 const fast = { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, ping: { attempts: 3, intervalMs: 1 } };
@@ -196,5 +198,57 @@ describe("harborOps: providers against Harbor's API document", function () {
     );
     await p.delete!(created.id, created.outs);
     assert.deepEqual(await p.read!(created.id, created.outs), {});
+  });
+
+  it("OIDC: settings PUT with the client secret, which Harbor never answers: refresh keeps it; drift; rotation", async () => {
+    const p = makeOidcAuthenticationProvider(fast);
+    const spec = {
+      name: "Corporate SSO",
+      endpoint: "https://login.example.com",
+      clientId: "harbor",
+      scope: "openid,profile,email,groups",
+      verifyCert: true,
+      autoOnboard: true,
+      userClaim: "email",
+      groupsClaim: "groups",
+      adminGroup: "harbor-admins",
+    };
+    const inputs = { ...base, spec, clientSecret: "oidc-Client-Secret-1" };
+    const created = await p.create(inputs);
+    assert.equal(harbor.configurations.auth_mode, "oidc_auth");
+    assert.equal(harbor.configurations.oidc_client_secret, "oidc-Client-Secret-1");
+    const read = (await p.read!(created.id, created.outs)).props as any;
+    assert.deepEqual(read.spec, spec);
+    assert.equal(read.clientSecret, "oidc-Client-Secret-1", "kept: Harbor never answers it");
+    assert.equal((await p.diff!(created.id, read, inputs)).changes, false);
+    assert.deepEqual((await p.diff!(created.id, read, { ...inputs, clientSecret: "rotated-Secret-2" })).replaces, []);
+    harbor.configurations.auth_mode = "db_auth";
+    const drifted = (await p.read!(created.id, created.outs)).props as any;
+    assert.equal(drifted.spec.endpoint, "", "another auth mode is drift");
+    await p.update!(created.id, drifted, inputs);
+    assert.equal(harbor.configurations.auth_mode, "oidc_auth");
+    const answered = JSON.stringify(harbor.requests.filter((r) => r.method === "GET"));
+    assert.ok(!answered.includes("oidc-Client-Secret-1"));
+  });
+
+  it("proxy cache: a Docker Hub endpoint and a project bound to it (registry_id), rebinding replaces", async () => {
+    const endpoint = await makeRegistryEndpointProvider(fast).create({
+      ...base,
+      spec: { name: "docker-hub", type: "docker-hub", url: "https://hub.docker.com", description: "", insecure: false },
+    });
+    const p = makeProjectProvider(fast);
+    const spec = {
+      name: "dockerhub",
+      metadata: renderProjectMetadata({ name: "dockerhub" }),
+      registryId: Number(endpoint.id),
+    };
+    const created = await p.create({ ...base, spec });
+    assert.equal(harbor.projects.get(Number(created.id))!.registry_id, Number(endpoint.id));
+    const read = (await p.read!(created.id, created.outs)).props as any;
+    assert.equal(read.spec.registryId, Number(endpoint.id));
+    assert.equal((await p.diff!(created.id, read, { ...base, spec })).changes, false);
+    assert.deepEqual((await p.diff!(created.id, read, { ...base, spec: { ...spec, registryId: 999 } })).replaces, [
+      "spec.registryId",
+    ]);
   });
 });

@@ -1,3 +1,4 @@
 export * from "./systemSchedules";
 export * from "./retentionPolicy";
 export * from "./immutableTagRule";
+export * from "./oidcAuthentication";

@@ -25,6 +25,8 @@ export type ManagedMetadata = Record<(typeof MANAGED_METADATA)[number], string>;
 export interface ProjectSpec {
   name: string;
   metadata: ManagedMetadata;
+  /** A proxy-cache project: the id of the registry endpoint it caches. Set at creation only. Default: none. */
+  registryId?: number;
 }
 
 export interface ProjectInputs extends Connected {
@@ -40,7 +42,9 @@ export function managedMetadata(m: ApiProjectMetadata | undefined): ManagedMetad
 }
 
 export function projectSpecFromApi(api: ApiProject): ProjectSpec {
-  return { name: api.name ?? "", metadata: managedMetadata(api.metadata) };
+  const spec: ProjectSpec = { name: api.name ?? "", metadata: managedMetadata(api.metadata) };
+  if (api.registry_id) spec.registryId = api.registry_id;
+  return spec;
 }
 
 /** The project as a generic Harbor resource; its natural key is its (unique) name. */
@@ -51,13 +55,18 @@ export const projectDefinition: HarborResourceDefinition<ProjectInputs> = {
   createCall: (s) => ({
     method: "POST",
     path: "/projects",
-    body: { project_name: s.spec.name, metadata: s.spec.metadata },
+    body: {
+      project_name: s.spec.name,
+      metadata: s.spec.metadata,
+      ...(s.spec.registryId ? { registry_id: s.spec.registryId } : {}),
+    },
   }),
   updateCalls: (id, s) => [{ method: "PUT", path: `/projects/${id}`, body: { metadata: s.spec.metadata } }],
   // Harbor refuses (412) to delete a project holding repositories: the error says so; nothing is forced.
   shapeProblem: (api) => objectShapeProblem(api, { name: "string", project_id: "number" }),
   specFromApi: (api: ApiProject) => projectSpecFromApi(api),
-  replaceKeys: ["name"],
+  // Harbor binds a proxy-cache project to its endpoint at creation only.
+  replaceKeys: ["name", "registryId"],
   naturalKey: {
     label: (s) => s.spec.name,
     // `name` filters by substring: the exact name is matched below.
@@ -79,7 +88,11 @@ export interface HarborProjectResourceArgs {
   /** Its admin password (made a secret output). Required. */
   password: pulumi.Input<string>;
   /** What Harbor stores, in the API's terms. Required. */
-  spec: pulumi.Input<{ name: pulumi.Input<string>; metadata: pulumi.Input<ManagedMetadata> }>;
+  spec: pulumi.Input<{
+    name: pulumi.Input<string>;
+    metadata: pulumi.Input<ManagedMetadata>;
+    registryId?: pulumi.Input<number>;
+  }>;
 }
 
 /** One project in one Harbor; its `id` is Harbor's project id. */

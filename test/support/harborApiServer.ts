@@ -117,6 +117,8 @@ export class FakeHarbor {
   readonly projects = new Map<number, Obj>();
   readonly robots = new Map<number, Obj>();
   readonly retentions = new Map<number, Obj>();
+  /** Harbor's configurations, plain values by key. */
+  readonly configurations: Obj = { auth_mode: "db_auth", self_registration: false };
   readonly immutableRules = new Map<number, Obj>();
   /** System schedules by their GET operation: `getGCSchedule`, `getPurgeSchedule`, `getScanAllSchedule`. */
   readonly schedules: Record<string, Obj | undefined> = {};
@@ -388,12 +390,15 @@ export class FakeHarbor {
       case "createProject": {
         if ([...this.projects.values()].some((p) => p.name === b.project_name))
           return error(409, `project ${b.project_name} already exists`, operationId);
+        if (b.registry_id && !this.registries.has(b.registry_id))
+          return error(400, `registry ${b.registry_id} not found`, operationId);
         const newId = this.nextId++;
         // Harbor stores only the metadata keys it was given (and `public`).
         this.projects.set(newId, {
           project_id: newId,
           name: b.project_name,
           metadata: { public: "false", ...(b.metadata ?? {}) },
+          ...(b.registry_id ? { registry_id: b.registry_id } : {}),
           creation_time: now,
           update_time: now,
           repo_count: 0,
@@ -549,6 +554,21 @@ export class FakeHarbor {
         else this.immutableRules.set(ruleId, { ...b, id: ruleId, project_id: project.project_id });
         return send(200, undefined, {}, operationId);
       }
+      // Configurations: answered as `{ value, editable }` items; the OIDC secret is never answered.
+      case "getConfigurations":
+        return send(
+          200,
+          Object.fromEntries(
+            Object.entries(this.configurations)
+              .filter(([k]) => k !== "oidc_client_secret")
+              .map(([k, v]) => [k, { value: v, editable: true }]),
+          ),
+          {},
+          operationId,
+        );
+      case "updateConfigurations":
+        Object.assign(this.configurations, b);
+        return send(200, undefined, {}, operationId);
       case "GetRobotByID": {
         const r = this.robots.get(id);
         if (!r) return error(404, `robot ${id} not found`, operationId);
