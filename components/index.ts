@@ -40,6 +40,7 @@ export {
   ReplicationFlow,
 } from "./replication";
 export { HarborProjects, HarborProjectsArgs, HarborProjectArgs } from "./projects";
-export { HarborApiArgs } from "./harborApi";
+export { HarborOperations, HarborOperationsArgs, AUDIT_EVENT_TYPES, OPERATIONS_DEFAULTS } from "./harborOps";
+export { HarborApiArgs, harborCronProblem } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";
 export { InvalidArgsError, ArgsProblem, Placement, NODE_TIER_LABEL, NodeTier } from "./conventions";

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { REGISTRY_TYPES } from "../components";
+import { AUDIT_EVENT_TYPES, harborCronProblem, REGISTRY_TYPES } from "../components";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -239,6 +239,103 @@ const project = z.strictObject({
   reuseSystemCveAllowlist: z.boolean().optional(),
 });
 
+// --- Harbor operations (issue 17): schedules, retention, immutability, proxy caches, OIDC. ---
+
+/** A cron Harbor accepts (one validator for replication and every schedule: components/harborApi/cron.ts). */
+const harborScheduleCron = z.string().superRefine((cron, ctx) => {
+  const problem = harborCronProblem(cron);
+  if (problem) ctx.addIssue({ code: "custom", message: `is not a cron Harbor accepts: ${problem}` });
+});
+
+const retentionRule = z.strictObject({
+  keep: z.enum(["always", "latestPushed", "latestPulled", "daysSinceLastPush", "daysSinceLastPull"]),
+  count: positiveInt.optional(),
+  tags: z.string().min(1).optional(),
+  excludeTags: z.boolean().optional(),
+  repositories: z.string().min(1).optional(),
+  untagged: z.boolean().optional(),
+});
+
+const operations = z.strictObject({
+  /** Garbage collection schedule. Default: none. */
+  gc: z
+    .strictObject({
+      cron: harborScheduleCron,
+      deleteUntagged: z.boolean().optional(),
+      workers: z.number().int().min(1).max(5).optional(),
+    })
+    .optional(),
+  /** Audit log purge. Default: none. */
+  auditLogPurge: z
+    .strictObject({
+      cron: harborScheduleCron,
+      retentionHours: positiveInt.optional(),
+      eventTypes: z.array(z.enum(AUDIT_EVENT_TYPES)).min(1).optional(),
+    })
+    .optional(),
+  /** Scan-all schedule. Default: none. */
+  scanAll: z.strictObject({ cron: harborScheduleCron }).optional(),
+  /** Tag retention per project (a project of `projects`). Default: []. */
+  retention: z
+    .array(
+      z.strictObject({ project: z.string().min(1), cron: harborScheduleCron, rules: z.array(retentionRule).min(1) }),
+    )
+    .default([]),
+  /** Immutable tag rules (a project of `projects`). Default: []. */
+  immutableTags: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        tags: z.string().min(1),
+        repositories: z.string().min(1).optional(),
+      }),
+    )
+    .default([]),
+  /** Proxy-cache projects. Default: []. */
+  proxyCaches: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        type: z.enum(REGISTRY_TYPES).optional(),
+        url: z.url().optional(),
+        accessKey: z.string().min(1).optional(),
+        /** Upstream token (secure). */
+        accessSecret: secretString(8).optional(),
+        public: z.boolean().optional(),
+      }),
+    )
+    .default([]),
+  /** OIDC login; the client secret must be set with `pulumi config set --secret`. Default: none. */
+  oidc: z
+    .strictObject({
+      name: z.string().min(1),
+      endpoint: z.url().refine((u) => u.startsWith("https://"), "must start with https://"),
+      clientId: z.string().min(1),
+      clientSecret: secretString(8),
+      scope: z.string().min(1).optional(),
+      verifyCert: z.boolean().optional(),
+      autoOnboard: z.boolean().optional(),
+      userClaim: z.string().optional(),
+      groupsClaim: z.string().optional(),
+      adminGroup: z.string().optional(),
+    })
+    .optional(),
+});
+
+/** The secret leaves of `operations`: refused in plain text. */
+SECRET_LEAVES.operations = (v: unknown) => {
+  const ops = (v ?? {}) as { oidc?: unknown; proxyCaches?: unknown };
+  const has = (o: unknown, k: string) => !!o && typeof o === "object" && k in o;
+  return [
+    ...(has(ops.oidc, "clientSecret") ? ["operations.oidc.clientSecret"] : []),
+    ...(Array.isArray(ops.proxyCaches) ? ops.proxyCaches : []).flatMap((p: unknown, i: number) =>
+      has(p, "accessSecret") ? [`operations.proxyCaches[${i}].accessSecret`] : [],
+    ),
+  ];
+};
+
+// --- end of Harbor operations ---
+
 export const stackConfigSchema = z.strictObject({
   /** dev (laptop cluster, no cloud), staging or prod. */
   environment: z.enum(["dev", "staging", "prod"]),
@@ -275,6 +372,8 @@ export const stackConfigSchema = z.strictObject({
   replication: replication.prefault({}),
   /** Harbor projects with their scan and signing policy. Default: []. */
   projects: z.array(project).default([]),
+  /** Harbor operations: schedules, retention, immutable tags, proxy caches, OIDC. Default: none. */
+  operations: operations.prefault({}),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

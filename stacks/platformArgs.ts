@@ -84,5 +84,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
         : undefined,
     replication: c.replication,
     projects: c.projects,
+    operations: c.operations,
   };
 }

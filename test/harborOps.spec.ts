@@ -4,10 +4,15 @@
  * and deleted against the fake Harbor that validates every call against Harbor's OpenAPI document.
  */
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { isSecretEnvelope, redact, runProgram, runStack, unwrapSecrets } from "../engine";
+import { InvalidArgsError } from "../components/conventions/validation";
+import { parseStackConfig } from "../stacks/config";
 import { harborCronProblem } from "../components/harborApi";
 import {
   makeAuditLogPurgeScheduleProvider,
   makeGcScheduleProvider,
+  HarborOperations,
   makeImmutableTagRuleProvider,
   makeOidcAuthenticationProvider,
   makeRetentionPolicyProvider,
@@ -250,5 +255,142 @@ describe("harborOps: providers against Harbor's API document", function () {
     assert.deepEqual((await p.diff!(created.id, read, { ...base, spec: { ...spec, registryId: 999 } })).replaces, [
       "spec.registryId",
     ]);
+  });
+});
+
+describe("harborOps: HarborOperations and the stacks", () => {
+  const harborArgs = { url: "https://harbor.example.com", password: pulumi.secret("admin-Pass-1234") };
+
+  it("refuses bad Args all at once, before registering anything (Harbor's cron rules, bounds, projects, https)", async () => {
+    await assert.rejects(
+      runProgram(async () => {
+        new HarborOperations("ops", {
+          harbor: harborArgs,
+          knownProjects: ["prod"],
+          gc: { cron: "0 */0 * * * *", workers: 9 },
+          auditLogPurge: { cron: "0 0 5-1 * * *" },
+          scanAll: { cron: "0 0 0 * * JAN" },
+          retention: [{ project: "nope", cron: "0 0 1 * * *", rules: [{ keep: "latestPushed" }] }],
+          oidc: { name: "SSO", endpoint: "http://login.example.com", clientId: "h", clientSecret: "x" },
+        });
+      }),
+      (e: InvalidArgsError) => {
+        assert.equal(e.name, "InvalidArgsError");
+        assert.match(e.message, /HarborOperations "ops": 7 invalid arguments/);
+        assert.match(e.message, /gc\.cron: minutes field "\*\/0": a step must be at least 1/);
+        assert.match(e.message, /gc\.workers: must be 1-5, got 9/);
+        assert.match(e.message, /auditLogPurge\.cron: hours field "5-1"/);
+        assert.match(e.message, /scanAll\.cron: day-of-week field "JAN"/);
+        assert.match(e.message, /retention\[0\]\.project: "nope" is not one of the projects managed here \(prod\)/);
+        assert.match(e.message, /retention\[0\]\.rules\[0\]\.count: must be a whole number >= 1/);
+        assert.match(e.message, /oidc\.endpoint: "http:\/\/login\.example\.com" is not an https URL/);
+        return true;
+      },
+    );
+  });
+
+  it("prod's plan has the new resources after the release, secrets as [secret], defaults rendered", async function () {
+    this.timeout(120000);
+    const graph = await runStack("prod");
+    assert.deepEqual(graph.errors, []);
+    const of = (t: string) => graph.resources.filter((r) => r.type === `pulumi-nodejs:dynamic/harbor:${t}`);
+    const release =
+      graph.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "harbor-harbor-release") ??
+      graph.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && /harbor-harbor/.test(r.name))!;
+    for (const t of [
+      "GcSchedule",
+      "AuditLogPurgeSchedule",
+      "ScanAllSchedule",
+      "RetentionPolicy",
+      "ImmutableTagRule",
+      "OidcAuthentication",
+    ]) {
+      assert.equal(of(t).length, 1, t);
+      assert.ok(of(t)[0].dependencies.includes(release.urn), `${t} waits for the Harbor release`);
+      assert.equal((redact(of(t)[0].inputs) as any).password, "[secret]");
+    }
+    assert.deepEqual(unwrapSecrets((of("GcSchedule")[0].inputs as any).spec), {
+      cron: "0 0 3 * * 6",
+      deleteUntagged: true,
+      workers: 2,
+    });
+    assert.deepEqual((of("AuditLogPurgeSchedule")[0].inputs as any).spec, {
+      cron: "0 0 4 * * 0",
+      retentionHours: 2160,
+      eventTypes: ["create_artifact", "delete_artifact", "pull_artifact"],
+    });
+    const oidc = of("OidcAuthentication")[0];
+    assert.ok(isSecretEnvelope((oidc.inputs as any).clientSecret), "the OIDC client secret is a secret");
+    assert.equal((redact(oidc.inputs) as any).clientSecret, "[secret]");
+    assert.equal(
+      (oidc.inputs as any).spec.endpoint,
+      "https://login.example.com/realms/platform",
+      "settings stay readable",
+    );
+    const retention = (of("RetentionPolicy")[0].inputs as any).spec;
+    assert.deepEqual(
+      retention.rules.map((r: any) => [r.template, r.tagPattern, r.tagDecoration, r.params]),
+      [
+        ["always", "v*", "matches", {}],
+        ["latestPushedK", "v*", "excludes", { latestPushedK: 20 }],
+      ],
+      "release tags kept, the 20 latest non-release tags kept, the rest deleted",
+    );
+    const proxy = of("Project").find((p) => (p.inputs as any).spec.name === "dockerhub")!;
+    assert.ok(proxy, "a Docker Hub proxy-cache project");
+    const hub = of("RegistryEndpoint").find((r) => (r.inputs as any).spec.type === "docker-hub")!;
+    assert.equal((hub.inputs as any).spec.url, "https://hub.docker.com");
+    assert.ok(proxy.dependencies.includes(hub.urn), "the project is bound to the endpoint's id");
+  });
+
+  it("the stack config refuses a plain-text OIDC secret and a cron Harbor refuses, naming the key", () => {
+    const values = {
+      "harbor-ha:environment": "staging",
+      "harbor-ha:externalUrl": "https://harbor.example.com",
+      "harbor-ha:storage": JSON.stringify({ type: "s3" }),
+      "harbor-ha:tls": JSON.stringify({ mode: "acme-http01", email: "a@example.com" }),
+      "harbor-ha:operations": JSON.stringify({
+        gc: { cron: "0 0 0 * * JAN" },
+        oidc: { name: "SSO", endpoint: "https://login.example.com", clientId: "h", clientSecret: "plain-Text-Secret" },
+      }),
+    };
+    assert.throws(
+      () => parseStackConfig({ stack: "staging", values, isSecret: () => false }),
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /harbor-ha:operations\.oidc\.clientSecret: is a secret but is stored in plain text\. Fix: run `pulumi config set --secret --path 'harbor-ha:operations\.oidc\.clientSecret' <value>`/,
+        );
+        assert.match(
+          e.message,
+          /harbor-ha:operations\.gc\.cron: .*is not a cron Harbor accepts: day-of-week field "JAN"/,
+        );
+        assert.ok(!e.message.includes("plain-Text-Secret"), "the secret is not in the message");
+        return true;
+      },
+    );
+    const ok = parseStackConfig({
+      stack: "staging",
+      values: { ...values, "harbor-ha:operations": JSON.stringify({ gc: { cron: "0 0 3 * * 6" } }) },
+      isSecret: () => false,
+    });
+    assert.deepEqual(ok.operations.gc, { cron: "0 0 3 * * 6" });
+  });
+});
+
+describe("harborOps: the dev stack trusts the CA it creates", () => {
+  it("dev's API resources get the TLS tier's CA as caBundle; prod's use the public roots", async function () {
+    this.timeout(120000);
+    const dev = await runStack("dev");
+    assert.deepEqual(dev.errors, []);
+    const devProject = dev.resources.find((r) => r.type === "pulumi-nodejs:dynamic/harbor:Project")!;
+    assert.ok("caBundle" in (devProject.inputs as any).connection, "dev: the CA of the self-signed edge is passed");
+    const ca = dev.resources.find(
+      (r) => r.type === "kubernetes:cert-manager.io/v1:Certificate" && (r.inputs as any).spec?.isCA,
+    )!;
+    assert.equal((ca.inputs as any).metadata.annotations["pulumi.com/waitFor"], "condition=Ready", "read once issued");
+    const prod = await runStack("prod");
+    const prodProject = prod.resources.find((r) => r.type === "pulumi-nodejs:dynamic/harbor:Project")!;
+    assert.ok(!("caBundle" in (prodProject.inputs as any).connection), "prod: an ACME certificate, public roots");
   });
 });

@@ -19,6 +19,7 @@ import { NodePools, NodePoolsArgs } from "../nodepools";
 import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
 import { HarborProjectArgs, HarborProjects } from "../projects";
 import type { HarborApiArgs } from "../harborApi";
+import { HarborOperations, HarborOperationsArgs } from "../harborOps";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -181,6 +182,8 @@ export interface HarborPlatformArgs {
    * (Default: false), the per-request time bound (Default: 180 s).
    */
   harborApi?: Pick<HarborApiArgs, "caBundle" | "insecure" | "requestTimeoutSeconds">;
+  /** Harbor operations (GC, audit purge, scan all, retention, immutable tags, proxy caches, OIDC). Default: none. */
+  operations?: Omit<HarborOperationsArgs, "harbor" | "projectIds" | "knownProjects">;
 }
 
 /** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
@@ -451,8 +454,22 @@ export class HarborPlatform extends pulumi.ComponentResource {
         afterRelease,
       );
     }
-    if ((args.projects?.length ?? 0) > 0)
-      new HarborProjects(`${name}-projects`, { harbor: api, projects: args.projects }, afterRelease);
+    const projects =
+      (args.projects?.length ?? 0) > 0
+        ? new HarborProjects(`${name}-projects`, { harbor: api, projects: args.projects }, afterRelease)
+        : undefined;
+    const ops = args.operations ?? {};
+    if (Object.values(ops).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined)))
+      new HarborOperations(
+        `${name}-operations`,
+        {
+          harbor: api,
+          ...ops,
+          projectIds: projects?.projectIds,
+          knownProjects: (args.projects ?? []).map((p) => p.name),
+        },
+        afterRelease,
+      );
 
     this.namespace = pulumi.output(nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
