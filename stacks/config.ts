@@ -302,6 +302,9 @@ const operations = z.strictObject({
         /** Upstream token (secure). */
         accessSecret: secretString(8).optional(),
         public: z.boolean().optional(),
+        autoScan: z.boolean().optional(),
+        preventVulnerable: z.boolean().optional(),
+        severity: z.enum(["none", "low", "medium", "high", "critical"]).optional(),
       }),
     )
     .default([]),

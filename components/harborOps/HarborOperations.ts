@@ -92,8 +92,14 @@ export class HarborOperations extends pulumi.ComponentResource {
           ...conn,
           spec: {
             name: p.project,
-            // Scanning cached upstream images on pull would scan the world: scan-all covers what is kept.
-            metadata: renderProjectMetadata({ name: p.project, public: p.public ?? false, autoScan: false }),
+            // The same scan policy as any project: a cache must not be a way around a vulnerability block.
+            metadata: renderProjectMetadata({
+              name: p.project,
+              public: p.public ?? false,
+              autoScan: p.autoScan ?? true,
+              preventVulnerable: p.preventVulnerable ?? false,
+              severity: p.severity,
+            }),
             registryId: endpoint.registryId,
           },
         },

@@ -7,6 +7,7 @@ import type { ArgsChecker } from "../conventions/validation";
 import { harborCronProblem, normalizeCron } from "../harborApi/cron";
 import { harborApiProblems, HarborApiArgs } from "../harborApi/connectionArgs";
 import type { RetentionRuleSpec } from "./retentionPolicy";
+import type { Severity } from "../projects/renderProjects";
 
 /** Audit events Harbor logs (and can purge). */
 export const AUDIT_EVENT_TYPES = [
@@ -127,6 +128,12 @@ export interface HarborOperationsArgs {
     accessSecret?: pulumi.Input<string>;
     /** Anyone may pull through it without logging in. Default: false. */
     public?: boolean;
+    /** Scan cached images. Default: true. */
+    autoScan?: boolean;
+    /** Refuse pulls of cached images with vulnerabilities at `severity` or above. Default: false. */
+    preventVulnerable?: boolean;
+    /** Lowest blocking severity. Default: `high`. */
+    severity?: Severity;
   }[];
   /** OIDC login. Default: none (Harbor's database users). */
   oidc?: {
