@@ -22,6 +22,10 @@ import { HarborRetentionPolicy } from "./retentionPolicy";
 import { HarborImmutableTagRule } from "./immutableTagRule";
 import { HarborOidcAuthentication } from "./oidcAuthentication";
 
+/**
+ * A Harbor's operations through its API: system schedules, tag retention and immutability for declared
+ * projects, proxy-cache projects and OIDC login. Pass the Harbor release in `opts.dependsOn`.
+ */
 export class HarborOperations extends pulumi.ComponentResource {
   static readonly __pulumiType = ComponentTypes.HarborOperations;
 

@@ -141,6 +141,7 @@ export interface HarborOperationsArgs {
     name: string;
     /** Issuer URL (https). Required. */
     endpoint: string;
+    /** The OIDC client id registered for Harbor. Required. */
     clientId: string;
     /** The client secret: a Pulumi secret. Required. */
     clientSecret: pulumi.Input<string>;
