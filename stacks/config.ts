@@ -308,6 +308,18 @@ const operations = z.strictObject({
       }),
     )
     .default([]),
+  /** System robot accounts with least permissions. Default: []. */
+  systemRobots: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        role: z.enum(["pull", "push"]).optional(),
+        projects: z.array(z.string().min(1)).min(1),
+        durationDays: positiveInt.optional(),
+        description: z.string().optional(),
+      }),
+    )
+    .default([]),
   /** OIDC login; the client secret must be set with `pulumi config set --secret`. Default: none. */
   oidc: z
     .strictObject({

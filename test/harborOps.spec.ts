@@ -289,6 +289,36 @@ describe("harborOps: HarborOperations and the stacks", () => {
     );
   });
 
+  it("system robots: least permissions on named projects, an expiry, the secret a secret output; * refused", async () => {
+    let secrets: unknown;
+    const graph = await runProgram(async () => {
+      const ops = new HarborOperations("ops", {
+        harbor: harborArgs,
+        systemRobots: [{ name: "ci-pull", projects: ["prod"] }],
+      });
+      secrets = ops.robotSecrets;
+    });
+    assert.deepEqual(graph.errors, []);
+    const robot = graph.resources.find((r) => r.type === "pulumi-nodejs:dynamic/harbor:RobotAccount")!;
+    const spec = (robot.inputs as any).spec;
+    assert.equal(spec.durationDays, 90);
+    assert.deepEqual(
+      spec.permissions.map((p: any) => [p.kind, p.namespace]),
+      [["project", "prod"]],
+    );
+    assert.ok(!JSON.stringify(spec.permissions).includes('"push"'), "pull by default");
+    assert.ok(pulumi.Output.isInstance(secrets));
+    await assert.rejects(
+      runProgram(async () => {
+        new HarborOperations("ops", {
+          harbor: harborArgs,
+          systemRobots: [{ name: "ci", projects: ["*"], durationDays: 0 }],
+        });
+      }),
+      /systemRobots\[0\]\.projects: contains "\*".*\n.*systemRobots\[0\]\.durationDays: must be a whole number of days >= 1, got 0/,
+    );
+  });
+
   it("prod's plan has the new resources after the release, secrets as [secret], defaults rendered", async function () {
     this.timeout(120000);
     const graph = await runStack("prod");

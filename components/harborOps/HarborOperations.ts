@@ -8,6 +8,8 @@ import { ComponentTypes } from "../tokens";
 import { ArgsChecker } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
 import { HarborRegistryEndpoint } from "../replication/registryEndpoint";
+import { HarborRobotAccount } from "../replication/robotAccount";
+import { renderRobotPermissions } from "../replication/renderReplication";
 import { HarborProject } from "../projects/project";
 import { renderProjectMetadata } from "../projects/renderProjects";
 import {
@@ -31,6 +33,8 @@ export class HarborOperations extends pulumi.ComponentResource {
 
   /** Harbor id of each proxy-cache project, by project name. */
   readonly proxyCacheProjectIds: pulumi.Output<Record<string, number>>;
+  /** Secret of each system robot, by login name (`robot$<name>`); a secret output. */
+  readonly robotSecrets: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: HarborOperationsArgs, opts?: pulumi.ComponentResourceOptions) {
     const checker = new ArgsChecker(HarborOperations.__pulumiType, name);
@@ -112,6 +116,25 @@ export class HarborOperations extends pulumi.ComponentResource {
       proxyIds[p.project] = project.projectId;
     }
 
+    const robotSecrets: Record<string, pulumi.Output<string>> = {};
+    for (const r of args.systemRobots ?? []) {
+      const robot = new HarborRobotAccount(
+        `${name}-robot-${r.name}`,
+        {
+          ...conn,
+          spec: {
+            name: r.name,
+            description: r.description ?? "",
+            durationDays: r.durationDays ?? 90,
+            permissions: renderRobotPermissions(r.role ?? "pull", r.projects),
+            disabled: false,
+          },
+        },
+        child,
+      );
+      robotSecrets[`robot$${r.name}`] = robot.secret;
+    }
+
     if (args.oidc) {
       const o = args.oidc;
       new HarborOidcAuthentication(
@@ -136,7 +159,8 @@ export class HarborOperations extends pulumi.ComponentResource {
     }
 
     this.proxyCacheProjectIds = pulumi.output(proxyIds);
-    this.registerOutputs({ proxyCacheProjectIds: this.proxyCacheProjectIds });
+    this.robotSecrets = pulumi.secret(pulumi.output(robotSecrets));
+    this.registerOutputs({ proxyCacheProjectIds: this.proxyCacheProjectIds, robotSecrets: this.robotSecrets });
   }
 
   /** The system schedules (GC, audit log purge, scan all). */

@@ -135,6 +135,19 @@ export interface HarborOperationsArgs {
     /** Lowest blocking severity. Default: `high`. */
     severity?: Severity;
   }[];
+  /** System robot accounts for CI and tools, with least permissions (named projects, pull unless push). Default: []. */
+  systemRobots?: {
+    /** Short name (Harbor logs in as `robot$<name>`). Required. */
+    name: string;
+    /** `pull` (read only) or `push` (read, push, tag). Default: `pull`. */
+    role?: "pull" | "push";
+    /** The projects it may use, by name; `*` is refused (least permissions). Required. */
+    projects: string[];
+    /** Days before it expires (rotate by replacing). Default: 90. */
+    durationDays?: number;
+    /** What it is for. Default: "". */
+    description?: string;
+  }[];
   /** OIDC login. Default: none (Harbor's database users). */
   oidc?: {
     /** Login button label. Required. */
@@ -253,6 +266,37 @@ export function checkHarborOperations(a: HarborOperationsArgs, checker: ArgsChec
       `proxyCaches[${i}].accessKey`,
       "accessKey and accessSecret must be set together",
       "set both, or neither for anonymous pulls",
+    );
+  });
+  const robots = new Map<string, number>();
+  (a.systemRobots ?? []).forEach((r, i) => {
+    const at = `systemRobots[${i}]`;
+    checker.check(
+      PROJECT_NAME.test(r.name ?? ""),
+      `${at}.name`,
+      `"${r.name}" is not a valid robot name`,
+      "use lowercase letters and digits separated by '.', '_' or '-'",
+    );
+    checker.check(
+      !robots.has(r.name),
+      `${at}.name`,
+      `"${r.name}" is already used by systemRobots[${robots.get(r.name)}]`,
+      "declare every robot once",
+    );
+    robots.set(r.name, i);
+    checker.check((r.projects ?? []).length > 0, `${at}.projects`, "is empty", "name the projects the robot may use");
+    checker.check(
+      !(r.projects ?? []).includes("*"),
+      `${at}.projects`,
+      'contains "*": the robot could reach every project, present and future',
+      "name the projects it needs (least permissions)",
+    );
+    const d = r.durationDays ?? 90;
+    checker.check(
+      Number.isInteger(d) && d >= 1,
+      `${at}.durationDays`,
+      `must be a whole number of days >= 1, got ${d}`,
+      "give an expiry and rotate by replacing the robot",
     );
   });
   if (a.oidc) {
