@@ -55,7 +55,8 @@ export {
   ReplicationFlow,
 } from "./replication";
 export { HarborProjects, HarborProjectsArgs, HarborProjectArgs } from "./projects";
-export { HarborApiArgs } from "./harborApi";
+export { HarborOperations, HarborOperationsArgs, AUDIT_EVENT_TYPES, OPERATIONS_DEFAULTS } from "./harborOps";
+export { HarborApiArgs, harborCronProblem } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {
   InvalidArgsError,

@@ -19,6 +19,7 @@ export const ComponentTypes = {
   NodePools: "harbor-ha:nodepools:NodePools",
   ReplicationTargets: "harbor-ha:replication:ReplicationTargets",
   HarborProjects: "harbor-ha:projects:HarborProjects",
+  HarborOperations: "harbor-ha:harborOps:HarborOperations",
 } as const;
 
 export type ComponentType = (typeof ComponentTypes)[keyof typeof ComponentTypes];

@@ -9,10 +9,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
+  AUDIT_EVENT_TYPES,
   connectionBudgetProblems,
   filesystemStorageDefaults,
   harborCertificatesDefaults,
   harborPlatformDefaults,
+  harborCronProblem,
   harborReleaseDefaults,
   nfsStorageDefaults,
   nodePoolDefaults,
@@ -165,7 +167,12 @@ const secretString = (min = 8) =>
 type LeafPattern = readonly (string | "*")[];
 
 /** Credentials: secret, always; a plain-text value is refused, per leaf. */
-const SECRET_REQUIRED: LeafPattern[] = [["adminPassword"], ["replication", "endpoints", "*", "accessSecret"]];
+const SECRET_REQUIRED: LeafPattern[] = [
+  ["adminPassword"],
+  ["replication", "endpoints", "*", "accessSecret"],
+  ["operations", "oidc", "clientSecret"],
+  ["operations", "proxyCaches", "*", "accessSecret"],
+];
 
 /**
  * Values a user may encrypt although they are not credentials: they reach components as
@@ -174,6 +181,7 @@ const SECRET_REQUIRED: LeafPattern[] = [["adminPassword"], ["replication", "endp
  */
 const SECRET_ALLOWED: LeafPattern[] = [
   ["replication", "endpoints", "*", "accessKey"],
+  ["operations", "proxyCaches", "*", "accessKey"],
   ["cluster", "name"],
 ];
 
@@ -410,6 +418,106 @@ const project = z.strictObject({
   reuseSystemCveAllowlist: z.boolean().optional(),
 });
 
+// --- Harbor operations (issue 17): schedules, retention, immutability, proxy caches, OIDC. ---
+
+/** A cron Harbor accepts (one validator for replication and every schedule: components/harborApi/cron.ts). */
+const harborScheduleCron = z.string().superRefine((cron, ctx) => {
+  const problem = harborCronProblem(cron);
+  if (problem) ctx.addIssue({ code: "custom", message: `is not a cron Harbor accepts: ${problem}` });
+});
+
+const retentionRule = z.strictObject({
+  keep: z.enum(["always", "latestPushed", "latestPulled", "daysSinceLastPush", "daysSinceLastPull"]),
+  count: positiveInt.optional(),
+  tags: z.string().min(1).optional(),
+  excludeTags: z.boolean().optional(),
+  repositories: z.string().min(1).optional(),
+  untagged: z.boolean().optional(),
+});
+
+const operations = z.strictObject({
+  /** Garbage collection schedule. Default: none. */
+  gc: z
+    .strictObject({
+      cron: harborScheduleCron,
+      deleteUntagged: z.boolean().optional(),
+      workers: z.number().int().min(1).max(5).optional(),
+    })
+    .optional(),
+  /** Audit log purge. Default: none. */
+  auditLogPurge: z
+    .strictObject({
+      cron: harborScheduleCron,
+      retentionHours: positiveInt.optional(),
+      eventTypes: z.array(z.enum(AUDIT_EVENT_TYPES)).min(1).optional(),
+    })
+    .optional(),
+  /** Scan-all schedule. Default: none. */
+  scanAll: z.strictObject({ cron: harborScheduleCron }).optional(),
+  /** Tag retention per project (a project of `projects`). Default: []. */
+  retention: z
+    .array(
+      z.strictObject({ project: z.string().min(1), cron: harborScheduleCron, rules: z.array(retentionRule).min(1) }),
+    )
+    .default([]),
+  /** Immutable tag rules (a project of `projects`). Default: []. */
+  immutableTags: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        tags: z.string().min(1),
+        repositories: z.string().min(1).optional(),
+      }),
+    )
+    .default([]),
+  /** Proxy-cache projects. Default: []. */
+  proxyCaches: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        type: z.enum(REGISTRY_TYPES).optional(),
+        url: z.url().optional(),
+        accessKey: z.string().min(1).optional(),
+        /** Upstream token (secure). */
+        accessSecret: secretString(8).optional(),
+        public: z.boolean().optional(),
+        autoScan: z.boolean().optional(),
+        preventVulnerable: z.boolean().optional(),
+        severity: z.enum(["none", "low", "medium", "high", "critical"]).optional(),
+      }),
+    )
+    .default([]),
+  /** System robot accounts with least permissions. Default: []. */
+  systemRobots: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        role: z.enum(["pull", "push"]).optional(),
+        projects: z.array(z.string().min(1)).min(1),
+        durationDays: positiveInt.optional(),
+        description: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** OIDC login; the client secret must be set with `pulumi config set --secret`. Default: none. */
+  oidc: z
+    .strictObject({
+      name: z.string().min(1),
+      endpoint: z.url().refine((u) => u.startsWith("https://"), "must start with https://"),
+      clientId: z.string().min(1),
+      clientSecret: secretString(8),
+      scope: z.string().min(1).optional(),
+      verifyCert: z.boolean().optional(),
+      autoOnboard: z.boolean().optional(),
+      userClaim: z.string().optional(),
+      groupsClaim: z.string().optional(),
+      adminGroup: z.string().optional(),
+    })
+    .optional(),
+});
+
+// --- end of Harbor operations ---
+
 export const stackConfigSchema = z.strictObject({
   /** dev (laptop cluster, no cloud), staging or prod. */
   environment: z.enum(["dev", "staging", "prod"]),
@@ -461,6 +569,8 @@ export const stackConfigSchema = z.strictObject({
   replication: replication.prefault({}),
   /** Harbor projects with their scan and signing policy. Default: []. */
   projects: z.array(project).default([]),
+  /** Harbor operations: schedules, retention, immutable tags, proxy caches, OIDC. Default: none. */
+  operations: operations.prefault({}),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

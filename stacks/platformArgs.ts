@@ -82,5 +82,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
         : undefined,
     replication: c.replication,
     projects: c.projects,
+    operations: c.operations,
   };
 }

@@ -22,7 +22,7 @@ describe("harborApi client (contract: Harbor API v2.15.2 document)", function ()
     await harbor.close();
   });
   const client = (password = harbor.password, options: object = fast) =>
-    new HarborClient({ url: harbor.url, username: "admin", password }, options);
+    new HarborClient({ url: harbor.url, username: "admin", password, insecure: true }, options);
 
   it("creates, reads, updates and deletes a registry with requests the document allows", async () => {
     const c = client();
@@ -60,7 +60,7 @@ describe("harborApi client (contract: Harbor API v2.15.2 document)", function ()
     harbor.faults.push({ status: 503, path: "/registries", times: 2 });
     const sleeps: number[] = [];
     const c = new HarborClient(
-      { url: harbor.url, username: "admin", password: harbor.password },
+      { url: harbor.url, username: "admin", password: harbor.password, insecure: true },
       { ...fast, retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 15 }, sleep: async (ms) => void sleeps.push(ms) },
     );
     assert.deepEqual(await c.get("/registries"), []);
@@ -123,7 +123,7 @@ describe("harborApi client (contract: Harbor API v2.15.2 document)", function ()
   it("waits for /ping (bounded) before the first call, and not again", async () => {
     harbor.pingFailures = 2;
     const c = new HarborClient(
-      { url: harbor.url, username: "admin", password: harbor.password },
+      { url: harbor.url, username: "admin", password: harbor.password, insecure: true },
       { ...fast, ping: { attempts: 5, intervalMs: 1 } },
     );
     await c.get("/registries");
@@ -143,7 +143,7 @@ describe("harborApi client (contract: Harbor API v2.15.2 document)", function ()
   it("fails clearly when /ping never answers within its bound", async () => {
     harbor.pingFailures = 100;
     const c = new HarborClient(
-      { url: harbor.url, username: "admin", password: harbor.password },
+      { url: harbor.url, username: "admin", password: harbor.password, insecure: true },
       { ...fast, ping: { attempts: 4, intervalMs: 1 } },
     );
     await assert.rejects(c.get("/registries"), /did not answer the ping after 4 attempts.*HTTP 503/);

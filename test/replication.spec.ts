@@ -16,6 +16,8 @@ import {
   makeRobotAccountProvider,
   normalizeRegistryUrl,
   registryEndpointProvider,
+  replicationPolicyProvider,
+  robotAccountProvider,
   renderFilters,
   renderPolicyFields,
   renderRobotPermissions,
@@ -177,7 +179,7 @@ describe("replication: dynamic providers against Harbor's API document", functio
   const endpointProvider = makeRegistryEndpointProvider(fast);
   const policyProvider = makeReplicationPolicyProvider(fast);
   const robotProvider = makeRobotAccountProvider(fast);
-  let connection: { url: string; username: string; pingAttempts: number; pingIntervalMs: number };
+  let connection: { url: string; username: string; pingAttempts: number; pingIntervalMs: number; insecure: boolean };
   let password: string;
 
   before(async function () {
@@ -186,7 +188,7 @@ describe("replication: dynamic providers against Harbor's API document", functio
   });
   beforeEach(async () => {
     harbor = await startFakeHarbor();
-    connection = { url: harbor.url, username: "admin", pingAttempts: 3, pingIntervalMs: 1 };
+    connection = { url: harbor.url, username: "admin", pingAttempts: 3, pingIntervalMs: 1, insecure: true };
     password = harbor.password;
   });
   afterEach(async function () {
@@ -267,13 +269,19 @@ describe("replication: dynamic providers against Harbor's API document", functio
     );
   });
 
-  it("endpoint: a name taken in Harbor fails with a clear 409, without the secret", async () => {
-    await endpointProvider.create(endpointInputs());
+  it("endpoint: a name taken in Harbor is never taken over: the error says how to import it, without the secret", async () => {
+    const first = await endpointProvider.create(endpointInputs());
     await assert.rejects(endpointProvider.create(endpointInputs()), (e: Error) => {
-      assert.match(e.message, /POST \/api\/v2\.0\/registries failed with 409 Conflict .*registry dr already exists/);
+      assert.match(
+        e.message,
+        new RegExp(
+          `Cannot create registry endpoint "dr": it already exists in Harbor \\(id ${first.id}\\).*import: "${first.id}"`,
+        ),
+      );
       assert.ok(!e.message.includes("dr-Secret-5678") && !e.message.includes(harbor.password));
       return true;
     });
+    assert.equal(harbor.calls().filter((c) => c === "POST /registries").length, 1, "no second POST");
   });
 
   it("policy: push with filters and event trigger; filter change updates in place; drift; pull; delete", async () => {
@@ -343,12 +351,16 @@ describe("replication: dynamic providers against Harbor's API document", functio
     assert.equal(harbor.policies.size + harbor.registries.size, 0);
   });
 
-  it("policy: 5xx on create is retried; 403 is reported without retry", async () => {
+  it("policy: a 5xx on create is not retried blindly: looked up, not there, reported; 403 is reported without retry", async () => {
     const ep = await endpointProvider.create(endpointInputs());
-    harbor.faults.push({ status: 500, method: "POST", path: "/replication/policies", times: 2 });
+    harbor.faults.push({ status: 500, method: "POST", path: "/replication/policies", times: 1 });
+    await assert.rejects(
+      policyProvider.create({ connection, password, spec: policySpec(Number(ep.id)) }),
+      /POST \/api\/v2\.0\/replication\/policies failed with 500.*replication policy "to-dr" was not created \(looked up by its name afterwards: not in Harbor\)/,
+    );
+    assert.equal(harbor.requests.filter((r) => r.method === "POST" && r.path === "/replication/policies").length, 1);
     const created = await policyProvider.create({ connection, password, spec: policySpec(Number(ep.id)) });
-    assert.equal(harbor.policies.size, 1);
-    assert.equal(harbor.requests.filter((r) => r.method === "POST" && r.path === "/replication/policies").length, 3);
+    assert.equal(harbor.policies.size, 0 + 1);
     harbor.forbidden = true;
     await assert.rejects(
       policyProvider.update!(created.id, created.outs, { connection, password, spec: policySpec(Number(ep.id)) }),
@@ -374,6 +386,18 @@ describe("replication: dynamic providers against Harbor's API document", functio
     assert.deepEqual((await robotProvider.diff!(created.id, read, push)).replaces, []);
     await robotProvider.update!(created.id, read, push);
     assert.ok(JSON.stringify(harbor.robots.get(Number(created.id))!.permissions).includes('"push"'));
+    // Drift: someone disables the robot and narrows it in the UI; refresh shows it, the next up puts it back.
+    Object.assign(harbor.robots.get(Number(created.id))!, {
+      disable: true,
+      permissions: renderRobotPermissions("pull"),
+    });
+    const drifted = (await robotProvider.read!(created.id, created.outs)).props as any;
+    assert.equal(drifted.spec.disabled, true);
+    assert.equal(drifted.secret, (created.outs as any).secret, "the secret Harbor never answers again is kept");
+    const back = await robotProvider.diff!(created.id, drifted, push);
+    assert.deepEqual([back.changes, back.replaces], [true, []]);
+    await robotProvider.update!(created.id, drifted, push);
+    assert.equal(harbor.robots.get(Number(created.id))!.disable, false);
     assert.deepEqual(
       (await robotProvider.diff!(created.id, read, { connection, password, spec: { ...spec, name: "other" } }))
         .replaces,
@@ -388,14 +412,37 @@ describe("replication: dynamic providers against Harbor's API document", functio
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure");
     // As pulumi.dynamic.Resource does it: a closure over the provider object itself.
-    const singleton = registryEndpointProvider;
-    const { text } = await sc.serializeFunction(() => singleton, { allowSecrets: true });
-    assert.ok(!/require\("\.\.?\//.test(text), "no relative requires: the provider host cannot resolve them");
-    const mod: { exports: any } = { exports: {} };
-    new Function("module", "exports", "require", text)(mod, mod.exports, require);
-    const provider = mod.exports.handler();
-    const created = await provider.create(endpointInputs());
+    const load = async (singleton: unknown) => {
+      const { text } = await sc.serializeFunction(() => singleton, { allowSecrets: true });
+      assert.ok(!/require\("\.\.?\//.test(text), "no relative requires: the provider host cannot resolve them");
+      const mod: { exports: any } = { exports: {} };
+      new Function("module", "exports", "require", text)(mod, mod.exports, require);
+      return mod.exports.handler();
+    };
+    const created = await (await load(registryEndpointProvider)).create(endpointInputs());
     assert.equal(harbor.registries.get(Number(created.id))?.name, "dr");
+    const policy = await (
+      await load(replicationPolicyProvider)
+    ).create({
+      connection,
+      password,
+      spec: policySpec(Number(created.id)),
+    });
+    assert.equal(harbor.policies.get(Number(policy.id))?.name, "to-dr");
+    const robot = await (
+      await load(robotAccountProvider)
+    ).create({
+      connection,
+      password,
+      spec: {
+        name: "r",
+        description: "",
+        durationDays: -1,
+        permissions: renderRobotPermissions("pull"),
+        disabled: false,
+      },
+    });
+    assert.match(robot.outs.secret, /^Robot-Secret-/);
   });
 });
 

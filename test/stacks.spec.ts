@@ -59,7 +59,9 @@ describe("stacks", () => {
     assert.deepEqual(triggers, ["event_based", "scheduled"]);
     for (const p of policies)
       assert.deepEqual((p.inputs as any).spec.filters, [{ decoration: "matches", type: "tag", value: "prod-*" }]);
-    const endpoint = g.resources.find((r) => r.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint");
+    const endpoint = g.resources.find(
+      (r) => r.type === "pulumi-nodejs:dynamic/harbor:RegistryEndpoint" && (r.inputs as any).spec.name === "dr",
+    );
     assert.ok(endpoint, "the DR endpoint is planned");
     assert.equal((endpoint.inputs as any).spec.url, "https://harbor.dr.example.com");
     assert.equal((redact(endpoint.inputs) as any).accessSecret, "[secret]");

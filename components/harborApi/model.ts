@@ -69,6 +69,8 @@ export interface ApiProjectMetadata {
 export interface ApiProject {
   project_id?: number;
   name?: string;
+  /** The registry a proxy-cache project caches. */
+  registry_id?: number;
   metadata?: ApiProjectMetadata;
 }
 

@@ -20,6 +20,12 @@ export interface ConnectionInputs {
   pingAttempts?: number;
   /** Pause between `/ping` polls, in ms. Default: 5000. */
   pingIntervalMs?: number;
+  /** PEM CA certificates to trust besides the public roots. Default: none. */
+  caBundle?: string;
+  /** Explicit opt-in: skip certificate checks and allow `http://`. Default: false. */
+  insecure?: boolean;
+  /** One bound on each request's attempts and waits, in ms. Default: 180000. */
+  requestTimeoutMs?: number;
 }
 
 /** The properties every harbor-ha API resource has: where to call, and the admin password (secret). */
@@ -35,8 +41,12 @@ export const CONNECTION_SECRET_OUTPUTS = ["password"];
 export function clientFor(props: Connected, options: HarborClientOptions = {}): HarborClient {
   const c = props.connection;
   return new HarborClient(
-    { url: c.url, username: c.username, password: props.password },
-    { ping: { attempts: c.pingAttempts ?? 60, intervalMs: c.pingIntervalMs ?? 5000 }, ...options },
+    { url: c.url, username: c.username, password: props.password, caBundle: c.caBundle, insecure: c.insecure },
+    {
+      ping: { attempts: c.pingAttempts ?? 60, intervalMs: c.pingIntervalMs ?? 5000 },
+      ...options,
+      retry: { ...(c.requestTimeoutMs ? { totalMs: c.requestTimeoutMs } : {}), ...(options.retry ?? {}) },
+    },
   );
 }
 
@@ -86,6 +96,8 @@ export function diffSpec<O extends DiffableState, N extends DiffableState>(
   const differs = (a: unknown, b: unknown) => canonical(a) !== canonical(b);
   if (differs(olds.connection?.url, news.connection?.url)) replaces.push("connection.url");
   if (differs(olds.connection?.username, news.connection?.username)) changed.push("connection.username");
+  if (differs(olds.connection?.caBundle, news.connection?.caBundle)) changed.push("connection.caBundle");
+  if (differs(olds.connection?.insecure, news.connection?.insecure)) changed.push("connection.insecure");
   if (differs(olds.password, news.password)) changed.push("password");
   const oldSpec = (olds.spec ?? {}) as Record<string, unknown>;
   const newSpec = (news.spec ?? {}) as Record<string, unknown>;

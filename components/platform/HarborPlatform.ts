@@ -25,6 +25,8 @@ import {
 import { NodePools, NodePoolsArgs } from "../nodepools";
 import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
 import { HarborProjectArgs, HarborProjects } from "../projects";
+import type { HarborApiArgs } from "../harborApi";
+import { HarborOperations, HarborOperationsArgs } from "../harborOps";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -181,6 +183,14 @@ export interface HarborPlatformArgs {
   replication?: PlatformReplication;
   /** Harbor projects with their scan and signing policy. Default: none. */
   projects?: HarborProjectArgs[];
+  /**
+   * How the API resources reach Harbor besides its URL and admin password: a CA bundle to trust (Default:
+   * the stack's own CA when the edge is self-signed, else public roots), the explicit `insecure` opt-in
+   * (Default: false), the per-request time bound (Default: 180 s).
+   */
+  harborApi?: Pick<HarborApiArgs, "caBundle" | "insecure" | "requestTimeoutSeconds">;
+  /** Harbor operations (GC, audit purge, scan all, retention, immutable tags, proxy caches, OIDC). Default: none. */
+  operations?: Omit<HarborOperationsArgs, "harbor" | "projectIds" | "knownProjects">;
 }
 
 /** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
@@ -223,6 +233,8 @@ interface EdgeWiring {
   adminPathAnnotations?: HarborReleaseArgs["adminPathAnnotations"];
   tlsSecretName: pulumi.Output<string>;
   tokenServiceSecretName: pulumi.Output<string>;
+  /** The private CA's certificate when the edge is self-signed: Harbor's API resources trust it. */
+  caCertificate?: pulumi.Output<string>;
 }
 
 /** Where the platform puts things: namespace (name, and the resource when created here) and node tiers. */
@@ -276,7 +288,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const storage = this.storageTier(layout, args);
     const edge = this.edge(layout, args);
     this.harbor = this.harborRelease(layout, args, { database, redis, storage, edge });
-    this.harborConfiguration(layout, args);
+    this.harborConfiguration(layout, args, edge);
 
     this.namespace = pulumi.output(layout.nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
@@ -444,7 +456,14 @@ export class HarborPlatform extends pulumi.ComponentResource {
       args.tls.issuer.mode === "acme-http01" ? { ...args.tls.issuer, ingressClassName } : args.tls.issuer;
     const certificates = new HarborCertificates(
       `${name}-certs`,
-      { namespace: nsName, host, issuer, certManagerReady: certManager.ready },
+      {
+        namespace: nsName,
+        host,
+        issuer,
+        certManagerReady: certManager.ready,
+        // Harbor's API resources must trust a self-signed edge: they get the CA the stack creates.
+        exposeCaCertificate: issuer.mode === "self-signed",
+      },
       child,
     );
     let edge: IngressController | undefined;
@@ -470,6 +489,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       adminPathAnnotations: (ingressArgs.adminAllowlist ?? []).length > 0 ? edge?.allowlistAnnotations : undefined,
       tlsSecretName: certificates.tlsSecretName,
       tokenServiceSecretName: certificates.tokenServiceSecretName,
+      caCertificate: certificates.caCertificate,
     };
   }
 
@@ -516,9 +536,14 @@ export class HarborPlatform extends pulumi.ComponentResource {
     );
   }
 
-  /** Harbor's own configuration through its API (replication, projects), once the release is up. */
-  private harborConfiguration(l: Layout, args: HarborPlatformArgs): void {
-    const api = { url: args.externalUrl, password: this.harbor.adminPassword };
+  /** Harbor's own configuration through its API (replication, projects, operations), once the release is up. */
+  private harborConfiguration(l: Layout, args: HarborPlatformArgs, edge: EdgeWiring): void {
+    const api = {
+      url: args.externalUrl,
+      password: this.harbor.adminPassword,
+      ...(edge.caCertificate ? { caBundle: edge.caCertificate } : {}),
+      ...(args.harborApi ?? {}),
+    };
     const afterRelease = { parent: this, dependsOn: [this.harbor.release] };
     if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0) {
       new ReplicationTargets(
@@ -527,8 +552,22 @@ export class HarborPlatform extends pulumi.ComponentResource {
         afterRelease,
       );
     }
-    if ((args.projects?.length ?? 0) > 0)
-      new HarborProjects(`${l.name}-projects`, { harbor: api, projects: args.projects }, afterRelease);
+    const projects =
+      (args.projects?.length ?? 0) > 0
+        ? new HarborProjects(`${l.name}-projects`, { harbor: api, projects: args.projects }, afterRelease)
+        : undefined;
+    const ops = args.operations ?? {};
+    if (Object.values(ops).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined)))
+      new HarborOperations(
+        `${l.name}-operations`,
+        {
+          harbor: api,
+          ...ops,
+          projectIds: projects?.projectIds,
+          knownProjects: (args.projects ?? []).map((p) => p.name),
+        },
+        afterRelease,
+      );
   }
 }
 

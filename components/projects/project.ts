@@ -1,20 +1,15 @@
 /**
  * A Harbor project with its metadata (`/projects`) as a Pulumi dynamic resource; its id is Harbor's
- * project id. Metadata changes update in place, a rename replaces the project. Provider: a module-level
- * singleton, so Pulumi serializes its code once per process however many projects there are; inputs
+ * project id. Metadata changes update in place, a rename replaces the project. Provider: the generic Harbor
+ * provider, a module-level singleton, so Pulumi serializes its code once per process however many projects there are; inputs
  * are two properties (connection, spec) because each property costs the SDK per resource.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiProject, ApiProjectMetadata } from "../harborApi/model";
 import type { HarborClientOptions } from "../harborApi/client";
 import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import {
-  clientFor,
-  Connected,
-  CONNECTION_SECRET_OUTPUTS,
-  diffSpec,
-  withoutProvider,
-} from "../harborApi/providerSupport";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
 
 /** The metadata keys harbor-ha manages; others (retention_id, proxy settings...) are left alone. */
 export const MANAGED_METADATA = [
@@ -30,6 +25,8 @@ export type ManagedMetadata = Record<(typeof MANAGED_METADATA)[number], string>;
 export interface ProjectSpec {
   name: string;
   metadata: ManagedMetadata;
+  /** A proxy-cache project: the id of the registry endpoint it caches. Set at creation only. Default: none. */
+  registryId?: number;
 }
 
 export interface ProjectInputs extends Connected {
@@ -45,42 +42,42 @@ export function managedMetadata(m: ApiProjectMetadata | undefined): ManagedMetad
 }
 
 export function projectSpecFromApi(api: ApiProject): ProjectSpec {
-  return { name: api.name ?? "", metadata: managedMetadata(api.metadata) };
+  const spec: ProjectSpec = { name: api.name ?? "", metadata: managedMetadata(api.metadata) };
+  if (api.registry_id) spec.registryId = api.registry_id;
+  return spec;
 }
 
+/** The project as a generic Harbor resource; its natural key is its (unique) name. */
+export const projectDefinition: HarborResourceDefinition<ProjectInputs> = {
+  kind: "project",
+  type: "Project",
+  path: (id) => `/projects/${id}`,
+  createCall: (s) => ({
+    method: "POST",
+    path: "/projects",
+    body: {
+      project_name: s.spec.name,
+      metadata: s.spec.metadata,
+      ...(s.spec.registryId ? { registry_id: s.spec.registryId } : {}),
+    },
+  }),
+  updateCalls: (id, s) => [{ method: "PUT", path: `/projects/${id}`, body: { metadata: s.spec.metadata } }],
+  // Harbor refuses (412) to delete a project holding repositories: the error says so; nothing is forced.
+  shapeProblem: (api) => objectShapeProblem(api, { name: "string", project_id: "number" }),
+  specFromApi: (api: ApiProject) => projectSpecFromApi(api),
+  // Harbor binds a proxy-cache project to its endpoint at creation only.
+  replaceKeys: ["name", "registryId"],
+  naturalKey: {
+    label: (s) => s.spec.name,
+    // `name` filters by substring: the exact name is matched below.
+    listPath: (s) => `/projects?name=${encodeURIComponent(s.spec.name)}`,
+    matches: (api: ApiProject, s) => api.name === s.spec.name,
+    idOf: (api: ApiProject) => api.project_id,
+  },
+};
+
 export function makeProjectProvider(clientOptions: HarborClientOptions = {}): pulumi.dynamic.ResourceProvider {
-  return {
-    async create(inputs: ProjectInputs) {
-      const client = clientFor(inputs, clientOptions);
-      let id = await client.create("/projects", { project_name: inputs.spec.name, metadata: inputs.spec.metadata });
-      if (id === undefined) {
-        const found = (await client.get<ApiProject[]>(`/projects?name=${encodeURIComponent(inputs.spec.name)}`)) ?? [];
-        id = found.find((p) => p.name === inputs.spec.name)?.project_id;
-        if (id === undefined)
-          throw new Error(
-            `Harbor created project "${inputs.spec.name}" but did not say its id, and it cannot be found by name`,
-          );
-      }
-      return { id: String(id), outs: withoutProvider(inputs) };
-    },
-    async read(id: string, props: ProjectInputs) {
-      const api = await clientFor(props, clientOptions).find<ApiProject>(`/projects/${id}`);
-      if (!api) return {};
-      return { id, props: { connection: props.connection, password: props.password, spec: projectSpecFromApi(api) } };
-    },
-    async diff(_id: string, olds: ProjectInputs, news: ProjectInputs) {
-      const d = diffSpec(olds, news, ["name"]);
-      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-    },
-    async update(id: string, _olds: ProjectInputs, news: ProjectInputs) {
-      await clientFor(news, clientOptions).put(`/projects/${id}`, { metadata: news.spec.metadata });
-      return { outs: withoutProvider(news) };
-    },
-    async delete(id: string, props: ProjectInputs) {
-      // Harbor refuses (412) while the project holds repositories: the error says so; nothing is forced.
-      await clientFor(props, clientOptions).remove(`/projects/${id}`);
-    },
-  };
+  return makeHarborProvider(projectDefinition, clientOptions) as pulumi.dynamic.ResourceProvider;
 }
 
 export const projectProvider = makeProjectProvider();
@@ -91,7 +88,11 @@ export interface HarborProjectResourceArgs {
   /** Its admin password (made a secret output). Required. */
   password: pulumi.Input<string>;
   /** What Harbor stores, in the API's terms. Required. */
-  spec: pulumi.Input<{ name: pulumi.Input<string>; metadata: pulumi.Input<ManagedMetadata> }>;
+  spec: pulumi.Input<{
+    name: pulumi.Input<string>;
+    metadata: pulumi.Input<ManagedMetadata>;
+    registryId?: pulumi.Input<number>;
+  }>;
 }
 
 /** One project in one Harbor; its `id` is Harbor's project id. */

@@ -2,9 +2,9 @@
  * A Harbor registry endpoint (`/registries`) as a Pulumi dynamic resource. The resource id is Harbor's
  * registry id.
  *
- * The provider object is a module-level singleton: Pulumi serializes a dynamic provider's code once
- * per provider object and process (settings.cacheDynamicProviders, on by default), so 1000 endpoints
- * cost one serialization. Its methods capture only the pure mapping functions below and the client.
+ * The provider is the generic Harbor provider over {@link registryEndpointDefinition}, a module-level
+ * singleton: Pulumi serializes a dynamic provider's code once per provider object and process
+ * (settings.cacheDynamicProviders, on by default), so 1000 endpoints cost one serialization.
  * Inputs are three properties (connection, spec, accessSecret): each top-level property costs the SDK
  * an Output and a captured stack trace per resource, which dominates plan time for large sets.
  */
@@ -12,13 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ApiRegistry, ApiRegistryUpdate } from "../harborApi/model";
 import type { HarborClientOptions } from "../harborApi/client";
 import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import {
-  clientFor,
-  Connected,
-  CONNECTION_SECRET_OUTPUTS,
-  diffSpec,
-  withoutProvider,
-} from "../harborApi/providerSupport";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
 
 /** What Harbor stores about an endpoint (its secret apart). */
 export interface RegistryEndpointSpec {
@@ -91,49 +86,30 @@ export function registrySpecFromApi(api: ApiRegistry): RegistryEndpointSpec {
   return spec;
 }
 
+/** The registry endpoint as a generic Harbor resource: paths, bodies, natural key (its unique name). */
+export const registryEndpointDefinition: HarborResourceDefinition<RegistryEndpointInputs> = {
+  kind: "registry endpoint",
+  type: "RegistryEndpoint",
+  path: (id) => `/registries/${id}`,
+  createCall: (s) => ({ method: "POST", path: "/registries", body: registryCreateBody(s) }),
+  updateCalls: (id, s) => [{ method: "PUT", path: `/registries/${id}`, body: registryUpdateBody(s) }],
+  shapeProblem: (api) => objectShapeProblem(api, { name: "string", type: "string", url: "string" }),
+  specFromApi: (api: ApiRegistry) => registrySpecFromApi(api),
+  replaceKeys: REGISTRY_REPLACE_KEYS,
+  // Harbor never answers the credential secret: refresh keeps the one in state; diff compares it.
+  keptInputs: ["accessSecret"],
+  naturalKey: {
+    label: (s) => s.spec.name,
+    listPath: (s) => `/registries?q=${encodeURIComponent(`name=${s.spec.name}`)}`,
+    matches: (api: ApiRegistry, s) => api.name === s.spec.name,
+    idOf: (api: ApiRegistry) => api.id,
+  },
+  readOutputs: (api: ApiRegistry) => (api.status ? { status: api.status } : {}),
+};
+
 /** A provider; tests pass short retries. Resources use {@link registryEndpointProvider}. */
 export function makeRegistryEndpointProvider(clientOptions: HarborClientOptions = {}): pulumi.dynamic.ResourceProvider {
-  return {
-    async create(inputs: RegistryEndpointInputs) {
-      const client = clientFor(inputs, clientOptions);
-      let id = await client.create("/registries", registryCreateBody(inputs));
-      if (id === undefined) {
-        // No Location header: find the endpoint by its (unique) name.
-        const found =
-          (await client.get<ApiRegistry[]>(`/registries?q=${encodeURIComponent(`name=${inputs.spec.name}`)}`)) ?? [];
-        id = found.find((r) => r.name === inputs.spec.name)?.id;
-        if (id === undefined)
-          throw new Error(
-            `Harbor created registry endpoint "${inputs.spec.name}" but did not say its id, and it cannot be found by name`,
-          );
-      }
-      return { id: String(id), outs: withoutProvider(inputs) };
-    },
-    async read(id: string, props: RegistryEndpointState) {
-      const api = await clientFor(props, clientOptions).find<ApiRegistry>(`/registries/${id}`);
-      if (!api) return {}; // deleted outside Pulumi: refresh drops it
-      const state: RegistryEndpointState = {
-        connection: props.connection,
-        password: props.password,
-        spec: registrySpecFromApi(api),
-      };
-      if (state.spec.accessKey && props.accessSecret !== undefined) state.accessSecret = props.accessSecret;
-      if (api.status) state.status = api.status;
-      return { id, props: state };
-    },
-    async diff(_id: string, olds: RegistryEndpointState, news: RegistryEndpointInputs) {
-      const d = diffSpec(olds, news, REGISTRY_REPLACE_KEYS, ["accessSecret"]);
-      // The new endpoint has a new name, so it can exist beside the old one until that is deleted.
-      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-    },
-    async update(id: string, _olds: RegistryEndpointState, news: RegistryEndpointInputs) {
-      await clientFor(news, clientOptions).put(`/registries/${id}`, registryUpdateBody(news));
-      return { outs: withoutProvider(news) };
-    },
-    async delete(id: string, props: RegistryEndpointState) {
-      await clientFor(props, clientOptions).remove(`/registries/${id}`);
-    },
-  };
+  return makeHarborProvider(registryEndpointDefinition, clientOptions) as pulumi.dynamic.ResourceProvider;
 }
 
 export const registryEndpointProvider = makeRegistryEndpointProvider();

@@ -4,6 +4,7 @@
  */
 import type { ApiReplicationFilter, ApiRobotPermission } from "../harborApi/model";
 import type { ArgsChecker } from "../conventions/validation";
+import { harborCronProblem } from "../harborApi/cron";
 import {
   REGISTRY_TYPES,
   RegistryEndpointArgs,
@@ -13,43 +14,8 @@ import {
   ReplicationTargetsArgs,
 } from "./args";
 
-const CRON_FIELDS: [string, number, number][] = [
-  ["seconds", 0, 59],
-  ["minutes", 0, 59],
-  ["hours", 0, 23],
-  ["day of month", 1, 31],
-  ["month", 1, 12],
-  ["day of week", 0, 6],
-];
-const CRON_NAMES = /^(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i;
-
-/**
- * What is wrong with a cron for Harbor, or undefined. Harbor parses crons with seconds (6 fields:
- * robfig/cron `Second|Minute|Hour|Dom|Month|Dow`, src/lib/utils.go `CronParser`) and refuses a seconds
- * field other than `0` (`ValidateCronString`); the API's own examples read `0 0 * * * *`.
- */
-export function harborCronProblem(cron: string): string | undefined {
-  const fields = cron.trim().split(/\s+/).filter(Boolean);
-  if (fields.length !== 6) {
-    return `must have 6 fields (seconds minutes hours day-of-month month day-of-week), got ${fields.length} in "${cron}"`;
-  }
-  if (fields[0] !== "0") return `the seconds field must be 0 (Harbor refuses others), got "${fields[0]}" in "${cron}"`;
-  for (let i = 0; i < 6; i++) {
-    const [label, min, max] = CRON_FIELDS[i];
-    for (const part of fields[i].split(",")) {
-      const [range, step] = part.split("/");
-      if (step !== undefined && !/^\d+$/.test(step)) return `${label} field "${fields[i]}" has a bad step`;
-      if (range === "*" || range === "?") continue;
-      for (const bound of range.split("-")) {
-        if (CRON_NAMES.test(bound) && i >= 4) continue;
-        if (!/^\d+$/.test(bound) || Number(bound) < min || Number(bound) > max) {
-          return `${label} field "${fields[i]}" must be *, ?, or numbers ${min}-${max} (lists, ranges, steps)`;
-        }
-      }
-    }
-  }
-  return undefined;
-}
+/** Harbor's cron rules: one validator for replication and every schedule (harborApi/cron.ts). */
+export { harborCronProblem };
 
 /** `HTTPS://Harbor.Example.com:443/` -> `https://harbor.example.com`: one spelling per registry. */
 export function normalizeRegistryUrl(url: string): string {

@@ -2,19 +2,15 @@
  * A Harbor replication policy (`/replication/policies`) as a Pulumi dynamic resource; its id is
  * Harbor's policy id. Every spec field, filters and trigger included, updates in place (Harbor's PUT
  * takes the whole policy); only a move to another Harbor (`connection.url`) replaces it.
- * Provider: a module-level singleton; inputs: two properties (see registryEndpoint.ts for both).
+ * Provider: the generic Harbor provider, a module-level singleton; inputs: two properties (see
+ * registryEndpoint.ts for both).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiReplicationFilter, ApiReplicationPolicy } from "../harborApi/model";
 import type { HarborClientOptions } from "../harborApi/client";
 import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import {
-  clientFor,
-  Connected,
-  CONNECTION_SECRET_OUTPUTS,
-  diffSpec,
-  withoutProvider,
-} from "../harborApi/providerSupport";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
 
 export interface ReplicationPolicySpec {
   name: string;
@@ -98,47 +94,29 @@ export function policySpecFromApi(api: ApiReplicationPolicy): ReplicationPolicyS
   };
 }
 
-function normalized(i: ReplicationPolicyInputs): ReplicationPolicyInputs {
-  return { ...withoutProvider(i), spec: { ...i.spec, filters: normalizeFilters(i.spec.filters) } };
-}
+/** The replication policy as a generic Harbor resource; its natural key is its (unique) name. */
+export const replicationPolicyDefinition: HarborResourceDefinition<ReplicationPolicyInputs> = {
+  kind: "replication policy",
+  type: "ReplicationPolicy",
+  path: (id) => `/replication/policies/${id}`,
+  createCall: (s) => ({ method: "POST", path: "/replication/policies", body: policyBody(s.spec) }),
+  updateCalls: (id, s) => [{ method: "PUT", path: `/replication/policies/${id}`, body: policyBody(s.spec) }],
+  shapeProblem: (api) => objectShapeProblem(api, { name: "string", trigger: "object" }),
+  specFromApi: (api: ApiReplicationPolicy) => policySpecFromApi(api),
+  normalize: (spec) => ({ ...spec, filters: normalizeFilters(spec.filters) }),
+  replaceKeys: POLICY_REPLACE_KEYS,
+  naturalKey: {
+    label: (s) => s.spec.name,
+    listPath: (s) => `/replication/policies?q=${encodeURIComponent(`name=${s.spec.name}`)}`,
+    matches: (api: ApiReplicationPolicy, s) => api.name === s.spec.name,
+    idOf: (api: ApiReplicationPolicy) => api.id,
+  },
+};
 
 export function makeReplicationPolicyProvider(
   clientOptions: HarborClientOptions = {},
 ): pulumi.dynamic.ResourceProvider {
-  return {
-    async create(inputs: ReplicationPolicyInputs) {
-      const client = clientFor(inputs, clientOptions);
-      let id = await client.create("/replication/policies", policyBody(inputs.spec));
-      if (id === undefined) {
-        const found =
-          (await client.get<ApiReplicationPolicy[]>(
-            `/replication/policies?q=${encodeURIComponent(`name=${inputs.spec.name}`)}`,
-          )) ?? [];
-        id = found.find((p) => p.name === inputs.spec.name)?.id;
-        if (id === undefined)
-          throw new Error(
-            `Harbor created replication policy "${inputs.spec.name}" but did not say its id, and it cannot be found by name`,
-          );
-      }
-      return { id: String(id), outs: normalized(inputs) };
-    },
-    async read(id: string, props: ReplicationPolicyInputs) {
-      const api = await clientFor(props, clientOptions).find<ApiReplicationPolicy>(`/replication/policies/${id}`);
-      if (!api) return {};
-      return { id, props: { connection: props.connection, password: props.password, spec: policySpecFromApi(api) } };
-    },
-    async diff(_id: string, olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
-      const d = diffSpec(olds, normalized(news), POLICY_REPLACE_KEYS);
-      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-    },
-    async update(id: string, _olds: ReplicationPolicyInputs, news: ReplicationPolicyInputs) {
-      await clientFor(news, clientOptions).put(`/replication/policies/${id}`, policyBody(news.spec));
-      return { outs: normalized(news) };
-    },
-    async delete(id: string, props: ReplicationPolicyInputs) {
-      await clientFor(props, clientOptions).remove(`/replication/policies/${id}`);
-    },
-  };
+  return makeHarborProvider(replicationPolicyDefinition, clientOptions) as pulumi.dynamic.ResourceProvider;
 }
 
 export const replicationPolicyProvider = makeReplicationPolicyProvider();

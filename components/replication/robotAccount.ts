@@ -1,19 +1,14 @@
 /**
  * A system-level Harbor robot account (`/robots`) for replication, as a Pulumi dynamic resource; its id
  * is Harbor's robot id. The secret is answered only at creation and kept as a secret output; a rename
- * replaces the robot. Provider: a module-level singleton (see registryEndpoint.ts).
+ * replaces the robot. Provider: the generic Harbor provider, a module-level singleton (see registryEndpoint.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiRobot, ApiRobotCreated, ApiRobotPermission } from "../harborApi/model";
 import type { HarborClientOptions } from "../harborApi/client";
 import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import {
-  clientFor,
-  Connected,
-  CONNECTION_SECRET_OUTPUTS,
-  diffSpec,
-  withoutProvider,
-} from "../harborApi/providerSupport";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
 
 export interface RobotAccountSpec {
   /** Short name; Harbor answers the full name with its prefix (`robot$<name>`). */
@@ -88,54 +83,47 @@ export function robotSpecFromApi(api: ApiRobot): RobotAccountSpec {
   };
 }
 
-function normalized(i: RobotAccountInputs): RobotAccountInputs {
-  return { ...withoutProvider(i), spec: { ...i.spec, permissions: normalizePermissions(i.spec.permissions) } };
-}
+/** The robot as a generic Harbor resource; its natural key is its name (Harbor answers `robot$<name>`). */
+export const robotAccountDefinition: HarborResourceDefinition<RobotAccountInputs> = {
+  kind: "robot account",
+  type: "RobotAccount",
+  path: (id) => `/robots/${id}`,
+  createCall: (s) => ({ method: "POST", path: "/robots", body: robotCreateBody(s.spec) }),
+  updateCalls: (id, s, olds) => [
+    { method: "PUT", path: `/robots/${id}`, body: robotUpdateBody(s.spec, String(olds.fullName), Number(id)) },
+  ],
+  shapeProblem: (api) => objectShapeProblem(api, { id: "number", name: "string" }),
+  specFromApi: (api: ApiRobot) => robotSpecFromApi(api),
+  normalize: (spec) => ({ ...spec, permissions: normalizePermissions(spec.permissions) }),
+  replaceKeys: ROBOT_REPLACE_KEYS,
+  // The secret is answered only at creation; the full name does not change.
+  keptOutputs: ["fullName", "secret"],
+  naturalKey: {
+    label: (s) => s.spec.name,
+    listPath: (s) => `/robots?q=${encodeURIComponent(`name=robot$${s.spec.name}`)}`,
+    matches: (api: ApiRobot, s) => api.name === `robot$${s.spec.name}` && api.level === "system",
+    idOf: (api: ApiRobot) => api.id,
+  },
+  idFromAnswer: (answer) => {
+    const id = (answer as ApiRobotCreated | undefined)?.id;
+    return id === undefined ? undefined : String(id);
+  },
+  createdOutputs: (answer, s) => {
+    const created = (answer ?? {}) as ApiRobotCreated;
+    if (created.id === undefined || !created.secret)
+      throw new Error(`Harbor created robot "${s.spec.name}" but did not answer its id and secret`);
+    return { fullName: created.name ?? `robot$${s.spec.name}`, secret: created.secret };
+  },
+  // Adopted after a lost answer: its first secret was lost with it, so Harbor issues a new one (PATCH).
+  adopt: async (client, id, s) => {
+    const res = await client.request<{ secret?: string }>("PATCH", `/robots/${id}`, { secret: "" });
+    if (!res.body?.secret) throw new Error(`Harbor refreshed robot "${s.spec.name}" but did not answer the secret`);
+    return { fullName: `robot$${s.spec.name}`, secret: res.body.secret };
+  },
+};
 
 export function makeRobotAccountProvider(clientOptions: HarborClientOptions = {}): pulumi.dynamic.ResourceProvider {
-  return {
-    async create(inputs: RobotAccountInputs) {
-      const res = await clientFor(inputs, clientOptions).request<ApiRobotCreated>(
-        "POST",
-        "/robots",
-        robotCreateBody(inputs.spec),
-      );
-      const created = res.body ?? {};
-      if (created.id === undefined || !created.secret)
-        throw new Error(`Harbor created robot "${inputs.spec.name}" but did not answer its id and secret`);
-      const outs: RobotAccountState = {
-        ...normalized(inputs),
-        fullName: created.name ?? `robot$${inputs.spec.name}`,
-        secret: created.secret,
-      };
-      return { id: String(created.id), outs };
-    },
-    async read(id: string, props: RobotAccountState) {
-      const api = await clientFor(props, clientOptions).find<ApiRobot>(`/robots/${id}`);
-      if (!api) return {};
-      return {
-        id,
-        props: {
-          connection: props.connection,
-          password: props.password,
-          spec: robotSpecFromApi(api),
-          fullName: api.name ?? props.fullName,
-          secret: props.secret,
-        },
-      };
-    },
-    async diff(_id: string, olds: RobotAccountState, news: RobotAccountInputs) {
-      const d = diffSpec(olds, normalized(news), ROBOT_REPLACE_KEYS);
-      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
-    },
-    async update(id: string, olds: RobotAccountState, news: RobotAccountInputs) {
-      await clientFor(news, clientOptions).put(`/robots/${id}`, robotUpdateBody(news.spec, olds.fullName, Number(id)));
-      return { outs: { ...normalized(news), fullName: olds.fullName, secret: olds.secret } };
-    },
-    async delete(id: string, props: RobotAccountState) {
-      await clientFor(props, clientOptions).remove(`/robots/${id}`);
-    },
-  };
+  return makeHarborProvider(robotAccountDefinition, clientOptions) as pulumi.dynamic.ResourceProvider;
 }
 
 export const robotAccountProvider = makeRobotAccountProvider();

@@ -56,6 +56,11 @@ export interface HarborCertificatesArgs {
   rotationPolicy?: "Always" | "Never";
   /** What issuers and certificates wait for: CertManager's `ready` (its release, whose CRDs they need). Default: none. */
   certManagerReady?: pulumi.Resource[];
+  /**
+   * Read the private CA's certificate back (`caCertificate`), for clients that must trust it, such as
+   * Harbor's API resources when the edge certificate is self-signed. Default: false.
+   */
+  exposeCaCertificate?: boolean;
 }
 
 /** Let's Encrypt's production ACME directory. */
@@ -83,13 +88,16 @@ export class HarborCertificates extends pulumi.ComponentResource {
   readonly tokenServiceSecretName: pulumi.Output<string>;
   /** The ClusterIssuer of the edge certificate. */
   readonly issuerName: pulumi.Output<string>;
+  /** The private CA's certificate (PEM), when `exposeCaCertificate`; otherwise undefined. */
+  readonly caCertificate?: pulumi.Output<string>;
 
   constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
     checkHarborCertificatesArgs(name, args);
     super(HarborCertificates.__pulumiType, name, {}, opts);
     const d = harborCertificatesDefaults;
     const ns = args.namespace ?? d.namespace;
-    const caIssuer = this.privateCa(name, args.certManagerNamespace ?? d.certManagerNamespace, args);
+    const cmNs = args.certManagerNamespace ?? d.certManagerNamespace;
+    const { issuer: caIssuer, certificate: caCert } = this.privateCa(name, cmNs, args);
     const edge = this.edgeIssuer(name, args, caIssuer);
     this.edgeCertificate(name, args, ns, edge);
     this.tokenServiceCertificate(name, args, ns, caIssuer);
@@ -98,6 +106,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     this.tlsSecretName = pulumi.output(`${name}-tls`);
     this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
     this.issuerName = edge.name;
+    if (args.exposeCaCertificate) this.caCertificate = this.caCertificateOf(name, cmNs, caCert);
     this.registerOutputs({
       tlsSecretName: this.tlsSecretName,
       tokenServiceSecretName: this.tokenServiceSecretName,
@@ -114,6 +123,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     spec: object,
     namespace?: pulumi.Input<string>,
     dependsOn: pulumi.Resource[] = [],
+    annotations?: Record<string, string>,
   ): k8s.apiextensions.CustomResource {
     return new k8s.apiextensions.CustomResource(
       `${name}-${id}`,
@@ -124,6 +134,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
           name: `${name}-${id}`,
           labels: standardLabels("certificates", name),
           ...(namespace ? { namespace } : {}),
+          ...(annotations ? { annotations } : {}),
         },
         spec,
       },
@@ -133,9 +144,14 @@ export class HarborCertificates extends pulumi.ComponentResource {
 
   /**
    * A private CA: a self-signed root, then a CA ClusterIssuer backed by its Secret. It signs the token
-   * service certificate everywhere, and the edge certificate in self-signed mode. Returns the CA issuer's name.
+   * service certificate everywhere, and the edge certificate in self-signed mode. Returns the CA issuer's name
+   * and the CA's Certificate.
    */
-  private privateCa(name: string, certManagerNamespace: string, args: HarborCertificatesArgs): pulumi.Output<string> {
+  private privateCa(
+    name: string,
+    certManagerNamespace: string,
+    args: HarborCertificatesArgs,
+  ): { issuer: pulumi.Output<string>; certificate: k8s.apiextensions.CustomResource } {
     const selfSigned = this.certManagerObject(name, args, "selfsigned", "ClusterIssuer", { selfSigned: {} });
     const caCert = this.certManagerObject(
       name,
@@ -151,8 +167,11 @@ export class HarborCertificates extends pulumi.ComponentResource {
         issuerRef: { name: selfSigned.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" },
       },
       certManagerNamespace,
+      [],
+      // Its Secret is read back by caCertificateOf: the Kubernetes provider waits until cert-manager has issued it.
+      args.exposeCaCertificate ? { "pulumi.com/waitFor": "condition=Ready" } : undefined,
     );
-    return this.certManagerObject(
+    const issuer = this.certManagerObject(
       name,
       args,
       "ca-issuer",
@@ -161,6 +180,23 @@ export class HarborCertificates extends pulumi.ComponentResource {
       undefined,
       [caCert],
     ).metadata.name;
+    return { issuer, certificate: caCert };
+  }
+
+  /** The private CA's certificate (PEM), read back from the Secret cert-manager issued it into. */
+  private caCertificateOf(
+    name: string,
+    certManagerNamespace: string,
+    caCert: k8s.apiextensions.CustomResource,
+  ): pulumi.Output<string> {
+    // The id comes from the Certificate's id, unknown until it exists, so a first preview does not read.
+    const caSecret = k8s.core.v1.Secret.get(
+      `${name}-ca-secret`,
+      caCert.id.apply(() => `${certManagerNamespace}/${name}-ca`),
+      { parent: this, dependsOn: [caCert] },
+    );
+    // A CA certificate is public: unsecret it, so that the API resources' connection stays readable.
+    return pulumi.unsecret(caSecret.data.apply((d) => Buffer.from(d?.["ca.crt"] ?? "", "base64").toString("utf8")));
   }
 
   /** The issuer of the edge certificate: ACME (HTTP-01 or DNS-01), the cluster's own, or the private CA. */

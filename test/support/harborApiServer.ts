@@ -10,11 +10,13 @@
  */
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as path from "path";
 import { AddressInfo } from "net";
 import * as YAML from "yaml";
 import addFormats from "ajv-formats";
 import { OpenAPIBackend } from "openapi-backend";
+import { harborCronProblem } from "../../components/harborApi/cron";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const swagger2openapi = require("swagger2openapi");
 
@@ -69,15 +71,31 @@ export interface RecordedRequest {
   authorized: boolean;
 }
 
-/** A fault to inject: the next matching request(s) answer `status` (or the socket is destroyed, `status: 0`). */
+/**
+ * A fault to inject into the next matching request(s). By default the fake answers the fault instead of
+ * handling the request; with `afterHandling` it handles it first (Harbor acted) and then the answer is
+ * lost or replaced, as when a gateway times out in front of a slow core.
+ */
 export interface Fault {
+  /** Status to answer; 0 destroys the socket without an answer. */
   status: number;
   method?: string;
   /** Prefix of the path relative to `/api/v2.0`. */
   path?: string;
   /** How many matching requests fail. Default: 1. */
   times?: number;
+  /** Harbor's error message (for Harbor's JSON envelope). */
   message?: string;
+  /** Handle the request (change the fake's state) before answering the fault. Default: false. */
+  afterHandling?: boolean;
+  /** A raw body instead of Harbor's envelope (a proxy's HTML, malformed JSON). */
+  body?: string;
+  /** Headers of the fault answer (`Retry-After`, `content-type`). */
+  headers?: Record<string, string>;
+  /** Send the headers and part of the body, then stall (never finish) or reset the connection. */
+  bodyFault?: "stall" | "reset";
+  /** Echo the request's Authorization header in the body, as a misbehaving proxy might. */
+  echoAuthorization?: boolean;
 }
 
 export interface FakeHarborOptions {
@@ -87,6 +105,8 @@ export interface FakeHarborOptions {
   pingFailures?: number;
   /** Every authenticated call answers 403. Default: false. */
   forbidden?: boolean;
+  /** Serve https with this key and certificate (PEM). Default: plain http. */
+  tls?: { key: string; cert: string };
 }
 
 type Obj = Record<string, any>;
@@ -98,9 +118,17 @@ export class FakeHarbor {
   readonly policies = new Map<number, Obj>();
   readonly projects = new Map<number, Obj>();
   readonly robots = new Map<number, Obj>();
+  readonly retentions = new Map<number, Obj>();
+  /** Harbor's configurations, plain values by key. */
+  readonly configurations: Obj = { auth_mode: "db_auth", self_registration: false };
+  readonly immutableRules = new Map<number, Obj>();
+  /** System schedules by their GET operation: `getGCSchedule`, `getPurgeSchedule`, `getScanAllSchedule`. */
+  readonly schedules: Record<string, Obj | undefined> = {};
   readonly faults: Fault[] = [];
   pingFailures: number;
   forbidden: boolean;
+  /** TCP connections accepted (a refused TLS handshake is one too). */
+  connections = 0;
   private nextId = 1;
   private server!: http.Server;
   url = "";
@@ -121,9 +149,12 @@ export class FakeHarbor {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    const tls = this.options.tls;
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+    this.server.on("connection", () => this.connections++);
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -156,7 +187,15 @@ export class FakeHarbor {
     }
     const authorized =
       req.headers.authorization === "Basic " + Buffer.from(`${this.username}:${this.password}`).toString("base64");
+    // A fault applied after the request was handled: Harbor acted, the client gets the fault.
+    let lostAnswer: Fault | undefined;
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}, operationId?: string) => {
+      if (lostAnswer) {
+        const f = lostAnswer;
+        lostAnswer = undefined;
+        this.requests.push({ method, path: pathWithQuery, body, status: f.status, authorized });
+        return this.answerFault(req, res, f);
+      }
       if (operationId) this.checkResponse(operationId, method, pathWithQuery, status, payload);
       this.requests.push({ method, path: pathWithQuery, body, status, authorized });
       const text = payload === undefined ? "" : typeof payload === "string" ? payload : JSON.stringify(payload);
@@ -205,7 +244,8 @@ export class FakeHarbor {
       if (!op) throw new Error("no such operation");
       operationId = op.operationId;
       const v = this.api.validateRequest(request, op);
-      if (!v.valid) {
+      if (!v.valid) v.errors = (v.errors ?? []).filter((e) => !isFreeFormParameter(e));
+      if (!v.valid && (v.errors ?? []).length > 0) {
         this.violations.push(`${method} ${pathWithQuery} (${operationId}): ${JSON.stringify(v.errors)}`);
         return error(400, `request does not match the API document: ${JSON.stringify(v.errors)}`, operationId);
       }
@@ -230,6 +270,12 @@ export class FakeHarbor {
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    }
+    if (fault?.afterHandling) lostAnswer = fault;
+    else if (fault && (fault.body !== undefined || fault.bodyFault || fault.echoAuthorization || fault.headers)) {
+      this.requests.push({ method, path: pathWithQuery, body, status: fault.status, authorized });
+      return this.answerFault(req, res, fault);
+    } else if (fault) {
       if (fault.status === 0) {
         this.requests.push({ method, path: pathWithQuery, body, status: 0, authorized });
         req.socket.destroy();
@@ -346,12 +392,15 @@ export class FakeHarbor {
       case "createProject": {
         if ([...this.projects.values()].some((p) => p.name === b.project_name))
           return error(409, `project ${b.project_name} already exists`, operationId);
+        if (b.registry_id && !this.registries.has(b.registry_id))
+          return error(400, `registry ${b.registry_id} not found`, operationId);
         const newId = this.nextId++;
         // Harbor stores only the metadata keys it was given (and `public`).
         this.projects.set(newId, {
           project_id: newId,
           name: b.project_name,
           metadata: { public: "false", ...(b.metadata ?? {}) },
+          ...(b.registry_id ? { registry_id: b.registry_id } : {}),
           creation_time: now,
           update_time: now,
           repo_count: 0,
@@ -400,6 +449,128 @@ export class FakeHarbor {
           operationId,
         );
       }
+      case "ListRobot": {
+        const q = url.searchParams.get("q") ?? "";
+        const name = q.startsWith("name=") ? q.slice(5) : undefined;
+        return send(
+          200,
+          [...this.robots.values()]
+            .filter((r) => name === undefined || r.name === name)
+            .map(({ secret: _hidden, ...shown }) => shown),
+          {},
+          operationId,
+        );
+      }
+      case "RefreshSec": {
+        const r = this.robots.get(id);
+        if (!r) return error(404, `robot ${id} not found`, operationId);
+        r.secret = b.secret || `Robot-Secret-${id}-refreshed-${Date.now()}`;
+        return send(200, { secret: r.secret }, {}, operationId);
+      }
+      // System schedules (GC, audit log purge, scan all): one each, `{}` when none.
+      case "getGCSchedule":
+      case "getPurgeSchedule":
+        return send(200, this.scheduleAnswer(this.schedules[operationId], true), {}, operationId);
+      case "getScanAllSchedule":
+        return send(200, this.scheduleAnswer(this.schedules[operationId], false), {}, operationId);
+      case "createGCSchedule":
+      case "createPurgeSchedule":
+      case "createScanAllSchedule":
+      case "updateGCSchedule":
+      case "updatePurgeSchedule":
+      case "updateScanAllSchedule": {
+        const key = operationId.replace(/^(create|update)/, "get");
+        const current = this.schedules[key];
+        if (operationId.startsWith("create") && current?.schedule?.type && current.schedule.type !== "None")
+          return error(409, "a schedule already exists", operationId);
+        const cronProblem = b.schedule?.type === "Custom" ? harborCronCheck(b.schedule?.cron) : undefined;
+        if (cronProblem) return error(400, cronProblem, operationId);
+        this.schedules[key] =
+          b.schedule?.type === "None"
+            ? undefined
+            : { schedule: b.schedule, parameters: b.parameters ?? {}, creation_time: now, update_time: now };
+        return operationId.startsWith("create")
+          ? send(201, undefined, {}, operationId)
+          : send(200, undefined, {}, operationId);
+      }
+      // Tag retention: one policy per project, named by the project's retention_id.
+      case "createRetention": {
+        const project = this.projects.get(Number(b.scope?.ref));
+        if (!project) return error(400, `project ${b.scope?.ref} not found`, operationId);
+        if (project.metadata.retention_id) return error(409, "the project already has a retention policy", operationId);
+        const cronProblem = harborCronCheck(b.trigger?.settings?.cron);
+        if (cronProblem) return error(400, cronProblem, operationId);
+        const newId = this.nextId++;
+        this.retentions.set(newId, { ...b, id: newId });
+        project.metadata.retention_id = String(newId);
+        return created("retentions", newId);
+      }
+      case "getRetention": {
+        const r = this.retentions.get(id);
+        return r ? send(200, r, {}, operationId) : error(404, `retention ${id} not found`, operationId);
+      }
+      case "updateRetention": {
+        if (!this.retentions.has(id)) return error(404, `retention ${id} not found`, operationId);
+        const cronProblem = harborCronCheck(b.trigger?.settings?.cron);
+        if (cronProblem) return error(400, cronProblem, operationId);
+        this.retentions.set(id, { ...b, id });
+        return send(200, undefined, {}, operationId);
+      }
+      case "deleteRetention": {
+        const r = this.retentions.get(id);
+        if (!r) return error(404, `retention ${id} not found`, operationId);
+        this.retentions.delete(id);
+        const project = this.projects.get(Number(r.scope?.ref));
+        if (project) delete project.metadata.retention_id;
+        return send(200, undefined, {}, operationId);
+      }
+      // Immutable tag rules of a project.
+      case "ListImmuRules":
+      case "CreateImmuRule":
+      case "UpdateImmuRule":
+      case "DeleteImmuRule": {
+        const parts = rel.split("/");
+        const project = this.findProject(parts[2]);
+        if (!project) return error(404, "project not found", operationId);
+        const ruleId = Number(parts[4]);
+        if (operationId === "ListImmuRules")
+          return send(
+            200,
+            [...this.immutableRules.values()].filter((r) => r.project_id === project.project_id),
+            {},
+            operationId,
+          );
+        if (operationId === "CreateImmuRule") {
+          const newId = this.nextId++;
+          this.immutableRules.set(newId, { ...b, id: newId, project_id: project.project_id });
+          return send(
+            201,
+            undefined,
+            { location: `/api/v2.0/projects/${project.project_id}/immutabletagrules/${newId}` },
+            operationId,
+          );
+        }
+        const rule = this.immutableRules.get(ruleId);
+        if (!rule || rule.project_id !== project.project_id) return error(404, `rule ${ruleId} not found`, operationId);
+        if (operationId === "DeleteImmuRule") this.immutableRules.delete(ruleId);
+        else this.immutableRules.set(ruleId, { ...b, id: ruleId, project_id: project.project_id });
+        return send(200, undefined, {}, operationId);
+      }
+      // Configurations: answered as `{ value, editable }` items; the OIDC secret is never answered.
+      case "getConfigurations":
+        return send(
+          200,
+          Object.fromEntries(
+            Object.entries(this.configurations)
+              .filter(([k]) => k !== "oidc_client_secret")
+              .map(([k, v]) => [k, { value: v, editable: true }]),
+          ),
+          {},
+          operationId,
+        );
+      case "updateConfigurations":
+        Object.assign(this.configurations, b);
+        return send(200, undefined, {}, operationId);
       case "GetRobotByID": {
         const r = this.robots.get(id);
         if (!r) return error(404, `robot ${id} not found`, operationId);
@@ -427,6 +598,48 @@ export class FakeHarbor {
         this.violations.push(`${method} ${pathWithQuery}: operation ${operationId} is valid but not faked`);
         return error(500, `fake Harbor does not implement ${operationId}`, operationId);
     }
+  }
+
+  /** As Harbor answers a schedule: GC and purge as `GCHistory`/`ExecHistory` (parameters as a JSON string). */
+  private scheduleAnswer(stored: Obj | undefined, history: boolean): Obj {
+    if (!stored) return {};
+    const base = { creation_time: stored.creation_time, update_time: stored.update_time, schedule: stored.schedule };
+    return history
+      ? {
+          ...base,
+          id: 1,
+          job_name: "SCHEDULE",
+          job_kind: "SCHEDULE",
+          job_parameters: JSON.stringify(stored.parameters),
+        }
+      : { ...base, id: 1, status: "Scheduled" };
+  }
+
+  /** Answers a fault as the wire would carry it; not validated against the document (not Harbor's answer). */
+  private answerFault(req: http.IncomingMessage, res: http.ServerResponse, f: Fault): void {
+    if (f.status === 0) {
+      req.socket.destroy();
+      return;
+    }
+    let text =
+      f.body ??
+      (f.status >= 502 && f.status <= 504
+        ? `<html>${f.status} Bad Gateway</html>`
+        : JSON.stringify({ errors: [{ code: "UNKNOWN", message: f.message ?? "injected fault" }] }));
+    if (f.echoAuthorization) text += ` (request had Authorization: ${req.headers.authorization})`;
+    const headers = {
+      "content-type": f.body !== undefined && !f.body.startsWith("{") ? "text/html" : "application/json",
+      ...(f.headers ?? {}),
+    };
+    if (f.bodyFault) {
+      res.writeHead(f.status, { ...headers, "content-length": String(Buffer.byteLength(text) + 100) });
+      res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+      // A stall never ends (the client's timeout must); a reset cuts the connection mid-body.
+      if (f.bodyFault === "reset") setTimeout(() => req.socket.destroy(), 10);
+      return;
+    }
+    res.writeHead(f.status, headers);
+    res.end(text);
   }
 
   private findProject(nameOrId: string): Obj | undefined {
@@ -476,11 +689,36 @@ export class FakeHarbor {
     }
     if (payload === undefined) return;
     const v = this.api.validateResponse(payload, operationId, status);
-    if (!v.valid)
+    if (!v.valid) v.errors = (v.errors ?? []).filter((e) => !isFreeFormParameter(e));
+    if (!v.valid && (v.errors ?? []).length > 0)
       this.violations.push(
         `response ${status} to ${method} ${path} (${operationId}) does not match the document: ${JSON.stringify(v.errors)}`,
       );
   }
+}
+
+/**
+ * Harbor's own cron check (utils.ValidateCronString: robfig/cron v3 with seconds, first field `0`), as
+ * Harbor's handlers answer 400 for a bad cron. The fake uses the product's validator: its tests in
+ * test/harborOps.spec.ts check that validator against crons Harbor accepts and refuses.
+ */
+function harborCronCheck(cron: unknown): string | undefined {
+  return typeof cron === "string" ? harborCronProblem(cron) : "the cron is missing";
+}
+
+/**
+ * Harbor's document types the values of `Schedule.parameters` and `RetentionRule.params` as objects
+ * (`additionalProperties: {type: object}`), while Harbor's server reads them as free-form
+ * (`map[string]interface{}`) and its own portal sends numbers and booleans (`workers: 1`,
+ * `delete_untagged: true`, `latestPushedK: 10`). Only that type error, only under those two keys, is
+ * not a violation.
+ */
+function isFreeFormParameter(e: { instancePath?: string; keyword?: string; params?: { type?: string } }): boolean {
+  return (
+    e.keyword === "type" &&
+    e.params?.type === "object" &&
+    /^(\/requestBody)?(\/rules\/\d+)?\/(parameters|params)\/[^/]+$/.test(e.instancePath ?? "")
+  );
 }
 
 /** Harbor never answers a registry's secret. */
