@@ -156,7 +156,12 @@ describe("renderPatroniConfig", () => {
 });
 
 describe("the configuration Spilo really runs (Spilo 4.0-p2's merge, modelled)", () => {
-  const fixture = readFileSync(join(__dirname, "fixtures/upstream/spilo-4.0-p2/scripts/configure_spilo.py"), "utf8");
+  // Lines quoted from Spilo 4.0-p2's configure_spilo.py (file and line numbers in the fixture), not its code.
+  const spiloFacts = JSON.parse(readFileSync(join(__dirname, "fixtures/upstream/spilo-4.0-p2/facts.json"), "utf8"));
+  const quotes: string[] = spiloFacts["postgres-appliance/scripts/configure_spilo.py"].quotes.map(
+    (q: { text: string }) => q.text,
+  );
+  const fixture = quotes.join("\n");
   const ours = () =>
     sharedSpiloConfig(renderClusterPatroniConfig("db", { memoryGi: 16, members: 3 }).config) as Record<string, any>;
   const effective = () =>
@@ -297,12 +302,11 @@ describe("connection budget", () => {
     assert.equal(reservedRoleProblem("harbor"), undefined);
     assert.match(reservedRoleProblem("su", ["su"])!, /keeps for itself/);
     // Every role name Spilo reserves (placeholders) or creates (post_init.sh) is in the list.
-    const dir = join(__dirname, "fixtures/upstream/spilo-4.0-p2/scripts");
-    const conf = readFileSync(join(dir, "configure_spilo.py"), "utf8");
-    const post = readFileSync(join(dir, "post_init.sh"), "utf8");
-    const spilo = new Set<string>();
-    for (const m of conf.matchAll(/setdefault\('(?:PGUSER_\w+|HUMAN_ROLE)', '([a-z_]+)'\)/g)) spilo.add(m[1]);
-    for (const m of post.matchAll(/CREATE ROLE ([a-z_]+)/g)) spilo.add(m[1]);
+    const facts = JSON.parse(readFileSync(join(__dirname, "fixtures/upstream/spilo-4.0-p2/facts.json"), "utf8"));
+    const spilo = new Set<string>([
+      ...(Object.values(facts["postgres-appliance/scripts/configure_spilo.py"].roleDefaults) as string[]),
+      ...(facts["postgres-appliance/scripts/post_init.sh"].createdRoles as string[]),
+    ]);
     assert.ok(spilo.size >= 6, [...spilo].join(","));
     assert.deepEqual(
       [...spilo].filter((r) => !(RESERVED_ROLE_NAMES as readonly string[]).includes(r)),

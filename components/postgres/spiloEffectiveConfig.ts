@@ -9,7 +9,7 @@
  * SPILO_TEMPLATE_DEFAULTS models the TEMPLATE entries (and the placeholders they take) under every key
  * our configuration sets, plus the ones that matter around them (log_statement, Spilo's pg_hba, the
  * local shared_buffers, the Kubernetes DCS keys Spilo adds). Source:
- * test/fixtures/upstream/spilo-4.0-p2/scripts/configure_spilo.py (the test checks each modelled value
+ * test/fixtures/upstream/spilo-4.0-p2/facts.json, lines quoted from configure_spilo.py (the test checks each modelled value
  * against that file).
  */
 
