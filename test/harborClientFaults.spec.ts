@@ -6,7 +6,9 @@
  * validated against Harbor's OpenAPI document.
  */
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { HarborApiError, HarborClient, retryAfter } from "../components/harborApi";
 import {
@@ -17,8 +19,53 @@ import {
 import { makeProjectProvider, renderProjectMetadata } from "../components/projects";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 
-const TLS_DIR = path.join(__dirname, "fixtures", "tls-test-ca");
-const pem = (f: string) => fs.readFileSync(path.join(TLS_DIR, f), "utf8");
+/**
+ * A throw-away CA and a server certificate for 127.0.0.1, made with OpenSSL once per run in a temporary
+ * directory (no private key is committed). Files: ca.crt, server.key, server.crt.
+ */
+let tlsDir: string | undefined;
+function pem(f: "ca.crt" | "server.key" | "server.crt"): string {
+  if (!tlsDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-test-ca-"));
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=harbor-ha test CA",
+    );
+    openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "server.crt",
+      "-days",
+      "2",
+      "-extfile",
+      "san.ext",
+    );
+    tlsDir = dir;
+  }
+  return fs.readFileSync(path.join(tlsDir, f), "utf8");
+}
+after(() => tlsDir && fs.rmSync(tlsDir, { recursive: true, force: true }));
 
 /** Short, bounded timings: every loop in these tests ends by itself within a few seconds. */
 const fast = {
