@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { createHash } from "crypto";
-import { isSecureLeaf, secureLeafPaths } from "../stacks/secureLeaves";
+import { isSecureLeaf, parseStackFileText, secureLeafPaths } from "../stacks/secureLeaves";
 
 export interface StackConfigInput {
   /** `<namespace>:<key>` -> the string the program sees. */
@@ -110,7 +110,7 @@ export function readStackConfig(stack: string, file = stackFilePath(stack)): Sta
   const text = readText(stack, file);
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseStackFileText(text);
   } catch (e) {
     // The parser's message names line and column; it never holds more than the offending line's start.
     throw new StackFileError(
