@@ -29,17 +29,29 @@ export {
   RegistryStorageDescriptor,
 } from "./storage";
 export { CertManager, CertManagerArgs, HarborCertificates, HarborCertificatesArgs, IssuerMode } from "./tls";
-export { IngressController, IngressControllerArgs } from "./network";
+export {
+  EnvoyGateway,
+  EnvoyGatewayArgs,
+  HarborGateway,
+  HarborGatewayArgs,
+  ENVOY_GATEWAY_CHART,
+  ENVOY_GATEWAY_IMAGES,
+  ADMIN_API_PREFIXES,
+  PUBLIC_API_EXCEPTIONS,
+  DEV_NODE_PORTS,
+  edgeLockoutProblems,
+} from "./edge";
 export { NodePools, NodePoolsArgs } from "./nodepools";
 export {
   REGISTRY_TYPES,
+  REPLICATION_API_PATHS,
   ReplicationTargets,
   ReplicationTargetsArgs,
   RegistryEndpointArgs,
   ReplicationPolicyArgs,
   ReplicationFlow,
 } from "./replication";
-export { HarborProjects, HarborProjectsArgs, HarborProjectArgs } from "./projects";
+export { HarborProjects, HarborProjectsArgs, HarborProjectArgs, PROJECT_API_PATHS } from "./projects";
 export { HarborApiArgs } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";
 export { InvalidArgsError, ArgsProblem, Placement, NODE_TIER_LABEL, NodeTier } from "./conventions";

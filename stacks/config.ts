@@ -7,7 +7,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { REGISTRY_TYPES } from "../components";
+import {
+  DEV_NODE_PORTS,
+  edgeLockoutProblems,
+  PROJECT_API_PATHS,
+  REGISTRY_TYPES,
+  REPLICATION_API_PATHS,
+} from "../components";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -109,21 +115,24 @@ const tls = z.strictObject({
   installCertManager: z.boolean().default(true),
 });
 
-const ingress = z.strictObject({
-  /** How the ingress controller is exposed: AWS NLB (AWS Load Balancer Controller), a plain LoadBalancer, or NodePort. Default: nlb. */
+const nodePort = z.number().int().min(30000).max(32767);
+
+const edge = z.strictObject({
+  /**
+   * How Envoy's proxies are reached: an AWS NLB, a plain LoadBalancer, or fixed NodePorts (dev). Default: nlb.
+   * "nlb" needs the AWS Load Balancer Controller already running in the cluster (not installed by this stack).
+   */
   exposure: z.enum(["nlb", "loadBalancer", "nodePort"]).default("nlb"),
   /** Internal (private) NLB. Default: false. */
   internal: z.boolean().default(false),
-  /** Ingress controller replicas. Default: 2. */
+  /** Envoy proxy replicas. Default: 2. */
   replicas: positiveInt.default(2),
-  /** Pin clients to one backend by source IP. Default: false. */
-  clientIpAffinity: z.boolean().default(false),
-  /** CIDRs allowed to reach Harbor's administrative paths. Default: [] (no restriction). */
+  /** Fixed NodePorts of exposure "nodePort"; externalUrl names the https one. Default: 30443 / 30080. */
+  nodePorts: z.strictObject({ https: nodePort, http: nodePort }).default({ ...DEV_NODE_PORTS }),
+  /** CIDRs allowed to reach Harbor's admin API paths. Default: [] (no restriction). */
   adminAllowlist: z.array(cidr).default([]),
-  /** Use ip_hash load balancing. Default: false. */
-  ipHash: z.boolean().default(false),
-  /** Backup upstream servers (host:port). Default: []. */
-  backupServers: z.array(z.string().min(1)).default([]),
+  /** CIDRs `pulumi up` runs from; must lie within adminAllowlist when the stack's own API calls use admin paths. Default: []. */
+  operatorCidrs: z.array(cidr).default([]),
 });
 
 const postgres = z.strictObject({
@@ -271,7 +280,7 @@ export const stackConfigSchema = z.strictObject({
   harbor: harbor.prefault({}),
   storage: storage,
   tls: tls.prefault({}),
-  ingress: ingress.prefault({}),
+  edge: edge.prefault({}),
   replication: replication.prefault({}),
   /** Harbor projects with their scan and signing policy. Default: []. */
   projects: z.array(project).default([]),
@@ -469,9 +478,42 @@ function crossFieldProblems(c: StackConfig): string[] {
     );
   if (c.environment === "dev" && c.tls.mode === "acme-dns01")
     out.push(`${k("tls.mode")}: "acme-dns01" needs Route53, which dev does not have. Fix: use "self-signed" in dev.`);
+  out.push(...edgeProblems(c));
   if (c.storage.type === "filesystem" && c.harbor.replicas > 1)
     out.push(
       `${k("storage.type")}: "filesystem" is a ReadWriteOnce volume, which ${c.harbor.replicas} registry replicas cannot share (Multi-Attach errors). Fix: use "s3", "efs" or "nfs", or set ${k("harbor.replicas")} to 1.`,
+    );
+  return out;
+}
+
+/** The edge's cross-key rules: the URL's port matches the exposure, and the stack never locks itself out. */
+function edgeProblems(c: StackConfig): string[] {
+  const out: string[] = [];
+  const k = (p: string) => `${NAMESPACE}:${p}`;
+  const url = new URL(c.externalUrl);
+  const port = url.port ? Number(url.port) : 443;
+  if (c.edge.exposure === "nodePort" && port !== c.edge.nodePorts.https)
+    out.push(
+      `${k("externalUrl")}: names port ${port}, but clients reach Harbor on the HTTPS NodePort ${c.edge.nodePorts.https}. Fix: set ${k("externalUrl")} to https://${url.hostname}:${c.edge.nodePorts.https}.`,
+    );
+  if (c.edge.exposure !== "nodePort" && port !== 443)
+    out.push(
+      `${k("externalUrl")}: names port ${port}, but the load balancer listens on 443. Fix: drop the port from ${k("externalUrl")}.`,
+    );
+  const calls = [
+    ...(c.replication.endpoints.length + c.replication.policies.length > 0
+      ? [{ caller: "replication", paths: REPLICATION_API_PATHS }]
+      : []),
+    ...(c.projects.length > 0 ? [{ caller: "projects", paths: PROJECT_API_PATHS }] : []),
+  ];
+  for (const p of edgeLockoutProblems({
+    host: url.hostname,
+    adminAllowlist: c.edge.adminAllowlist,
+    operatorCidrs: c.edge.operatorCidrs,
+    calls,
+  }))
+    out.push(
+      `${k(`edge.${p.path}`)}: ${p.problem}. Fix: ${p.fix.replace(/\b(adminAllowlist|operatorCidrs)\b/g, (m) => k(`edge.${m}`))}.`,
     );
   return out;
 }

@@ -98,7 +98,11 @@ describe("cert-manager", () => {
 describe("Harbor certificates", () => {
   const issuers: IssuerMode[] = [
     { mode: "self-signed" },
-    { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" },
+    {
+      mode: "acme-http01",
+      email: "ops@example.com",
+      gatewayParentRefs: [{ kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "http" }],
+    },
     { mode: "acme-dns01", email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z0123" },
     { mode: "existing", issuerName: "corp-ca" },
   ];
@@ -143,7 +147,9 @@ describe("Harbor certificates", () => {
       const edgeIssuer = objs.find((o) => o.kind === "ClusterIssuer" && o.metadata.name === edge.spec.issuerRef.name);
       if (issuer.mode === "self-signed") assert.equal(edgeIssuer?.metadata.name, ca.metadata.name);
       if (issuer.mode === "acme-http01")
-        assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].http01.ingress.ingressClassName, "nginx");
+        assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].http01.gatewayHTTPRoute.parentRefs, [
+          { kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "http" },
+        ]);
       if (issuer.mode === "acme-dns01")
         assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].dns01.route53, {
           region: "eu-west-1",

@@ -13,11 +13,17 @@ import {
   S3StorageArgs,
 } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
-import { IngressController, IngressControllerArgs } from "../network";
+import { edgeLockoutProblems, EnvoyGateway, HarborGateway, HarborGatewayArgs, StackApiCalls } from "../edge";
 import { databasePoolPods, harborFullName, HarborRelease, ResourceSpec } from "../harbor";
 import { NodePools, NodePoolsArgs } from "../nodepools";
-import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
-import { HarborProjectArgs, HarborProjects } from "../projects";
+import {
+  REPLICATION_API_PATHS,
+  RegistryEndpointArgs,
+  ReplicationFlow,
+  ReplicationPolicyArgs,
+  ReplicationTargets,
+} from "../replication";
+import { HarborProjectArgs, HarborProjects, PROJECT_API_PATHS } from "../projects";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -110,6 +116,23 @@ export interface PlatformTls {
   issuer: IssuerMode;
 }
 
+/** The edge: Envoy Gateway and Harbor's Gateway. */
+export type PlatformEdge = Pick<
+  HarborGatewayArgs,
+  "exposure" | "internal" | "nodePorts" | "replicas" | "adminAllowlist"
+> & {
+  /** Install Envoy Gateway (false: the cluster runs it already, with its Gateway API CRDs). Default: true. */
+  installController?: boolean;
+  /** Envoy Gateway controller replicas. Default: 2 (1 in dev). */
+  controllerReplicas?: number;
+  /**
+   * IPv4 CIDRs `pulumi up` runs from (CI runners, a bastion). With an adminAllowlist, the stack's own
+   * API resources (replication endpoints and policies) call admin paths, so each must lie within
+   * adminAllowlist, or the platform refuses before any resource. Default: [].
+   */
+  operatorCidrs?: string[];
+};
+
 /** Harbor's own settings. */
 export interface PlatformHarbor {
   /** Replicas of every Harbor component. Default: 2. */
@@ -161,11 +184,11 @@ export interface HarborPlatformArgs {
   storage: PlatformStorage;
   /** TLS: install cert-manager (Default: true) and how Harbor's certificate is issued. */
   tls: PlatformTls;
-  /** The edge: our ingress-nginx (Default) or the team's existing ingress class (`{ existingClassName }`). */
-  ingress?: Omit<IngressControllerArgs, "defaultBackendService" | "placement" | "highAvailability"> & {
-    /** Use the cluster's existing ingress class instead of installing ingress-nginx. Default: none (install). */
-    existingClassName?: string;
-  };
+  /**
+   * The edge: Envoy Gateway (installed unless `installController` is false) and Harbor's Gateway, an
+   * AWS NLB by default (needs the AWS Load Balancer Controller in the cluster). Default: `{}`.
+   */
+  edge?: PlatformEdge;
   /** Harbor itself. Defaults: HarborRelease's. */
   harbor?: PlatformHarbor;
   /** EKS node groups for the app and db tiers; when set, pods are pinned to their tier. Default: none (bring your own nodes). */
@@ -176,12 +199,29 @@ export interface HarborPlatformArgs {
   projects?: HarborProjectArgs[];
 }
 
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
+/** Harbor API paths the platform's own resources call on this Harbor (the self-lockout check). */
+function stackApiCalls(args: HarborPlatformArgs): StackApiCalls[] {
+  const calls: StackApiCalls[] = [];
+  if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0)
+    calls.push({ caller: "replication", paths: REPLICATION_API_PATHS });
+  if ((args.projects?.length ?? 0) > 0) calls.push({ caller: "projects", paths: PROJECT_API_PATHS });
+  return calls;
+}
+
 /** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
 export const HARBOR_RELEASE_NAME = "harbor";
 
 /**
  * The composition root: builds Harbor and its backends from the tier components and wires each tier's
- * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, ingress
+ * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, Gateway
  * class). Every tier is usable on its own; here each can also be replaced by what a team brings.
  *
  * Ordering: Harbor's release waits only for what it reads (Secrets, Service names), not for the
@@ -221,6 +261,15 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `"filesystem" is a ReadWriteOnce volume that ${replicas} registry replicas cannot share`,
       "use s3 or nfs storage, or set harbor.replicas to 1",
     );
+    const edgeArgs = args.edge ?? {};
+    check.problems.push(
+      ...edgeLockoutProblems({
+        host: hostnameOf(args.externalUrl),
+        adminAllowlist: edgeArgs.adminAllowlist ?? [],
+        operatorCidrs: edgeArgs.operatorCidrs ?? [],
+        calls: stackApiCalls(args),
+      }).map((p) => ({ ...p, path: `edge.${p.path}` })),
+    );
     check.throwIfAny();
 
     const facts: PlatformFacts = {
@@ -232,7 +281,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     super(HarborPlatform.__pulumiType, name, facts, opts);
     const child = { parent: this };
     const ns = args.namespace ?? "harbor";
-    const host = new URL(args.externalUrl).host;
+    const host = new URL(args.externalUrl).hostname;
     const zonesHard = (args.zones ?? []).length >= 2;
 
     const namespace =
@@ -349,8 +398,23 @@ export class HarborPlatform extends pulumi.ComponentResource {
       ).registryStorage;
     }
 
-    // Edge: certificates and ingress.
+    // Edge: Envoy Gateway, certificates, Harbor's Gateway.
     const highAvailability = args.environment !== "dev";
+    const controller =
+      (edgeArgs.installController ?? true)
+        ? new EnvoyGateway(
+            `${name}-envoy-gateway`,
+            {
+              replicas: edgeArgs.controllerReplicas ?? (highAvailability ? 2 : 1),
+              highAvailability,
+              placement: appTier,
+              zoneSpread: (args.zones ?? []).length >= 2,
+            },
+            child,
+          )
+        : undefined;
+    const controllerReady = controller ? [controller.release] : [];
+    const http01 = args.tls.issuer.mode === "acme-http01";
     const certManager = new CertManager(
       `${name}-cert-manager`,
       {
@@ -358,40 +422,44 @@ export class HarborPlatform extends pulumi.ComponentResource {
         highAvailability,
         replicas: args.tls.certManagerReplicas,
         placement: appTier,
+        gatewayApi: http01,
         route53:
           args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa
             ? { hostedZoneIds: [args.tls.issuer.hostedZoneId], ...args.tls.route53Irsa }
             : undefined,
       },
-      child,
+      // cert-manager enables its Gateway API support only if the CRDs exist when it starts.
+      { parent: this, dependsOn: http01 ? controllerReady : [] },
     );
-    const ingressArgs = args.ingress ?? {};
-    const ingressClassName: pulumi.Input<string> =
-      ingressArgs.existingClassName ?? ingressArgs.ingressClassName ?? "nginx";
+    const tlsSecretName = `${name}-tls`;
+    const gateway = new HarborGateway(
+      `${name}-edge`,
+      {
+        namespace: ns,
+        externalUrl: args.externalUrl,
+        tlsSecretName,
+        coreServiceName: `${harborFullName(HARBOR_RELEASE_NAME)}-core`,
+        adminAllowlist: edgeArgs.adminAllowlist,
+        exposure: edgeArgs.exposure,
+        internal: edgeArgs.internal,
+        nodePorts: edgeArgs.nodePorts,
+        replicas: edgeArgs.replicas,
+        highAvailability,
+        placement: appTier,
+        zoneSpread: (args.zones ?? []).length >= 2,
+        controllerReady,
+      },
+      { parent: this, dependsOn: namespace ? [namespace] : [] },
+    );
     const issuer: IssuerMode =
-      args.tls.issuer.mode === "acme-http01" ? { ...args.tls.issuer, ingressClassName } : args.tls.issuer;
+      args.tls.issuer.mode === "acme-http01"
+        ? { ...args.tls.issuer, gatewayParentRefs: gateway.acmeParentRefs }
+        : args.tls.issuer;
     const certificates = new HarborCertificates(
       `${name}-certs`,
-      { namespace: nsName, host, issuer, certManagerReady: certManager.ready },
+      { namespace: nsName, host, issuer, tlsSecretName, certManagerReady: certManager.ready },
       child,
     );
-    let edge: IngressController | undefined;
-    if (!ingressArgs.existingClassName) {
-      const { existingClassName: _e, ...controllerArgs } = ingressArgs;
-      edge = new IngressController(
-        `${name}-ingress`,
-        {
-          ...controllerArgs,
-          highAvailability,
-          ingressClassName: ingressClassName as string,
-          // Requests without a matching host (the NLB's health check) go to Harbor's core: /api/v2.0/ping.
-          defaultBackendService: `${ns}/${harborFullName(HARBOR_RELEASE_NAME)}-core`,
-          placement: appTier,
-          zoneSpread: (args.zones ?? []).length >= 2,
-        },
-        child,
-      );
-    }
 
     this.harbor = new HarborRelease(
       `${name}-harbor`,
@@ -406,11 +474,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
         redis,
         storage,
         storageAccessMode: st.kind === "filesystem" ? "ReadWriteOnce" : undefined,
-        tlsSecretName: certificates.tlsSecretName,
         tokenServiceSecretName: certificates.tokenServiceSecretName,
-        ingressClassName,
-        ingressAnnotations: edge?.harborIngressAnnotations,
-        adminPathAnnotations: (ingressArgs.adminAllowlist ?? []).length > 0 ? edge?.allowlistAnnotations : undefined,
+        routeParentRefs: gateway.harborParentRefs,
         replicas,
         trivy: harborArgs.trivy,
         metrics: harborArgs.metrics,
@@ -419,7 +484,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
         placement: appTier,
         adminPassword: args.adminPassword,
       },
-      child,
+      // Harbor's route serves admin paths too until the restricted admin route exists: wait for it.
+      { parent: this, dependsOn: gateway.adminReady },
     );
 
     // Harbor's own configuration through its API, once the release is up.

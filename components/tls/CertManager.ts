@@ -40,6 +40,8 @@ export interface CertManagerArgs {
     /** Check challenge records against public resolvers only. Default: true. */
     publicResolvers?: boolean;
   };
+  /** Turn on cert-manager's Gateway API support (HTTP-01 through `gatewayHTTPRoute`); needs the Gateway API CRDs installed first. Default: false. */
+  gatewayApi?: boolean;
   /** Where cert-manager's pods run. Default: anywhere. */
   placement?: Placement;
   /** Spread each deployment over zones (best effort). Default: true when highAvailability. */
@@ -133,6 +135,7 @@ export class CertManager extends pulumi.ComponentResource {
               nodeSelector: placement.nodeSelector,
               tolerations: placement.tolerations,
               zoneSpread: args.zoneSpread ?? ha,
+              gatewayApi: args.gatewayApi ?? false,
             }),
           ),
         },
