@@ -89,22 +89,10 @@ function valuePaths(v: unknown, prefix = ""): string[] {
   });
 }
 
-/** The gateway-helm v1.9.0 chart's value keys: values.tmpl.yaml's paths and every `.Values.x.y` its templates read. */
+/** The gateway-helm v1.9.0 chart's value keys (derived from values.tmpl.yaml and the templates' `.Values` reads). */
 function chartKeys(): Set<string> {
-  const keys = new Set<string>();
-  const walk = (v: unknown, prefix: string) => {
-    if (prefix) keys.add(prefix);
-    if (v && typeof v === "object" && !Array.isArray(v))
-      for (const [k, e] of Object.entries(v)) walk(e, prefix ? `${prefix}.${k}` : k);
-  };
-  walk(parse(fs.readFileSync(path.join(EG, "chart", "values.tmpl.yaml"), "utf8")), "");
-  const dir = path.join(EG, "chart", "templates");
-  for (const f of fs.readdirSync(dir))
-    for (const m of fs.readFileSync(path.join(dir, f), "utf8").matchAll(/\.Values\.([A-Za-z0-9_.]+)/g)) {
-      const parts = m[1].replace(/\.$/, "").split(".");
-      parts.forEach((_p, i) => keys.add(parts.slice(0, i + 1).join(".")));
-    }
-  return keys;
+  const lines = fs.readFileSync(path.join(EG, "chart", "values-keys.txt"), "utf8").split("\n");
+  return new Set(lines.map((l) => l.trim()).filter(Boolean));
 }
 
 const cr = (o: { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: unknown }) =>
@@ -119,10 +107,11 @@ const cr = (o: { apiVersion: string; kind: string; metadata: Record<string, unkn
 describe("edge: Envoy Gateway chart", () => {
   it("pins gateway-helm v1.9.0 from its OCI registry and the images the chart defaults to, by exact tag", () => {
     assert.deepEqual(ENVOY_GATEWAY_CHART, { chart: "oci://docker.io/envoyproxy/gateway-helm", version: "v1.9.0" });
-    const helpers = fs.readFileSync(path.join(EG, "chart", "templates", "_helpers.tpl"), "utf8");
-    const proxyTag = /define "eg\.envoyProxy\.image"[\s\S]*?default "([^"]+)"/.exec(helpers)![1];
-    assert.equal(ENVOY_GATEWAY_IMAGES.proxy, `docker.io/envoyproxy/envoy:${proxyTag}`);
+    const defaults = parse(fs.readFileSync(path.join(EG, "chart", "defaults.yaml"), "utf8"));
+    assert.equal(ENVOY_GATEWAY_IMAGES.proxy, `docker.io/envoyproxy/envoy:${defaults.envoyProxyImageDefaultTag}`);
+    assert.equal(ENVOY_GATEWAY_IMAGES.controller, defaults.gatewayImage);
     assert.equal(ENVOY_GATEWAY_IMAGES.controller, `docker.io/envoyproxy/gateway:${ENVOY_GATEWAY_CHART.version}`);
+    assert.match(fs.readFileSync(path.join(EG, "chart", "values.tmpl.yaml"), "utf8"), /image: \$\{GatewayImage\}/);
     const v = renderEnvoyGatewayValues({ replicas: 2, zoneSpread: true }) as any;
     assert.deepEqual(
       [v.global.images.envoyGateway.image, v.global.images.envoyProxy.image],
@@ -363,7 +352,7 @@ describe("edge: Harbor's Gateway", () => {
         tlsSecretName: pulumi.output("harbor-tls"),
         coreServiceName: "harbor-core",
         adminAllowlist: ["10.0.0.0/8"],
-        controllerReady: [eg.release],
+        waitFor: [eg.release],
       });
       return { https: gw.harborParentRefs, acme: gw.acmeParentRefs, ready: gw.adminReady.length };
     });

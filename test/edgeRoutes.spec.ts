@@ -95,28 +95,22 @@ const concrete = (template: string) =>
 
 /** Harbor chart 1.19.2's HTTPRoute for these values, as templates/gateway-apis/route.yaml renders it. */
 function chartRoute(values: any): RoutedHttpRoute {
-  const template = fs.readFileSync(
-    path.join(FIXTURES, "harbor-helm-1.19.2", "templates", "gateway-apis", "route.yaml"),
-    "utf8",
-  );
-  const set = Object.fromEntries(
-    [...template.matchAll(/set \. "(\w+)" "([^"]+)"/g)].map((m) => [m[1], m[2]] as [string, string]),
-  );
-  // The template's two rules: api/service/v2/controller paths to core, the portal path to the portal.
-  assert.match(template, /hostnames:\s*\n\s*\{\{- toYaml \$route\.hosts/);
+  const chart = parse(fs.readFileSync(path.join(FIXTURES, "harbor-helm-1.19.2", "gateway-route.yaml"), "utf8"));
   assert.deepEqual(
-    [set.path_type, set.api_path, set.service_path, set.v2_path, set.controller_path, set.portal_path],
-    ["PathPrefix", "/api/", "/service/", "/v2/", "/c/", "/"],
+    chart.rules.map((r: any) => [r.backend, r.paths]),
+    [
+      ["core", ["/api/", "/service/", "/v2/", "/c/"]],
+      ["portal", ["/"]],
+    ],
   );
-  const m = (v: string) => ({ path: { type: set.path_type as "PathPrefix", value: v } });
+  assert.ok(chart.valuesRead.includes("expose.route.hosts") && chart.valuesRead.includes("expose.route.parentRefs"));
   return {
     metadata: { name: `${values.fullnameOverride}-route` },
     spec: {
       hostnames: values.expose.route.hosts,
-      rules: [
-        { matches: [set.api_path, set.service_path, set.v2_path, set.controller_path].map(m) },
-        { matches: [m(set.portal_path)] },
-      ],
+      rules: chart.rules.map((r: any) => ({
+        matches: r.paths.map((value: string) => ({ path: { type: chart.pathType, value } })),
+      })),
     },
   };
 }

@@ -51,8 +51,8 @@ export interface HarborGatewayArgs {
   placement?: Placement;
   /** Spread proxy pods over zones (best effort). Default: true. */
   zoneSpread?: boolean;
-  /** What the objects wait for: EnvoyGateway's `release` (the CRDs). Default: none (Envoy Gateway is in the cluster already). */
-  controllerReady?: pulumi.Resource[];
+  /** What the objects wait for: EnvoyGateway's `release` (the CRDs) and Harbor's Namespace. Default: none (both exist already). */
+  waitFor?: pulumi.Resource[];
 }
 
 /**
@@ -165,7 +165,7 @@ export class HarborGateway extends pulumi.ComponentResource {
           metadata: shape[key]!.metadata,
           spec: specs.apply((o) => o[key]!.spec),
         },
-        { parent: this, dependsOn: [...(args.controllerReady ?? []), ...deps] },
+        { parent: this, dependsOn: [...(args.waitFor ?? []), ...deps] },
       );
     // Envoy Gateway reconciles references in any order: every object waits only for the CRDs.
     create("envoyProxy", "proxy");

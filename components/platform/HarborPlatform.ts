@@ -447,9 +447,9 @@ export class HarborPlatform extends pulumi.ComponentResource {
         highAvailability,
         placement: appTier,
         zoneSpread: (args.zones ?? []).length >= 2,
-        controllerReady,
+        waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
       },
-      { parent: this, dependsOn: namespace ? [namespace] : [] },
+      child,
     );
     const issuer: IssuerMode =
       args.tls.issuer.mode === "acme-http01"
