@@ -42,7 +42,12 @@ export interface HarborGatewayArgs {
   /** Internal NLB (private subnets). Default: false. */
   internal?: boolean;
   /** NodePorts of the `nodePort` exposure. Default: DEV_NODE_PORTS (30443 / 30080). */
-  nodePorts?: { https: number; http: number };
+  nodePorts?: {
+    /** The HTTPS NodePort; externalUrl must name it. */
+    https: number;
+    /** The HTTP NodePort (redirects to HTTPS). */
+    http: number;
+  };
   /** Envoy proxy replicas (a PDB keeps one up when more than one). Default: 2. */
   replicas?: number;
   /** Refuse fewer than 2 proxy replicas. Default: false. */
