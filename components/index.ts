@@ -44,17 +44,31 @@ export {
   harborCertificatesDefaults,
   IssuerMode,
 } from "./tls";
-export { IngressController, IngressControllerArgs } from "./network";
+export {
+  EnvoyGateway,
+  EnvoyGatewayArgs,
+  envoyGatewayDefaults,
+  HarborGateway,
+  HarborGatewayArgs,
+  harborGatewayDefaults,
+  ENVOY_GATEWAY_CHART,
+  ENVOY_GATEWAY_IMAGES,
+  ADMIN_API_PREFIXES,
+  PUBLIC_API_EXCEPTIONS,
+  DEV_NODE_PORTS,
+  edgeLockoutProblems,
+} from "./edge";
 export { NodePools, NodePoolsArgs, nodePoolDefaults } from "./nodepools";
 export {
   REGISTRY_TYPES,
+  REPLICATION_API_PATHS,
   ReplicationTargets,
   ReplicationTargetsArgs,
   RegistryEndpointArgs,
   ReplicationPolicyArgs,
   ReplicationFlow,
 } from "./replication";
-export { HarborProjects, HarborProjectsArgs, HarborProjectArgs } from "./projects";
+export { HarborProjects, HarborProjectsArgs, HarborProjectArgs, PROJECT_API_PATHS } from "./projects";
 export { HarborApiArgs } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {

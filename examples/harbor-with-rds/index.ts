@@ -2,8 +2,8 @@
  * Harbor on a team's own Amazon RDS for PostgreSQL, with harbor-ha's Redis Sentinel, S3 storage and
  * cert-manager certificates. Uses only the public `harbor-ha` API.
  *
- * The RDS endpoint and a Secret holding its password (key `password`) are the team's; so is the
- * cluster's ingress class and cert-manager installation.
+ * The RDS endpoint and a Secret holding its password (key `password`) are the team's; so are the
+ * cluster's shared Gateway (Harbor's chart route attaches to its HTTPS listener) and cert-manager.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { HarborCertificates, HarborRelease, RedisSentinel, S3Storage } from "harbor-ha";
@@ -32,17 +32,25 @@ export = async () => {
       sslmode: "verify-full",
     },
     // RDS db.r6g.large: max_connections ~1700, minus what the team keeps for itself.
+    // Core, jobservice and exporter pods (2 + 1 surge each) x 100 = 900 fit it.
     databaseConnectionBudget: 1000,
-    maxOpenConns: 200,
+    maxOpenConns: 100,
     redis: {
       sentinelAddrs: redis.sentinelAddrs,
       masterSet: redis.masterSet,
       passwordSecretName: redis.passwordSecretName,
     },
     storage: storage.registryStorage,
-    tlsSecretName: certificates.tlsSecretName,
     tokenServiceSecretName: certificates.tokenServiceSecretName,
-    ingressClassName: "alb-nginx",
+    routeParentRefs: [
+      {
+        group: "gateway.networking.k8s.io",
+        kind: "Gateway",
+        name: config.get("gateway") ?? "shared",
+        namespace: config.get("gatewayNamespace") ?? "gateways",
+        sectionName: "https",
+      },
+    ],
     replicas: 2,
   });
   return { url: harbor.externalUrl, bucket: storage.bucket };
