@@ -1,6 +1,7 @@
 /**
  * The facts components and the policy pack share: type tokens, label names, Harbor's components (and those that
- * open a database pool), and PostgreSQL's connection budget formula. Each fact has its home in its tier;
+ * open a database pool), and PostgreSQL's connection budget formula, and
+ * the edge's admin API prefixes. Each fact has its home in its tier;
  * this module only re-exports them.
  *
  * Nothing below this module imports @pulumi/* (test/policyPack.spec.ts checks the whole import graph), so the
@@ -23,3 +24,4 @@ export {
   SUPERUSER_RESERVED,
 } from "./conventions/connectionBudget";
 export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";
+export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";

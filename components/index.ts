@@ -44,18 +44,38 @@ export {
   harborCertificatesDefaults,
   IssuerMode,
 } from "./tls";
-export { IngressController, IngressControllerArgs } from "./network";
+export {
+  EnvoyGateway,
+  EnvoyGatewayArgs,
+  envoyGatewayDefaults,
+  HarborGateway,
+  HarborGatewayArgs,
+  harborGatewayDefaults,
+  ENVOY_GATEWAY_CHART,
+  ENVOY_GATEWAY_IMAGES,
+  ADMIN_API_PREFIXES,
+  PUBLIC_API_EXCEPTIONS,
+  DEV_NODE_PORTS,
+  edgeLockoutProblems,
+} from "./edge";
 export { NodePools, NodePoolsArgs, nodePoolDefaults } from "./nodepools";
 export {
   REGISTRY_TYPES,
+  REPLICATION_API_PATHS,
   ReplicationTargets,
   ReplicationTargetsArgs,
   RegistryEndpointArgs,
   ReplicationPolicyArgs,
   ReplicationFlow,
 } from "./replication";
-export { HarborProjects, HarborProjectsArgs, HarborProjectArgs } from "./projects";
-export { HarborOperations, HarborOperationsArgs, AUDIT_EVENT_TYPES, OPERATIONS_DEFAULTS } from "./harborOps";
+export { HarborProjects, HarborProjectsArgs, HarborProjectArgs, PROJECT_API_PATHS } from "./projects";
+export {
+  HarborOperations,
+  HarborOperationsArgs,
+  AUDIT_EVENT_TYPES,
+  OPERATIONS_API_PATHS,
+  OPERATIONS_DEFAULTS,
+} from "./harborOps";
 export { HarborApiArgs, harborCronProblem } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {

@@ -9,7 +9,10 @@ import Ajv, { ValidateFunction } from "ajv";
 import { CapturedResource, PlanError, UNKNOWN, unknownPaths } from "./graph";
 import { unwrapSecrets } from "./secrets";
 
-const CRD_DIR = path.join(__dirname, "crds");
+// engine/crds/ beside this file; compiled into dist/engine/ by tsc alone (a checkout), the sources' copy.
+const CRD_DIR =
+  [path.join(__dirname, "crds"), path.join(__dirname, "..", "..", "engine", "crds")].find((d) => fs.existsSync(d)) ??
+  path.join(__dirname, "crds");
 
 /** Pulumi resource types that are Kubernetes objects but not validated as one object. */
 const NOT_AN_OBJECT = new Set([

@@ -8,7 +8,8 @@ import { hardwareSizing } from "./rules/sizing";
 import { patroniVolumeSize, registryCapacity, ssdStorage } from "./rules/storage";
 import { dataPodResources, harborPodResources } from "./rules/pods";
 import { harborReplicas, patroniMembers, pdbsPresent, redisSentinels, zoneSpread } from "./rules/ha";
-import { dbConnectionBudget, edgeTls, noSecretLiterals, s3BucketSecurity } from "./rules/security";
+import { dbConnectionBudget, noSecretLiterals, s3BucketSecurity } from "./rules/security";
+import { edgeAdminAllowlist, edgeHttpRedirectOnly, edgeNoCatchAll, edgeTls } from "./rules/edge";
 import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { podsFitNodes } from "./rules/topology";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
@@ -28,6 +29,9 @@ export {
   s3BucketSecurity,
   noSecretLiterals,
   edgeTls,
+  edgeNoCatchAll,
+  edgeAdminAllowlist,
+  edgeHttpRedirectOnly,
   dbConnectionBudget,
   tierWiring,
   platformFactsPresent,
@@ -53,6 +57,9 @@ export const allPolicies: Policy[] = [
   s3BucketSecurity,
   noSecretLiterals,
   edgeTls,
+  edgeNoCatchAll,
+  edgeAdminAllowlist,
+  edgeHttpRedirectOnly,
   dbConnectionBudget,
   tierWiring,
   platformFactsPresent,

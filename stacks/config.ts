@@ -11,22 +11,26 @@ import { z } from "zod";
 import {
   AUDIT_EVENT_TYPES,
   connectionBudgetProblems,
+  edgeLockoutProblems,
   filesystemStorageDefaults,
   harborCertificatesDefaults,
+  harborGatewayDefaults,
   harborPlatformDefaults,
   harborCronProblem,
   harborReleaseDefaults,
   nfsStorageDefaults,
   nodePoolDefaults,
   patroniClusterDefaults,
+  OPERATIONS_API_PATHS,
+  PROJECT_API_PATHS,
   readWriteOnceSharingViolation,
   REGISTRY_TYPES,
+  REPLICATION_API_PATHS,
   reservedRoleProblem,
   redisSentinelDefaults,
   s3StorageDefaults,
 } from "../components";
 import { harborDatabasePools } from "../components/harbor";
-import { ingressProblems } from "../components/network";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
@@ -85,7 +89,7 @@ const bucketName = checked(z.string(), bucketNameProblem);
 interface UrlRules {
   /** Only https:// (no http://). */
   https?: boolean;
-  /** Only scheme and host: no port, path, query or fragment. */
+  /** Only scheme, host and port: no path, query or fragment (the edge's cross-key rule judges the port). */
   hostOnly?: boolean;
   /** A Harbor base URL: refuse the `/api/v2.0` Harbor appends itself. */
   harborBase?: boolean;
@@ -109,8 +113,6 @@ function urlProblem(v: string, r: UrlRules): string | undefined {
     return `uses http://, which is neither encrypted nor authenticated. Fix: use https://, e.g. ${r.example}`;
   if (u.username || u.password) return undefined;
   if (r.hostOnly) {
-    if (u.port)
-      return `has port ${u.port}, but the ingress serves Harbor on 443. Fix: remove ":${u.port}" (https://<host>)`;
     if (u.pathname !== "/" || u.search || u.hash)
       return `has a path, query or fragment, but Harbor is served at the root of its host. Fix: set it to ${u.protocol}//${u.hostname}`;
   }
@@ -188,7 +190,7 @@ const SECRET_ALLOWED: LeafPattern[] = [
 /** Why an encrypted value cannot stay secret, for the refusal's message. Default: names, values and the plan. */
 const PLAIN_USES: [LeafPattern, string][] = [
   [["tls", "route53", "hostedZoneId"], "it is written into the Route53 IAM policy and cert-manager's ClusterIssuer"],
-  [["externalUrl"], "it is Harbor's address, in its Ingress, certificate and Helm values"],
+  [["externalUrl"], "it is Harbor's address, in its Gateway, routes, certificate and Helm values"],
 ];
 
 function matches(pattern: LeafPattern, path: PropertyKey[]): boolean {
@@ -269,21 +271,24 @@ const tls = z.strictObject({
   installCertManager: z.boolean().default(harborPlatformDefaults.installCertManager),
 });
 
-const ingress = z.strictObject({
-  /** How the ingress controller is exposed: AWS NLB (AWS Load Balancer Controller), a plain LoadBalancer, or NodePort. Default: nlb. */
-  exposure: z.enum(["nlb", "loadBalancer", "nodePort"]).default("nlb"),
+const nodePort = z.number().int().min(30000).max(32767);
+
+const edge = z.strictObject({
+  /**
+   * How Envoy's proxies are reached: an AWS NLB, a plain LoadBalancer, or fixed NodePorts (dev). Default: nlb.
+   * "nlb" needs the AWS Load Balancer Controller already running in the cluster (not installed by this stack).
+   */
+  exposure: z.enum(["nlb", "loadBalancer", "nodePort"]).default(harborGatewayDefaults.exposure),
   /** Internal (private) NLB. Default: false. */
-  internal: z.boolean().default(false),
-  /** Ingress controller replicas. Default: 2. */
-  replicas: positiveInt.default(2),
-  /** Pin clients to one backend by source IP. Default: false. */
-  clientIpAffinity: z.boolean().default(false),
-  /** CIDRs allowed to reach Harbor's administrative paths. Default: [] (no restriction). */
+  internal: z.boolean().default(harborGatewayDefaults.internal),
+  /** Envoy proxy replicas. Default: 2. */
+  replicas: positiveInt.default(harborGatewayDefaults.replicas),
+  /** Fixed NodePorts of exposure "nodePort"; externalUrl names the https one. Default: 30443 / 30080. */
+  nodePorts: z.strictObject({ https: nodePort, http: nodePort }).default({ ...harborGatewayDefaults.nodePorts }),
+  /** CIDRs allowed to reach Harbor's admin API paths. Default: [] (no restriction). */
   adminAllowlist: z.array(cidr).default([]),
-  /** Use ip_hash load balancing. Default: false. */
-  ipHash: z.boolean().default(false),
-  /** Backup upstream servers (host:port). Default: []. */
-  backupServers: z.array(z.string().min(1)).default([]),
+  /** CIDRs `pulumi up` runs from; must lie within adminAllowlist when the stack's own API calls use admin paths. Default: []. */
+  operatorCidrs: z.array(cidr).default([]),
 });
 
 const postgres = z.strictObject({
@@ -565,7 +570,7 @@ export const stackConfigSchema = z.strictObject({
   harbor: harbor.prefault({}),
   storage: storage,
   tls: tls.prefault({}),
-  ingress: ingress.prefault({}),
+  edge: edge.prefault({}),
   replication: replication.prefault({}),
   /** Harbor projects with their scan and signing policy. Default: []. */
   projects: z.array(project).default([]),
@@ -947,9 +952,6 @@ function crossFieldProblems(c: StackConfig): string[] {
     memoryGi: c.postgres.memoryGi,
   }))
     out.push(`${k("harbor.maxOpenConns")}: ${p.problem}. Fix: ${p.fix}.`);
-  // The ingress tier's own rule, asked here so that the refusal comes before any resource.
-  for (const p of ingressProblems({ ipHash: c.ingress.ipHash, backupServers: c.ingress.backupServers }))
-    out.push(`${k(`ingress.${p.path}`)}: ${p.problem}. Fix: ${p.fix}.`);
   if (c.nodePools && !c.cluster)
     out.push(
       `${k("cluster")}: required when ${k("nodePools")} is set (node groups join an existing EKS cluster). Fix: set ${k("cluster")} to { name, nodeRoleArn, subnetIds }.`,
@@ -975,6 +977,42 @@ function crossFieldProblems(c: StackConfig): string[] {
         })
       : undefined;
   if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
+  out.push(...edgeProblems(c));
+  return out;
+}
+
+/** The edge's cross-key rules: the URL's port matches the exposure, and the stack never locks itself out. */
+function edgeProblems(c: StackConfig): string[] {
+  const out: string[] = [];
+  const k = (p: string) => `${NAMESPACE}:${p}`;
+  const url = new URL(c.externalUrl);
+  const port = url.port ? Number(url.port) : 443;
+  if (c.edge.exposure === "nodePort" && port !== c.edge.nodePorts.https)
+    out.push(
+      `${k("externalUrl")}: names port ${port}, but clients reach Harbor on the HTTPS NodePort ${c.edge.nodePorts.https}. Fix: set ${k("externalUrl")} to https://${url.hostname}:${c.edge.nodePorts.https}.`,
+    );
+  if (c.edge.exposure !== "nodePort" && port !== 443)
+    out.push(
+      `${k("externalUrl")}: names port ${port}, but the load balancer listens on 443. Fix: drop the port from ${k("externalUrl")}.`,
+    );
+  const calls = [
+    ...(c.replication.endpoints.length + c.replication.policies.length > 0
+      ? [{ caller: "replication", paths: REPLICATION_API_PATHS }]
+      : []),
+    ...(c.projects.length > 0 ? [{ caller: "projects", paths: PROJECT_API_PATHS }] : []),
+    ...(Object.values(c.operations ?? {}).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined))
+      ? [{ caller: "operations", paths: OPERATIONS_API_PATHS }]
+      : []),
+  ];
+  for (const p of edgeLockoutProblems({
+    host: url.hostname,
+    adminAllowlist: c.edge.adminAllowlist,
+    operatorCidrs: c.edge.operatorCidrs,
+    calls,
+  }))
+    out.push(
+      `${k(`edge.${p.path}`)}: ${p.problem}. Fix: ${p.fix.replace(/\b(adminAllowlist|operatorCidrs)\b/g, (m) => k(`edge.${m}`))}.`,
+    );
   return out;
 }
 

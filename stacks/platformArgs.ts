@@ -42,7 +42,8 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     c.tls.mode === "self-signed"
       ? { mode: "self-signed" }
       : c.tls.mode === "acme-http01"
-        ? { mode: "acme-http01", email: c.tls.email!, server: c.tls.acmeServer, ingressClassName: "nginx" }
+        ? // The platform points the solver at its Gateway's HTTP listener.
+          { mode: "acme-http01", email: c.tls.email!, server: c.tls.acmeServer, gatewayParentRefs: [] }
         : {
             mode: "acme-dns01",
             email: c.tls.email!,
@@ -69,7 +70,14 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
           : undefined,
       issuer,
     },
-    ingress: { ...c.ingress },
+    edge: {
+      exposure: c.edge.exposure,
+      internal: c.edge.internal,
+      replicas: c.edge.replicas,
+      nodePorts: c.edge.nodePorts,
+      adminAllowlist: c.edge.adminAllowlist,
+      operatorCidrs: c.edge.operatorCidrs,
+    },
     harbor: { ...c.harbor },
     nodePools:
       c.nodePools && c.cluster

@@ -29,7 +29,8 @@ describe("stack config", () => {
     assert.equal(c.postgres.members, 3);
     assert.equal(c.redis.quorum, 2);
     assert.equal(c.harbor.replicas, 2);
-    assert.equal(c.ingress.exposure, "nlb");
+    assert.equal(c.edge.exposure, "nlb");
+    assert.deepEqual(c.edge.nodePorts, { https: 30443, http: 30080 });
   });
 
   it("reports every problem at once, each with the stack, full key, what is wrong and the fix", () => {

@@ -2,7 +2,6 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  ADMIN_PATHS,
   HARBOR_CHART,
   harborDatabaseClientPools,
   HarborRelease,
@@ -15,7 +14,7 @@ import {
 import { PatroniCluster } from "../components/postgres";
 import { S3Storage } from "../components/storage";
 import { CertManager, HarborCertificates } from "../components/tls";
-import { IngressController } from "../components/network";
+import { HarborGateway } from "../components/edge";
 import { RedisSentinel } from "../components/redis";
 import { InvalidArgsError } from "../components/conventions";
 import { runProgram, unwrapSecrets, isSecretEnvelope, kubernetesObject, PlanGraph, CapturedResource } from "../engine";
@@ -87,10 +86,8 @@ const sample: HarborValuesArgs = {
     registryCredentials: "rc",
     admin: "admin",
   },
-  tlsSecretName: "tls",
   tokenServiceSecretName: "token",
-  ingressClassName: "nginx",
-  ingressAnnotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "900" },
+  routeParentRefs: [{ kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "https" }],
   replicas: replicas(2),
   highAvailability: true,
   trivy: true,
@@ -111,8 +108,8 @@ const releaseArgs: HarborReleaseArgs = {
   databaseConnectionBudget: 900,
   redis: { sentinelAddrs: "s-0:26379,s-1:26379,s-2:26379", masterSet: "harbor", passwordSecretName: "redis-auth" },
   storage: sample.storage,
-  tlsSecretName: "harbor-tls",
   tokenServiceSecretName: "harbor-token-service",
+  routeParentRefs: [{ kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "https" }],
   highAvailability: true,
 };
 
@@ -244,11 +241,15 @@ describe("Harbor release", () => {
       assert.deepEqual([v.metrics.enabled, v.metrics.serviceMonitor.enabled, v.cache.enabled], [true, true, true]);
     });
 
-    it("exposes Harbor on its host with the edge certificate, unlimited body size and the edge's annotations", () => {
-      assert.deepEqual(v.expose.tls, { enabled: true, certSource: "secret", secret: { secretName: "tls" } });
-      assert.deepEqual([v.expose.ingress.hosts.core, v.expose.ingress.className], ["harbor.example.com", "nginx"]);
-      assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
-      assert.equal(v.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"], "900");
+    it("exposes Harbor through the chart's HTTPRoute on the edge's Gateway, for its hostname only (TLS at the Gateway)", () => {
+      assert.deepEqual(v.expose, {
+        type: "route",
+        tls: { enabled: false },
+        route: {
+          parentRefs: [{ kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "https" }],
+          hosts: ["harbor.example.com"],
+        },
+      });
     });
 
     it("streams S3 blobs through the registry, encrypted with the bucket's KMS key", () => {
@@ -465,56 +466,47 @@ describe("Harbor release", () => {
     assert.ok(redisSecret, "the Redis password Secret the sentinel tier created");
   });
 
-  it("restricts the admin paths with the edge's allowlist annotations on an Ingress of their own", async () => {
-    const g = await runProgram(async () => {
-      new HarborRelease("h", {
-        ...releaseArgs,
-        releaseName: "registry",
-        adminPathAnnotations: { "nginx.ingress.kubernetes.io/allowlist-source-range": "10.0.0.0/8" },
-      });
-    });
+  it("names its Services from the release name (the edge's routes point at <fullName>-core)", async () => {
+    const g = await runProgram(async () => ({
+      core: new HarborRelease("h", { ...releaseArgs, releaseName: "registry" }).coreServiceName,
+    }));
     assert.deepEqual(g.errors, []);
     assert.equal(harborFullName("registry"), "registry-harbor");
     const values = (unwrapSecrets(harborRelease(g).inputs) as any).values;
     assert.equal(values.fullnameOverride, "registry-harbor");
-    const ing = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress");
-    assert.ok(ing);
-    assert.equal(ing.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
-    assert.deepEqual(ing.spec.tls, [{ hosts: ["harbor.example.com"], secretName: "harbor-tls" }]);
-    assert.deepEqual(
-      ing.spec.rules[0].http.paths.map((p: any) => p.path),
-      ADMIN_PATHS,
-    );
-    assert.ok(ing.spec.rules[0].http.paths.every((p: any) => p.backend.service.name === "registry-harbor-core"));
-    // Without annotations there is no admin Ingress.
-    const plain = await runProgram(async () => void new HarborRelease("h", releaseArgs));
-    assert.equal(plain.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").length, 0);
+    assert.equal(g.outputs.core, "registry-harbor-core");
+    assert.equal(g.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").length, 0);
   });
 
-  it("wires the storage, tls and network tiers' outputs as the platform does, schema-valid and leak-free", async () => {
+  it("wires the storage, tls and edge tiers' outputs as the platform does, schema-valid and leak-free", async () => {
     const g = await runProgram(async () => {
       const storage = new S3Storage("registry", { namespace: "harbor" });
       const cm = new CertManager("cm", { highAvailability: true });
+      const edge = new HarborGateway("edge", {
+        namespace: "harbor",
+        externalUrl: "https://harbor.example.com",
+        tlsSecretName: "harbor-tls",
+        coreServiceName: "harbor-core",
+        adminAllowlist: ["10.0.0.0/8"],
+        highAvailability: true,
+      });
       const certs = new HarborCertificates("certs", {
         namespace: "harbor",
         host: "harbor.example.com",
-        issuer: { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" },
+        issuer: { mode: "acme-http01", email: "ops@example.com", gatewayParentRefs: edge.acmeParentRefs },
+        tlsSecretName: "harbor-tls",
         certManagerReady: cm.ready,
       });
-      const edge = new IngressController("edge", {
-        adminAllowlist: ["10.0.0.0/8"],
-        defaultBackendService: "harbor/harbor-core",
-        highAvailability: true,
-      });
-      const harbor = new HarborRelease("harbor", {
-        ...releaseArgs,
-        storage: storage.registryStorage,
-        tlsSecretName: certs.tlsSecretName,
-        tokenServiceSecretName: certs.tokenServiceSecretName,
-        ingressClassName: edge.ingressClassName,
-        ingressAnnotations: edge.harborIngressAnnotations,
-        adminPathAnnotations: edge.allowlistAnnotations,
-      });
+      const harbor = new HarborRelease(
+        "harbor",
+        {
+          ...releaseArgs,
+          storage: storage.registryStorage,
+          tokenServiceSecretName: certs.tokenServiceSecretName,
+          routeParentRefs: edge.harborParentRefs,
+        },
+        { dependsOn: edge.adminReady },
+      );
       return {
         core: harbor.coreServiceName,
         values: harbor.values,
@@ -534,16 +526,19 @@ describe("Harbor release", () => {
       ],
       [storage.bucket, storage.secretName, storage.keyId],
     );
-    assert.equal(values.expose.tls.secret.secretName, g.outputs.tls);
     assert.equal(values.core.secretName, g.outputs.token);
-    assert.equal(values.expose.ingress.annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"], "off");
-    assert.equal(
-      `harbor/${g.outputs.core}`,
-      "harbor/harbor-core",
-      "the controller's default backend is Harbor's core Service",
+    // The Gateway's HTTPS listener carries the certificate's Secret; Harbor's route attaches to that listener.
+    const gateway = g.resources.map(kubernetesObject).find((o) => o?.kind === "Gateway")!;
+    const https = gateway.spec.listeners.find((l: any) => l.protocol === "HTTPS");
+    assert.equal(https.tls.certificateRefs[0].name, g.outputs.tls);
+    assert.deepEqual(
+      values.expose.route.parentRefs.map((p: any) => [p.name, p.sectionName]),
+      [[gateway.metadata.name, https.name]],
     );
-    const admin = g.resources.map(kubernetesObject).find((o) => o?.kind === "Ingress")!;
-    assert.equal(admin.metadata.annotations["nginx.ingress.kubernetes.io/allowlist-source-range"], "10.0.0.0/8");
+    const admin = g.resources
+      .map(kubernetesObject)
+      .find((o) => o?.kind === "HTTPRoute" && o.metadata.name === "harbor-admin-api")!;
+    assert.equal(admin.spec.rules[0].backendRefs[0].name, g.outputs.core);
     assert.deepEqual(unwrapSecrets(g.outputs.values), values);
     // No ConfigMap anywhere carries a generated secret value.
     const secretValues = g.resources

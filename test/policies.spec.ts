@@ -19,6 +19,7 @@ import { PolicyResource, StackValidationPolicy, unknownCheckingProxy, UnknownVal
 import * as os from "os";
 import { INSTANCE_TYPES } from "../policies/rules/instanceTypes";
 import { secretLiterals } from "../policies/rules/security";
+import { renderHarborGateway } from "../components/edge/renderHarborGateway";
 
 interface Params {
   environment: string;
@@ -40,7 +41,10 @@ interface Params {
   harborResources: boolean;
   harborPdb: boolean;
   spread: boolean;
-  sslProtocols: string;
+  /** ClientTrafficPolicy tls.minVersion at the Gateway. */
+  tlsMinVersion: string;
+  /** The admin API's allowlist (empty: no admin route). */
+  adminAllowlist: string[];
   storage: "s3" | "pvc";
   pvcSize: string;
   pab: boolean;
@@ -74,7 +78,8 @@ const PROD: Params = {
   harborResources: true,
   harborPdb: true,
   spread: true,
-  sslProtocols: "TLSv1.2 TLSv1.3",
+  tlsMinVersion: "1.2",
+  adminAllowlist: ["10.0.0.0/8"],
   storage: "s3",
   pvcSize: "8000Gi",
   pab: true,
@@ -291,16 +296,26 @@ function program(p: Params) {
       );
     }
 
-    const ingress = new Stub(ComponentTypes.IngressController, "edge", {}, child);
-    new k8s.helm.v3.Release(
-      "ingress-nginx",
-      {
-        chart: "ingress-nginx",
-        namespace: NS,
-        values: { controller: { replicaCount: 2, config: { "ssl-protocols": p.sslProtocols } } },
-      },
-      { parent: ingress },
-    );
+    const edge = new Stub(ComponentTypes.HarborGateway, "edge", {}, child);
+    const objects = renderHarborGateway({
+      namespace: NS,
+      host: "harbor.example.com",
+      externalHttpsPort: 443,
+      gatewayName: "harbor",
+      gatewayClassName: "harbor",
+      envoyProxyName: "harbor-edge",
+      tlsSecretName: "harbor-tls",
+      coreService: { name: "harbor-core", port: 80 },
+      adminAllowlist: p.adminAllowlist,
+      exposure: "nlb",
+      internal: false,
+      nodePorts: { https: 30443, http: 30080 },
+      replicas: 2,
+      zoneSpread: true,
+    });
+    (objects.clientTrafficPolicy.spec as any).tls.minVersion = p.tlsMinVersion;
+    for (const [key, o] of Object.entries(objects))
+      if (o) new k8s.apiextensions.CustomResource(`edge-${key}`, o, { parent: edge });
 
     const harbor = new Stub(ComponentTypes.HarborRelease, "harbor", {}, child);
     const comp = (name: string) => ({
@@ -321,8 +336,12 @@ function program(p: Params) {
         values: {
           externalURL: "https://harbor.example.com",
           expose: {
-            type: "ingress",
-            tls: { enabled: true, certSource: "secret", secret: { secretName: "harbor-tls" } },
+            type: "route",
+            tls: { enabled: false },
+            route: {
+              parentRefs: [{ kind: "Gateway", name: "harbor", namespace: NS, sectionName: "https" }],
+              hosts: ["harbor.example.com"],
+            },
           },
           existingSecretSecretKey: "harbor-secretkey",
           core: {
@@ -739,18 +758,20 @@ describe("policy pack: security", () => {
     );
   });
 
-  it("flags TLSv1/TLSv1.1 at the edge and a plain-http Harbor", async () => {
+  it("flags TLS below 1.2 at the Gateway and a plain-http Harbor", async () => {
     const msgs = only(
       (
         await violationsOf({
-          sslProtocols: "TLSv1 TLSv1.1 TLSv1.2",
+          tlsMinVersion: "1.1",
           harborValues: { externalURL: "http://harbor.example.com" },
         })
       ).v,
       "edge-tls",
     );
-    some(msgs, /Release "ingress-nginx"/, /"TLSv1 TLSv1\.1 TLSv1\.2" \(offers TLSv1, TLSv1\.1\)/, /TLSv1\.2 or newer/);
+    some(msgs, /ClientTrafficPolicy "harbor\/harbor-clients"/, /spec\.tls\.minVersion is "1\.1"/, /one of 1\.2, 1\.3/);
     some(msgs, /values\.externalURL is "http:\/\/harbor\.example\.com"/);
+    // "Auto" lets Envoy pick its default: not an explicit floor.
+    some(only((await violationsOf({ tlsMinVersion: "Auto" })).v, "edge-tls"), /minVersion is "Auto"/);
   });
 
   it("flags a Harbor pool above Postgres max_connections", async () => {
@@ -838,7 +859,7 @@ describe("policy pack: files", () => {
 
   it("the dev config turns a broken stack's violations into advisories", async () => {
     const dev = JSON.parse(fs.readFileSync(path.join(dir, "config", "dev.json"), "utf8"));
-    const { v } = await violationsOf({ dbTypes: ["t3.medium"], sslProtocols: "TLSv1" }, dev);
+    const { v } = await violationsOf({ dbTypes: ["t3.medium"], tlsMinVersion: "1.0" }, dev);
     assert.ok(v.length > 0);
     assert.ok(v.every((x) => x.enforcementLevel === "advisory"));
   });

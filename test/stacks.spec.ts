@@ -23,8 +23,11 @@ describe("stacks", () => {
     );
     assert.equal(statefulSet(g, "harbor-db").spec.replicas, 1);
     assert.equal(statefulSet(g, "harbor-redis-sentinel").spec.replicas, 1);
-    const ingress = g.resources.find((r) => (r.inputs as any).chart === "ingress-nginx")!.inputs as any;
-    assert.equal(ingress.values.controller.service.type, "NodePort");
+    const proxy = g.resources.find((r) => (r.inputs as any).kind === "EnvoyProxy")!.inputs as any;
+    assert.equal(proxy.spec.provider.kubernetes.envoyService.type, "NodePort");
+    assert.ok(
+      !g.resources.some((r) => /ingress-nginx|networking\.k8s\.io\/v1:Ingress/.test(r.type + (r.inputs as any).chart)),
+    );
     assert.ok(
       g.resources.some((r) => (r.inputs as any).kind === "ClusterIssuer" && (r.inputs as any).spec?.ca),
       "self-signed CA issuer",

@@ -97,13 +97,17 @@ describe("cert-manager", () => {
 describe("Harbor certificates", () => {
   const issuers: IssuerMode[] = [
     { mode: "self-signed" },
-    { mode: "acme-http01", email: "ops@example.com", ingressClassName: "nginx" },
+    {
+      mode: "acme-http01",
+      email: "ops@example.com",
+      gatewayParentRefs: [{ kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "http" }],
+    },
     { mode: "acme-dns01", email: "ops@example.com", region: "eu-west-1", hostedZoneId: "Z0123" },
     { mode: "existing", issuerName: "corp-ca" },
   ];
   const issuerExpectation: Record<IssuerMode["mode"], string> = {
     "self-signed": "from the private CA",
-    "acme-http01": "through Let's Encrypt over HTTP-01 on the ingress class",
+    "acme-http01": "through Let's Encrypt over HTTP-01 on the Gateway's HTTP listener",
     "acme-dns01": "through Let's Encrypt over DNS-01 in the Route53 zone",
     existing: "from the cluster's existing issuer (nothing created for it)",
   };
@@ -158,7 +162,9 @@ describe("Harbor certificates", () => {
         const edgeIssuer = issuerNamed(edge().spec.issuerRef.name);
         if (issuer.mode === "self-signed") assert.equal(edgeIssuer?.metadata.name, caIssuer().metadata.name);
         if (issuer.mode === "acme-http01")
-          assert.equal(edgeIssuer!.spec.acme.solvers[0].http01.ingress.ingressClassName, "nginx");
+          assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].http01.gatewayHTTPRoute.parentRefs, [
+            { kind: "Gateway", name: "harbor", namespace: "harbor", sectionName: "http" },
+          ]);
         if (issuer.mode === "acme-dns01")
           assert.deepEqual(edgeIssuer!.spec.acme.solvers[0].dns01.route53, {
             region: "eu-west-1",

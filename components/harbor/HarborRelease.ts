@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DbPool, DEFAULT_NAMESPACE, Placement, podPlacement, standardLabels } from "../conventions";
+import { ArgsChecker, DbPool, DEFAULT_NAMESPACE, Placement, podPlacement } from "../conventions";
 import { HarborSecretNames, HarborSecrets } from "./HarborSecrets";
 import {
   harborDatabasePools,
@@ -20,21 +20,6 @@ export const HARBOR_CHART = {
   repo: "https://helm.goharbor.io",
   appVersion: "2.15.2",
 } as const;
-
-/**
- * Harbor's administrative API paths. With `adminPathAnnotations` (e.g. the IngressController's
- * allowlist annotations) they get an Ingress of their own: nginx picks the longest matching prefix, so
- * these locations, restricted, win over the chart's `/api/` location for the same host.
- */
-export const ADMIN_PATHS = [
-  "/api/v2.0/configurations",
-  "/api/v2.0/users",
-  "/api/v2.0/usergroups",
-  "/api/v2.0/system",
-  "/api/v2.0/ldap",
-  "/api/v2.0/registries",
-  "/api/v2.0/replication",
-];
 
 export interface HarborReleaseArgs {
   /** Namespace of the release and of its Secrets. Default: `harbor`. */
@@ -80,16 +65,13 @@ export interface HarborReleaseArgs {
   storage: pulumi.Input<RegistryStorage>;
   /** Access mode of filesystem storage when `storage` is an Output (lets RWO with replicas > 1 be refused before any resource). Default: read from `storage` when plain. */
   storageAccessMode?: "ReadWriteMany" | "ReadWriteOnce";
-  /** Secret with the ingress certificate (`tls.crt`/`tls.key`): HarborCertificates' `tlsSecretName`. */
-  tlsSecretName: pulumi.Input<string>;
   /** Secret with the token service's certificate (`tls.crt`/`tls.key`): HarborCertificates' `tokenServiceSecretName`. */
   tokenServiceSecretName: pulumi.Input<string>;
-  /** Ingress class (IngressController's `ingressClassName`). Default: `nginx`. */
-  ingressClassName?: pulumi.Input<string>;
-  /** Extra annotations on Harbor's Ingress (e.g. IngressController's `harborIngressAnnotations`). Default: none. */
-  ingressAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Annotations of a separate Ingress for ADMIN_PATHS (IngressController's `allowlistAnnotations`); set it only with an allowlist. Default: none (no admin Ingress). */
-  adminPathAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * The Gateway listener(s) Harbor's chart HTTPRoute attaches to (`expose.route.parentRefs`, chart 1.19.2
+   * `expose.type: route`): HarborGateway's `harborParentRefs`. TLS terminates at that Gateway.
+   */
+  routeParentRefs: pulumi.Input<object[]>;
   /** Replicas of every component (core, jobservice, registry, portal, trivy, exporter). Default: 2. */
   replicas?: number;
   /** Per-component replicas, overriding `replicas`. Default: `replicas` for each. */
@@ -127,7 +109,6 @@ export const harborReleaseDefaults = {
   sslmode: "require",
   maxOpenConns: 100,
   maxIdleConns: 50,
-  ingressClassName: "nginx",
   replicas: 2,
   highAvailability: false,
   trivy: true,
@@ -149,7 +130,6 @@ export interface HarborReleaseSettings {
   metrics: boolean;
   serviceMonitor: boolean;
   zoneSpread: "required" | "preferred" | "none";
-  ingressClassName: pulumi.Input<string>;
   timeoutSeconds: number;
 }
 
@@ -158,7 +138,7 @@ export function resolveHarborReleaseArgs(
   name: string,
   args: Omit<
     HarborReleaseArgs,
-    "externalUrl" | "database" | "redis" | "storage" | "tlsSecretName" | "tokenServiceSecretName"
+    "externalUrl" | "database" | "redis" | "storage" | "routeParentRefs" | "tokenServiceSecretName"
   >,
 ): HarborReleaseSettings {
   const d = harborReleaseDefaults;
@@ -177,7 +157,6 @@ export function resolveHarborReleaseArgs(
     metrics: args.metrics ?? d.metrics,
     serviceMonitor: args.serviceMonitor ?? d.serviceMonitor,
     zoneSpread: args.zoneSpread ?? d.zoneSpread,
-    ingressClassName: args.ingressClassName ?? d.ingressClassName,
     timeoutSeconds: args.timeoutSeconds ?? d.timeoutSeconds,
   };
 }
@@ -207,7 +186,7 @@ export class HarborRelease extends pulumi.ComponentResource {
   readonly adminPasswordSecretName: pulumi.Output<string>;
   /** The admin password (secret), for the Harbor API resources. */
   readonly adminPassword: pulumi.Output<string>;
-  /** Harbor core's Service (`<fullName>-core`, port 80), e.g. for the ingress controller's default backend. */
+  /** Harbor core's Service (`<fullName>-core`, port 80), e.g. for the edge's API routes. */
   readonly coreServiceName: pulumi.Output<string>;
   /** In-cluster host of Harbor's core Service. */
   readonly coreServiceHost: pulumi.Output<string>;
@@ -231,8 +210,6 @@ export class HarborRelease extends pulumi.ComponentResource {
     const values = chartValues(args, settings, fullName, secrets.names);
     this.release = this.helmRelease(name, settings, ns, values);
     const coreService = `${fullName}-core`;
-    if (args.adminPathAnnotations !== undefined) this.adminPathIngress(name, args, settings, ns, fullName, coreService);
-
     this.externalUrl = pulumi.output(args.externalUrl);
     this.releaseName = pulumi.output(settings.releaseName);
     this.namespace = ns;
@@ -273,50 +250,6 @@ export class HarborRelease extends pulumi.ComponentResource {
         cleanupOnFail: false,
       },
       { parent: this },
-    );
-  }
-
-  /** A separate Ingress for ADMIN_PATHS carrying the edge's allowlist annotations. */
-  private adminPathIngress(
-    name: string,
-    args: HarborReleaseArgs,
-    settings: HarborReleaseSettings,
-    ns: pulumi.Output<string>,
-    fullName: string,
-    coreService: string,
-  ): void {
-    const host = new URL(args.externalUrl).host;
-    new k8s.networking.v1.Ingress(
-      `${name}-admin`,
-      {
-        metadata: {
-          name: `${fullName}-admin`,
-          namespace: ns,
-          labels: standardLabels("harbor-admin-ingress", name),
-          annotations: pulumi.output(args.adminPathAnnotations).apply((a) => ({
-            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-            "nginx.ingress.kubernetes.io/proxy-body-size": "0",
-            ...(a as Record<string, string>),
-          })),
-        },
-        spec: {
-          ingressClassName: settings.ingressClassName,
-          tls: [{ hosts: [host], secretName: args.tlsSecretName }],
-          rules: [
-            {
-              host,
-              http: {
-                paths: ADMIN_PATHS.map((path) => ({
-                  path,
-                  pathType: "Prefix",
-                  backend: { service: { name: coreService, port: { number: 80 } } },
-                })),
-              },
-            },
-          ],
-        },
-      },
-      { parent: this, dependsOn: [this.release] },
     );
   }
 }
@@ -370,13 +303,11 @@ function chartValues(
         existingSecret: args.redis.passwordSecretName,
       },
       storage: args.storage,
-      tlsSecret: args.tlsSecretName,
       tokenSecret: args.tokenServiceSecretName,
-      className: s.ingressClassName,
-      annotations: args.ingressAnnotations ?? {},
+      parentRefs: args.routeParentRefs,
       names: secretNames,
     })
-    .apply(({ db, redis, storage, tlsSecret, tokenSecret, className, annotations, names }) =>
+    .apply(({ db, redis, storage, tokenSecret, parentRefs, names }) =>
       renderHarborValues({
         externalUrl: args.externalUrl,
         fullName,
@@ -387,10 +318,8 @@ function chartValues(
         redis,
         storage: storage as RegistryStorage,
         secrets: names,
-        tlsSecretName: tlsSecret,
         tokenServiceSecretName: tokenSecret,
-        ingressClassName: className,
-        ingressAnnotations: annotations as Record<string, string>,
+        routeParentRefs: parentRefs as object[],
         replicas: s.replicas,
         highAvailability: s.highAvailability,
         trivy: s.trivy,

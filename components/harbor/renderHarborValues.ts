@@ -68,10 +68,9 @@ export interface HarborValuesArgs {
   redis: { sentinelAddrs: string; sentinelMasterSet: string; existingSecret: string };
   storage: RegistryStorage;
   secrets: HarborSecretNamesPlain;
-  tlsSecretName: string;
   tokenServiceSecretName: string;
-  ingressClassName: string;
-  ingressAnnotations: Record<string, string>;
+  /** The Gateway listener(s) Harbor's HTTPRoute attaches to (`expose.route.parentRefs`): HarborGateway's `harborParentRefs`. */
+  routeParentRefs: object[];
   replicas: Record<HarborComponent, number>;
   /** Refuse fewer than 2 replicas of any deployed component. */
   highAvailability: boolean;
@@ -250,19 +249,14 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
     externalURL: a.externalUrl,
     // A single ReadWriteOnce volume cannot be attached to the old and the new registry pod at once.
     ...(s.type === "filesystem" && s.accessMode === "ReadWriteOnce" ? { updateStrategy: { type: "Recreate" } } : {}),
+    // The chart's HTTPRoute (templates/gateway-apis/route.yaml: /api/, /service/, /v2/, /c/ -> core,
+    // / -> portal) on the Gateway the edge tier owns, for Harbor's hostname only. TLS terminates at the
+    // Gateway: the chart's expose.tls would only mount a CA download volume, which with a certificate
+    // Secret and no caSecretName renders without a secret name (core-dpl.yaml).
     expose: {
-      type: "ingress",
-      tls: { enabled: true, certSource: "secret", secret: { secretName: a.tlsSecretName } },
-      ingress: {
-        hosts: { core: new URL(a.externalUrl).host },
-        className: a.ingressClassName,
-        annotations: {
-          "nginx.ingress.kubernetes.io/ssl-redirect": "true",
-          // Image layers are large: no body limit (field notes).
-          "nginx.ingress.kubernetes.io/proxy-body-size": "0",
-          ...a.ingressAnnotations,
-        },
-      },
+      type: "route",
+      tls: { enabled: false },
+      route: { parentRefs: a.routeParentRefs, hosts: [new URL(a.externalUrl).hostname] },
     },
     existingSecretAdminPassword: a.secrets.admin,
     existingSecretAdminPasswordKey: "HARBOR_ADMIN_PASSWORD",

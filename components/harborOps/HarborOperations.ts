@@ -25,6 +25,29 @@ import { HarborImmutableTagRule } from "./immutableTagRule";
 import { HarborOidcAuthentication } from "./oidcAuthentication";
 
 /**
+ * Harbor API paths these resources call through the external URL (schedules, retention, immutability,
+ * proxy-cache endpoints and projects, OIDC configuration, system robots): the platform's self-lockout check
+ * walks them through the edge's routes. Almost all are admin paths.
+ */
+export const OPERATIONS_API_PATHS = [
+  "/ping",
+  "/system/gc/schedule",
+  "/system/purgeaudit/schedule",
+  "/system/scanAll/schedule",
+  "/retentions",
+  "/retentions/{id}",
+  "/projects",
+  "/projects/{id}",
+  "/projects/{id}/immutabletagrules",
+  "/projects/{id}/immutabletagrules/{rule}",
+  "/registries",
+  "/registries/{id}",
+  "/configurations",
+  "/robots",
+  "/robots/{id}",
+];
+
+/**
  * A Harbor's operations through its API: system schedules, tag retention and immutability for declared
  * projects, proxy-cache projects and OIDC login. Pass the Harbor release in `opts.dependsOn`.
  */

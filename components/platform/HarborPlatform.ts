@@ -13,20 +13,32 @@ import { budgetOf, PatroniCluster, PatroniClusterArgs, patroniClusterDefaults, p
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
 import { FilesystemStorage, NfsStorage, NfsStorageArgs, S3Storage, S3StorageArgs } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
-import { IngressController, IngressControllerArgs } from "../network";
+import {
+  edgeLockoutProblems,
+  EnvoyGateway,
+  envoyGatewayDefaults,
+  HarborGateway,
+  HarborGatewayArgs,
+  StackApiCalls,
+} from "../edge";
 import {
   harborDatabaseClientPools,
   harborFullName,
   HarborRelease,
-  HarborReleaseArgs,
   resolveHarborReleaseArgs,
   ResourceSpec,
 } from "../harbor";
 import { NodePools, NodePoolsArgs } from "../nodepools";
-import { RegistryEndpointArgs, ReplicationFlow, ReplicationPolicyArgs, ReplicationTargets } from "../replication";
-import { HarborProjectArgs, HarborProjects } from "../projects";
+import {
+  REPLICATION_API_PATHS,
+  RegistryEndpointArgs,
+  ReplicationFlow,
+  ReplicationPolicyArgs,
+  ReplicationTargets,
+} from "../replication";
+import { HarborProjectArgs, HarborProjects, PROJECT_API_PATHS } from "../projects";
 import type { HarborApiArgs } from "../harborApi";
-import { HarborOperations, HarborOperationsArgs } from "../harborOps";
+import { HarborOperations, HarborOperationsArgs, OPERATIONS_API_PATHS } from "../harborOps";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -119,6 +131,23 @@ export interface PlatformTls {
   issuer: IssuerMode;
 }
 
+/** The edge: Envoy Gateway and Harbor's Gateway. */
+export type PlatformEdge = Pick<
+  HarborGatewayArgs,
+  "exposure" | "internal" | "nodePorts" | "replicas" | "adminAllowlist"
+> & {
+  /** Install Envoy Gateway (false: the cluster runs it already, with its Gateway API CRDs). Default: true. */
+  installController?: boolean;
+  /** Envoy Gateway controller replicas. Default: 2 (1 in dev). */
+  controllerReplicas?: number;
+  /**
+   * IPv4 CIDRs `pulumi up` runs from (CI runners, a bastion). With an adminAllowlist, the stack's own
+   * API resources (replication endpoints and policies) call admin paths, so each must lie within
+   * adminAllowlist, or the platform refuses before any resource. Default: [].
+   */
+  operatorCidrs?: string[];
+};
+
 /** Harbor's own settings. */
 export interface PlatformHarbor {
   /** Replicas of every Harbor component. Default: HarborRelease's (`harborReleaseDefaults.replicas`). */
@@ -170,11 +199,11 @@ export interface HarborPlatformArgs {
   storage: PlatformStorage;
   /** TLS: install cert-manager (Default: true) and how Harbor's certificate is issued. */
   tls: PlatformTls;
-  /** The edge: our ingress-nginx (Default) or the team's existing ingress class (`{ existingClassName }`). */
-  ingress?: Omit<IngressControllerArgs, "defaultBackendService" | "placement" | "highAvailability"> & {
-    /** Use the cluster's existing ingress class instead of installing ingress-nginx. Default: none (install). */
-    existingClassName?: string;
-  };
+  /**
+   * The edge: Envoy Gateway (installed unless `installController` is false) and Harbor's Gateway, an
+   * AWS NLB by default (needs the AWS Load Balancer Controller in the cluster). Default: `{}`.
+   */
+  edge?: PlatformEdge;
   /** Harbor itself. Defaults: HarborRelease's. */
   harbor?: PlatformHarbor;
   /** EKS node groups for the app and db tiers; when set, pods are pinned to their tier. Default: none (bring your own nodes). */
@@ -193,6 +222,29 @@ export interface HarborPlatformArgs {
   operations?: Omit<HarborOperationsArgs, "harbor" | "projectIds" | "knownProjects">;
 }
 
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
+/** Whether any Harbor operation is configured (an empty list or an unset key is none). */
+function hasOperations(ops: HarborPlatformArgs["operations"]): boolean {
+  return Object.values(ops ?? {}).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
+}
+
+/** Harbor API paths the platform's own resources call on this Harbor (the self-lockout check). */
+function stackApiCalls(args: HarborPlatformArgs): StackApiCalls[] {
+  const calls: StackApiCalls[] = [];
+  if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0)
+    calls.push({ caller: "replication", paths: REPLICATION_API_PATHS });
+  if ((args.projects?.length ?? 0) > 0) calls.push({ caller: "projects", paths: PROJECT_API_PATHS });
+  if (hasOperations(args.operations)) calls.push({ caller: "operations", paths: OPERATIONS_API_PATHS });
+  return calls;
+}
+
 /** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
 export const HARBOR_RELEASE_NAME = "harbor";
 
@@ -205,6 +257,10 @@ export const harborPlatformDefaults = {
   createNamespace: true,
   highThroughput: false,
   installCertManager: true,
+  /** Install Envoy Gateway (`edge.installController`). */
+  installEdgeController: true,
+  /** Envoy Gateway controller replicas outside dev (in dev: 1). */
+  edgeControllerReplicas: envoyGatewayDefaults.replicas,
 };
 
 /** Harbor's database connection, from our PatroniCluster or the team's own. */
@@ -228,9 +284,10 @@ interface RedisConnection {
 
 /** The edge as Harbor's release takes it. */
 interface EdgeWiring {
-  ingressClassName: pulumi.Input<string>;
-  ingressAnnotations?: HarborReleaseArgs["ingressAnnotations"];
-  adminPathAnnotations?: HarborReleaseArgs["adminPathAnnotations"];
+  /** The Gateway listener Harbor's chart HTTPRoute attaches to. */
+  routeParentRefs: pulumi.Output<object[]>;
+  /** The admin route and its SecurityPolicy: Harbor's route (which serves admin paths too) waits for them. */
+  adminReady: pulumi.Resource[];
   tlsSecretName: pulumi.Output<string>;
   tokenServiceSecretName: pulumi.Output<string>;
   /** The private CA's certificate when the edge is self-signed: Harbor's API resources trust it. */
@@ -253,7 +310,7 @@ interface Layout {
 
 /**
  * The composition root: builds Harbor and its backends from the tier components and wires each tier's
- * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, ingress
+ * typed outputs into the next (database and Redis endpoints, storage descriptor, certificates, Gateway
  * class). Every tier is usable on its own; here each can also be replaced by what a team brings.
  *
  * Ordering: Harbor's release waits only for what it reads (Secrets, Service names), not for the
@@ -429,12 +486,29 @@ export class HarborPlatform extends pulumi.ComponentResource {
     ).registryStorage;
   }
 
-  /** The edge: cert-manager, Harbor's certificates and the ingress controller (or the cluster's class). */
+  /** The edge: Envoy Gateway (unless the cluster runs it), cert-manager, Harbor's certificates and Gateway. */
   private edge(l: Layout, args: HarborPlatformArgs): EdgeWiring {
-    const { name, ns, nsName, appTier } = l;
+    const { name, ns, nsName, appTier, namespace } = l;
     const child = { parent: this };
-    const host = new URL(args.externalUrl).host;
+    const edgeArgs = args.edge ?? {};
+    const host = new URL(args.externalUrl).hostname;
     const highAvailability = args.environment !== "dev";
+    const controller =
+      (edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)
+        ? new EnvoyGateway(
+            `${name}-envoy-gateway`,
+            {
+              replicas:
+                edgeArgs.controllerReplicas ?? (highAvailability ? harborPlatformDefaults.edgeControllerReplicas : 1),
+              highAvailability,
+              placement: appTier,
+              zoneSpread: l.zonesHard,
+            },
+            child,
+          )
+        : undefined;
+    const controllerReady = controller ? [controller.release] : [];
+    const http01 = args.tls.issuer.mode === "acme-http01";
     const certManager = new CertManager(
       `${name}-cert-manager`,
       {
@@ -442,51 +516,55 @@ export class HarborPlatform extends pulumi.ComponentResource {
         highAvailability,
         replicas: args.tls.certManagerReplicas,
         placement: appTier,
+        gatewayApi: http01,
         route53:
           args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa
             ? { hostedZoneIds: [args.tls.issuer.hostedZoneId], ...args.tls.route53Irsa }
             : undefined,
       },
+      // cert-manager enables its Gateway API support only if the CRDs exist when it starts.
+      { parent: this, dependsOn: http01 ? controllerReady : [] },
+    );
+    const tlsSecretName = `${name}-tls`;
+    const gateway = new HarborGateway(
+      `${name}-edge`,
+      {
+        namespace: ns,
+        externalUrl: args.externalUrl,
+        tlsSecretName,
+        coreServiceName: `${harborFullName(HARBOR_RELEASE_NAME)}-core`,
+        adminAllowlist: edgeArgs.adminAllowlist,
+        exposure: edgeArgs.exposure,
+        internal: edgeArgs.internal,
+        nodePorts: edgeArgs.nodePorts,
+        replicas: edgeArgs.replicas,
+        highAvailability,
+        placement: appTier,
+        zoneSpread: l.zonesHard,
+        waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
+      },
       child,
     );
-    const ingressArgs = args.ingress ?? {};
-    const ingressClassName: pulumi.Input<string> =
-      ingressArgs.existingClassName ?? ingressArgs.ingressClassName ?? "nginx";
     const issuer: IssuerMode =
-      args.tls.issuer.mode === "acme-http01" ? { ...args.tls.issuer, ingressClassName } : args.tls.issuer;
+      args.tls.issuer.mode === "acme-http01"
+        ? { ...args.tls.issuer, gatewayParentRefs: gateway.acmeParentRefs }
+        : args.tls.issuer;
     const certificates = new HarborCertificates(
       `${name}-certs`,
       {
         namespace: nsName,
         host,
         issuer,
+        tlsSecretName,
         certManagerReady: certManager.ready,
         // Harbor's API resources must trust a self-signed edge: they get the CA the stack creates.
         exposeCaCertificate: issuer.mode === "self-signed",
       },
       child,
     );
-    let edge: IngressController | undefined;
-    if (!ingressArgs.existingClassName) {
-      const { existingClassName: _e, ...controllerArgs } = ingressArgs;
-      edge = new IngressController(
-        `${name}-ingress`,
-        {
-          ...controllerArgs,
-          highAvailability,
-          ingressClassName: ingressClassName as string,
-          // Requests without a matching host (the NLB's health check) go to Harbor's core: /api/v2.0/ping.
-          defaultBackendService: `${ns}/${harborFullName(HARBOR_RELEASE_NAME)}-core`,
-          placement: appTier,
-          zoneSpread: (args.zones ?? []).length >= 2,
-        },
-        child,
-      );
-    }
     return {
-      ingressClassName,
-      ingressAnnotations: edge?.harborIngressAnnotations,
-      adminPathAnnotations: (ingressArgs.adminAllowlist ?? []).length > 0 ? edge?.allowlistAnnotations : undefined,
+      routeParentRefs: gateway.harborParentRefs,
+      adminReady: gateway.adminReady,
       tlsSecretName: certificates.tlsSecretName,
       tokenServiceSecretName: certificates.tokenServiceSecretName,
       caCertificate: certificates.caCertificate,
@@ -519,11 +597,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
         redis: tiers.redis,
         storage: tiers.storage,
         storageAccessMode: args.storage.kind === "filesystem" ? "ReadWriteOnce" : undefined,
-        tlsSecretName: tiers.edge.tlsSecretName,
         tokenServiceSecretName: tiers.edge.tokenServiceSecretName,
-        ingressClassName: tiers.edge.ingressClassName,
-        ingressAnnotations: tiers.edge.ingressAnnotations,
-        adminPathAnnotations: tiers.edge.adminPathAnnotations,
+        routeParentRefs: tiers.edge.routeParentRefs,
         replicas: harborArgs.replicas,
         trivy: harborArgs.trivy,
         metrics: harborArgs.metrics,
@@ -532,7 +607,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
         placement: l.appTier,
         adminPassword: args.adminPassword,
       },
-      { parent: this },
+      // Harbor's route serves admin paths too until the restricted admin route exists: wait for it.
+      { parent: this, dependsOn: tiers.edge.adminReady },
     );
   }
 
@@ -557,7 +633,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         ? new HarborProjects(`${l.name}-projects`, { harbor: api, projects: args.projects }, afterRelease)
         : undefined;
     const ops = args.operations ?? {};
-    if (Object.values(ops).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined)))
+    if (hasOperations(ops))
       new HarborOperations(
         `${l.name}-operations`,
         {
@@ -616,5 +692,15 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       "lower harbor.maxOpenConns or replicas, or raise max_connections",
     );
   }
+  // The stack's own API resources must still reach the admin paths an allowlist restricts.
+  const edgeArgs = args.edge ?? {};
+  check.problems.push(
+    ...edgeLockoutProblems({
+      host: hostnameOf(args.externalUrl),
+      adminAllowlist: edgeArgs.adminAllowlist ?? [],
+      operatorCidrs: edgeArgs.operatorCidrs ?? [],
+      calls: stackApiCalls(args),
+    }).map((p) => ({ ...p, path: `edge.${p.path}` })),
+  );
   check.throwIfAny();
 }

@@ -10,11 +10,15 @@ import { withoutStackCapture } from "../harborApi/stackCapture";
 import { checkHarborProjects, HarborProjectsArgs, renderProjectMetadata } from "./renderProjects";
 import { HarborProject } from "./project";
 
+/** Harbor API paths HarborProjects calls (relative to /api/v2.0): the edge checks the stack can reach them. */
+export const PROJECT_API_PATHS = ["/ping", "/projects", "/projects/{id}"];
+
 /**
  * A Harbor's projects with their scan and signing policy (auto scan, vulnerability block at a severity,
  * cosign enforcement). Pass the Harbor release in `opts.dependsOn`; at run time every call first waits
  * (bounded) for `/api/v2.0/ping`.
  */
+
 export class HarborProjects extends pulumi.ComponentResource {
   static readonly __pulumiType = ComponentTypes.HarborProjects;
 

@@ -25,11 +25,24 @@ function slug(s: string): string {
 }
 
 /**
+ * Harbor API paths ReplicationTargets calls on this Harbor (relative to /api/v2.0; registryEndpoint.ts,
+ * replicationPolicy.ts): the edge checks the stack can reach them. Robot accounts are made on remote Harbors.
+ */
+export const REPLICATION_API_PATHS = [
+  "/ping",
+  "/registries",
+  "/registries/{id}",
+  "/replication/policies",
+  "/replication/policies/{id}",
+];
+
+/**
  * One Harbor's replication set: registry endpoints (with robot accounts created on remote Harbors when
  * asked), replication policies, all checked together (trigger/direction, cron, loops, insecure opt-in)
  * before anything is registered. Pass the Harbor release in `opts.dependsOn`; at run time every call
  * first waits (bounded) for `/api/v2.0/ping`.
  */
+
 export class ReplicationTargets extends pulumi.ComponentResource {
   static readonly __pulumiType = ComponentTypes.ReplicationTargets;
 

@@ -28,6 +28,7 @@ export const certManagerDefaults = {
   /** Replicas without. */
   replicasSingle: 1,
   publicResolvers: true,
+  gatewayApi: false,
 };
 
 export interface CertManagerArgs {
@@ -55,6 +56,8 @@ export interface CertManagerArgs {
     /** Check challenge records against public resolvers only. Default: true. */
     publicResolvers?: boolean;
   };
+  /** Turn on cert-manager's Gateway API support (HTTP-01 through `gatewayHTTPRoute`); needs the Gateway API CRDs installed first. Default: false. */
+  gatewayApi?: boolean;
   /** Where cert-manager's pods run. Default: anywhere. */
   placement?: Placement;
   /** Spread each deployment over zones (best effort). Default: true when highAvailability. */
@@ -137,6 +140,7 @@ export class CertManager extends pulumi.ComponentResource {
             nodeSelector: placement.nodeSelector,
             tolerations: placement.tolerations,
             zoneSpread: args.zoneSpread ?? ha,
+            gatewayApi: args.gatewayApi ?? certManagerDefaults.gatewayApi,
           }),
         ),
       },

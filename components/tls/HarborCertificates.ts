@@ -15,10 +15,14 @@ interface AcmeAccount {
 /** How Harbor's edge certificate is issued. */
 export type IssuerMode =
   | (AcmeAccount & {
-      /** Let's Encrypt (or another ACME CA) over HTTP-01 through the ingress. */
+      /** Let's Encrypt (or another ACME CA) over HTTP-01 through the Gateway (cert-manager's `gatewayHTTPRoute` solver). */
       mode: "acme-http01";
-      /** Ingress class that serves the challenge. */
-      ingressClassName: pulumi.Input<string>;
+      /**
+       * The Gateway listener serving port 80 (HarborGateway's `acmeParentRefs`). cert-manager attaches an
+       * HTTPRoute with an Exact `/.well-known/acme-challenge/<token>` match there, which outranks the
+       * listener's HTTPS redirect (a PathPrefix `/`).
+       */
+      gatewayParentRefs: pulumi.Input<object[]>;
     })
   | (AcmeAccount & {
       /** Let's Encrypt (or another ACME CA) over DNS-01 with Route53. */
@@ -52,6 +56,8 @@ export interface HarborCertificatesArgs {
   host: string;
   /** How the edge certificate is issued. */
   issuer: IssuerMode;
+  /** Name of the edge certificate's Secret (the Gateway's HTTPS listener names it). Default: `<name>-tls`. */
+  tlsSecretName?: string;
   /** Private key rotation of the edge certificate on renewal (explicit: cert-manager's default changed to Always in 1.18). Default: `Always`. */
   rotationPolicy?: "Always" | "Never";
   /** What issuers and certificates wait for: CertManager's `ready` (its release, whose CRDs they need). Default: none. */
@@ -99,11 +105,12 @@ export class HarborCertificates extends pulumi.ComponentResource {
     const cmNs = args.certManagerNamespace ?? d.certManagerNamespace;
     const { issuer: caIssuer, certificate: caCert } = this.privateCa(name, cmNs, args);
     const edge = this.edgeIssuer(name, args, caIssuer);
-    this.edgeCertificate(name, args, ns, edge);
+    const tlsSecretName = args.tlsSecretName ?? `${name}-tls`;
+    this.edgeCertificate(name, args, ns, edge, tlsSecretName);
     this.tokenServiceCertificate(name, args, ns, caIssuer);
     // Plain names, not taken from the Certificates: Harbor's pods wait for the Secrets by themselves,
     // so `pulumi up` need not serialize the release behind certificate issuance.
-    this.tlsSecretName = pulumi.output(`${name}-tls`);
+    this.tlsSecretName = pulumi.output(tlsSecretName);
     this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
     this.issuerName = edge.name;
     if (args.exposeCaCertificate) this.caCertificate = this.caCertificateOf(name, cmNs, caCert);
@@ -210,7 +217,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     if (i.mode === "self-signed") return { name: caIssuer, kind: "ClusterIssuer" };
     const solver =
       i.mode === "acme-http01"
-        ? { http01: { ingress: { ingressClassName: i.ingressClassName } } }
+        ? { http01: { gatewayHTTPRoute: { parentRefs: i.gatewayParentRefs } } }
         : {
             dns01: {
               route53: { region: i.region, hostedZoneID: i.hostedZoneId, ...(i.role ? { role: i.role } : {}) },
@@ -233,6 +240,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     args: HarborCertificatesArgs,
     ns: pulumi.Input<string>,
     issuer: { name: pulumi.Output<string>; kind: string },
+    tlsSecretName: string,
   ): void {
     this.certManagerObject(
       name,
@@ -240,7 +248,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
       "tls",
       "Certificate",
       {
-        secretName: `${name}-tls`,
+        secretName: tlsSecretName,
         dnsNames: [args.host],
         duration: "2160h",
         renewBefore: "720h",

@@ -13,6 +13,8 @@ export interface CertManagerValuesArgs {
   tolerations?: object[];
   /** Spread each deployment's pods over zones (best effort). */
   zoneSpread: boolean;
+  /** Solve HTTP-01 through Gateway API HTTPRoutes (`enableGatewayAPI` in the controller's configuration). */
+  gatewayApi?: boolean;
 }
 
 export const PUBLIC_DNS01_RESOLVERS = "8.8.8.8:53,1.1.1.1:53";
@@ -44,6 +46,17 @@ export function renderCertManagerValues(a: CertManagerValuesArgs): Record<string
     // CRDs from the chart (`installCRDs` is deprecated); kept on uninstall so certificates survive.
     crds: { enabled: true, keep: true },
     replicaCount: a.replicas,
+    // cert-manager's documented way to turn on its Gateway API support (the gatewayHTTPRoute solver);
+    // it looks for the Gateway API CRDs at start, so the chart waits for Envoy Gateway's (HarborPlatform).
+    ...(a.gatewayApi
+      ? {
+          config: {
+            apiVersion: "controller.config.cert-manager.io/v1alpha1",
+            kind: "ControllerConfiguration",
+            enableGatewayAPI: true,
+          },
+        }
+      : {}),
     ...pdb,
     resources: small,
     ...placement,

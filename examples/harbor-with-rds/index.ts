@@ -2,8 +2,8 @@
  * Harbor on a team's own Amazon RDS for PostgreSQL, with harbor-ha's Redis Sentinel, S3 storage and
  * cert-manager certificates. Uses only the public `harbor-ha` API.
  *
- * The RDS endpoint and a Secret holding its password (key `password`) are the team's; so is the
- * cluster's ingress class and cert-manager installation.
+ * The RDS endpoint and a Secret holding its password (key `password`) are the team's; so are the
+ * cluster's shared Gateway (Harbor's chart route attaches to its HTTPS listener) and cert-manager.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { HarborCertificates, HarborRelease, RedisSentinel, S3Storage } from "harbor-ha";
@@ -41,9 +41,16 @@ export = async () => {
       passwordSecretName: redis.passwordSecretName,
     },
     storage: storage.registryStorage,
-    tlsSecretName: certificates.tlsSecretName,
     tokenServiceSecretName: certificates.tokenServiceSecretName,
-    ingressClassName: "alb-nginx",
+    routeParentRefs: [
+      {
+        group: "gateway.networking.k8s.io",
+        kind: "Gateway",
+        name: config.get("gateway") ?? "shared",
+        namespace: config.get("gatewayNamespace") ?? "gateways",
+        sectionName: "https",
+      },
+    ],
     replicas: 2,
   });
   return { url: harbor.externalUrl, bucket: storage.bucket };

@@ -1,10 +1,9 @@
 /**
  * Security: S3 buckets private, encrypted and TLS-only; no secret literals in ConfigMaps or Helm
- * values; TLS 1.2+ at the edge; Harbor's database pool within PostgreSQL's max_connections.
+ * values; Harbor's database pool within PostgreSQL's max_connections. The edge's rules are in edge.ts.
  */
 import { stackRule, num, strList, violation } from "./common";
 import {
-  chartName,
   ComponentTypes,
   get,
   Graph,
@@ -241,84 +240,6 @@ export const noSecretLiterals = stackRule<Record<string, never>>({
             hit,
             "no secret values in Helm values",
             "put it in a Secret and pass the chart's existingSecret / secretName key instead",
-          ),
-          rel.urn,
-        );
-    }
-  },
-});
-
-export const edgeTls = stackRule<{ forbiddenProtocols: string[] }>({
-  name: "edge-tls",
-  description:
-    "TLS at the edge with TLS 1.2+: ingress-nginx ssl-protocols (release values controller.config or a ConfigMap) lists no SSLv3/TLSv1/TLSv1.1, every Ingress has spec.tls, Harbor's externalURL is https and expose.tls is not disabled.",
-  severity: "high",
-  remediationSteps:
-    'Set ingress-nginx controller.config["ssl-protocols"] to "TLSv1.2 TLSv1.3" (the controller default) and serve Harbor over https with a certificate Secret.',
-  config: { forbiddenProtocols: strList(["SSLv2", "SSLv3", "TLSv1", "TLSv1.1"], "protocols the edge must not offer") },
-  check(g, c, report, _args, cannotCheck) {
-    const checkProtocols = (r: Res, where: string, v: unknown) => {
-      if (typeof v !== "string") return;
-      const bad = v.split(/[\s,]+/).filter((p) => c.forbiddenProtocols.includes(p));
-      if (bad.length)
-        report(
-          violation(
-            label(r),
-            `${where} is "${v}" (offers ${bad.join(", ")})`,
-            "TLSv1.2 or newer only",
-            `set ${where} to "TLSv1.2 TLSv1.3"`,
-          ),
-          r.urn,
-        );
-    };
-    for (const rel of g.ofType(T.HelmRelease)) {
-      const edge = chartName(rel) === "ingress-nginx" || g.isUnder(rel, ComponentTypes.IngressController);
-      const hidden = edge && g.unknownOf(rel, "values.controller.config");
-      if (hidden) cannotCheck(`${label(rel)} ${hidden}`, rel.urn);
-      else if (edge)
-        checkProtocols(
-          rel,
-          'values.controller.config["ssl-protocols"]',
-          obj(get(valuesOf(rel), "controller.config"))["ssl-protocols"],
-        );
-    }
-    for (const cm of g.ofType(T.ConfigMap))
-      checkProtocols(cm, 'data["ssl-protocols"]', kube(cm).data?.["ssl-protocols"]);
-    for (const ing of g.ofType(T.Ingress)) {
-      if (g.unknown(ing, "spec.tls")) cannotCheck(`${label(ing)} spec.tls`, ing.urn);
-      else if (!(kube(ing).spec?.tls ?? []).length)
-        report(
-          violation(
-            label(ing),
-            "spec.tls is empty (plain HTTP)",
-            "TLS termination with a certificate Secret",
-            "add spec.tls with the host and its certificate Secret",
-          ),
-          ing.urn,
-        );
-    }
-    for (const rel of harborReleases(g)) {
-      const hidden = harborValuesUnknown(g, rel) ?? g.unknownOf(rel, "values.externalURL", "values.expose.tls");
-      if (hidden) cannotCheck(hidden.startsWith("values.") ? `${label(rel)} ${hidden}` : hidden, rel.urn);
-      const v = valuesOf(rel);
-      const url = v.externalURL;
-      if (typeof url === "string" && !url.startsWith("https://"))
-        report(
-          violation(
-            label(rel),
-            `values.externalURL is "${url}"`,
-            "an https:// URL",
-            "serve Harbor over TLS: use https:// in externalUrl",
-          ),
-          rel.urn,
-        );
-      if (get(v, "expose.tls.enabled") === false)
-        report(
-          violation(
-            label(rel),
-            "values.expose.tls.enabled is false",
-            "TLS at the edge",
-            "enable expose.tls with a certificate Secret",
           ),
           rel.urn,
         );

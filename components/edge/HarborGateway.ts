@@ -1,0 +1,222 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../conventions/kubernetes";
+import { ComponentTypes } from "../tokens";
+import { ArgsChecker, Placement, podPlacement } from "../conventions";
+import {
+  EdgeExposure,
+  HarborGatewayObjects,
+  HTTP_LISTENER,
+  HTTPS_LISTENER,
+  renderHarborGateway,
+} from "./renderHarborGateway";
+
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
+
+/** A Gateway API parentRef to one listener of Harbor's Gateway. */
+export interface GatewayParentRef {
+  group: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  sectionName: string;
+}
+
+/** Default fixed NodePorts of the dev exposure (dev's externalUrl names the HTTPS one). */
+export const DEV_NODE_PORTS = { https: 30443, http: 30080 } as const;
+
+/** Defaults of {@link HarborGatewayArgs}, applied in the constructor only; the stack config uses them too. */
+export const harborGatewayDefaults = {
+  coreServicePort: 80,
+  exposure: "nlb" as EdgeExposure,
+  internal: false,
+  nodePorts: DEV_NODE_PORTS,
+  replicas: 2,
+  highAvailability: false,
+  zoneSpread: true,
+};
+
+export interface HarborGatewayArgs {
+  /** Namespace of Harbor: the Gateway, its routes and policies go there, beside the certificate Secret. */
+  namespace: string;
+  /** Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort). */
+  externalUrl: string;
+  /** Secret of Harbor's certificate (HarborCertificates' `tlsSecretName`). */
+  tlsSecretName: pulumi.Input<string>;
+  /** Harbor core's Service name (HarborRelease's `coreServiceName`, or `harborFullName(release)-core`). */
+  coreServiceName: pulumi.Input<string>;
+  /** Harbor core's Service port. Default: 80. */
+  coreServicePort?: number;
+  /** IPv4 CIDRs allowed on the admin API paths (ADMIN_API_PREFIXES). Default: [] (no admin route: admin paths as public as the rest). */
+  adminAllowlist?: string[];
+  /** How the proxies are reached: AWS NLB (needs the AWS Load Balancer Controller), a plain LoadBalancer, or fixed NodePorts (dev). Default: `nlb`. */
+  exposure?: EdgeExposure;
+  /** Internal NLB (private subnets). Default: false. */
+  internal?: boolean;
+  /** NodePorts of the `nodePort` exposure. Default: DEV_NODE_PORTS (30443 / 30080). */
+  nodePorts?: {
+    /** The HTTPS NodePort; externalUrl must name it. */
+    https: number;
+    /** The HTTP NodePort (redirects to HTTPS). */
+    http: number;
+  };
+  /** Envoy proxy replicas (a PDB keeps one up when more than one). Default: 2. */
+  replicas?: number;
+  /** Refuse fewer than 2 proxy replicas. Default: false. */
+  highAvailability?: boolean;
+  /** Where proxy pods run. Default: anywhere. */
+  placement?: Placement;
+  /** Spread proxy pods over zones (best effort). Default: true. */
+  zoneSpread?: boolean;
+  /** What the objects wait for: EnvoyGateway's `release` (the CRDs) and Harbor's Namespace. Default: none (both exist already). */
+  waitFor?: pulumi.Resource[];
+}
+
+/**
+ * Harbor's edge on Envoy Gateway: a GatewayClass with its EnvoyProxy (the proxy Deployment and its
+ * Service: an NLB with proxy protocol, or NodePorts), a Gateway with an HTTPS listener (TLS 1.2+, the
+ * cert-manager certificate) and an HTTP listener that only redirects, both for Harbor's hostname only;
+ * traffic policies for large layers; and, with an allowlist, the admin API route behind a SecurityPolicy
+ * plus the portal's public exceptions. Harbor's chart attaches its own HTTPRoute (`expose.type: route`)
+ * through `parentRefs`.
+ */
+export class HarborGateway extends pulumi.ComponentResource {
+  static readonly __pulumiType = ComponentTypes.HarborGateway;
+
+  readonly gatewayName: pulumi.Output<string>;
+  /** Harbor's host name (no port). */
+  readonly host: pulumi.Output<string>;
+  /** For Harbor's chart route (`expose.route.parentRefs`): the HTTPS listener. */
+  readonly harborParentRefs: pulumi.Output<GatewayParentRef[]>;
+  /** For cert-manager's HTTP-01 solver (`gatewayHTTPRoute.parentRefs`): the HTTP listener. */
+  readonly acmeParentRefs: pulumi.Output<GatewayParentRef[]>;
+  /** The admin route, its SecurityPolicy and the public exceptions (empty without an allowlist): Harbor's release waits for them, so its own route never serves admin paths alone. */
+  readonly adminReady: pulumi.Resource[];
+
+  constructor(name: string, args: HarborGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    const d = harborGatewayDefaults;
+    const replicas = args.replicas ?? d.replicas;
+    const exposure = args.exposure ?? d.exposure;
+    const nodePorts = args.nodePorts ?? d.nodePorts;
+    const allowlist = args.adminAllowlist ?? [];
+    const check = new ArgsChecker("HarborGateway", name);
+    let url: URL | undefined;
+    try {
+      url = new URL(args.externalUrl);
+    } catch {
+      /* reported below */
+    }
+    check.check(
+      url?.protocol === "https:" && /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
+      "externalUrl",
+      `must be https://<host>[:port], got "${args.externalUrl}"`,
+      "use the https URL clients reach Harbor at",
+    );
+    const port = url?.port ? Number(url.port) : 443;
+    if (exposure === "nodePort") {
+      for (const [k, p] of Object.entries(nodePorts))
+        check.check(
+          Number.isInteger(p) && p >= 30000 && p <= 32767,
+          `nodePorts.${k}`,
+          `${p} is outside Kubernetes' default NodePort range 30000-32767`,
+          "pick a port in that range",
+        );
+      check.check(
+        port === nodePorts.https,
+        "externalUrl",
+        `names port ${port}, but clients reach the HTTPS NodePort ${nodePorts.https}`,
+        `use https://${url?.hostname ?? "<host>"}:${nodePorts.https} (or set nodePorts.https to ${port})`,
+      );
+    } else {
+      check.check(
+        port === 443,
+        "externalUrl",
+        `names port ${port}, but the load balancer listens on 443`,
+        "drop the port from externalUrl",
+      );
+    }
+    if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
+      check.check(
+        replicas >= 2,
+        "replicas",
+        `${replicas} proxy replica is a single point of failure and high availability is required`,
+        "run 2 or more replicas",
+      );
+    for (const cidr of allowlist)
+      check.check(IPV4_CIDR.test(cidr), "adminAllowlist", `"${cidr}" is not an IPv4 CIDR`, "write it like 10.0.0.0/8");
+    check.throwIfAny();
+    super(HarborGateway.__pulumiType, name, {}, opts);
+
+    const host = url!.hostname;
+    const placement = podPlacement(args.placement);
+    const gatewayName = "harbor";
+    const render = (tlsSecretName: string, core: string) =>
+      renderHarborGateway({
+        namespace: args.namespace,
+        host,
+        externalHttpsPort: port,
+        gatewayName,
+        gatewayClassName: `harbor-${args.namespace}`,
+        envoyProxyName: "harbor-edge",
+        tlsSecretName,
+        coreService: { name: core, port: args.coreServicePort ?? d.coreServicePort },
+        adminAllowlist: allowlist,
+        exposure,
+        internal: args.internal ?? d.internal,
+        nodePorts,
+        replicas,
+        nodeSelector: placement.nodeSelector,
+        tolerations: placement.tolerations,
+        zoneSpread: args.zoneSpread ?? d.zoneSpread,
+      });
+    // Kinds and names are plain; only specs wait for the Secret and Service names.
+    const shape = render("", "");
+    const specs = pulumi
+      .all([pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName)])
+      .apply(([tls, core]) => render(tls, core));
+    const create = (key: keyof HarborGatewayObjects, id: string, deps: pulumi.Resource[] = []) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${id}`,
+        {
+          apiVersion: shape[key]!.apiVersion,
+          kind: shape[key]!.kind,
+          metadata: shape[key]!.metadata,
+          spec: specs.apply((o) => o[key]!.spec),
+        },
+        { parent: this, dependsOn: [...(args.waitFor ?? []), ...deps] },
+      );
+    // Envoy Gateway reconciles references in any order: every object waits only for the CRDs.
+    create("envoyProxy", "proxy");
+    create("gatewayClass", "class");
+    create("gateway", "gateway");
+    create("clientTrafficPolicy", "clients");
+    create("backendTrafficPolicy", "backends");
+    create("redirectRoute", "redirect");
+    const adminReady: pulumi.Resource[] = [];
+    if (allowlist.length > 0) {
+      // The policy first (Envoy Gateway applies it when its target appears), so the admin route is never
+      // served unrestricted.
+      const policy = create("adminSecurityPolicy", "admin-api-policy");
+      adminReady.push(policy, create("adminRoute", "admin-api", [policy]), create("publicApiRoute", "public-api"));
+    }
+    const ref = (sectionName: string): GatewayParentRef[] => [
+      {
+        group: "gateway.networking.k8s.io",
+        kind: "Gateway",
+        name: gatewayName,
+        namespace: args.namespace,
+        sectionName,
+      },
+    ];
+    this.adminReady = adminReady;
+    this.gatewayName = pulumi.output(gatewayName);
+    this.host = pulumi.output(host);
+    this.harborParentRefs = pulumi.output(ref(HTTPS_LISTENER));
+    this.acmeParentRefs = pulumi.output(ref(HTTP_LISTENER));
+    this.registerOutputs({
+      gatewayName: this.gatewayName,
+      host: this.host,
+      harborParentRefs: this.harborParentRefs,
+      acmeParentRefs: this.acmeParentRefs,
+    });
+  }
+}

@@ -1,0 +1,6 @@
+export * from "./EnvoyGateway";
+export * from "./HarborGateway";
+export * from "./renderEnvoyGatewayValues";
+export * from "./renderHarborGateway";
+export * from "./harborApiAccess";
+export * from "./routeMatching";

@@ -1,2 +1,0 @@
-export * from "./IngressController";
-export * from "./renderIngressValues";
