@@ -1009,6 +1009,7 @@ function edgeProblems(c: StackConfig): string[] {
     adminAllowlist: c.edge.adminAllowlist,
     operatorCidrs: c.edge.operatorCidrs,
     calls,
+    internetFacing: c.edge.exposure !== "nodePort" && !c.edge.internal,
   }))
     out.push(
       `${k(`edge.${p.path}`)}: ${p.problem}. Fix: ${p.fix.replace(/\b(adminAllowlist|operatorCidrs)\b/g, (m) => k(`edge.${m}`))}.`,

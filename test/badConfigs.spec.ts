@@ -467,9 +467,17 @@ const BAD: BadCase[] = [
   {
     name: "operator CIDR outside the admin allowlist (replication would lock the stack out)",
     base: "prod",
-    edit: (c) => (c["harbor-ha:edge"].operatorCidrs = ["192.168.1.0/24"]),
+    edit: (c) => (c["harbor-ha:edge"].operatorCidrs = ["192.0.2.0/24"]),
     key: "harbor-ha:edge.operatorCidrs",
     fix: "outside adminAllowlist",
+  },
+  {
+    name: "a private admin allowlist on an internet-facing NLB (clients arrive through NAT)",
+    base: "prod",
+    edit: (c) =>
+      Object.assign(c["harbor-ha:edge"], { adminAllowlist: ["10.0.0.0/8"], operatorCidrs: ["10.0.64.0/20"] }),
+    key: "harbor-ha:edge.adminAllowlist",
+    fix: "or set internal: true",
   },
   {
     name: "dev externalUrl port is not the HTTPS NodePort",

@@ -27,6 +27,7 @@ import {
 } from "../components/edge";
 import { renderCertManagerValues } from "../components/tls";
 import { REPLICATION_API_PATHS } from "../components/replication";
+import { OPERATIONS_API_PATHS } from "../components/harborOps";
 import { PROJECT_API_PATHS } from "../components/projects";
 import { ComponentTypes } from "../components/tokens";
 import { InvalidArgsError } from "../components/conventions";
@@ -413,27 +414,51 @@ describe("edge: the stack never locks itself out", () => {
   const base = { host: "harbor.example.com", adminAllowlist: ["10.0.0.0/8"], calls };
 
   it("the API paths the stack's resources call are the ones their sources use", () => {
-    const literals = (file: string) =>
-      [
-        ...fs
-          .readFileSync(path.join(ROOT, "components", file), "utf8")
-          .matchAll(/client\.\w+(?:<[^>]+>)?\(\s*[`"](\/[^`"?]*)/g),
-      ]
-        .concat([
-          ...fs
-            .readFileSync(path.join(ROOT, "components", file), "utf8")
-            .matchAll(/\)\.\w+(?:<[^>]+>)?\(\s*[`"](\/[^`"?]*)/g),
-        ])
-        .map((m) => m[1].replace(/\$\{[^}]+\}/g, "{id}"));
-    const used = new Set([
-      ...literals("replication/registryEndpoint.ts"),
-      ...literals("replication/replicationPolicy.ts"),
-    ]);
+    // Every Harbor API path literal in a resource definition (ids normalised to {id}).
+    const literals = (...files: string[]) =>
+      files.flatMap((file) =>
+        [...fs.readFileSync(path.join(ROOT, "components", file), "utf8").matchAll(/[`"](\/[a-zA-Z][^`"?]*)/g)].map(
+          (m) => m[1].replace(/\$\{[^}]+\}|\{[^}]+\}/g, "{id}"),
+        ),
+      );
+    const listed = (paths: string[]) => paths.map((p) => p.replace(/\{[^}]+\}/g, "{id}"));
+    const used = new Set(literals("replication/registryEndpoint.ts", "replication/replicationPolicy.ts"));
     assert.ok(used.has("/registries") && used.has("/replication/policies/{id}"), [...used].join(", "));
-    for (const p of used) assert.ok(REPLICATION_API_PATHS.includes(p), p);
+    for (const p of used) assert.ok(listed(REPLICATION_API_PATHS).includes(p), p);
     const projectPaths = new Set(literals("projects/project.ts"));
     assert.ok(projectPaths.has("/projects"));
-    for (const p of projectPaths) assert.ok(PROJECT_API_PATHS.includes(p), p);
+    for (const p of projectPaths) assert.ok(listed(PROJECT_API_PATHS).includes(p), p);
+    const opsPaths = new Set(
+      literals(
+        "harborOps/systemSchedules.ts",
+        "harborOps/retentionPolicy.ts",
+        "harborOps/immutableTagRule.ts",
+        "harborOps/oidcAuthentication.ts",
+      ),
+    );
+    assert.ok(opsPaths.has("/system/gc/schedule") && opsPaths.has("/configurations"), [...opsPaths].join(", "));
+    for (const p of opsPaths) assert.ok(listed(OPERATIONS_API_PATHS).includes(p), p);
+  });
+
+  it("refuses private ranges in the allowlists of an internet-facing load balancer (clients arrive through NAT)", () => {
+    const facing = edgeLockoutProblems({ ...base, operatorCidrs: ["10.0.64.0/20"], internetFacing: true });
+    assert.deepEqual(
+      facing.map((p) => p.path),
+      ["adminAllowlist", "operatorCidrs"],
+    );
+    assert.match(facing[0].problem, /10\.0\.0\.0\/8 is a private range, but the load balancer is internet-facing/);
+    assert.match(facing[1].fix, /public egress addresses .* or set internal: true/);
+    // The same ranges are right for an internal load balancer, and public egress ranges for a public one.
+    assert.deepEqual(edgeLockoutProblems({ ...base, operatorCidrs: ["10.0.64.0/20"], internetFacing: false }), []);
+    assert.deepEqual(
+      edgeLockoutProblems({
+        ...base,
+        adminAllowlist: ["203.0.113.0/24"],
+        operatorCidrs: ["203.0.113.10/32"],
+        internetFacing: true,
+      }),
+      [],
+    );
   });
 
   it("requires operatorCidrs inside the allowlist when the stack's own calls use admin paths", () => {
@@ -476,7 +501,7 @@ describe("edge: the stack never locks itself out", () => {
 
   it("`harbor-ha plan prod` exits 1 before any resource when pulumi up would be refused, naming the fix", () => {
     const doc = parse(fs.readFileSync(stackFilePath("prod"), "utf8"));
-    doc.config["harbor-ha:edge"].operatorCidrs = ["203.0.113.0/24"];
+    doc.config["harbor-ha:edge"].operatorCidrs = ["192.0.2.0/24"];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-edge-"));
     const file = path.join(dir, "Pulumi.prod.yaml");
     fs.writeFileSync(file, stringify(doc));
@@ -489,7 +514,7 @@ describe("edge: the stack never locks itself out", () => {
     assert.match(r.stderr, /stack "prod": invalid configuration, 1 problem/);
     assert.match(
       r.stderr,
-      /harbor-ha:edge\.operatorCidrs: the stack's own Harbor API calls \(replication \/registries, .*\) use admin paths, but 203\.0\.113\.0\/24 is outside adminAllowlist \[10\.0\.0\.0\/8\].*Fix: add 203\.0\.113\.0\/24 to harbor-ha:edge\.adminAllowlist/,
+      /harbor-ha:edge\.operatorCidrs: the stack's own Harbor API calls \(replication \/registries, .*\) use admin paths, but 192\.0\.2\.0\/24 is outside adminAllowlist \[203\.0\.113\.0\/24, 198\.51\.100\.10\/32\].*Fix: add 192\.0\.2\.0\/24 to harbor-ha:edge\.adminAllowlist/,
     );
     assert.equal(r.stderr.trim().split("\n").length, 2, "one message");
   });

@@ -138,7 +138,7 @@ describe("admin API classification over Harbor 2.15.2's OpenAPI document", funct
     // The admin route is the one a SecurityPolicy restricts, with a default Deny.
     const policy = objects.find((o) => o.kind === "SecurityPolicy")!;
     assert.equal(policy.spec.authorization.defaultAction, "Deny");
-    assert.deepEqual(policy.spec.authorization.rules[0].principal.clientCIDRs, ["10.0.0.0/8"]);
+    assert.deepEqual(policy.spec.authorization.rules[0].principal.clientCIDRs, ["203.0.113.0/24", "198.51.100.10/32"]);
     adminRoute = policy.spec.targetRefs[0].name;
     assert.equal(adminRoute, ADMIN_ROUTE);
     assert.deepEqual(unmodelledMatches(routes), []);

@@ -81,6 +81,32 @@ export function cidrWithin(inner: string, outer: string): boolean {
   return (ipv4ToInt(ia) & mask) >>> 0 === (ipv4ToInt(oa) & mask) >>> 0;
 }
 
+/** Address ranges that never reach an internet-facing load balancer as themselves (RFC 1918, CGNAT, loopback). */
+export const PRIVATE_SOURCE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8"];
+
+/**
+ * On an internet-facing load balancer, clients inside the VPC, on a VPN or on a CI runner reach Harbor's
+ * public addresses through a NAT gateway and arrive (proxy protocol passes the real source on) with the
+ * NAT's public address: a private range in an allowlist matches nobody, and the stack's own admin calls get 403.
+ */
+function privateSourceProblems(adminAllowlist: string[], operatorCidrs: string[]): ArgsProblem[] {
+  const privateOf = (cidrs: string[]) => cidrs.filter((c) => PRIVATE_SOURCE_RANGES.some((r) => cidrWithin(c, r)));
+  const fix =
+    "list the public egress addresses instead (NAT gateway Elastic IPs, the VPN's egress), or set internal: true to serve Harbor on an internal load balancer reached from the VPC";
+  return (
+    [
+      ["adminAllowlist", privateOf(adminAllowlist)],
+      ["operatorCidrs", privateOf(operatorCidrs)],
+    ] as const
+  )
+    .filter(([, found]) => found.length > 0)
+    .map(([path, found]) => ({
+      path,
+      problem: `${found.join(", ")} ${found.length === 1 ? "is a private range" : "are private ranges"}, but the load balancer is internet-facing: clients there reach it through NAT with a public source address, so the admin route would refuse them (and \`pulumi up\`'s own admin calls)`,
+      fix,
+    }));
+}
+
 /**
  * The stack never locks itself out: when the admin route is restricted and the stack's own API
  * resources call paths it captures, `operatorCidrs` (where `pulumi up` runs) must be set and each must
@@ -93,8 +119,12 @@ export function selfLockoutProblems(a: {
   calls: StackApiCalls[];
   routes: RoutedHttpRoute[];
   adminRouteName: string;
+  /** The load balancer has public addresses (not internal, not a NodePort). Default: false. */
+  internetFacing?: boolean;
 }): ArgsProblem[] {
   if (a.adminAllowlist.length === 0) return [];
+  const behindNat = a.internetFacing ? privateSourceProblems(a.adminAllowlist, a.operatorCidrs) : [];
+  if (behindNat.length > 0) return behindNat;
   const restricted = a.calls.flatMap((c) =>
     c.paths
       .filter(

@@ -364,6 +364,8 @@ export function edgeLockoutProblems(a: {
   adminAllowlist: string[];
   operatorCidrs: string[];
   calls: StackApiCalls[];
+  /** The load balancer has public addresses. Default: false. */
+  internetFacing?: boolean;
 }): ArgsProblem[] {
   return selfLockoutProblems({
     ...a,

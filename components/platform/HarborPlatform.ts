@@ -17,6 +17,7 @@ import {
   edgeLockoutProblems,
   EnvoyGateway,
   envoyGatewayDefaults,
+  harborGatewayDefaults,
   HarborGateway,
   HarborGatewayArgs,
   StackApiCalls,
@@ -288,6 +289,8 @@ interface EdgeWiring {
   routeParentRefs: pulumi.Output<object[]>;
   /** The admin route and its SecurityPolicy: Harbor's route (which serves admin paths too) waits for them. */
   adminReady: pulumi.Resource[];
+  /** Envoy Gateway's release (it installs the Gateway API CRDs); empty when the cluster brings its own. */
+  controllerReady: pulumi.Resource[];
   tlsSecretName: pulumi.Output<string>;
   tokenServiceSecretName: pulumi.Output<string>;
   /** The private CA's certificate when the edge is self-signed: Harbor's API resources trust it. */
@@ -565,6 +568,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     return {
       routeParentRefs: gateway.harborParentRefs,
       adminReady: gateway.adminReady,
+      controllerReady,
       tlsSecretName: certificates.tlsSecretName,
       tokenServiceSecretName: certificates.tokenServiceSecretName,
       caCertificate: certificates.caCertificate,
@@ -607,8 +611,9 @@ export class HarborPlatform extends pulumi.ComponentResource {
         placement: l.appTier,
         adminPassword: args.adminPassword,
       },
-      // Harbor's route serves admin paths too until the restricted admin route exists: wait for it.
-      { parent: this, dependsOn: tiers.edge.adminReady },
+      // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
+      // as its route serves admin paths too, for the restricted admin route.
+      { parent: this, dependsOn: [...tiers.edge.controllerReady, ...tiers.edge.adminReady] },
     );
   }
 
@@ -700,6 +705,9 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       adminAllowlist: edgeArgs.adminAllowlist ?? [],
       operatorCidrs: edgeArgs.operatorCidrs ?? [],
       calls: stackApiCalls(args),
+      internetFacing:
+        (edgeArgs.exposure ?? harborGatewayDefaults.exposure) !== "nodePort" &&
+        !(edgeArgs.internal ?? harborGatewayDefaults.internal),
     }).map((p) => ({ ...p, path: `edge.${p.path}` })),
   );
   check.throwIfAny();
