@@ -21,11 +21,9 @@ import {
   nfsStorageDefaults,
   nodePoolDefaults,
   patroniClusterDefaults,
-  OPERATIONS_API_PATHS,
-  PROJECT_API_PATHS,
   readWriteOnceSharingViolation,
   REGISTRY_TYPES,
-  REPLICATION_API_PATHS,
+  stackApiCalls,
   reservedRoleProblem,
   redisSentinelDefaults,
   s3StorageDefaults,
@@ -995,15 +993,7 @@ function edgeProblems(c: StackConfig): string[] {
     out.push(
       `${k("externalUrl")}: names port ${port}, but the load balancer listens on 443. Fix: drop the port from ${k("externalUrl")}.`,
     );
-  const calls = [
-    ...(c.replication.endpoints.length + c.replication.policies.length > 0
-      ? [{ caller: "replication", paths: REPLICATION_API_PATHS }]
-      : []),
-    ...(c.projects.length > 0 ? [{ caller: "projects", paths: PROJECT_API_PATHS }] : []),
-    ...(Object.values(c.operations ?? {}).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined))
-      ? [{ caller: "operations", paths: OPERATIONS_API_PATHS }]
-      : []),
-  ];
+  const calls = stackApiCalls(c);
   for (const p of edgeLockoutProblems({
     host: url.hostname,
     adminAllowlist: c.edge.adminAllowlist,

@@ -236,8 +236,13 @@ function hasOperations(ops: HarborPlatformArgs["operations"]): boolean {
   return Object.values(ops ?? {}).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
 }
 
-/** Harbor API paths the platform's own resources call on this Harbor (the self-lockout check). */
-function stackApiCalls(args: HarborPlatformArgs): StackApiCalls[] {
+/**
+ * Harbor API paths the platform's own resources call on this Harbor (the self-lockout check); the stack
+ * config asks the same before any resource.
+ */
+export function stackApiCalls(
+  args: Pick<HarborPlatformArgs, "replication" | "projects" | "operations">,
+): StackApiCalls[] {
   const calls: StackApiCalls[] = [];
   if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0)
     calls.push({ caller: "replication", paths: REPLICATION_API_PATHS });
