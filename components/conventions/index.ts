@@ -4,3 +4,4 @@ export * from "./validation";
 export * from "./registryStorage";
 export * from "./namespace";
 export * from "./connectionBudget";
+export * from "./irsa";

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement } from "../conventions";
-import { renderCertManagerValues, renderIrsaTrustPolicy, renderRoute53Policy } from "./renderCertManagerValues";
+import { ArgsChecker, Placement, podPlacement, renderIrsaTrustPolicy } from "../conventions";
+import { renderCertManagerValues, renderRoute53Policy } from "./renderCertManagerValues";
 
 /** Pinned jetstack chart (a `helm.v3.Release`: simpler and current, unlike @pulumi/kubernetes-cert-manager). */
 export const CERT_MANAGER_CHART = {
