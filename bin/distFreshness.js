@@ -1,4 +1,4 @@
-// Whether the compiled dist/ is at least as new as every TypeScript source it is built from.
+// Whether the compiled dist/ is at least as new as every source it is built from (TypeScript, CRD schemas).
 // Shared by the CLI entry (bin/harbor-ha.js) and the examples test, which both prefer dist/ when fresh.
 const fs = require("fs");
 const path = require("path");
@@ -12,7 +12,11 @@ function newestSource(dir) {
     if (entry.name === "node_modules") continue;
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+    // CRD schemas too: the build precompiles their validators into dist/engine/crds.
+    else if (
+      (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) ||
+      (entry.name.endsWith(".json") && dir.endsWith("crds"))
+    )
       newest = Math.max(newest, fs.statSync(p).mtimeMs);
   }
   return newest;

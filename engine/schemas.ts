@@ -40,6 +40,9 @@ function modelClass(apiVersion: string, kind: string): (new (data: object) => { 
   return undefined;
 }
 
+/** ajv's options for CRD schemas, shared with the build step that precompiles them (precompileCrdValidators.ts). */
+export const CRD_AJV_OPTIONS = { allErrors: true, strict: false } as const;
+
 let ajv: Ajv | undefined;
 const crdValidators = new Map<string, ValidateFunction | null>();
 
@@ -51,13 +54,19 @@ function crdValidator(apiVersion: string, kind: string): ValidateFunction | null
   const key = `${apiVersion.replace("/", "_")}_${kind}`;
   if (!crdValidators.has(key)) {
     const file = path.join(CRD_DIR, `${key}.json`);
-    if (!fs.existsSync(file)) {
+    const precompiled = path.join(CRD_DIR, `${key}.validate.js`);
+    if (fs.existsSync(precompiled)) {
+      // The build's standalone validator (see precompileCrdValidators.ts): no schema compile at plan time.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- generated JavaScript, loaded on demand
+      const m = require(precompiled) as { default: ValidateFunction };
+      crdValidators.set(key, m.default);
+    } else if (!fs.existsSync(file)) {
       crdValidators.set(key, null);
     } else {
       // ajv loads on the first CRD schema only (the import above is type-only once compiled): most plans
       // have none, and loading it costs ~0.1 s of every plan.
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above
-      ajv ??= new (require("ajv").default as typeof Ajv)({ allErrors: true, strict: false });
+      ajv ??= new (require("ajv").default as typeof Ajv)(CRD_AJV_OPTIONS);
       crdValidators.set(key, ajv.compile(JSON.parse(fs.readFileSync(file, "utf8"))));
     }
   }

@@ -1,0 +1,60 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv, { ValidateFunction } from "ajv";
+import { kubernetesObject, readStackConfig, runStack } from "../engine";
+import { CRD_AJV_OPTIONS } from "../engine/schemas";
+import { precompileCrdValidators } from "../engine/precompileCrdValidators";
+
+const CRDS = path.join(__dirname, "..", "engine", "crds");
+const errorsOf = (v: ValidateFunction, obj: unknown) => {
+  v(obj);
+  return (v.errors ?? []).map((e) => `${e.instancePath} ${e.keyword} ${e.message}`).sort();
+};
+
+// The build precompiles CRD validators (ajv standalone code) so that plans skip the schema compile; they
+// must judge every object exactly as the runtime-compiled schema does, valid and broken ones alike.
+describe("precompiled CRD validators", function () {
+  this.timeout(120_000);
+  let out: string;
+  before(() => {
+    // Inside the checkout: the generated code requires ajv's runtime modules, as dist/engine/crds does.
+    const cache = path.join(__dirname, "..", "node_modules", ".cache");
+    fs.mkdirSync(cache, { recursive: true });
+    out = fs.mkdtempSync(path.join(cache, "harbor-ha-crds-"));
+    precompileCrdValidators(CRDS, out);
+  });
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it("writes one validator per CRD schema and agrees with ajv on the prod plan's objects, intact and broken", async () => {
+    const schemas = fs.readdirSync(CRDS).filter((f) => f.endsWith(".json"));
+    assert.deepEqual(
+      fs
+        .readdirSync(out)
+        .filter((f) => f.endsWith(".validate.js"))
+        .sort(),
+      schemas.map((f) => f.replace(/\.json$/, ".validate.js")).sort(),
+    );
+    const graph = await runStack("prod", { configInput: readStackConfig("prod") });
+    let compared = 0;
+    for (const r of graph.resources) {
+      const obj = kubernetesObject(r);
+      if (!obj) continue;
+      const key = `${String(obj.apiVersion).replace("/", "_")}_${obj.kind}`;
+      if (!schemas.includes(`${key}.json`)) continue;
+      const runtime = new Ajv(CRD_AJV_OPTIONS).compile(
+        JSON.parse(fs.readFileSync(path.join(CRDS, `${key}.json`), "utf8")),
+      );
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the generated module under test
+      const precompiled = (require(path.join(out, `${key}.validate.js`)) as { default: ValidateFunction }).default;
+      assert.deepEqual(errorsOf(precompiled, obj), [], `${key} ${r.name} is valid`);
+      assert.deepEqual(errorsOf(runtime, obj), []);
+      const broken = { ...obj, spec: { ...obj.spec, unknownField: 1, [Object.keys(obj.spec ?? {})[0] ?? "x"]: 42 } };
+      const expected = errorsOf(runtime, broken);
+      assert.ok(expected.length > 0, `${key}: the broken object is invalid`);
+      assert.deepEqual(errorsOf(precompiled, broken), expected, `${key}: same errors as the runtime schema`);
+      compared++;
+    }
+    assert.ok(compared >= 5, `compared ${compared} custom resources of the prod plan`);
+  });
+});
