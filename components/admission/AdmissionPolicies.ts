@@ -187,12 +187,14 @@ export class AdmissionPolicies extends pulumi.ComponentResource {
     };
     super(AdmissionPolicies.__pulumiType, name, facts, opts);
     const o = renderAdmissionPolicies({ name, ...resolved });
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-allowlist`, o.policy, {
-      parent: this,
-    });
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-allowlist`,
+      o.policy as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs,
+      { parent: this },
+    );
     new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
       `${name}-allowlist`,
-      o.binding as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs,
+      o.binding as unknown as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs,
       {
         parent: this,
         dependsOn: [policy],
@@ -201,12 +203,12 @@ export class AdmissionPolicies extends pulumi.ComponentResource {
     if (s && o.policyControllerValues) {
       this.policyController = this.signatureVerifier(name, s, o.policyControllerValues);
       for (const cip of o.clusterImagePolicies)
-        new k8s.apiextensions.CustomResource(`${cip.metadata.name}`, cip as k8s.apiextensions.CustomResourceArgs, {
+        new k8s.apiextensions.CustomResource(cip.metadata.name, cip, {
           parent: this,
           dependsOn: [this.policyController],
         });
     }
-    this.policyName = pulumi.output(o.policy.metadata.name as string);
+    this.policyName = pulumi.output(o.policy.metadata.name);
     this.registerOutputs({ ...facts, policyName: this.policyName });
   }
 

@@ -27,10 +27,18 @@ export interface AdmissionObjectsArgs {
   };
 }
 
+/** A Kubernetes object as rendered (plain JSON). */
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: Record<string, unknown>;
+}
+
 export interface AdmissionObjects {
-  policy: Record<string, any>;
-  binding: Record<string, any>;
-  clusterImagePolicies: Record<string, any>[];
+  policy: RenderedObject;
+  binding: RenderedObject;
+  clusterImagePolicies: RenderedObject[];
   policyControllerValues?: Record<string, unknown>;
 }
 

@@ -183,7 +183,11 @@ export function signatureProblems(
 }
 
 /** The policy-controller ClusterImagePolicy (policy.sigstore.dev/v1beta1) of one project. */
-export function renderClusterImagePolicy(harborHost: string, s: ProjectSigners, name: string): Record<string, unknown> {
+export function renderClusterImagePolicy(
+  harborHost: string,
+  s: ProjectSigners,
+  name: string,
+): { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> } {
   const authorities = [
     ...(s.publicKeys ?? []).map((data, i) => ({ name: `key-${i}`, key: { data: data.trim() } })),
     ...(s.keyless?.length
