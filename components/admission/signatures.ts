@@ -52,7 +52,9 @@ export interface ProjectSigners {
 
 /** A Kubernetes label selector (matchLabels, matchExpressions). */
 export interface LabelSelector {
+  /** Labels a namespace must have, exactly. Default: none. */
   matchLabels?: Record<string, string>;
+  /** Label expressions (In, NotIn, Exists, DoesNotExist), all of which must hold. Default: none. */
   matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
 }
 
