@@ -172,6 +172,58 @@ describe("admission: the registry allowlist's CEL, evaluated (prod's rendered po
     for (const i of samples) assert.equal(celEvaluate(CEL_NORMALIZE("i"), { i }), normalizeImage(i), i);
   });
 
+  it("where signatures are verified (namespace opted in), every image must be pinned by digest", () => {
+    const optedIn = { "policy.sigstore.dev/include": "true" };
+    const tagged = workload("Deployment", podSpec(["harbor.example.com/prod/api:1"]));
+    const v = admit(prodPolicy, tagged, "payments", undefined, optedIn);
+    assert.equal(v.outcome, "refused");
+    assert.match((v as { message: string }).message, /pinned by digest.*harbor\.example\.com\/prod\/api:1/);
+    const pinned = workload("Deployment", podSpec([`harbor.example.com/prod/api:1@${DIGEST}`]));
+    assert.equal(admit(prodPolicy, pinned, "payments", undefined, optedIn).outcome, "allowed");
+    assert.equal(
+      admit(prodPolicy, tagged, "payments", undefined, { "policy.sigstore.dev/include": "false" }).outcome,
+      "allowed",
+    );
+    assert.equal(admit(prodPolicy, tagged, "payments").outcome, "allowed");
+    // dev verifies no signatures: tags stay fine everywhere.
+    assert.equal(devPolicy.spec.validations.length, 1);
+  });
+
+  it("the opt-in selector's CEL follows Kubernetes' label selector semantics", () => {
+    const policyWith = (namespaceSelector: Obj) =>
+      renderAdmissionPolicies({
+        name: "x",
+        harborHost: "h.example.com",
+        projects: ["p"],
+        extraRegistries: [],
+        mode: "Deny",
+        exemptNamespaces: [],
+        exemptImages: [],
+        signatures: { projects: [], namespaceSelector, noMatchPolicy: "deny", replicas: 1 },
+      }).policy;
+    const p = policyWith({
+      matchLabels: { team: "pay" },
+      matchExpressions: [
+        { key: "tier", operator: "In", values: ["prod", "staging"] },
+        { key: "sandbox", operator: "DoesNotExist" },
+        { key: "env", operator: "NotIn", values: ["dev"] },
+      ],
+    });
+    const digestRequired = (labels: Record<string, string>) =>
+      admit(p, workload("Pod", podSpec(["h.example.com/p/a:1"])), "ns", undefined, labels).outcome === "refused";
+    assert.equal(digestRequired({ team: "pay", tier: "prod" }), true);
+    assert.equal(digestRequired({ team: "pay", tier: "prod", env: "qa" }), true);
+    assert.equal(digestRequired({ team: "pay", tier: "prod", env: "dev" }), false);
+    assert.equal(digestRequired({ team: "pay", tier: "prod", sandbox: "" }), false);
+    assert.equal(digestRequired({ team: "pay", tier: "test" }), false);
+    assert.equal(digestRequired({ tier: "prod" }), false);
+    const exists = policyWith({ matchExpressions: [{ key: "signed", operator: "Exists" }] });
+    assert.equal(
+      admit(exists, workload("Pod", podSpec(["h.example.com/p/a:1"])), "ns", undefined, { signed: "" }).outcome,
+      "refused",
+    );
+  });
+
   it("binding modes: prod denies, dev warns; both audit", () => {
     assert.deepEqual(one(prodObjects, "ValidatingAdmissionPolicyBinding").spec.validationActions, ["Deny", "Audit"]);
     const devBinding = one(objectsOf(dev.graph.resources), "ValidatingAdmissionPolicyBinding");

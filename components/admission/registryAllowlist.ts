@@ -101,6 +101,39 @@ export interface AllowlistSpec {
   exemptImages: string[];
   /** Namespaces the policy does not apply to. */
   exemptNamespaces: string[];
+  /** Namespaces where every image must be pinned by digest (those that verify signatures). Default: none. */
+  digestNamespaces?: { matchLabels?: Record<string, string>; matchExpressions?: SelectorExpression[] };
+}
+
+interface SelectorExpression {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/**
+ * CEL: whether the request's namespace matches a label selector (Kubernetes' semantics: every matchLabels
+ * pair and every expression holds), read from `namespaceObject`.
+ */
+export function celNamespaceMatches(sel: {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: SelectorExpression[];
+}): string {
+  const labels = "(has(namespaceObject.metadata.labels) ? namespaceObject.metadata.labels : {})";
+  const terms = [
+    ...Object.entries(sel.matchLabels ?? {}).map(
+      ([k, v]) => `(${celString(k)} in ${labels} && ${labels}[${celString(k)}] == ${celString(v)})`,
+    ),
+    ...(sel.matchExpressions ?? []).map((e) => {
+      const has = `${celString(e.key)} in ${labels}`;
+      const value = `${labels}[${celString(e.key)}]`;
+      if (e.operator === "Exists") return `(${has})`;
+      if (e.operator === "DoesNotExist") return `!(${has})`;
+      if (e.operator === "In") return `(${has} && ${value} in ${celList(e.values ?? [])})`;
+      return `(!(${has}) || !(${value} in ${celList(e.values ?? [])}))`;
+    }),
+  ];
+  return terms.length ? terms.join(" && ") : "true";
 }
 
 /** Allowed prefixes from Harbor's host and projects plus extra registries, each ending in `/`. */
@@ -113,8 +146,8 @@ export interface AllowlistCel {
   matchConditions: { name: string; expression: string }[];
   /** variables, in order (each may read the ones before it). */
   variables: { name: string; expression: string }[];
-  /** The one validation: every image allowed or exempt. */
-  validation: { expression: string; messageExpression: string; reason: string };
+  /** Every image allowed or exempt; with digestNamespaces, every image there pinned by digest. */
+  validations: { expression: string; messageExpression: string; reason: string }[];
 }
 
 /**
@@ -151,10 +184,24 @@ export function renderAllowlistCel(spec: AllowlistSpec): AllowlistCel {
           ` || ${celList(spec.exemptImages)}.exists(e, r == e || r.startsWith(e + ':') || r.startsWith(e + '@')))))`,
       },
     ],
-    validation: {
-      expression: "size(variables.refused) == 0",
-      messageExpression: `'images not from an allowed registry (${spec.prefixes.join(", ").replace(/'/g, "")}): ' + variables.refused.join(', ')`,
-      reason: "Forbidden",
-    },
+    validations: [
+      {
+        expression: "size(variables.refused) == 0",
+        messageExpression: `'images not from an allowed registry (${spec.prefixes.join(", ").replace(/'/g, "")}): ' + variables.refused.join(', ')`,
+        reason: "Forbidden",
+      },
+      // Where signatures are verified, what runs must be what was verified: policy-controller's mutating
+      // webhook resolves tags to digests before validating admission runs, so a tag left here was not resolved.
+      ...(spec.digestNamespaces
+        ? [
+            {
+              expression: `!(${celNamespaceMatches(spec.digestNamespaces)}) || variables.qualified.all(r, r.contains('@sha256:'))`,
+              messageExpression:
+                "'images must be pinned by digest in namespaces that verify signatures: ' + variables.qualified.filter(r, !r.contains('@sha256:')).join(', ')",
+              reason: "Forbidden",
+            },
+          ]
+        : []),
+    ],
   };
 }

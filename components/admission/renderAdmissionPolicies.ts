@@ -53,6 +53,7 @@ export function renderAdmissionPolicies(a: AdmissionObjectsArgs): AdmissionObjec
     prefixes: allowedPrefixes(a.harborHost, a.projects, a.extraRegistries),
     exemptImages: a.exemptImages,
     exemptNamespaces: a.exemptNamespaces,
+    digestNamespaces: a.signatures?.namespaceSelector,
   });
   const policyName = `${a.name}-registry-allowlist`;
   const policy = {
@@ -71,7 +72,7 @@ export function renderAdmissionPolicies(a: AdmissionObjectsArgs): AdmissionObjec
       },
       matchConditions: cel.matchConditions,
       variables: cel.variables,
-      validations: [cel.validation],
+      validations: cel.validations,
     },
   };
   const binding = {

@@ -30,6 +30,7 @@ export function admit(
   object: Record<string, any>,
   namespace: string,
   subresource?: string,
+  namespaceLabels: Record<string, string> = {},
 ): Verdict {
   const [group, plural] = RESOURCE[object.kind] ?? ["?", "?"];
   const resource = subresource ? `${plural}/${subresource}` : plural;
@@ -40,6 +41,9 @@ export function admit(
   const ctx: Record<string, any> = {
     object,
     oldObject: null,
+    namespaceObject: {
+      metadata: { name: namespace, labels: { "kubernetes.io/metadata.name": namespace, ...namespaceLabels } },
+    },
     request: { namespace, operation: "CREATE", kind: { group, version: "v1", kind: object.kind } },
     variables: {},
   };
