@@ -25,3 +25,4 @@ export {
 } from "./conventions/connectionBudget";
 export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";
 export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";
+export { HARBOR_BLOCKS_CVSS7_SEVERITIES, SEVERITY_ORDER } from "./admission/vulnerabilityGate";

@@ -77,6 +77,21 @@ export {
   OPERATIONS_DEFAULTS,
 } from "./harborOps";
 export { HarborApiArgs, harborCronProblem } from "./harborApi";
+export {
+  AdmissionPolicies,
+  AdmissionPoliciesArgs,
+  AdmissionSignaturesArgs,
+  admissionPoliciesDefaults,
+  admissionArgsProblems,
+  renderAdmissionPolicies,
+  POLICY_CONTROLLER_CHART,
+  POLICY_CONTROLLER_IMAGES,
+  ProjectSigners,
+  KeylessIdentity,
+  LabelSelector,
+  AdmissionMode,
+  normalizeImage,
+} from "./admission";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {
   InvalidArgsError,

@@ -12,6 +12,7 @@ import { dbConnectionBudget, noSecretLiterals, s3BucketSecurity } from "./rules/
 import { edgeAdminAllowlist, edgeHttpRedirectOnly, edgeNoCatchAll, edgeTls } from "./rules/edge";
 import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { podsFitNodes } from "./rules/topology";
+import { admissionAllowlist, admissionSignatures, admissionVulnerabilityGate } from "./rules/admission";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
@@ -36,6 +37,9 @@ export {
   tierWiring,
   platformFactsPresent,
   podsFitNodes,
+  admissionAllowlist,
+  admissionSignatures,
+  admissionVulnerabilityGate,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -64,6 +68,9 @@ export const allPolicies: Policy[] = [
   tierWiring,
   platformFactsPresent,
   podsFitNodes,
+  admissionAllowlist,
+  admissionSignatures,
+  admissionVulnerabilityGate,
 ];
 
 /**

@@ -30,6 +30,7 @@ import {
 } from "../components";
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
+import { admissionConfig, admissionProblems } from "./configAdmission";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -574,6 +575,8 @@ export const stackConfigSchema = z.strictObject({
   projects: z.array(project).default([]),
   /** Harbor operations: schedules, retention, immutable tags, proxy caches, OIDC. Default: none. */
   operations: operations.prefault({}),
+  /** Admission policies in the cluster: registry allowlist, signature verification. Default: none. */
+  admission: admissionConfig.optional(),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -976,6 +979,7 @@ function crossFieldProblems(c: StackConfig): string[] {
       : undefined;
   if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
   out.push(...edgeProblems(c));
+  out.push(...admissionProblems(c.admission, { ...c, key: k }));
   return out;
 }
 

@@ -3,6 +3,7 @@
  */
 import { HarborPlatformArgs, IssuerMode } from "../components";
 import { StackConfig } from "./config";
+import { platformAdmission } from "./configAdmission";
 
 /** Maps the validated stack config onto the platform's Args (pure: no resources). */
 export function platformArgs(c: StackConfig): HarborPlatformArgs {
@@ -91,5 +92,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     replication: c.replication,
     projects: c.projects,
     operations: c.operations,
+    admission: platformAdmission(c.admission),
   };
 }

@@ -402,6 +402,23 @@ function program(p: Params) {
         { metadata: { name: "app-config", namespace: NS }, data: p.cmData },
         { parent: harbor },
       );
+    // The registry allowlist staging and prod require (harbor-admission-allowlist): a denying binding.
+    const admission = new Stub(
+      ComponentTypes.AdmissionPolicies,
+      "admission",
+      { harborHost: "harbor.example.com", projects: [], extraRegistries: [], signedProjects: [] },
+      child,
+    );
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      "allowlist",
+      { metadata: { name: "allowlist" }, spec: { validations: [{ expression: "true" }] } },
+      { parent: admission },
+    );
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      "allowlist",
+      { metadata: { name: "allowlist" }, spec: { policyName: "allowlist", validationActions: ["Deny"] } },
+      { parent: admission },
+    );
     p.extra?.(platform);
     return {};
   };

@@ -1,5 +1,5 @@
 export * from "./HarborRelease";
 export * from "./HarborSecrets";
 export * from "./renderHarborValues";
-export { HARBOR_DB_POOL_COMPONENTS } from "./chartComponents";
+export { HARBOR_DB_POOL_COMPONENTS, HARBOR_IMAGES } from "./chartComponents";
 export type { HarborDbPoolComponent } from "./chartComponents";

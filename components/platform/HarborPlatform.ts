@@ -40,6 +40,12 @@ import {
 import { HarborProjectArgs, HarborProjects, PROJECT_API_PATHS } from "../projects";
 import type { HarborApiArgs } from "../harborApi";
 import { HarborOperations, HarborOperationsArgs, OPERATIONS_API_PATHS } from "../harborOps";
+import { AdmissionPolicies, AdmissionPoliciesArgs, normalizeImage } from "../admission";
+import { HARBOR_IMAGES } from "../harbor";
+import { CERT_MANAGER_IMAGES } from "../tls";
+import { ENVOY_GATEWAY_IMAGES } from "../edge";
+import { PSQL_IMAGE, SPILO_IMAGE } from "../postgres";
+import { REDIS_IMAGE } from "../redis";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -221,6 +227,44 @@ export interface HarborPlatformArgs {
   harborApi?: Pick<HarborApiArgs, "caBundle" | "insecure" | "requestTimeoutSeconds">;
   /** Harbor operations (GC, audit purge, scan all, retention, immutable tags, proxy caches, OIDC). Default: none. */
   operations?: Omit<HarborOperationsArgs, "harbor" | "projectIds" | "knownProjects">;
+  /**
+   * Admission policies in this cluster (registry allowlist, signature verification); the platform's own
+   * images are exempted ({@link platformImages}). Default: none.
+   */
+  admission?: PlatformAdmission;
+}
+
+/** The admission tier as the platform takes it: Harbor's host is the platform's. */
+export type PlatformAdmission = Omit<AdmissionPoliciesArgs, "harborHost" | "projects"> & {
+  /** Harbor projects pods may pull from. Default: every project of `projects` and proxy cache of `operations`. */
+  projects?: string[];
+};
+
+/**
+ * Every image the platform runs from upstream registries (fully qualified), each from its tier: the
+ * admission allowlist exempts them, or a first `pulumi up` in Deny mode would refuse the stack's own pods.
+ */
+export function platformImages(): string[] {
+  return [
+    ...Object.values(HARBOR_IMAGES).flat(),
+    ...CERT_MANAGER_IMAGES,
+    ...Object.values(ENVOY_GATEWAY_IMAGES),
+    SPILO_IMAGE,
+    PSQL_IMAGE,
+    REDIS_IMAGE,
+  ]
+    .map(normalizeImage)
+    .sort();
+}
+
+/** The projects the cluster may pull from by default: the declared ones and the proxy caches. */
+export function platformAdmissionProjects(args: Pick<HarborPlatformArgs, "projects" | "operations">): string[] {
+  return [
+    ...new Set([
+      ...(args.projects ?? []).map((p) => p.name),
+      ...(args.operations?.proxyCaches ?? []).map((p) => p.project),
+    ]),
+  ];
 }
 
 function hostnameOf(url: string): string {
@@ -354,6 +398,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const edge = this.edge(layout, args);
     this.harbor = this.harborRelease(layout, args, { database, redis, storage, edge });
     this.harborConfiguration(layout, args, edge);
+    this.admission(layout, args);
 
     this.namespace = pulumi.output(layout.nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
@@ -619,6 +664,22 @@ export class HarborPlatform extends pulumi.ComponentResource {
       // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
       // as its route serves admin paths too, for the restricted admin route.
       { parent: this, dependsOn: [...tiers.edge.controllerReady, ...tiers.edge.adminReady] },
+    );
+  }
+
+  /** Admission policies for this cluster, exempting the platform's own images. */
+  private admission(l: Layout, args: HarborPlatformArgs): void {
+    if (!args.admission) return;
+    const { projects, exemptImages, ...rest } = args.admission;
+    new AdmissionPolicies(
+      `${l.name}-admission`,
+      {
+        ...rest,
+        harborHost: new URL(args.externalUrl).host,
+        projects: projects ?? platformAdmissionProjects(args),
+        exemptImages: [...new Set([...platformImages(), ...(exemptImages ?? [])])],
+      },
+      { parent: this },
     );
   }
 

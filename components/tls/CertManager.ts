@@ -12,6 +12,15 @@ export const CERT_MANAGER_CHART = {
   repo: "https://charts.jetstack.io",
 } as const;
 
+/**
+ * The chart's images (values.yaml: `imageRegistry` quay.io, `imageNamespace` jetstack, each component's
+ * `image.name`, tag the chart's appVersion), pinned by tag; no digest upstream. The admission allowlist
+ * exempts them (HarborPlatform); the acmesolver runs in Harbor's namespace for HTTP-01.
+ */
+export const CERT_MANAGER_IMAGES = ["controller", "webhook", "cainjector", "acmesolver", "startupapicheck"].map(
+  (c) => `quay.io/jetstack/cert-manager-${c}:${CERT_MANAGER_CHART.version}`,
+);
+
 /** The chart names its controller's service account after the release (`cert-manager`). */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
 

@@ -26,6 +26,16 @@ function convert(s: Schema): Schema {
   return out;
 }
 
+/**
+ * Every object has apiVersion, kind and metadata, whether the CRD's schema lists them or not (policy-controller's
+ * lists only spec and status): added where absent, or `additionalProperties: false` would refuse them.
+ */
+function withObjectMeta(s: Schema): Schema {
+  if (!s.properties) return s;
+  const implied = { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" } };
+  return { ...s, properties: { ...implied, ...s.properties } };
+}
+
 /** `<group>_<version>_<kind>.json` -> schema, for every served version of the wanted kinds in a CRD file. */
 export function crdJsonSchemas(yamlText: string, kinds: string[]): Map<string, Schema> {
   const out = new Map<string, Schema>();
@@ -34,7 +44,10 @@ export function crdJsonSchemas(yamlText: string, kinds: string[]): Map<string, S
     if (crd?.kind !== "CustomResourceDefinition" || !kinds.includes(crd.spec.names.kind)) continue;
     for (const v of crd.spec.versions) {
       if (!v.served) continue;
-      out.set(`${crd.spec.group}_${v.name}_${crd.spec.names.kind}.json`, convert(v.schema.openAPIV3Schema));
+      out.set(
+        `${crd.spec.group}_${v.name}_${crd.spec.names.kind}.json`,
+        withObjectMeta(convert(v.schema.openAPIV3Schema)),
+      );
     }
   }
   return out;

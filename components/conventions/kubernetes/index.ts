@@ -4,6 +4,7 @@
  * through helm/v3's Chart, its whole yaml module and glob: about a quarter of a second of every plan
  * (`npm run bench`) for classes no tier uses. A tier that needs another group adds it here.
  */
+export * as admissionregistration from "@pulumi/kubernetes/admissionregistration";
 export * as apiextensions from "@pulumi/kubernetes/apiextensions";
 export * as apps from "@pulumi/kubernetes/apps";
 export * as batch from "@pulumi/kubernetes/batch";
