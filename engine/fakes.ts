@@ -164,7 +164,9 @@ const stateFakes: Record<string, StateFake> = {
   "aws:ec2/natGateway:NatGateway": (urn) => ({ id: `nat-${seededHex(urn, 17)}` }),
   "aws:ec2/eip:Eip": (urn) => ({ id: `eipalloc-${seededHex(urn, 17)}` }),
   "aws:ec2/routeTable:RouteTable": (urn) => ({ id: `rtb-${seededHex(urn, 17)}` }),
-  "aws:eks/addon:Addon": (_urn, _name, i) => ({ arn: awsArn("eks", `addon/${str(i.clusterName)}/${str(i.addonName)}`) }),
+  "aws:eks/addon:Addon": (_urn, _name, i) => ({
+    arn: awsArn("eks", `addon/${str(i.clusterName)}/${str(i.addonName)}`),
+  }),
   "aws:eks/nodeGroup:NodeGroup": (urn, name, i) => ({
     arn: awsArn("eks", `nodegroup/${str(i.clusterName)}/${str(i.nodeGroupName) ?? name}`),
     nodeGroupName: str(i.nodeGroupName) ?? autoName(urn, name),

@@ -12,6 +12,7 @@ import { dbConnectionBudget, noSecretLiterals, s3BucketSecurity } from "./rules/
 import { edgeAdminAllowlist, edgeHttpRedirectOnly, edgeNoCatchAll, edgeTls } from "./rules/edge";
 import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { podsFitNodes } from "./rules/topology";
+import { networkPoliciesEnforced } from "./rules/networkPolicies";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
@@ -36,6 +37,7 @@ export {
   tierWiring,
   platformFactsPresent,
   podsFitNodes,
+  networkPoliciesEnforced,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -64,6 +66,7 @@ export const allPolicies: Policy[] = [
   tierWiring,
   platformFactsPresent,
   podsFitNodes,
+  networkPoliciesEnforced,
 ];
 
 /**
