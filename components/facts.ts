@@ -25,10 +25,5 @@ export {
 } from "./conventions/connectionBudget";
 export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";
 export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";
-export {
-  ADDON_NAMES,
-  NETWORK_POLICY_ENFORCERS,
-  VPC_CNI_ADDON,
-  VPC_CNI_NETWORK_POLICY_KEY,
-} from "./addons/addonFacts";
+export { ADDON_NAMES, NETWORK_POLICY_ENFORCERS, VPC_CNI_ADDON, VPC_CNI_NETWORK_POLICY_KEY } from "./addons/addonFacts";
 export type { AddonName, NetworkPolicyEnforcer } from "./addons/addonFacts";

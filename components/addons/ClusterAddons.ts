@@ -88,15 +88,11 @@ export class ClusterAddons extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     const managed = checkClusterAddonsArgs(name, args);
     // The policy pack reads the stated enforcement and the managed add-ons from these inputs.
-    super(
-      ClusterAddons.__pulumiType,
-      name,
-      {
-        managed,
-        ...(args.networkPolicyEnforcement ? { networkPolicyEnforcement: args.networkPolicyEnforcement } : {}),
-      },
-      opts,
-    );
+    const facts = {
+      managed,
+      ...(args.networkPolicyEnforcement ? { networkPolicyEnforcement: args.networkPolicyEnforcement } : {}),
+    };
+    super(ClusterAddons.__pulumiType, name, facts, opts);
     this.managed = managed;
     const partition = getPartitionOutput({}, { parent: this }).partition;
     this.roleArns = {};
@@ -106,7 +102,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
       else ready.push(this.eksAddon(name, addon, args, partition));
     }
     this.ready = ready;
-    this.registerOutputs({ managed, roleArns: this.roleArns });
+    // The facts go out as outputs too: a real `pulumi preview` gives stack policies a component's outputs.
+    this.registerOutputs({ ...facts, roleArns: this.roleArns });
   }
 
   /** An IRSA role for one service account in kube-system, trusted through the cluster's OIDC provider. */
