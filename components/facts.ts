@@ -26,3 +26,5 @@ export {
 export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";
 export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";
 export { HARBOR_BLOCKS_CVSS7_SEVERITIES, SEVERITY_ORDER } from "./admission/vulnerabilityGate";
+export { ADDON_NAMES, NETWORK_POLICY_ENFORCERS, VPC_CNI_ADDON, VPC_CNI_NETWORK_POLICY_KEY } from "./addons/addonFacts";
+export type { AddonName, NetworkPolicyEnforcer } from "./addons/addonFacts";

@@ -59,6 +59,18 @@ export {
   edgeLockoutProblems,
 } from "./edge";
 export { NodePools, NodePoolsArgs, nodePoolDefaults } from "./nodepools";
+export { EksCluster, EksClusterArgs, EksClusterVpc, eksClusterDefaults } from "./cluster";
+export {
+  ClusterAddons,
+  ClusterAddonsArgs,
+  AddonSpec,
+  clusterAddonsDefaults,
+  ADDON_NAMES,
+  AddonName,
+  NETWORK_POLICY_ENFORCERS,
+  NetworkPolicyEnforcer,
+  AWS_LOAD_BALANCER_CONTROLLER_CHART,
+} from "./addons";
 export {
   REGISTRY_TYPES,
   REPLICATION_API_PATHS,

@@ -18,6 +18,8 @@ export const ComponentTypes = {
   EnvoyGateway: "harbor-ha:edge:EnvoyGateway",
   HarborGateway: "harbor-ha:edge:HarborGateway",
   NodePools: "harbor-ha:nodepools:NodePools",
+  EksCluster: "harbor-ha:cluster:EksCluster",
+  ClusterAddons: "harbor-ha:addons:ClusterAddons",
   ReplicationTargets: "harbor-ha:replication:ReplicationTargets",
   HarborProjects: "harbor-ha:projects:HarborProjects",
   HarborOperations: "harbor-ha:harborOps:HarborOperations",

@@ -141,6 +141,32 @@ const stateFakes: Record<string, StateFake> = {
     const id = `lt-${seededHex(urn, 17)}`;
     return { id, arn: awsArn("ec2", `launch-template/${id}`), latestVersion: 1 };
   },
+  "aws:eks/cluster:Cluster": (urn, name, i) => {
+    const clusterName = str(i.name) ?? autoName(urn, name);
+    const oidcId = seededHex(urn, 32).toUpperCase();
+    return {
+      name: clusterName,
+      arn: awsArn("eks", `cluster/${clusterName}`),
+      endpoint: `https://${seededHex(`${urn}#endpoint`, 32).toUpperCase()}.gr7.${FAKE_REGION}.eks.amazonaws.com`,
+      certificateAuthority: { data: seededBytes(`${urn}#ca`, 48).toString("base64") },
+      identities: [{ oidcs: [{ issuer: `https://oidc.eks.${FAKE_REGION}.amazonaws.com/id/${oidcId}` }] }],
+      vpcConfig: { ...record(i.vpcConfig), clusterSecurityGroupId: `sg-${seededHex(`${urn}#sg`, 17)}` },
+      status: "ACTIVE",
+    };
+  },
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_urn, _name, i) => {
+    const host = (str(i.url) ?? "").replace(/^https:\/\//, "");
+    return { arn: awsArn("iam", `oidc-provider/${host}`, false) };
+  },
+  "aws:ec2/vpc:Vpc": (urn) => ({ id: `vpc-${seededHex(urn, 17)}` }),
+  "aws:ec2/subnet:Subnet": (urn) => ({ id: `subnet-${seededHex(urn, 17)}` }),
+  "aws:ec2/internetGateway:InternetGateway": (urn) => ({ id: `igw-${seededHex(urn, 17)}` }),
+  "aws:ec2/natGateway:NatGateway": (urn) => ({ id: `nat-${seededHex(urn, 17)}` }),
+  "aws:ec2/eip:Eip": (urn) => ({ id: `eipalloc-${seededHex(urn, 17)}` }),
+  "aws:ec2/routeTable:RouteTable": (urn) => ({ id: `rtb-${seededHex(urn, 17)}` }),
+  "aws:eks/addon:Addon": (_urn, _name, i) => ({
+    arn: awsArn("eks", `addon/${str(i.clusterName)}/${str(i.addonName)}`),
+  }),
   "aws:eks/nodeGroup:NodeGroup": (urn, name, i) => ({
     arn: awsArn("eks", `nodegroup/${str(i.clusterName)}/${str(i.nodeGroupName) ?? name}`),
     nodeGroupName: str(i.nodeGroupName) ?? autoName(urn, name),
@@ -199,6 +225,7 @@ const KNOWN_IN_PREVIEW: Record<string, string[]> = {
   "aws:iam/role:Role": ["name"],
   "aws:iam/policy:Policy": ["name"],
   "aws:eks/nodeGroup:NodeGroup": ["nodeGroupName"],
+  "aws:eks/cluster:Cluster": ["name"],
   "kubernetes:helm.sh/v3:Release": ["name"],
 };
 

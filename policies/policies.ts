@@ -13,6 +13,7 @@ import { edgeAdminAllowlist, edgeHttpRedirectOnly, edgeNoCatchAll, edgeTls } fro
 import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { podsFitNodes } from "./rules/topology";
 import { admissionAllowlist, admissionSignatures, admissionVulnerabilityGate } from "./rules/admission";
+import { networkPoliciesEnforced } from "./rules/networkPolicies";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
@@ -40,6 +41,7 @@ export {
   admissionAllowlist,
   admissionSignatures,
   admissionVulnerabilityGate,
+  networkPoliciesEnforced,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -71,6 +73,7 @@ export const allPolicies: Policy[] = [
   admissionAllowlist,
   admissionSignatures,
   admissionVulnerabilityGate,
+  networkPoliciesEnforced,
 ];
 
 /**

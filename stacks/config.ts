@@ -31,6 +31,7 @@ import {
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 import { admissionConfig, admissionProblems } from "./configAdmission";
+import { clusterConfigProblems, clusterSchema } from "./configCluster";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -542,26 +543,12 @@ export const stackConfigSchema = z.strictObject({
   }).default([]),
   /** Harbor admin password (secret). Default: generated. */
   adminPassword: secretString(8).optional(),
-  /** Existing EKS cluster facts (for node pools, EFS, dns01). Default: none. */
-  cluster: z
-    .strictObject({
-      /** The EKS cluster's name; may be encrypted (it stays a secret). */
-      name: z
-        .string()
-        .min(1)
-        .transform((v): pulumi.Input<string> => v),
-      nodeRoleArn: iamArn("role", "arn:aws:iam::123456789012:role/harbor-nodes"),
-      subnetIds: z.array(z.string().min(1)).min(1),
-      oidcProviderArn: iamArn(
-        "oidc-provider",
-        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
-      ).optional(),
-      oidcIssuerUrl: urlField({
-        https: true,
-        example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
-      }).optional(),
-    })
-    .optional(),
+  /** The EKS cluster: an existing one (name, node role, subnets, OIDC) or `create`, and its add-ons. Default: none. */
+  cluster: clusterSchema({
+    iamArn,
+    httpsUrl: (example) => urlField({ https: true, example }),
+    cidr,
+  }).optional(),
   /** EKS managed node groups for the app and db tiers. Default: none (bring your own nodes). */
   nodePools: z.strictObject({ app: nodePool, db: nodePool }).optional(),
   postgres: postgres.prefault({}),
@@ -910,7 +897,11 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   const result = stackConfigSchema.safeParse(raw);
   if (!result.success)
     for (const issue of result.error.issues) problems.push(...issueToProblem(issue, raw, secrets.secretPaths));
-  if (result.success) problems.push(...crossFieldProblems(result.data));
+  if (result.success)
+    problems.push(
+      ...crossFieldProblems(result.data),
+      ...clusterConfigProblems(result.data, source.values["aws:region"]),
+    );
   if (problems.length > 0)
     throw new StackConfigError(
       source.stack,

@@ -5,6 +5,30 @@ import { HarborPlatformArgs, IssuerMode } from "../components";
 import { StackConfig } from "./config";
 import { platformAdmission } from "./configAdmission";
 
+/** The cluster key onto the platform's: a cluster to create, or the existing one's facts. */
+function clusterArgs(c: StackConfig): HarborPlatformArgs["cluster"] {
+  const cl = c.cluster;
+  if (!cl) return undefined;
+  const { create, addons, networkPolicyEnforcement } = cl;
+  const common = { addons, networkPolicyEnforcement };
+  if (create) {
+    const { vpc, ...rest } = create;
+    return {
+      ...common,
+      create: {
+        ...rest,
+        vpc: vpc.id
+          ? { id: vpc.id, privateSubnetIds: vpc.privateSubnetIds ?? [], publicSubnetIds: vpc.publicSubnetIds }
+          : { cidr: vpc.cidr },
+      },
+    };
+  }
+  return {
+    ...common,
+    existing: { name: cl.name!, oidcProviderArn: cl.oidcProviderArn, oidcIssuerUrl: cl.oidcIssuerUrl, vpcId: cl.vpcId },
+  };
+}
+
 /** Maps the validated stack config onto the platform's Args (pure: no resources). */
 export function platformArgs(c: StackConfig): HarborPlatformArgs {
   const storage: HarborPlatformArgs["storage"] = (() => {
@@ -83,12 +107,14 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     nodePools:
       c.nodePools && c.cluster
         ? {
+            // With cluster.create the platform fills these from the created cluster.
             clusterName: c.cluster.name,
             nodeRoleArn: c.cluster.nodeRoleArn,
             subnetIds: c.cluster.subnetIds,
             pools: c.nodePools,
           }
         : undefined,
+    cluster: clusterArgs(c),
     replication: c.replication,
     projects: c.projects,
     operations: c.operations,

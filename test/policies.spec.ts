@@ -853,7 +853,7 @@ describe("policy pack: files", () => {
   });
 
   it("per-stack configs: dev advisory everywhere, staging/prod mandatory, keys known to each policy", () => {
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of ["dev", "staging", "prod", "prod-fresh"]) {
       const cfg = JSON.parse(fs.readFileSync(path.join(dir, "config", `${stack}.json`), "utf8"));
       for (const p of allPolicies) {
         const c = cfg[p.name];

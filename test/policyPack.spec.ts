@@ -180,14 +180,14 @@ describe("policy config guard (the analyzer's Configure)", () => {
       { configure: (call: unknown, cb: (e: unknown) => void) => (calls.push(call), cb(null)) },
       allPolicies,
     );
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of ["dev", "staging", "prod", "prod-fresh"]) {
       const cfg = JSON.parse(fs.readFileSync(path.join(PACK, "config", `${stack}.json`), "utf8"));
       assert.equal(
         await configure(guarded, configureRequest({ ...cfg, all: { enforcementLevel: "advisory" } })),
         undefined,
       );
     }
-    assert.equal(calls.length, 3);
+    assert.equal(calls.length, 4);
     const err = await configure(
       guarded,
       configureRequest({

@@ -98,7 +98,7 @@ function variant(stack: string, edit: (c: Record<string, any>) => void): string 
 const CANNOT_CHECK = /^cannot check until apply: /;
 
 describe("plan --preview (first preview of a new stack)", () => {
-  for (const stack of ["dev", "staging", "prod"]) {
+  for (const stack of ["dev", "staging", "prod", "prod-fresh"]) {
     it(`${stack}: no mandatory violation; every unchecked input is an advisory "cannot check until apply"`, async () => {
       const r = await plan(stack, { preview: true });
       assert.deepEqual(r.graph.errors, []);

@@ -30,6 +30,9 @@ import {
   ResourceSpec,
 } from "../harbor";
 import { NodePools, NodePoolsArgs } from "../nodepools";
+import { EksCluster } from "../cluster";
+import { ClusterAddons } from "../addons";
+import { ClusterScope, clusterScoped, PlatformCluster } from "./clusterWiring";
 import {
   REPLICATION_API_PATHS,
   RegistryEndpointArgs,
@@ -130,9 +133,9 @@ export interface PlatformTls {
   /** IRSA for cert-manager's Route53 access (acme-dns01). Default: none (ambient credentials). */
   route53Irsa?: {
     /** The cluster's IAM OIDC provider. */
-    oidcProviderArn: string;
+    oidcProviderArn: pulumi.Input<string>;
     /** The cluster's OIDC issuer URL. */
-    oidcIssuerUrl: string;
+    oidcIssuerUrl: pulumi.Input<string>;
   };
   /** How Harbor's edge certificate is issued. */
   issuer: IssuerMode;
@@ -213,8 +216,19 @@ export interface HarborPlatformArgs {
   edge?: PlatformEdge;
   /** Harbor itself. Defaults: HarborRelease's. */
   harbor?: PlatformHarbor;
-  /** EKS node groups for the app and db tiers; when set, pods are pinned to their tier. Default: none (bring your own nodes). */
-  nodePools?: Omit<NodePoolsArgs, "namePrefix">;
+  /**
+   * EKS node groups for the app and db tiers; when set, pods are pinned to their tier. The cluster's name,
+   * node role and subnets come from `cluster.create` when the platform creates the cluster. Default: none
+   * (bring your own nodes).
+   */
+  nodePools?: Omit<NodePoolsArgs, "namePrefix" | "clusterName" | "nodeRoleArn" | "subnetIds"> &
+    Partial<Pick<NodePoolsArgs, "clusterName" | "nodeRoleArn" | "subnetIds">>;
+  /**
+   * The EKS cluster: created here (`create`) or existing, with the add-ons the deployment depends on
+   * (vpc-cni with network policy, EBS/EFS CSI drivers, the AWS Load Balancer Controller). Default: none
+   * (no add-ons; a laptop cluster or one the team fully manages).
+   */
+  cluster?: PlatformCluster;
   /** Replication endpoints and policies created in this Harbor. Default: none. */
   replication?: PlatformReplication;
   /** Harbor projects with their scan and signing policy. Default: none. */
@@ -356,6 +370,8 @@ interface Layout {
   namespace?: k8s.core.v1.Namespace;
   appTier?: Placement;
   dbTier?: Placement;
+  /** The node groups, when the platform creates them (add-ons wait for them). */
+  nodePools?: NodePools;
   /** Two or more zones: every tier spreads over them with a hard constraint. */
   zonesHard: boolean;
 }
@@ -389,9 +405,16 @@ export class HarborPlatform extends pulumi.ComponentResource {
   constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     checkPlatformArgs(name, args);
     const facts = platformFacts(args);
-    super(HarborPlatform.__pulumiType, name, facts, opts);
+    // Filled by the cluster builders: every Kubernetes resource below lands on the created cluster, after its add-ons.
+    const scope = new ClusterScope();
+    super(HarborPlatform.__pulumiType, name, facts, {
+      ...opts,
+      transformations: [...(opts?.transformations ?? []), clusterScoped(scope)],
+    });
 
+    args = this.createdCluster(name, args, scope);
     const layout = this.layout(name, args);
+    this.clusterAddons(layout, args, scope);
     const database = this.database(layout, args);
     const redis = this.redis(layout, args);
     const storage = this.storageTier(layout, args);
@@ -435,8 +458,20 @@ export class HarborPlatform extends pulumi.ComponentResource {
         : undefined;
     let appTier: Placement | undefined;
     let dbTier: Placement | undefined;
+    let nodePools: NodePools | undefined;
     if (args.nodePools) {
-      new NodePools(`${name}-nodes`, { ...args.nodePools, namePrefix: name }, { parent: this });
+      const { clusterName, nodeRoleArn, subnetIds } = args.nodePools;
+      nodePools = new NodePools(
+        `${name}-nodes`,
+        {
+          ...args.nodePools,
+          clusterName: clusterName!,
+          nodeRoleArn: nodeRoleArn!,
+          subnetIds: subnetIds!,
+          namePrefix: name,
+        },
+        { parent: this },
+      );
       appTier = { tier: "app" };
       dbTier = { tier: "db" };
     }
@@ -448,8 +483,66 @@ export class HarborPlatform extends pulumi.ComponentResource {
       namespace,
       appTier,
       dbTier,
+      nodePools,
       zonesHard: (args.zones ?? []).length >= 2,
     };
+  }
+
+  /**
+   * With `cluster.create`: the EKS cluster across the platform's zones and its Kubernetes provider (the scope's);
+   * returns the Args with the cluster's facts filled in (node pools' cluster, role and subnets; cert-manager's
+   * OIDC provider). The app pool stays untainted: CoreDNS and the add-ons' controllers need a node without
+   * the tier taint, and a new cluster has no other.
+   */
+  private createdCluster(name: string, args: HarborPlatformArgs, scope: ClusterScope): HarborPlatformArgs {
+    const create = args.cluster?.create;
+    if (!create) return args;
+    const cluster = new EksCluster(`${name}-cluster`, { ...create, zones: args.zones ?? [] }, { parent: this });
+    scope.provider = new k8s.Provider(`${name}-cluster`, { kubeconfig: cluster.kubeconfig }, { parent: this });
+    const oidc = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuerUrl: cluster.oidcIssuerUrl };
+    const pools = args.nodePools;
+    return {
+      ...args,
+      nodePools: pools && {
+        ...pools,
+        clusterName: cluster.clusterName,
+        nodeRoleArn: cluster.nodeRoleArn,
+        subnetIds: cluster.privateSubnetIds,
+        pools: { ...pools.pools, ...(pools.pools.app ? { app: { ...pools.pools.app, taint: false } } : {}) },
+      },
+      tls: { ...args.tls, route53Irsa: args.tls.route53Irsa ?? oidc },
+      cluster: {
+        ...args.cluster,
+        existing: { name: cluster.clusterName, vpcId: cluster.vpcId, ...oidc },
+      },
+    };
+  }
+
+  /**
+   * The add-ons the deployment depends on (ClusterAddons), after the node groups; from here on every
+   * Kubernetes resource of the platform waits for them (the scope).
+   */
+  private clusterAddons(l: Layout, args: HarborPlatformArgs, scope: ClusterScope): void {
+    const c = args.cluster;
+    if (!c?.existing) return;
+    const e = c.existing;
+    const addons = new ClusterAddons(
+      `${l.name}-addons`,
+      {
+        clusterName: e.name,
+        addons: c.addons,
+        efsStorage: args.storage.kind === "nfs" && args.storage.efs !== undefined,
+        oidc:
+          e.oidcProviderArn && e.oidcIssuerUrl
+            ? { providerArn: e.oidcProviderArn, issuerUrl: e.oidcIssuerUrl }
+            : undefined,
+        networkPolicyEnforcement: c.networkPolicyEnforcement,
+        vpcId: e.vpcId,
+        waitFor: l.nodePools ? [l.nodePools] : [],
+      },
+      { parent: this },
+    );
+    scope.ready = addons.ready;
   }
 
   /** PostgreSQL: a PatroniCluster sized for Harbor's pool, or the team's database. */
@@ -761,6 +854,20 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       "database.maxConnections",
       why ?? "",
       "lower harbor.maxOpenConns or replicas, or raise max_connections",
+    );
+  }
+  if (args.cluster) {
+    check.check(
+      !(args.cluster.create && args.cluster.existing),
+      "cluster",
+      "both creates a cluster and names an existing one",
+      "set cluster.create or cluster.existing, not both",
+    );
+    check.check(
+      !!(args.cluster.create || args.cluster.existing),
+      "cluster",
+      "neither creates a cluster nor names an existing one",
+      "set cluster.create (a new EKS cluster) or cluster.existing (its name)",
     );
   }
   // The stack's own API resources must still reach the admin paths an allowlist restricts.

@@ -58,10 +58,10 @@ export interface CertManagerArgs {
   route53?: {
     /** Hosted zones cert-manager may change (Harbor's zone). */
     hostedZoneIds: string[];
-    /** The cluster's IAM OIDC provider ARN. */
-    oidcProviderArn: string;
+    /** The cluster's IAM OIDC provider ARN (an output when the stack creates the cluster). */
+    oidcProviderArn: pulumi.Input<string>;
     /** The cluster's OIDC issuer URL (`https://oidc.eks...`). */
-    oidcIssuerUrl: string;
+    oidcIssuerUrl: pulumi.Input<string>;
     /** Check challenge records against public resolvers only. Default: true. */
     publicResolvers?: boolean;
   };
@@ -106,9 +106,9 @@ export class CertManager extends pulumi.ComponentResource {
       `${name}-route53`,
       {
         description: "cert-manager dns01 on Route53 (IRSA)",
-        assumeRolePolicy: JSON.stringify(
-          renderIrsaTrustPolicy(r.oidcProviderArn, r.oidcIssuerUrl, ns, CERT_MANAGER_SERVICE_ACCOUNT),
-        ),
+        assumeRolePolicy: pulumi
+          .all([r.oidcProviderArn, r.oidcIssuerUrl])
+          .apply(([arn, url]) => JSON.stringify(renderIrsaTrustPolicy(arn, url, ns, CERT_MANAGER_SERVICE_ACCOUNT))),
       },
       { parent: this },
     );
@@ -175,14 +175,16 @@ function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, 
       "is empty or missing",
       "list the hosted zone of Harbor's host",
     );
+    // Outputs (a cluster the stack creates) are checked by the provider at apply.
+    const { oidcProviderArn, oidcIssuerUrl } = args.route53;
     check.check(
-      /^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(args.route53.oidcProviderArn),
+      typeof oidcProviderArn !== "string" || /^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(oidcProviderArn),
       "route53.oidcProviderArn",
       `"${args.route53.oidcProviderArn}" is not an IAM OIDC provider ARN`,
       "give the cluster's arn:aws:iam::<account>:oidc-provider/...",
     );
     check.check(
-      /^https:\/\/.+/.test(args.route53.oidcIssuerUrl),
+      typeof oidcIssuerUrl !== "string" || /^https:\/\/.+/.test(oidcIssuerUrl),
       "route53.oidcIssuerUrl",
       `"${args.route53.oidcIssuerUrl}" is not an https URL`,
       "give the cluster's OIDC issuer URL",

@@ -15,3 +15,4 @@ export * as rbac from "@pulumi/kubernetes/rbac";
 export * as storage from "@pulumi/kubernetes/storage";
 export * as types from "@pulumi/kubernetes/types";
 export * as helm from "./helm";
+export { Provider } from "@pulumi/kubernetes/provider";

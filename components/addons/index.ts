@@ -1,0 +1,3 @@
+export * from "./ClusterAddons";
+export * from "./renderAddons";
+export * from "./addonFacts";

@@ -1,0 +1,2 @@
+export * from "./EksCluster";
+export * from "./renderCluster";
