@@ -25,3 +25,12 @@ export {
 } from "./conventions/connectionBudget";
 export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";
 export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";
+export {
+  EBS_CSI_PROVISIONER,
+  EBS_PROVISIONERS,
+  HDD_EBS_VOLUME_TYPES,
+  LOCAL_PROVISIONERS,
+  SSD_EBS_VOLUME_TYPES,
+} from "./storage/ssdClasses";
+export { harborChartClaims } from "./harbor/chartClaims";
+export type { ChartClaim } from "./harbor/chartClaims";

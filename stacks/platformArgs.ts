@@ -3,6 +3,7 @@
  */
 import { HarborPlatformArgs, IssuerMode } from "../components";
 import { StackConfig } from "./config";
+import { toArgs as storageClassArgs } from "./configStorageClass";
 
 /** Maps the validated stack config onto the platform's Args (pure: no resources). */
 export function platformArgs(c: StackConfig): HarborPlatformArgs {
@@ -62,6 +63,8 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     database: { kind: "patroni", ...c.postgres },
     redis: { kind: "sentinel", ...c.redis },
     storage,
+    storageClass: { create: c.storageClass.create, ...storageClassArgs(c.storageClass) },
+    dns: c.dns?.enabled ? { hostedZoneId: c.dns.hostedZoneId, zoneName: c.dns.zoneName } : undefined,
     tls: {
       installCertManager: c.tls.installCertManager,
       route53Irsa:
