@@ -491,7 +491,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
-      { parent: this, dependsOn: l.storageClassReady },
+      waitingFor(this, l.storageClassReady),
     );
     return {
       host: cluster.host,
@@ -520,7 +520,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
-      { parent: this, dependsOn: [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady] },
+      waitingFor(this, [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady]),
     );
     return {
       sentinelAddrs: sentinel.sentinelAddrs,
@@ -549,7 +549,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         capacityGb: st.capacityGb,
         registryReplicas: registryReplicas(args),
       },
-      { parent: this, dependsOn: l.storageClassReady },
+      waitingFor(this, l.storageClassReady),
     ).registryStorage;
   }
 
@@ -703,10 +703,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       },
       // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
       // as its route serves admin paths too, for the restricted admin route.
-      {
-        parent: this,
-        dependsOn: [...tiers.edge.controllerReady, ...tiers.edge.adminReady, ...l.storageClassReady],
-      },
+      waitingFor(this, [...tiers.edge.controllerReady, ...tiers.edge.adminReady, ...l.storageClassReady]),
     );
   }
 
@@ -745,6 +742,20 @@ export class HarborPlatform extends pulumi.ComponentResource {
         afterRelease,
       );
   }
+}
+
+/**
+ * Options that make a tier component and every resource below it wait for `deps`. Pulumi does not hand a
+ * component's `dependsOn` to its children (the captured graph shows it), so a transformation adds it to each:
+ * claims wait for their StorageClass, Harbor's chart for the Gateway API CRDs and the admin route.
+ */
+function waitingFor(parent: pulumi.Resource, deps: pulumi.Resource[]): pulumi.ComponentResourceOptions {
+  if (deps.length === 0) return { parent };
+  return {
+    parent,
+    dependsOn: deps,
+    transformations: [(a) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: deps }) })],
+  };
 }
 
 /** Registry replicas of the release these Args make (HarborRelease's defaults applied). */
