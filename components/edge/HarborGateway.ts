@@ -116,6 +116,7 @@ export class HarborGateway extends pulumi.ComponentResource {
     const nodePorts = args.nodePorts ?? d.nodePorts;
     const allowlist = args.adminAllowlist ?? [];
     const check = new ArgsChecker("HarborGateway", name);
+    check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
     let url: URL | undefined;
     try {
       url = new URL(args.externalUrl);
