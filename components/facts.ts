@@ -28,3 +28,12 @@ export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";
 export { HARBOR_BLOCKS_CVSS7_SEVERITIES, SEVERITY_ORDER } from "./admission/vulnerabilityGate";
 export { ADDON_NAMES, NETWORK_POLICY_ENFORCERS, VPC_CNI_ADDON, VPC_CNI_NETWORK_POLICY_KEY } from "./addons/addonFacts";
 export type { AddonName, NetworkPolicyEnforcer } from "./addons/addonFacts";
+export {
+  EBS_CSI_PROVISIONER,
+  EBS_PROVISIONERS,
+  HDD_EBS_VOLUME_TYPES,
+  LOCAL_PROVISIONERS,
+  SSD_EBS_VOLUME_TYPES,
+} from "./storage/ssdClasses";
+export { harborChartClaims } from "./harbor/chartClaims";
+export type { ChartClaim } from "./harbor/chartClaims";

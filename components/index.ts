@@ -34,6 +34,12 @@ export {
   s3StorageDefaults,
   nfsStorageDefaults,
   filesystemStorageDefaults,
+  SsdStorageClass,
+  SsdStorageClassArgs,
+  ssdStorageClassDefaults,
+  ssdStorageClassProblems,
+  EBS_CSI_PROVISIONER,
+  LOCAL_PROVISIONERS,
 } from "./storage";
 export {
   CertManager,

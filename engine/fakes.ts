@@ -167,6 +167,22 @@ const stateFakes: Record<string, StateFake> = {
   "aws:eks/addon:Addon": (_urn, _name, i) => ({
     arn: awsArn("eks", `addon/${str(i.clusterName)}/${str(i.addonName)}`),
   }),
+  "aws:route53/record:Record": (_urn, _n, i) => ({ fqdn: str(i.name) }),
+  // Envoy Gateway publishes the Envoy Service's load balancer in the Gateway's status; the provider returns
+  // it when told to wait for it (`pulumi.com/waitFor`). An NLB's name: <name>-<hash>.elb.<region>.amazonaws.com.
+  "kubernetes:gateway.networking.k8s.io/v1:Gateway": (urn, _n, i) =>
+    record(record(i.metadata).annotations)["pulumi.com/waitFor"]
+      ? {
+          status: {
+            addresses: [
+              {
+                type: "Hostname",
+                value: `k8s-harbor-${seededHex(urn, 10)}-${seededHex(`${urn}#2`, 10)}.elb.${FAKE_REGION}.amazonaws.com`,
+              },
+            ],
+          },
+        }
+      : {},
   "aws:eks/nodeGroup:NodeGroup": (urn, name, i) => ({
     arn: awsArn("eks", `nodegroup/${str(i.clusterName)}/${str(i.nodeGroupName) ?? name}`),
     nodeGroupName: str(i.nodeGroupName) ?? autoName(urn, name),
@@ -266,6 +282,16 @@ export const invokeFakes: Record<string, InvokeFake> = {
     id: FAKE_ACCOUNT_ID,
   }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  // The provider's per-region constant (terraform-provider-aws internal/service/elbv2/hosted_zone_id_data_source.go,
+  // hostedZoneIDPerRegionNLBMap): only the fake region's is known here.
+  "aws:lb/getHostedZoneId:getHostedZoneId": (i) => {
+    const region = str(i.region) ?? FAKE_REGION;
+    if (i.loadBalancerType !== "network" || region !== FAKE_REGION)
+      throw new Error(
+        `the offline engine knows the network load balancer hosted zone of ${FAKE_REGION} only, asked for a ${String(i.loadBalancerType ?? "application")} load balancer in ${region}`,
+      );
+    return { id: "Z2IFOLAFXWLO4F", region, loadBalancerType: "network" };
+  },
 };
 
 export class UnmockedInvokeError extends Error {

@@ -32,6 +32,8 @@ import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 import { admissionConfig, admissionProblems } from "./configAdmission";
 import { clusterConfigProblems, clusterSchema } from "./configCluster";
+import { storageClassProblems, storageClassSchema } from "./configStorageClass";
+import { dnsProblems, dnsSchema } from "./configDns";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -249,7 +251,7 @@ const storage = z.discriminatedUnion("type", [
   }),
   z.strictObject({
     type: z.literal("filesystem"),
-    /** StorageClass of the PVC. Default: the cluster's default class. */
+    /** StorageClass of the PVC. Default: the stack's (storageClass.name). */
     storageClass: k8sName.optional(),
     /** PVC size in GiB (a block volume: at most an EBS volume's size). Default: 50. */
     capacityGb: ebsGib.default(filesystemStorageDefaults.capacityGb),
@@ -294,8 +296,8 @@ const edge = z.strictObject({
 const postgres = z.strictObject({
   /** Patroni members. Default: 3. */
   members: positiveInt.default(patroniClusterDefaults.members),
-  /** SSD StorageClass for data volumes. Default: gp3. */
-  storageClass: k8sName.default(patroniClusterDefaults.storageClass),
+  /** SSD StorageClass for data volumes. Default: the stack's (storageClass.name). */
+  storageClass: k8sName.optional(),
   /** Data volume size in GiB per member (an EBS volume on AWS). Default: 1024. */
   volumeGb: ebsGib.default(patroniClusterDefaults.volumeGb),
   /** CPU cores requested per member. Default: 4. */
@@ -324,7 +326,7 @@ const redis = z.strictObject({
   memoryGi: z.number().positive().default(redisSentinelDefaults.memoryGi),
   /** CPU per Redis node. Default: 1. */
   cpu: z.number().positive().default(redisSentinelDefaults.cpu),
-  /** SSD StorageClass for Redis data and the sentinels' state. Default: postgres.storageClass. */
+  /** SSD StorageClass for Redis data and the sentinels' state. Default: the stack's (storageClass.name). */
   storageClass: z.string().min(1).optional(),
 });
 
@@ -555,6 +557,10 @@ export const stackConfigSchema = z.strictObject({
   redis: redis.prefault({}),
   harbor: harbor.prefault({}),
   storage: storage,
+  /** The SSD StorageClass every claim names. Default: harbor-ssd, gp3 on the EBS CSI driver, created here. */
+  storageClass: storageClassSchema(k8sName),
+  /** Harbor's alias record in Route53. Default: none (your own DNS points the name at the load balancer). */
+  dns: dnsSchema,
   tls: tls.prefault({}),
   edge: edge.prefault({}),
   replication: replication.prefault({}),
@@ -969,7 +975,7 @@ function crossFieldProblems(c: StackConfig): string[] {
         })
       : undefined;
   if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
-  out.push(...edgeProblems(c));
+  out.push(...edgeProblems(c), ...storageClassProblems(c), ...dnsProblems(c));
   out.push(...admissionProblems(c.admission, { ...c, key: k }));
   return out;
 }

@@ -4,6 +4,7 @@
 import { HarborPlatformArgs, IssuerMode } from "../components";
 import { StackConfig } from "./config";
 import { platformAdmission } from "./configAdmission";
+import { toArgs as storageClassArgs } from "./configStorageClass";
 
 /** The cluster key onto the platform's: a cluster to create, or the existing one's facts. */
 function clusterArgs(c: StackConfig): HarborPlatformArgs["cluster"] {
@@ -87,6 +88,8 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     database: { kind: "patroni", ...c.postgres },
     redis: { kind: "sentinel", ...c.redis },
     storage,
+    storageClass: { create: c.storageClass.create, ...storageClassArgs(c.storageClass) },
+    dns: c.dns?.enabled ? { hostedZoneId: c.dns.hostedZoneId, zoneName: c.dns.zoneName } : undefined,
     tls: {
       installCertManager: c.tls.installCertManager,
       route53Irsa:

@@ -111,6 +111,9 @@ class Stub extends pulumi.ComponentResource {
   }
 }
 
+/** The prod-shaped stack's own SSD StorageClass, which every claim names (as the platform's do). */
+const SSD_CLASS = "harbor-ssd";
+
 function statefulSet(
   name: string,
   parent: pulumi.Resource,
@@ -140,7 +143,11 @@ function statefulSet(
               volumeClaimTemplates: [
                 {
                   metadata: { name: "data" },
-                  spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: o.volume } } },
+                  spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: SSD_CLASS,
+                    resources: { requests: { storage: o.volume } },
+                  },
                 },
               ],
             }
@@ -170,6 +177,16 @@ function program(p: Params) {
       zones: p.zones,
     });
     const child = { parent: platform };
+    new k8s.storage.v1.StorageClass(
+      SSD_CLASS,
+      {
+        metadata: { name: SSD_CLASS },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true" },
+        volumeBindingMode: "WaitForFirstConsumer",
+      },
+      child,
+    );
     new NodePools(
       "pools",
       {
@@ -290,7 +307,11 @@ function program(p: Params) {
         "registry",
         {
           metadata: { name: "registry", namespace: NS },
-          spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: p.pvcSize } } },
+          spec: {
+            accessModes: ["ReadWriteMany"],
+            storageClassName: SSD_CLASS,
+            resources: { requests: { storage: p.pvcSize } },
+          },
         },
         { parent: fsStore },
       );
@@ -386,6 +407,7 @@ function program(p: Params) {
           },
           persistence: {
             enabled: true,
+            persistentVolumeClaim: { trivy: { storageClass: SSD_CLASS } },
             imageChartStorage: {
               type: "s3",
               s3: { bucket: "harbor-registry-prod", region: "eu-west-1", existingSecret: "registry-s3" },

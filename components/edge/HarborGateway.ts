@@ -69,6 +69,21 @@ export interface HarborGatewayArgs {
   zoneSpread?: boolean;
   /** What the objects wait for: EnvoyGateway's `release` (the CRDs) and Harbor's Namespace. Default: none (both exist already). */
   waitFor?: pulumi.Resource[];
+  /**
+   * Wait, at most this many seconds, until Envoy Gateway publishes the Gateway's address (the load
+   * balancer's DNS name, in `status.addresses`), and give it as `address`: a DNS record needs it. The
+   * Kubernetes provider's `pulumi.com/waitFor` does the wait; on timeout its error names the Gateway and
+   * the missing `.status.addresses`. Default: not waited (no `address`).
+   */
+  addressTimeoutSeconds?: number;
+}
+
+/** The annotations that make the Kubernetes provider wait (bounded) for a Gateway's published address. */
+export function gatewayAddressWait(timeoutSeconds: number): Record<string, string> {
+  return {
+    "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}",
+    "pulumi.com/timeoutSeconds": String(timeoutSeconds),
+  };
 }
 
 /**
@@ -91,6 +106,8 @@ export class HarborGateway extends pulumi.ComponentResource {
   readonly acmeParentRefs: pulumi.Output<GatewayParentRef[]>;
   /** The admin route, its SecurityPolicy and the public exceptions (empty without an allowlist): Harbor's release waits for them, so its own route never serves admin paths alone. */
   readonly adminReady: pulumi.Resource[];
+  /** The load balancer's DNS name as the Gateway publishes it (with `addressTimeoutSeconds` only). */
+  readonly address?: pulumi.Output<string>;
 
   constructor(name: string, args: HarborGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     const d = harborGatewayDefaults;
@@ -99,6 +116,7 @@ export class HarborGateway extends pulumi.ComponentResource {
     const nodePorts = args.nodePorts ?? d.nodePorts;
     const allowlist = args.adminAllowlist ?? [];
     const check = new ArgsChecker("HarborGateway", name);
+    check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
     let url: URL | undefined;
     try {
       url = new URL(args.externalUrl);
@@ -173,21 +191,39 @@ export class HarborGateway extends pulumi.ComponentResource {
     const specs = pulumi
       .all([pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName)])
       .apply(([tls, core]) => render(tls, core));
-    const create = (key: keyof HarborGatewayObjects, id: string, deps: pulumi.Resource[] = []) =>
+    const create = (
+      key: keyof HarborGatewayObjects,
+      id: string,
+      deps: pulumi.Resource[] = [],
+      annotations?: Record<string, string>,
+    ) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${id}`,
         {
           apiVersion: shape[key]!.apiVersion,
           kind: shape[key]!.kind,
-          metadata: shape[key]!.metadata,
+          metadata: annotations
+            ? { ...shape[key]!.metadata, annotations: { ...(shape[key]!.metadata.annotations ?? {}), ...annotations } }
+            : shape[key]!.metadata,
           spec: specs.apply((o) => o[key]!.spec),
+          // Declared so that the provider's state exposes it (the published address), never set here.
+          ...(annotations ? { status: undefined } : {}),
         },
         { parent: this, dependsOn: [...(args.waitFor ?? []), ...deps] },
       );
     // Envoy Gateway reconciles references in any order: every object waits only for the CRDs.
     create("envoyProxy", "proxy");
     create("gatewayClass", "class");
-    create("gateway", "gateway");
+    const gateway = create(
+      "gateway",
+      "gateway",
+      [],
+      args.addressTimeoutSeconds !== undefined ? gatewayAddressWait(args.addressTimeoutSeconds) : undefined,
+    );
+    if (args.addressTimeoutSeconds !== undefined)
+      this.address = (
+        gateway as unknown as { status: pulumi.Output<{ addresses?: { value?: string }[] }> }
+      ).status.apply((st) => st?.addresses?.[0]?.value ?? "");
     create("clientTrafficPolicy", "clients");
     create("backendTrafficPolicy", "backends");
     create("redirectRoute", "redirect");

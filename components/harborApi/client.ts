@@ -133,6 +133,22 @@ export interface HarborResponse<T = unknown> {
  * with the same message. Kept on globalThis, not in a module variable, so that serializing a provider
  * never captures live promises.
  */
+/**
+ * What a failed ping says is missing on a first deploy, from its last failure: the DNS name, the load
+ * balancer and proxies, Harbor's route, or Harbor's pods.
+ */
+export function pingDiagnosis(host: string, last: { status?: number; code?: string }): string {
+  if (last.code === "ENOTFOUND" || last.code === "EAI_AGAIN")
+    return `Missing: a DNS record; ${host} does not resolve (harbor-ha:dns creates it; with your own DNS, point ${host} at the load balancer).`;
+  if (last.code && /^(ECONNREFUSED|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|timed out)$/i.test(last.code))
+    return `Missing: a listener; nothing at ${host} accepts connections (the load balancer or the Envoy proxies behind it are not ready, or an allowlist or security group drops this address).`;
+  if (last.status === 404)
+    return `Missing: Harbor's route; the edge at ${host} has no route to Harbor (the Harbor release's HTTPRoute is not attached to the Gateway).`;
+  if (last.status === 502 || last.status === 503 || last.status === 504)
+    return `Missing: ready Harbor pods; the edge at ${host} has no ready Harbor core behind it (see the release's pods).`;
+  return "Is the release up and the URL right?";
+}
+
 function pings(): Map<string, Promise<void>> {
   const g = globalThis as { __harborHaPings?: Map<string, Promise<void>> };
   return (g.__harborHaPings ??= new Map());
@@ -274,15 +290,18 @@ export class HarborClient {
     const scheme = this.schemeProblem();
     if (scheme) throw new HarborApiError("GET", "/ping", undefined, scheme, 1, { cause: "insecure" });
     let last = "no answer";
+    let lastFailure: { status?: number; code?: string } = {};
     for (let i = 1; i <= attempts; i++) {
       try {
         const res = await this.exchange("GET", API_PREFIX + "/ping", undefined, false);
         if (res.status === 200) return;
         last = `HTTP ${res.status} ${this.scrub(res.text.slice(0, 200))}`;
+        lastFailure = { status: res.status };
       } catch (e) {
         const t = e as TransportFailure;
         if (t.tlsProblem) throw this.tlsError("GET", "/ping", t, i);
         last = `network error: ${t.code}`;
+        lastFailure = { code: t.code };
       }
       if (i < attempts) await this.sleep(intervalMs);
     }
@@ -290,7 +309,7 @@ export class HarborClient {
       "GET",
       "/ping",
       undefined,
-      `Harbor at ${this.base} did not answer the ping after ${attempts} attempts, ${intervalMs} ms apart (last: ${last}). Is the release up and the URL right?`,
+      `Harbor at ${this.base} did not answer the ping after ${attempts} attempts, ${intervalMs} ms apart (last: ${last}). ${pingDiagnosis(new URL(this.base).hostname, lastFailure)}`,
       attempts,
       { cause: "ping" },
     );

@@ -9,9 +9,18 @@ import {
   RegistryStorageDescriptor,
   standardLabels,
 } from "../conventions";
-import { budgetOf, PatroniCluster, PatroniClusterArgs, patroniClusterDefaults, poolsExceedBudget } from "../postgres";
+import { budgetOf, PatroniCluster, PatroniClusterArgs, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
-import { FilesystemStorage, NfsStorage, NfsStorageArgs, S3Storage, S3StorageArgs } from "../storage";
+import {
+  FilesystemStorage,
+  NfsStorage,
+  NfsStorageArgs,
+  S3Storage,
+  S3StorageArgs,
+  SsdStorageClass,
+  SsdStorageClassArgs,
+  ssdStorageClassDefaults,
+} from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import {
   edgeLockoutProblems,
@@ -20,6 +29,8 @@ import {
   harborGatewayDefaults,
   HarborGateway,
   HarborGatewayArgs,
+  HarborDnsRecord,
+  hostedZoneProblem,
   StackApiCalls,
 } from "../edge";
 import {
@@ -124,6 +135,15 @@ export type PlatformStorage =
       capacityGb?: number;
     };
 
+/**
+ * The SSD StorageClass every claim of the platform names (Patroni, Redis and the sentinels, Trivy, filesystem
+ * registry storage): created here, or with `create: false` one the cluster already has, named by `name`.
+ */
+export type PlatformStorageClass = SsdStorageClassArgs & {
+  /** Create the class (false: the cluster has a class called `name`). Default: true. */
+  create?: boolean;
+};
+
 /** TLS settings of the platform. */
 export interface PlatformTls {
   /** Install cert-manager (false: the cluster has one). Default: true. */
@@ -157,6 +177,16 @@ export type PlatformEdge = Pick<
    */
   operatorCidrs?: string[];
 };
+
+/** Harbor's name in Route53: an alias record for the external URL's host pointing at the edge's NLB. */
+export interface PlatformDns {
+  /** The Route53 hosted zone's id. */
+  hostedZoneId: string;
+  /** The hosted zone's domain (e.g. `example.com`); it must contain the external URL's host. */
+  zoneName: string;
+  /** The load balancer's region. Default: the AWS provider's. */
+  region?: string;
+}
 
 /** Harbor's own settings. */
 export interface PlatformHarbor {
@@ -207,6 +237,11 @@ export interface HarborPlatformArgs {
   redis?: PlatformRedis;
   /** Registry storage. */
   storage: PlatformStorage;
+  /**
+   * The StorageClass of every claim. Default: `{}`: an `SsdStorageClass` with its defaults (`harbor-ssd`, gp3,
+   * encrypted, on the EBS CSI driver). A tier's own `storageClass` (database, redis, filesystem storage) wins.
+   */
+  storageClass?: PlatformStorageClass;
   /** TLS: install cert-manager (Default: true) and how Harbor's certificate is issued. */
   tls: PlatformTls;
   /**
@@ -214,6 +249,11 @@ export interface HarborPlatformArgs {
    * AWS NLB by default (needs the AWS Load Balancer Controller in the cluster). Default: `{}`.
    */
   edge?: PlatformEdge;
+  /**
+   * Harbor's DNS record in Route53 (edge exposure `nlb` only). Default: none: the team's own DNS points the
+   * host at the load balancer (until it does, ACME HTTP-01 cannot issue and the API resources cannot reach Harbor).
+   */
+  dns?: PlatformDns;
   /** Harbor itself. Defaults: HarborRelease's. */
   harbor?: PlatformHarbor;
   /**
@@ -325,6 +365,13 @@ export const harborPlatformDefaults = {
   installEdgeController: true,
   /** Envoy Gateway controller replicas outside dev (in dev: 1). */
   edgeControllerReplicas: envoyGatewayDefaults.replicas,
+  /** Bound of the wait for the Gateway's address (the NLB's DNS name) when a DNS record needs it, seconds. */
+  gatewayAddressTimeoutSeconds: 600,
+  /**
+   * Bound of the wait for the edge certificate when the stack calls Harbor's API, seconds (ACME orders take
+   * a minute or two once the name resolves; the rest is margin for DNS propagation).
+   */
+  certificateIssuanceTimeoutSeconds: 900,
 };
 
 /** Harbor's database connection, from our PatroniCluster or the team's own. */
@@ -358,6 +405,8 @@ interface EdgeWiring {
   tokenServiceSecretName: pulumi.Output<string>;
   /** The private CA's certificate when the edge is self-signed: Harbor's API resources trust it. */
   caCertificate?: pulumi.Output<string>;
+  /** What Harbor's API resources wait for besides the release: the issued edge certificate and the DNS record. */
+  apiReady: pulumi.Resource[];
 }
 
 /** Where the platform puts things: namespace (name, and the resource when created here) and node tiers. */
@@ -374,6 +423,9 @@ interface Layout {
   nodePools?: NodePools;
   /** Two or more zones: every tier spreads over them with a hard constraint. */
   zonesHard: boolean;
+  /** The StorageClass every claim names, and what claims wait for (the class, when created here). */
+  storageClass: string;
+  storageClassReady: pulumi.Resource[];
 }
 
 /**
@@ -413,7 +465,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     });
 
     args = this.createdCluster(name, args, scope);
-    const layout = this.layout(name, args);
+    const layout = this.ssdStorageClass(this.layout(name, args), args);
     this.clusterAddons(layout, args, scope);
     const database = this.database(layout, args);
     const redis = this.redis(layout, args);
@@ -485,6 +537,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
       dbTier,
       nodePools,
       zonesHard: (args.zones ?? []).length >= 2,
+      storageClass: "",
+      storageClassReady: [],
     };
   }
 
@@ -545,6 +599,14 @@ export class HarborPlatform extends pulumi.ComponentResource {
     scope.ready = addons.ready;
   }
 
+  /** The SSD StorageClass every claim names (created unless the cluster has it), added to the layout. */
+  private ssdStorageClass(l: Layout, args: HarborPlatformArgs): Layout {
+    const { create, ...classArgs } = args.storageClass ?? {};
+    if (create === false) return { ...l, storageClass: classArgs.name ?? ssdStorageClassDefaults.name };
+    const sc = new SsdStorageClass(`${l.name}-ssd`, classArgs, { parent: this });
+    return { ...l, storageClass: sc.name, storageClassReady: [sc.storageClass] };
+  }
+
   /** PostgreSQL: a PatroniCluster sized for Harbor's pool, or the team's database. */
   private database(l: Layout, args: HarborPlatformArgs): DatabaseConnection {
     const db = args.database ?? { kind: "patroni" };
@@ -560,13 +622,14 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `${l.name}-db`,
       {
         ...patroniArgs,
+        storageClass: patroniArgs.storageClass ?? l.storageClass,
         namespace: l.nsName,
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
-      { parent: this },
+      waitingFor(this, l.storageClassReady),
     );
     return {
       host: cluster.host,
@@ -590,16 +653,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
         ...redisArgs,
         namespace: l.ns,
         clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
-        // Redis data and sentinel state on the database's SSD class unless given.
-        storageClass:
-          redisArgs.storageClass ??
-          (args.database?.kind === "existing"
-            ? undefined
-            : (args.database?.storageClass ?? patroniClusterDefaults.storageClass)),
+        // Redis data and sentinel state on the stack's SSD class unless given.
+        storageClass: redisArgs.storageClass ?? l.storageClass,
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
-      { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
+      waitingFor(this, [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady]),
     );
     return {
       sentinelAddrs: sentinel.sentinelAddrs,
@@ -624,11 +683,11 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `${l.name}-registry`,
       {
         namespace: l.nsName,
-        storageClass: st.storageClass,
+        storageClass: st.storageClass ?? l.storageClass,
         capacityGb: st.capacityGb,
         registryReplicas: registryReplicas(args),
       },
-      child,
+      waitingFor(this, l.storageClassReady),
     ).registryStorage;
   }
 
@@ -688,9 +747,13 @@ export class HarborPlatform extends pulumi.ComponentResource {
         placement: appTier,
         zoneSpread: l.zonesHard,
         waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
+        addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
       },
       child,
     );
+    const dnsRecord = this.dnsRecord(l, args, gateway);
+    // The API resources need the certificate issued: then (and only then) the edge Certificate is waited for.
+    const apiCalls = stackApiCalls(args).length > 0;
     const issuer: IssuerMode =
       args.tls.issuer.mode === "acme-http01"
         ? { ...args.tls.issuer, gatewayParentRefs: gateway.acmeParentRefs }
@@ -705,6 +768,9 @@ export class HarborPlatform extends pulumi.ComponentResource {
         certManagerReady: certManager.ready,
         // Harbor's API resources must trust a self-signed edge: they get the CA the stack creates.
         exposeCaCertificate: issuer.mode === "self-signed",
+        issuanceTimeoutSeconds: apiCalls ? harborPlatformDefaults.certificateIssuanceTimeoutSeconds : undefined,
+        // An HTTP-01 challenge is answered through Harbor's name: ask only once it resolves (no cached NXDOMAIN).
+        edgeCertificateWaitsFor: http01 && dnsRecord ? [dnsRecord.record] : [],
       },
       child,
     );
@@ -715,7 +781,24 @@ export class HarborPlatform extends pulumi.ComponentResource {
       tlsSecretName: certificates.tlsSecretName,
       tokenServiceSecretName: certificates.tokenServiceSecretName,
       caCertificate: certificates.caCertificate,
+      apiReady: [...(apiCalls ? [certificates.edgeCertificate] : []), ...(dnsRecord ? [dnsRecord.record] : [])],
     };
+  }
+
+  /** Harbor's alias record in Route53, pointing at the load balancer the Gateway publishes (with `dns` only). */
+  private dnsRecord(l: Layout, args: HarborPlatformArgs, gateway: HarborGateway): HarborDnsRecord | undefined {
+    if (!args.dns || !gateway.address) return undefined;
+    return new HarborDnsRecord(
+      `${l.name}-dns`,
+      {
+        hostedZoneId: args.dns.hostedZoneId,
+        zoneName: args.dns.zoneName,
+        host: new URL(args.externalUrl).hostname,
+        loadBalancerHostname: gateway.address,
+        region: args.dns.region,
+      },
+      { parent: this },
+    );
   }
 
   /** Harbor's release, given the other tiers' outputs; Harbor's own settings pass through unresolved. */
@@ -748,6 +831,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
         routeParentRefs: tiers.edge.routeParentRefs,
         replicas: harborArgs.replicas,
         trivy: harborArgs.trivy,
+        // Trivy's cache volumes (the chart's only claim with external database, Redis and registry storage).
+        trivyStorageClass: l.storageClass,
         metrics: harborArgs.metrics,
         resources: harborArgs.resources,
         zoneSpread: l.zonesHard ? "required" : "preferred",
@@ -756,7 +841,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       },
       // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
       // as its route serves admin paths too, for the restricted admin route.
-      { parent: this, dependsOn: [...tiers.edge.controllerReady, ...tiers.edge.adminReady] },
+      waitingFor(this, [...tiers.edge.controllerReady, ...tiers.edge.adminReady, ...l.storageClassReady]),
     );
   }
 
@@ -784,7 +869,9 @@ export class HarborPlatform extends pulumi.ComponentResource {
       ...(edge.caCertificate ? { caBundle: edge.caCertificate } : {}),
       ...(args.harborApi ?? {}),
     };
-    const afterRelease = { parent: this, dependsOn: [this.harbor.release] };
+    // Harbor must answer at its name with a valid certificate: the release (Helm waits until its pods are
+    // ready), the DNS record and the issued certificate, each wait bounded (README, "First deploy").
+    const afterRelease = { parent: this, dependsOn: [this.harbor.release, ...edge.apiReady] };
     if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0) {
       new ReplicationTargets(
         `${l.name}-replication`,
@@ -809,6 +896,20 @@ export class HarborPlatform extends pulumi.ComponentResource {
         afterRelease,
       );
   }
+}
+
+/**
+ * Options that make a tier component and every resource below it wait for `deps`. Pulumi does not hand a
+ * component's `dependsOn` to its children (the captured graph shows it), so a transformation adds it to each:
+ * claims wait for their StorageClass, Harbor's chart for the Gateway API CRDs and the admin route.
+ */
+function waitingFor(parent: pulumi.Resource, deps: pulumi.Resource[]): pulumi.ComponentResourceOptions {
+  if (deps.length === 0) return { parent };
+  return {
+    parent,
+    dependsOn: deps,
+    transformations: [(a) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: deps }) })],
+  };
 }
 
 /** Registry replicas of the release these Args make (HarborRelease's defaults applied). */
@@ -872,6 +973,16 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
   }
   // The stack's own API resources must still reach the admin paths an allowlist restricts.
   const edgeArgs = args.edge ?? {};
+  if (args.dns) {
+    check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
+    const exposure = edgeArgs.exposure ?? harborGatewayDefaults.exposure;
+    check.check(
+      exposure === "nlb",
+      "dns",
+      `an alias record points at an AWS network load balancer, but edge.exposure is "${exposure}"`,
+      'use edge.exposure "nlb", or leave dns out and point the name at the edge yourself',
+    );
+  }
   check.problems.push(
     ...edgeLockoutProblems({
       host: hostnameOf(args.externalUrl),

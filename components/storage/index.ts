@@ -3,3 +3,5 @@ export * from "./NfsStorage";
 export * from "./FilesystemStorage";
 export * from "./descriptor";
 export * from "./registryS3Policy";
+export * from "./SsdStorageClass";
+export * from "./ssdClasses";

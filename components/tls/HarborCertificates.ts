@@ -67,6 +67,14 @@ export interface HarborCertificatesArgs {
    * Harbor's API resources when the edge certificate is self-signed. Default: false.
    */
   exposeCaCertificate?: boolean;
+  /**
+   * Wait, at most this many seconds, until cert-manager reports the edge certificate `Ready`
+   * (`pulumi.com/waitFor: condition=Ready`); on timeout the Kubernetes provider's error names the Certificate
+   * and its last condition (e.g. the ACME challenge's state). Default: not waited.
+   */
+  issuanceTimeoutSeconds?: number;
+  /** What the edge certificate waits for besides cert-manager: the DNS record an ACME challenge needs. Default: none. */
+  edgeCertificateWaitsFor?: pulumi.Resource[];
 }
 
 /** Let's Encrypt's production ACME directory. */
@@ -96,6 +104,8 @@ export class HarborCertificates extends pulumi.ComponentResource {
   readonly issuerName: pulumi.Output<string>;
   /** The private CA's certificate (PEM), when `exposeCaCertificate`; otherwise undefined. */
   readonly caCertificate?: pulumi.Output<string>;
+  /** The edge Certificate; with `issuanceTimeoutSeconds` it exists for Pulumi only once issued. */
+  readonly edgeCertificate: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
     checkHarborCertificatesArgs(name, args);
@@ -106,7 +116,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     const { issuer: caIssuer, certificate: caCert } = this.privateCa(name, cmNs, args);
     const edge = this.edgeIssuer(name, args, caIssuer);
     const tlsSecretName = args.tlsSecretName ?? `${name}-tls`;
-    this.edgeCertificate(name, args, ns, edge, tlsSecretName);
+    this.edgeCertificate = this.edgeCertificateOf(name, args, ns, edge, tlsSecretName);
     this.tokenServiceCertificate(name, args, ns, caIssuer);
     // Plain names, not taken from the Certificates: Harbor's pods wait for the Secrets by themselves,
     // so `pulumi up` need not serialize the release behind certificate issuance.
@@ -235,14 +245,14 @@ export class HarborCertificates extends pulumi.ComponentResource {
   }
 
   /** Harbor's host certificate (90 days, renewed 30 days ahead), in Harbor's namespace. */
-  private edgeCertificate(
+  private edgeCertificateOf(
     name: string,
     args: HarborCertificatesArgs,
     ns: pulumi.Input<string>,
     issuer: { name: pulumi.Output<string>; kind: string },
     tlsSecretName: string,
-  ): void {
-    this.certManagerObject(
+  ): k8s.apiextensions.CustomResource {
+    return this.certManagerObject(
       name,
       args,
       "tls",
@@ -260,6 +270,10 @@ export class HarborCertificates extends pulumi.ComponentResource {
         issuerRef: { name: issuer.name, kind: issuer.kind, group: "cert-manager.io" },
       },
       ns,
+      args.edgeCertificateWaitsFor ?? [],
+      args.issuanceTimeoutSeconds !== undefined
+        ? { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": String(args.issuanceTimeoutSeconds) }
+        : undefined,
     );
   }
 
@@ -291,6 +305,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
 /** Refuses invalid Args before any resource, naming every problem. */
 function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): void {
   const check = new ArgsChecker("HarborCertificates", name);
+  check.atLeast(args.issuanceTimeoutSeconds, 1, "issuanceTimeoutSeconds");
   check.check(
     /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
     "host",

@@ -300,12 +300,16 @@ export interface KubeProps {
     selector?: { matchLabels?: Record<string, string> } & Record<string, unknown>;
     ports?: { port?: number }[];
     template?: { metadata?: Metadata; spec?: PodSpec };
-    volumeClaimTemplates?: { metadata?: Metadata; spec?: { resources?: { requests?: { storage?: unknown } } } }[];
+    volumeClaimTemplates?: {
+      metadata?: Metadata;
+      spec?: { resources?: { requests?: { storage?: unknown } }; storageClassName?: unknown };
+    }[];
     resources?: { requests?: { storage?: unknown } };
+    storageClassName?: unknown;
     capacity?: { storage?: unknown };
     tls?: unknown[];
     numberOfInstances?: number;
-    volume?: { size?: unknown };
+    volume?: { size?: unknown; storageClass?: unknown };
     postgresql?: { parameters?: Record<string, unknown> };
   };
 }

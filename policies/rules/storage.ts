@@ -3,6 +3,7 @@
  * capacity at least 3x the expected data where the storage has a size.
  */
 import { stackRule, num, strList, violation } from "./common";
+import { EBS_PROVISIONERS, harborChartClaims, LOCAL_PROVISIONERS, SSD_EBS_VOLUME_TYPES } from "../../components/facts";
 import {
   ComponentTypes,
   fmtGib,
@@ -28,16 +29,80 @@ export interface SsdConfig {
   allowedVolumeTypes: string[];
 }
 
-const EBS_PROVISIONERS = ["ebs.csi.aws.com", "kubernetes.io/aws-ebs"];
+/** File storage provisioners a registry storage component may name (EFS: not a block volume, no volume type). */
+const REGISTRY_FILE_PROVISIONERS = ["efs.csi.aws.com"];
+
+/** One volume claim of the plan and the StorageClass it names. */
+export interface Claim {
+  /** The resource that makes the claim (a PVC, a StatefulSet, a Zalando manifest, a Helm release). */
+  r: Res;
+  /** Where in it (for messages). */
+  where: string;
+  /** The class named: undefined for the cluster's default, "" for none (a pre-bound volume). */
+  storageClass: string | undefined;
+}
+
+/**
+ * Every claim the plan makes: PVCs, StatefulSets' volumeClaimTemplates, Zalando manifests' volume, and the
+ * Harbor chart's own claims read from its values. Claims whose class a preview does not know go to `cannotCheck`.
+ */
+export function planClaims(g: Graph, cannotCheck: (what: string, urn?: string) => void = () => {}): Claim[] {
+  const out: Claim[] = [];
+  const className = (v: unknown) => (typeof v === "string" ? v : undefined);
+  for (const pvc of g.ofType(T.Pvc)) {
+    if (g.unknown(pvc, "spec.storageClassName")) cannotCheck(`${label(pvc)} spec.storageClassName`, pvc.urn);
+    else out.push({ r: pvc, where: "spec.storageClassName", storageClass: className(kube(pvc).spec?.storageClassName) });
+  }
+  for (const set of g.ofType(T.StatefulSet)) {
+    if (g.unknown(set, "spec.volumeClaimTemplates")) {
+      cannotCheck(`${label(set)} spec.volumeClaimTemplates`, set.urn);
+      continue;
+    }
+    (kube(set).spec?.volumeClaimTemplates ?? []).forEach((t, i) =>
+      out.push({
+        r: set,
+        where: `volumeClaimTemplates[${i}] (${t?.metadata?.name ?? "?"}) storageClassName`,
+        storageClass: className(t?.spec?.storageClassName),
+      }),
+    );
+  }
+  for (const pg of g.ofType(T.ZalandoPostgresql)) {
+    if (g.unknown(pg, "spec.volume")) cannotCheck(`${label(pg)} spec.volume`, pg.urn);
+    else out.push({ r: pg, where: "spec.volume.storageClass", storageClass: className(kube(pg).spec?.volume?.storageClass) });
+  }
+  for (const rel of harborReleases(g)) {
+    // Exactly the values the chart's claims depend on (harborChartClaims).
+    const hidden =
+      harborValuesUnknown(g, rel) ??
+      g.unknownOf(
+        rel,
+        "values.persistence.enabled",
+        "values.persistence.imageChartStorage.type",
+        "values.persistence.persistentVolumeClaim",
+        "values.jobservice.jobLoggers",
+        "values.database.type",
+        "values.redis.type",
+        "values.trivy.enabled",
+      );
+    if (hidden) {
+      cannotCheck(hidden.startsWith("values.") ? `${label(rel)} ${hidden}` : hidden, rel.urn);
+      continue;
+    }
+    for (const c of harborChartClaims(valuesOf(rel)))
+      out.push({ r: rel, where: `values.${c.valuesPath} (the chart's ${c.claim} claim)`, storageClass: c.storageClass });
+  }
+  return out;
+}
 
 export const ssdStorage = stackRule<SsdConfig>({
   name: "ssd-storage-only",
   description:
-    "EBS volumes, launch template block devices, EC2 instance volumes and EBS StorageClasses use SSD volume types (gp3, gp2, io1, io2), never st1, sc1 or standard.",
+    "EBS volumes, launch template block devices, EC2 instance volumes and EBS StorageClasses use SSD volume types (gp3, gp2, io1, io2), never st1, sc1 or standard; every volume claim (PVCs, volumeClaimTemplates, the Harbor chart's claims from its values) names a StorageClass the plan defines, of an SSD type.",
   severity: "high",
-  remediationSteps: "Set volumeType / parameters.type to gp3 (or io2 for provisioned IOPS).",
-  config: { allowedVolumeTypes: strList(["gp3", "gp2", "io1", "io2"], "EBS volume types that are SSD") },
-  check(g, c, report) {
+  remediationSteps:
+    "Set volumeType / parameters.type to gp3 (or io2 for provisioned IOPS); have every claim name the stack's own SSD StorageClass (harbor-ha:storageClass).",
+  config: { allowedVolumeTypes: strList([...SSD_EBS_VOLUME_TYPES], "EBS volume types that are SSD") },
+  check(g, c, report, _args, cannotCheck) {
     const allowed = c.allowedVolumeTypes;
     const bad = (r: Res, where: string, type: unknown) => {
       if (typeof type !== "string" || allowed.includes(type)) return;
@@ -65,11 +130,89 @@ export const ssdStorage = stackRule<SsdConfig>({
       const type = obj(p.parameters).type;
       const provisioner = str(p.provisioner) ?? "";
       // Only EBS classes have EBS volume types; other provisioners (EFS, NFS, local-path) are out of scope.
-      if (EBS_PROVISIONERS.includes(provisioner) || type !== undefined)
+      if ((EBS_PROVISIONERS as readonly string[]).includes(provisioner) || type !== undefined)
         bad(sc, "parameters.type", type ?? (provisioner === "kubernetes.io/aws-ebs" ? "gp2" : undefined));
     }
+    checkClaims(g, report, cannotCheck);
   },
 });
+
+/**
+ * Each claim names a StorageClass the plan defines (the cluster's default is whatever the cluster has: gp2
+ * or none on EKS), whose volumes are SSD: an EBS class (its type is checked above), EFS for registry storage,
+ * a laptop's provisioner in dev. "" binds a volume the plan defines.
+ */
+function checkClaims(
+  g: Graph,
+  report: (message: string, urn?: string) => void,
+  cannotCheck: (what: string, urn?: string) => void,
+): void {
+  const classes = new Map<string, Res>();
+  for (const sc of g.ofType(T.StorageClass)) {
+    if (g.unknown(sc, "metadata.name")) cannotCheck(`${label(sc)} metadata.name`, sc.urn);
+    const n = kube(sc).metadata?.name;
+    if (n) classes.set(n, sc);
+  }
+  const staticVolumes = g.ofType(T.Pv).filter((pv) => (kube(pv).spec?.storageClassName ?? "") === "");
+  const dev = platformFacts(g).environment === "dev";
+  const fix = "name the stack's own class (harbor-ha:storageClass.name, created by the plan) or define the class in the plan";
+  for (const c of planClaims(g, cannotCheck)) {
+    const where = `${c.where}`;
+    if (c.storageClass === undefined) {
+      report(
+        violation(
+          label(c.r),
+          `${where} names no StorageClass, so it gets the cluster's default class, which the plan does not define (EKS: gp2 through the in-tree provisioner, or none)`,
+          "a StorageClass defined in the same plan with an SSD volume type",
+          "set the claim's class to the stack's own SSD class (harbor-ha:storageClass.name)",
+        ),
+        c.r.urn,
+      );
+      continue;
+    }
+    if (c.storageClass === "") {
+      if (staticVolumes.length === 0)
+        report(
+          violation(
+            label(c.r),
+            `${where} is "" (a pre-bound volume), but the plan defines no PersistentVolume without a class`,
+            "a PersistentVolume in the same plan for it to bind",
+            "create the PersistentVolume in the stack, or name the stack's SSD class",
+          ),
+          c.r.urn,
+        );
+      continue;
+    }
+    const sc = classes.get(c.storageClass);
+    if (!sc) {
+      report(
+        violation(
+          label(c.r),
+          `${where} is "${c.storageClass}", a StorageClass the plan does not define (whatever the cluster has under that name, if anything, is unchecked)`,
+          "a StorageClass defined in the same plan with an SSD volume type",
+          fix,
+        ),
+        c.r.urn,
+      );
+      continue;
+    }
+    const provisioner = str(obj(sc.props).provisioner) ?? "";
+    if ((EBS_PROVISIONERS as readonly string[]).includes(provisioner)) continue; // its type is checked above
+    const registryFiles =
+      REGISTRY_FILE_PROVISIONERS.includes(provisioner) && STORAGE_COMPONENTS.some((t) => g.isUnder(c.r, t));
+    const laptop = dev && (LOCAL_PROVISIONERS as readonly string[]).includes(provisioner);
+    if (!registryFiles && !laptop)
+      report(
+        violation(
+          label(c.r),
+          `${where} is "${c.storageClass}", provisioned by ${provisioner || "(none)"}, whose volumes are not known to be SSD`,
+          `an EBS class of type ${SSD_EBS_VOLUME_TYPES.join(", ")} (EFS for registry storage; a laptop provisioner in dev only)`,
+          fix,
+        ),
+        c.r.urn,
+      );
+  }
+}
 
 export interface PatroniVolumeConfig {
   minVolumeGib: number;
