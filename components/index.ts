@@ -86,4 +86,5 @@ export {
   NodeTier,
   DEFAULT_NAMESPACE,
   readWriteOnceSharingViolation,
+  bucketNameProblem,
 } from "./conventions";
