@@ -6,7 +6,9 @@ import { stringify } from "yaml";
 import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
+  createHardenedBucket,
   Placement,
+  renderIrsaTrustPolicy,
   podPlacement,
   selectorLabels,
   serviceHost,
@@ -34,6 +36,23 @@ import {
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
 import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import {
+  AwsBackupStore,
+  checkBackupArgs,
+  EnvVar,
+  IRSA_TOKEN_DIR,
+  PatroniBackupArgs,
+  patroniBackupDefaults,
+  PatroniRestoreArgs,
+  renderBackupEnv,
+  renderRestoreEnv,
+  renderSelfAssumeStatement,
+  renderWalgConfigFile,
+  renderWalgS3Policy,
+  WALG_CONFIG_FILE,
+} from "./walgBackup";
 
 /** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
 export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
@@ -80,6 +99,16 @@ export interface PatroniClusterArgs {
   requireZoneSpread?: boolean;
   /** Labels of the client pods that may reach PostgreSQL (5432). Default: `{ app: "harbor" }` (the Harbor chart's pods). */
   clientPodSelector?: Record<string, string>;
+  /**
+   * Continuous WAL archiving and scheduled base backups through Spilo's WAL-G, to a hardened bucket made
+   * here (IRSA) or an S3-compatible store. Default: none (Spilo archives to /bin/true: no restore path).
+   */
+  backup?: PatroniBackupArgs;
+  /**
+   * Bootstrap this cluster from an archive (to the latest point or a target time) instead of an empty
+   * database. Read only when the cluster is first initialised. Default: none (a new, empty database).
+   */
+  restore?: PatroniRestoreArgs;
 }
 
 /**
@@ -128,6 +157,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const l = clusterLayout(name, args);
     this.budget = l.budget;
     const secrets = this.secrets(l);
+    const backupStore = this.backupStore(l);
+    l.archiveEnv = this.archiveEnv(l, backupStore);
     const config = this.patroniConfigMap(l);
     const account = this.serviceAccount(l);
     const statefulSet = this.members(l, { secrets, config, account });
@@ -192,7 +223,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
       `${l.name}-patroni`,
       {
         metadata: { name: `${l.name}-patroni`, namespace: l.ns, labels: l.labels },
-        data: { "patroni.yaml": l.patroniYaml, "dcs.json": l.dynamicConfig },
+        data: {
+          "patroni.yaml": l.patroniYaml,
+          "dcs.json": l.dynamicConfig,
+          ...(l.args.backup?.target.kind === "aws" ? { "walg.json": renderWalgConfigFile(l.name) } : {}),
+        },
       },
       { parent: this },
     );
@@ -281,7 +316,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
               },
               terminationGracePeriodSeconds: PATRONI_TERMINATION_GRACE_SECONDS,
               securityContext: { fsGroup: 103 },
-              volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
+              volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }, ...this.archiveVolumes(l, deps.config)],
               containers: [this.postgresContainer(l, deps)],
             },
           },
@@ -349,6 +384,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           name: "SPILO_CONFIGURATION",
           valueFrom: { configMapKeyRef: { name: deps.config.metadata.name, key: "patroni.yaml" } },
         },
+        ...l.archiveEnv,
       ],
       readinessProbe: {
         httpGet: { path: "/readiness", port: 8008 },
@@ -361,8 +397,113 @@ export class PatroniCluster extends pulumi.ComponentResource {
         { name: "pgdata", mountPath: "/home/postgres/pgdata" },
         // PostgreSQL's dynamic shared memory lives in /dev/shm: the container's default is 64 MiB.
         { name: "dshm", mountPath: "/dev/shm" },
+        ...(usesIrsa(l.args)
+          ? [
+              { name: "aws-iam-token", mountPath: IRSA_TOKEN_DIR, readOnly: true },
+              { name: "walg-config", mountPath: WALG_CONFIG_FILE, subPath: "walg.json", readOnly: true },
+            ]
+          : []),
       ],
     };
+  }
+
+  /**
+   * The AWS side of backups: a dedicated KMS key and hardened bucket (components/conventions/s3Bucket.ts;
+   * deleted backups stay as noncurrent versions for the retention period), and the role WAL-G assumes
+   * through IRSA on the members' ServiceAccount with least privilege on that bucket (and read on a restore
+   * source). Nothing without an AWS backup target.
+   */
+  private backupStore(l: ClusterLayout): AwsBackupStore | undefined {
+    const t = l.args.backup?.target;
+    if (t?.kind !== "aws") return undefined;
+    const d = patroniBackupDefaults;
+    const child = { parent: this };
+    const name = `${l.name}-backups`;
+    const key =
+      (t.kms ?? d.kms)
+        ? new kms.Key(
+            name,
+            { description: `PostgreSQL backups of ${l.name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+            child,
+          )
+        : undefined;
+    const bucket = createHardenedBucket(
+      name,
+      {
+        bucketName: t.bucketName,
+        forceDestroy: t.forceDestroy ?? d.forceDestroy,
+        kmsKeyArn: key?.arn,
+        noncurrentVersionExpirationDays: l.args.backup?.retentionDays ?? d.retentionDays,
+        abortIncompleteMultipartDays: d.abortIncompleteMultipartDays,
+      },
+      this,
+    );
+    const rolePrefix = `${l.name}-walg-`;
+    const role = new iam.Role(
+      name,
+      {
+        namePrefix: rolePrefix,
+        assumeRolePolicy: pulumi
+          .all([t.oidcProviderArn, t.oidcIssuerUrl, pulumi.output(l.ns)])
+          .apply(([provider, issuer, ns]) => {
+            const trust = renderIrsaTrustPolicy(provider, issuer, ns, l.name) as { Statement: unknown[] };
+            return JSON.stringify({
+              ...trust,
+              Statement: [...trust.Statement, renderSelfAssumeStatement(provider, `${rolePrefix}*`)],
+            });
+          }),
+      },
+      child,
+    );
+    const restoreBucket = l.args.restore?.source;
+    const restoreArns =
+      restoreBucket && !restoreBucket.endpoint && !restoreBucket.credentialsSecretName
+        ? [`arn:aws:s3:::${restoreBucket.bucket}`]
+        : [];
+    new iam.RolePolicy(
+      name,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([bucket.arn, key?.arn])
+          .apply(([b, k]) => JSON.stringify(renderWalgS3Policy(b, k, restoreArns))),
+      },
+      child,
+    );
+    return { bucket: bucket.bucket, region: bucket.region, roleArn: role.arn, kmsKeyArn: key?.arn };
+  }
+
+  /** The members' WAL-G environment: archiving and base backups (Args.backup), bootstrap from an archive (Args.restore). */
+  private archiveEnv(l: ClusterLayout, store: AwsBackupStore | undefined): EnvVar[] {
+    const { backup, restore } = l.args;
+    return [
+      ...(backup ? renderBackupEnv(backup, store) : []),
+      ...(restore
+        ? renderRestoreEnv(
+            { ...restore, source: { ...restore.source, region: restore.source.region ?? store?.region } },
+            { roleArn: store?.roleArn },
+          )
+        : []),
+    ];
+  }
+
+  /** IRSA's projected token (audience sts.amazonaws.com) and WAL-G's config file, with an AWS backup target. */
+  private archiveVolumes(l: ClusterLayout, config: k8s.core.v1.ConfigMap): k8s.types.input.core.v1.Volume[] {
+    if (!usesIrsa(l.args)) return [];
+    return [
+      {
+        name: "aws-iam-token",
+        projected: {
+          sources: [
+            { serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 86400, path: "token" } },
+          ],
+        },
+      },
+      {
+        name: "walg-config",
+        configMap: { name: config.metadata.name, items: [{ key: "walg.json", path: "walg.json" }] },
+      },
+    ];
   }
 
   /** The clients' Services: rw follows the pod Patroni labels leader, ro selects the replicas. */
@@ -541,6 +682,13 @@ interface ClusterLayout {
   /** bootstrap.dcs: applies only when the cluster is first initialised; later changes are PATCHed (apply-dcs Job). */
   dynamicConfig: string;
   budget: ConnectionBudget;
+  /** WAL-G's environment (backup and restore), once the backup store exists. */
+  archiveEnv: EnvVar[];
+}
+
+/** Whether the members get AWS credentials through IRSA (an AWS backup target). */
+function usesIrsa(args: PatroniClusterArgs): boolean {
+  return args.backup?.target.kind === "aws";
 }
 
 /** The members' credentials (`superuser`, `replication`) and Harbor's (`password`). */
@@ -559,6 +707,9 @@ function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
     synchronousMode: args.synchronousMode,
     timing: args.timing,
     clientPools: clientPoolsOf(args),
+    archiveTimeoutSeconds: args.backup
+      ? (args.backup.archiveTimeoutSeconds ?? patroniBackupDefaults.archiveTimeoutSeconds)
+      : undefined,
   });
   return {
     name,
@@ -574,6 +725,7 @@ function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
     patroniYaml: stringify(sharedSpiloConfig(patroni)),
     dynamicConfig: JSON.stringify((patroni.bootstrap as { dcs: unknown }).dcs),
     budget,
+    archiveEnv: [],
   };
 }
 
@@ -651,6 +803,7 @@ function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
   );
   const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby"]);
   check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
+  checkBackupArgs(check, args.backup, args.restore);
   check.throwIfAny();
 }
 
