@@ -31,6 +31,7 @@ import {
 } from "../components";
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
+import { backupsProblems, backupsSchema } from "./configBackups";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -552,6 +553,8 @@ export const stackConfigSchema = z.strictObject({
   /** EKS managed node groups for the app and db tiers. Default: none (bring your own nodes). */
   nodePools: z.strictObject({ app: nodePool, db: nodePool }).optional(),
   postgres: postgres.prefault({}),
+  /** The database's backups and restore (stacks/configBackups.ts). Default: none (no backups; a policy flags it). */
+  backups: backupsSchema.optional(),
   redis: redis.prefault({}),
   harbor: harbor.prefault({}),
   storage: storage,
@@ -964,6 +967,7 @@ function crossFieldProblems(c: StackConfig): string[] {
       : undefined;
   if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
   out.push(...edgeProblems(c));
+  out.push(...backupsProblems(c.backups, c.environment, c.cluster, k));
   return out;
 }
 

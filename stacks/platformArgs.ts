@@ -3,6 +3,7 @@
  */
 import { HarborPlatformArgs, IssuerMode } from "../components";
 import { StackConfig } from "./config";
+import { backupArgs } from "./configBackups";
 
 /** Maps the validated stack config onto the platform's Args (pure: no resources). */
 export function platformArgs(c: StackConfig): HarborPlatformArgs {
@@ -59,7 +60,7 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     highThroughput: c.highThroughput,
     zones: c.zones,
     adminPassword: c.adminPassword,
-    database: { kind: "patroni", ...c.postgres },
+    database: { kind: "patroni", ...c.postgres, ...backupArgs(c.backups, c.cluster) },
     redis: { kind: "sentinel", ...c.redis },
     storage,
     tls: {
