@@ -25,3 +25,4 @@ export {
 } from "./conventions/connectionBudget";
 export type { ConnectionBudget, ConnectionBudgetArgs, DbPool } from "./conventions/connectionBudget";
 export { ADMIN_API_PREFIXES } from "./edge/harborApiAccess";
+export { BACKUP_RULES, SPILO_BACKUP_ENV } from "./postgres/backupFacts";

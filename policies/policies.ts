@@ -12,6 +12,7 @@ import { dbConnectionBudget, noSecretLiterals, s3BucketSecurity } from "./rules/
 import { edgeAdminAllowlist, edgeHttpRedirectOnly, edgeNoCatchAll, edgeTls } from "./rules/edge";
 import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { podsFitNodes } from "./rules/topology";
+import { backupBucket, databaseBackups } from "./rules/backups";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
@@ -36,6 +37,8 @@ export {
   tierWiring,
   platformFactsPresent,
   podsFitNodes,
+  databaseBackups,
+  backupBucket,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -64,6 +67,8 @@ export const allPolicies: Policy[] = [
   tierWiring,
   platformFactsPresent,
   podsFitNodes,
+  databaseBackups,
+  backupBucket,
 ];
 
 /**

@@ -5,3 +5,4 @@ export * from "./renderJobScripts";
 export * from "./spiloEffectiveConfig";
 export * from "../conventions/connectionBudget";
 export * from "./walgBackup";
+export * from "./backupFacts";

@@ -16,6 +16,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ArgsChecker } from "../conventions/validation";
 import { bucketNameProblem } from "../conventions/s3Bucket";
+import { BACKUP_RULES } from "./backupFacts";
 
 /** Where the projected service-account token for IRSA is mounted (the EKS webhook's path, set here explicitly). */
 export const IRSA_TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
@@ -96,10 +97,10 @@ export interface PatroniRestoreArgs {
 
 /** Defaults of {@link PatroniBackupArgs} (stack config and policies import these, never copies). */
 export const patroniBackupDefaults = {
-  retentionDays: 7,
+  retentionDays: BACKUP_RULES.minRetentionDays,
   /** Spilo's own default (configure_spilo.py `setdefault('BACKUP_SCHEDULE', '0 1 * * *')`). */
   schedule: "0 1 * * *",
-  archiveTimeoutSeconds: 60,
+  archiveTimeoutSeconds: BACKUP_RULES.maxArchiveTimeoutSeconds,
   kms: true,
   forceDestroy: false,
   forcePathStyle: true,
