@@ -427,3 +427,53 @@ export function withArchiving(config: Record<string, unknown>, archiveTimeoutSec
   });
   return copy as unknown as Record<string, unknown>;
 }
+
+/**
+ * The names `configure_spilo.py` (4.0-p2, write_wale_environment) writes into WAL-G's envdir for an S3
+ * archive: `s3_names + walg_names`, plus WALE_LOG_DESTINATION, PGPORT and BACKUP_NUM_TO_RETAIN. Nothing
+ * else of the pod's environment reaches WAL-G (Patroni's environment is emptied). test/backups.spec.ts
+ * holds this list against the quoted source lists.
+ */
+export const SPILO_S3_ENVDIR_NAMES = [
+  ...["WALE_S3_PREFIX", "WALG_S3_PREFIX", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "WALE_S3_ENDPOINT"],
+  ...["AWS_ENDPOINT", "AWS_REGION", "AWS_INSTANCE_PROFILE", "WALE_DISABLE_S3_SSE", "WALG_S3_SSE_KMS_ID"],
+  ...["WALG_S3_SSE", "WALG_DISABLE_S3_SSE", "AWS_S3_FORCE_PATH_STYLE", "AWS_ROLE_ARN"],
+  ...["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_STS_REGIONAL_ENDPOINTS"],
+  ...["WALG_DELTA_MAX_STEPS", "WALG_DELTA_ORIGIN", "WALG_DOWNLOAD_CONCURRENCY", "WALG_UPLOAD_CONCURRENCY"],
+  ...["WALG_UPLOAD_DISK_CONCURRENCY", "WALG_DISK_RATE_LIMIT", "WALG_NETWORK_RATE_LIMIT", "WALG_COMPRESSION_METHOD"],
+  ...["USE_WALG_BACKUP", "USE_WALG_RESTORE", "WALG_BACKUP_COMPRESSION_METHOD", "WALG_BACKUP_FROM_REPLICA"],
+  ...["WALG_SENTINEL_USER_DATA", "WALG_PREVENT_WAL_OVERWRITE", "WALG_S3_CA_CERT_FILE", "WALG_LIBSODIUM_KEY"],
+  ...["WALG_LIBSODIUM_KEY_PATH", "WALG_LIBSODIUM_KEY_TRANSFORM", "WALG_PGP_KEY", "WALG_PGP_KEY_PATH"],
+  ...["WALG_PGP_KEY_PASSPHRASE", "no_proxy", "http_proxy", "https_proxy"],
+  ...["WALE_LOG_DESTINATION", "PGPORT", "BACKUP_NUM_TO_RETAIN"],
+];
+
+/**
+ * The bootstrap section Spilo renders for a clone from an archive (configure_spilo.py TEMPLATE, lines
+ * 228-249, with the CLONE_* placeholders of get_placeholders), given the pod's environment. `paths` lets the
+ * drill put its stand-ins where Spilo has its scripts; everything else is Spilo's.
+ */
+export function spiloCloneBootstrap(
+  env: Record<string, string | undefined>,
+  paths: { envDir?: string; cloneCommand?: string; restoreCommand?: string } = {},
+): Record<string, unknown> | undefined {
+  if (env.CLONE_METHOD !== "CLONE_WITH_WALE") return undefined;
+  const scope = env.CLONE_SCOPE;
+  const envDir = paths.envDir ?? `/run/etc/wal-e.d/env-clone${scope ? `-${scope}` : ""}`;
+  const target = env.CLONE_TARGET_TIME ?? "";
+  // Placeholders default to True (CLONE_TARGET_INCLUSIVE) and False (USE_PAUSE_AT_RECOVERY_TARGET).
+  const inclusive = env.CLONE_TARGET_INCLUSIVE ?? "true";
+  return {
+    method: "clone_with_wale",
+    clone_with_wale: {
+      command: `envdir "${envDir}" ${paths.cloneCommand ?? "python3 /scripts/clone_with_wale.py"} --recovery-target-time="${target}"`,
+      recovery_conf: {
+        restore_command: `envdir "${envDir}" timeout "${env.WAL_RESTORE_TIMEOUT ?? "0"}" ${paths.restoreCommand ?? "/scripts/restore_command.sh"} "%f" "%p"`,
+        recovery_target_timeline: env.CLONE_TARGET_TIMELINE ?? "latest",
+        recovery_target_action: env.USE_PAUSE_AT_RECOVERY_TARGET ? "pause" : "promote",
+        ...(target ? { recovery_target_time: target } : {}),
+        ...(inclusive ? {} : { recovery_target_inclusive: false }),
+      },
+    },
+  };
+}
