@@ -292,7 +292,7 @@ describe("backups: stack config and policies", function () {
       "retention < 1",
       (c) => (c["harbor-ha:backups"].retentionDays = 0),
       "harbor-ha:backups.retentionDays",
-      /at least 1 day/,
+      /too small: it must be at least 1/,
     ],
     [
       "invalid bucket",
