@@ -122,7 +122,8 @@ export interface PatroniClusterArgs {
  * 2. No operator, CRD or cluster-wide RBAC to install and upgrade: one namespaced Role with the verbs
  *    the Kubernetes DCS uses is all Patroni needs.
  * 3. Every object is a core kind validated against real schemas in the plan.
- * The price: backups, cloning and major upgrades are not automated here (the operator does them).
+ * Backups and restore: Spilo's WAL-G, configured by Args.backup / Args.restore (walgBackup.ts). Major
+ * upgrades are not automated here (the operator does them).
  *
  * The leader lock lives in ConfigMaps (`use_endpoints: false`), so nothing competes with the
  * Services' own Endpoints. Patroni labels exactly one pod `spilo-role=master`: the rw Service follows
