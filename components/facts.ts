@@ -37,3 +37,4 @@ export {
 } from "./storage/ssdClasses";
 export { harborChartClaims } from "./harbor/chartClaims";
 export type { ChartClaim } from "./harbor/chartClaims";
+export { BACKUP_RULES, SPILO_BACKUP_ENV } from "./postgres/backupFacts";

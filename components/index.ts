@@ -12,6 +12,11 @@ export {
   reservedRoleProblem,
   renderPatroniConfig,
   PatroniConfigArgs,
+  PatroniBackupArgs,
+  PatroniRestoreArgs,
+  BackupTarget,
+  RestoreSource,
+  patroniBackupDefaults,
 } from "./postgres";
 export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf, redisSentinelDefaults } from "./redis";
 export {
@@ -119,4 +124,5 @@ export {
   NodeTier,
   DEFAULT_NAMESPACE,
   readWriteOnceSharingViolation,
+  bucketNameProblem,
 } from "./conventions";

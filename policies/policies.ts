@@ -14,6 +14,7 @@ import { platformFactsPresent, tierWiring } from "./rules/wiring";
 import { podsFitNodes } from "./rules/topology";
 import { admissionAllowlist, admissionSignatures, admissionVulnerabilityGate } from "./rules/admission";
 import { networkPoliciesEnforced } from "./rules/networkPolicies";
+import { backupBucket, databaseBackups } from "./rules/backups";
 import { loadPolicyConfig, PolicyPackConfig } from "./stackConfig";
 
 export {
@@ -42,6 +43,8 @@ export {
   admissionSignatures,
   admissionVulnerabilityGate,
   networkPoliciesEnforced,
+  databaseBackups,
+  backupBucket,
 };
 export { INSTANCE_TYPES, lookupInstanceType } from "./rules/instanceTypes";
 export type { InstanceSpec } from "./rules/instanceTypes";
@@ -74,6 +77,8 @@ export const allPolicies: Policy[] = [
   admissionSignatures,
   admissionVulnerabilityGate,
   networkPoliciesEnforced,
+  databaseBackups,
+  backupBucket,
 ];
 
 /**

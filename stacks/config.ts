@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   AUDIT_EVENT_TYPES,
+  bucketNameProblem,
   connectionBudgetProblems,
   edgeLockoutProblems,
   filesystemStorageDefaults,
@@ -34,6 +35,7 @@ import { admissionConfig, admissionProblems } from "./configAdmission";
 import { clusterConfigProblems, clusterSchema } from "./configCluster";
 import { storageClassProblems, storageClassSchema } from "./configStorageClass";
 import { dnsProblems, dnsSchema } from "./configDns";
+import { backupsProblems, backupsSchema } from "./configBackups";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -71,21 +73,8 @@ const k8sName = checked(z.string(), (v) =>
       }"`,
 );
 
-/** S3 general purpose bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
-export function bucketNameProblem(n: string): string | undefined {
-  const fix = "Fix: use 3-63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
-  if (n.length < 3 || n.length > 63) return `is ${n.length} characters long; S3 bucket names have 3 to 63. ${fix}`;
-  if (!/^[a-z0-9.-]+$/.test(n))
-    return `has characters S3 does not allow in bucket names (only a-z, 0-9, '.', '-'). ${fix}`;
-  if (!/^[a-z0-9]/.test(n) || !/[a-z0-9]$/.test(n)) return `does not begin and end with a letter or digit. ${fix}`;
-  if (n.includes("..")) return `has two adjacent periods. ${fix}`;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(n)) return `is formatted as an IP address. ${fix}`;
-  const prefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => n.startsWith(p));
-  if (prefix) return `starts with "${prefix}", a prefix S3 reserves. ${fix}`;
-  const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((p) => n.endsWith(p));
-  if (suffix) return `ends with "${suffix}", a suffix S3 reserves. ${fix}`;
-  return undefined;
-}
+/** S3 bucket naming rules: one home, the shared bucket conventions (the backup bucket uses them too). */
+export { bucketNameProblem };
 const bucketName = checked(z.string(), bucketNameProblem);
 
 interface UrlRules {
@@ -554,6 +543,8 @@ export const stackConfigSchema = z.strictObject({
   /** EKS managed node groups for the app and db tiers. Default: none (bring your own nodes). */
   nodePools: z.strictObject({ app: nodePool, db: nodePool }).optional(),
   postgres: postgres.prefault({}),
+  /** The database's backups and restore (stacks/configBackups.ts). Default: none (no backups; a policy flags it). */
+  backups: backupsSchema.optional(),
   redis: redis.prefault({}),
   harbor: harbor.prefault({}),
   storage: storage,
@@ -977,6 +968,7 @@ function crossFieldProblems(c: StackConfig): string[] {
   if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
   out.push(...edgeProblems(c), ...storageClassProblems(c), ...dnsProblems(c));
   out.push(...admissionProblems(c.admission, { ...c, key: k }));
+  out.push(...backupsProblems(c.backups, c.environment, c.cluster, k));
   return out;
 }
 

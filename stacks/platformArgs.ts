@@ -5,6 +5,7 @@ import { HarborPlatformArgs, IssuerMode } from "../components";
 import { StackConfig } from "./config";
 import { platformAdmission } from "./configAdmission";
 import { toArgs as storageClassArgs } from "./configStorageClass";
+import { backupArgs } from "./configBackups";
 
 /** The cluster key onto the platform's: a cluster to create, or the existing one's facts. */
 function clusterArgs(c: StackConfig): HarborPlatformArgs["cluster"] {
@@ -85,7 +86,7 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     highThroughput: c.highThroughput,
     zones: c.zones,
     adminPassword: c.adminPassword,
-    database: { kind: "patroni", ...c.postgres },
+    database: { kind: "patroni", ...c.postgres, ...backupArgs(c.backups, c.cluster) },
     redis: { kind: "sentinel", ...c.redis },
     storage,
     storageClass: { create: c.storageClass.create, ...storageClassArgs(c.storageClass) },

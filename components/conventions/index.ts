@@ -5,3 +5,4 @@ export * from "./registryStorage";
 export * from "./namespace";
 export * from "./connectionBudget";
 export * from "./irsa";
+export * from "./s3Bucket";

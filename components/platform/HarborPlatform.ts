@@ -565,6 +565,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         pools: { ...pools.pools, ...(pools.pools.app ? { app: { ...pools.pools.app, taint: false } } : {}) },
       },
       tls: { ...args.tls, route53Irsa: args.tls.route53Irsa ?? oidc },
+      database: withClusterOidc(args.database, oidc),
       cluster: {
         ...args.cluster,
         existing: { name: cluster.clusterName, vpcId: cluster.vpcId, ...oidc },
@@ -995,4 +996,24 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
     }).map((p) => ({ ...p, path: `edge.${p.path}` })),
   );
   check.throwIfAny();
+}
+
+/** The database's AWS backup target gets the created cluster's OIDC provider (IRSA) unless it names one. */
+function withClusterOidc(
+  db: HarborPlatformArgs["database"],
+  oidc: { oidcProviderArn: pulumi.Input<string>; oidcIssuerUrl: pulumi.Input<string> },
+): HarborPlatformArgs["database"] {
+  const target = db?.kind === "patroni" ? db.backup?.target : undefined;
+  if (db?.kind !== "patroni" || !db.backup || target?.kind !== "aws") return db;
+  return {
+    ...db,
+    backup: {
+      ...db.backup,
+      target: {
+        ...target,
+        oidcProviderArn: target.oidcProviderArn ?? oidc.oidcProviderArn,
+        oidcIssuerUrl: target.oidcIssuerUrl ?? oidc.oidcIssuerUrl,
+      },
+    },
+  };
 }

@@ -6,7 +6,9 @@ import { stringify } from "yaml";
 import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
+  createHardenedBucket,
   Placement,
+  renderIrsaTrustPolicy,
   podPlacement,
   selectorLabels,
   serviceHost,
@@ -34,6 +36,23 @@ import {
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
 import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import {
+  AwsBackupStore,
+  checkBackupArgs,
+  EnvVar,
+  IRSA_TOKEN_DIR,
+  PatroniBackupArgs,
+  patroniBackupDefaults,
+  PatroniRestoreArgs,
+  renderBackupEnv,
+  renderRestoreEnv,
+  renderSelfAssumeStatement,
+  renderWalgConfigFile,
+  renderWalgS3Policy,
+  WALG_CONFIG_FILE,
+} from "./walgBackup";
 
 /** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
 export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
@@ -80,6 +99,16 @@ export interface PatroniClusterArgs {
   requireZoneSpread?: boolean;
   /** Labels of the client pods that may reach PostgreSQL (5432). Default: `{ app: "harbor" }` (the Harbor chart's pods). */
   clientPodSelector?: Record<string, string>;
+  /**
+   * Continuous WAL archiving and scheduled base backups through Spilo's WAL-G, to a hardened bucket made
+   * here (IRSA) or an S3-compatible store. Default: none (Spilo archives to /bin/true: no restore path).
+   */
+  backup?: PatroniBackupArgs;
+  /**
+   * Bootstrap this cluster from an archive (to the latest point or a target time) instead of an empty
+   * database. Read only when the cluster is first initialised. Default: none (a new, empty database).
+   */
+  restore?: PatroniRestoreArgs;
 }
 
 /**
@@ -93,7 +122,8 @@ export interface PatroniClusterArgs {
  * 2. No operator, CRD or cluster-wide RBAC to install and upgrade: one namespaced Role with the verbs
  *    the Kubernetes DCS uses is all Patroni needs.
  * 3. Every object is a core kind validated against real schemas in the plan.
- * The price: backups, cloning and major upgrades are not automated here (the operator does them).
+ * Backups and restore: Spilo's WAL-G, configured by Args.backup / Args.restore (walgBackup.ts). Major
+ * upgrades are not automated here (the operator does them).
  *
  * The leader lock lives in ConfigMaps (`use_endpoints: false`), so nothing competes with the
  * Services' own Endpoints. Patroni labels exactly one pod `spilo-role=master`: the rw Service follows
@@ -122,89 +152,47 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly budget: ConnectionBudget;
 
   constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const d = patroniClusterDefaults;
-    const members = args.members ?? d.members;
-    const memoryGi = args.memoryGi ?? d.memoryGi;
-    const cpu = args.cpu ?? d.cpu;
-    const pools = clientPoolsOf(args);
-    const check = new ArgsChecker("PatroniCluster", name);
-    check.atLeast(members, 1, "members");
-    check.check(
-      memoryGi >= 0.5,
-      "memoryGi",
-      `must be at least 0.5, got ${memoryGi}`,
-      "give each member at least 0.5 GiB",
-    );
-    check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
-    check.atLeast(args.volumeGb ?? d.volumeGb, 1, "volumeGb");
-    // Each pool checked, then (when they are sound) the budget they make: one formula, components/postgres/connectionBudget.ts.
-    const simpleForm = !args.clientPools && args.clientPool !== undefined;
-    const poolKey = simpleForm ? "clientPool" : "clientPools";
-    const minReplicas = simpleForm ? 1 : 0;
-    let poolsSound = true;
-    pools.forEach((p, i) => {
-      const at = simpleForm ? "clientPool" : `clientPools[${i}]`;
-      const replicasOk = Number.isInteger(p.replicas) && p.replicas >= minReplicas;
-      const connsOk = Number.isInteger(p.maxOpenConns) && p.maxOpenConns >= 1;
-      poolsSound &&= replicasOk && connsOk;
-      check.check(
-        replicasOk,
-        simpleForm ? `${at}.pods` : `${at}.replicas`,
-        `must be a whole number >= ${minReplicas}, got ${p.replicas}`,
-        "give the pods that hold a pool",
-      );
-      check.check(
-        connsOk,
-        `${at}.maxOpenConns`,
-        `must be a whole number >= 1, got ${p.maxOpenConns}`,
-        "give Harbor's database.maxOpenConns",
-      );
-    });
-    if (poolsSound)
-      for (const b of connectionBudgetProblems({ pools, members, memoryGi }))
-        check.check(false, poolKey, b.problem, b.fix);
-    const timingProblem = checkPatroniTiming(args.timing);
-    check.check(
-      !timingProblem,
-      "timing",
-      timingProblem ?? "",
-      "adjust timing so that loop_wait + 2*retry_timeout <= ttl",
-    );
-    check.check(
-      /^[a-z_][a-z0-9_]*$/.test(args.database ?? d.database),
-      "database",
-      `"${args.database}" is not a plain PostgreSQL identifier`,
-      "use lowercase letters, digits and _",
-    );
-    check.check(
-      /^[a-z_][a-z0-9_]*$/.test(args.user ?? d.user),
-      "user",
-      `"${args.user}" is not a plain PostgreSQL identifier`,
-      "use lowercase letters, digits and _",
-    );
-    const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby"]);
-    check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
-    check.throwIfAny();
+    checkPatroniClusterArgs(name, args);
     super(PatroniCluster.__pulumiType, name, {}, opts);
 
-    const ns = args.namespace ?? d.namespace;
-    const database = args.database ?? d.database;
-    const user = args.user ?? d.user;
-    const labels = standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS });
-    const selector = { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name };
-    const { config: patroni, budget } = renderClusterPatroniConfig(name, {
-      members,
-      memoryGi,
-      synchronousMode: args.synchronousMode,
-      timing: args.timing,
-      clientPools: pools,
-    });
-    this.budget = budget;
-    // One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod.
-    const patroniYaml = stringify(sharedSpiloConfig(patroni));
-    // bootstrap.dcs applies only when the cluster is first initialised; later changes are PATCHed into the DCS (job below).
-    const dynamicConfig = JSON.stringify((patroni.bootstrap as { dcs: unknown }).dcs);
+    const l = clusterLayout(name, args);
+    this.budget = l.budget;
+    const secrets = this.secrets(l);
+    const backupStore = this.backupStore(l);
+    l.archiveEnv = this.archiveEnv(l, backupStore);
+    const config = this.patroniConfigMap(l);
+    const account = this.serviceAccount(l);
+    const statefulSet = this.members(l, { secrets, config, account });
+    const { rw, ro } = this.services(l);
+    this.networkPolicy(l);
+    this.jobs(l, { secrets, config, statefulSet, rw });
 
+    this.host = pulumi.all([rw.metadata.name, pulumi.output(l.ns)]).apply(([svc, n]) => serviceHost(svc, n));
+    this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(l.ns)]).apply(([svc, n]) => serviceHost(svc, n));
+    this.port = pulumi.output(5432);
+    this.database = pulumi.output(l.database);
+    this.user = pulumi.output(l.user);
+    this.passwordSecretName = secrets.harbor.metadata.name;
+    // Spilo serves TLS with its own certificate and pg_hba requires it (hostssl): encrypted, not verified.
+    this.sslmode = pulumi.output("require");
+    this.maxConnections = pulumi.output(l.budget.maxConnections);
+    this.connectionBudget = pulumi.output(l.budget);
+    this.registerOutputs({
+      host: this.host,
+      readOnlyHost: this.readOnlyHost,
+      port: this.port,
+      database: this.database,
+      user: this.user,
+      passwordSecretName: this.passwordSecretName,
+      sslmode: this.sslmode,
+      maxConnections: this.maxConnections,
+      connectionBudget: this.connectionBudget,
+    });
+  }
+
+  /** Random passwords in Secrets: superuser and replication (members), Harbor's (its `existingSecret` format). */
+  private secrets(l: ClusterLayout): ClusterSecrets {
+    const { name, ns, labels } = l;
     const child = { parent: this };
     const password = (role: string) =>
       new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, child).result;
@@ -218,7 +206,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       child,
     );
     // Harbor's database.external.existingSecret format: key `password`.
-    const harborSecret = new k8s.core.v1.Secret(
+    const harbor = new k8s.core.v1.Secret(
       `${name}-harbor`,
       {
         metadata: { name: `${name}-harbor`, namespace: ns, labels },
@@ -227,15 +215,29 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       child,
     );
-    const config = new k8s.core.v1.ConfigMap(
-      `${name}-patroni`,
-      {
-        metadata: { name: `${name}-patroni`, namespace: ns, labels },
-        data: { "patroni.yaml": patroniYaml, "dcs.json": dynamicConfig },
-      },
-      child,
-    );
+    return { credentials, harbor };
+  }
 
+  /** The shared Patroni configuration (SPILO_CONFIGURATION) and the dynamic part the apply-dcs Job PATCHes. */
+  private patroniConfigMap(l: ClusterLayout): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap(
+      `${l.name}-patroni`,
+      {
+        metadata: { name: `${l.name}-patroni`, namespace: l.ns, labels: l.labels },
+        data: {
+          "patroni.yaml": l.patroniYaml,
+          "dcs.json": l.dynamicConfig,
+          ...(l.args.backup?.target.kind === "aws" ? { "walg.json": renderWalgConfigFile(l.name) } : {}),
+        },
+      },
+      { parent: this },
+    );
+  }
+
+  /** The members' ServiceAccount, bound to a Role with exactly the verbs Patroni's Kubernetes DCS uses. */
+  private serviceAccount(l: ClusterLayout): k8s.core.v1.ServiceAccount {
+    const { name, ns, labels } = l;
+    const child = { parent: this };
     const account = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: ns, labels } }, child);
     const role = new k8s.rbac.v1.Role(
       name,
@@ -251,19 +253,17 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       child,
     );
+    return account;
+  }
 
-    const fieldEnv = (envName: string, fieldPath: string) => ({
-      name: envName,
-      valueFrom: { fieldRef: { fieldPath } },
-    });
-    const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({
-      name: envName,
-      valueFrom: { secretKeyRef: { name: secretName, key } },
-    });
-    const resources = {
-      requests: { cpu: `${cpu}`, memory: `${memoryGi}Gi` },
-      limits: { cpu: `${cpu}`, memory: `${memoryGi}Gi` },
-    };
+  /** The members: headless Service (stable DNS names), the Spilo StatefulSet and its PodDisruptionBudget. */
+  private members(
+    l: ClusterLayout,
+    deps: { secrets: ClusterSecrets; config: k8s.core.v1.ConfigMap; account: k8s.core.v1.ServiceAccount },
+  ): k8s.apps.v1.StatefulSet {
+    const { name, ns, labels, selector, args } = l;
+    const d = patroniClusterDefaults;
+    const child = { parent: this };
     // Stable per-member DNS names (<name>-<i>.<name>-members); Patroni's lock lives in ConfigMaps, not here.
     const headless = new k8s.core.v1.Service(
       `${name}-members`,
@@ -287,7 +287,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         metadata: { name, namespace: ns, labels },
         spec: {
           serviceName: headless.metadata.name,
-          replicas: members,
+          replicas: l.members,
           podManagementPolicy: "Parallel",
           selector: { matchLabels: selector },
           template: {
@@ -295,13 +295,13 @@ export class PatroniCluster extends pulumi.ComponentResource {
               labels,
               annotations: {
                 "harbor-ha.io/patroni-config-sha256": createHash("sha256")
-                  .update(patroniYaml)
+                  .update(l.patroniYaml)
                   .digest("hex")
                   .slice(0, 16),
               },
             },
             spec: {
-              serviceAccountName: account.metadata.name,
+              serviceAccountName: deps.account.metadata.name,
               ...podPlacement(args.placement),
               topologySpreadConstraints: zoneSpread(
                 selector,
@@ -317,56 +317,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
               },
               terminationGracePeriodSeconds: PATRONI_TERMINATION_GRACE_SECONDS,
               securityContext: { fsGroup: 103 },
-              volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
-              containers: [
-                {
-                  name: "postgres",
-                  image: SPILO_IMAGE,
-                  ports: [
-                    { name: "postgresql", containerPort: 5432 },
-                    { name: "patroni", containerPort: 8008 },
-                  ],
-                  resources,
-                  env: [
-                    fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                    fieldEnv("POD_IP", "status.podIP"),
-                    { name: "SCOPE", value: name },
-                    { name: "PGROOT", value: SPILO_PGROOT },
-                    { name: "PGVERSION", value: SPILO_PGVERSION },
-                    // Talk to the API server through its Service (Spilo's default, true, tries the endpoints first).
-                    { name: "KUBERNETES_BYPASS_API_SERVICE", value: "false" },
-                    { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
-                    { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
-                    { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
-                    { name: "KUBERNETES_ROLE_LABEL", value: SPILO_ROLE_LABEL },
-                    { name: "KUBERNETES_LEADER_LABEL_VALUE", value: SPILO_LEADER_ROLE },
-                    { name: "KUBERNETES_LABELS", value: JSON.stringify(SPILO_APP_LABELS) },
-                    { name: "PGUSER_SUPERUSER", value: "postgres" },
-                    { name: "PGUSER_STANDBY", value: "standby" },
-                    secretEnv("PGPASSWORD_SUPERUSER", credentials.metadata.name, "superuser"),
-                    secretEnv("PGPASSWORD_STANDBY", credentials.metadata.name, "replication"),
-                    secretEnv("PATRONI_SUPERUSER_PASSWORD", credentials.metadata.name, "superuser"),
-                    secretEnv("PATRONI_REPLICATION_PASSWORD", credentials.metadata.name, "replication"),
-                    secretEnv("PATRONI_REWIND_PASSWORD", credentials.metadata.name, "superuser"),
-                    {
-                      name: "SPILO_CONFIGURATION",
-                      valueFrom: { configMapKeyRef: { name: config.metadata.name, key: "patroni.yaml" } },
-                    },
-                  ],
-                  readinessProbe: {
-                    httpGet: { path: "/readiness", port: 8008 },
-                    periodSeconds: 10,
-                    failureThreshold: 3,
-                  },
-                  livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
-                  lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", renderPreStopSwitchover()] } } },
-                  volumeMounts: [
-                    { name: "pgdata", mountPath: "/home/postgres/pgdata" },
-                    // PostgreSQL's dynamic shared memory lives in /dev/shm: the container's default is 64 MiB.
-                    { name: "dshm", mountPath: "/dev/shm" },
-                  ],
-                },
-              ],
+              volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }, ...this.archiveVolumes(l, deps.config)],
+              containers: [this.postgresContainer(l, deps)],
             },
           },
           volumeClaimTemplates: [
@@ -388,6 +340,177 @@ export class PatroniCluster extends pulumi.ComponentResource {
       { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
       child,
     );
+    return statefulSet;
+  }
+
+  /** The Spilo container of a member: Patroni's Kubernetes DCS settings, passwords from Secrets, probes, preStop. */
+  private postgresContainer(
+    l: ClusterLayout,
+    deps: { secrets: ClusterSecrets; config: k8s.core.v1.ConfigMap },
+  ): k8s.types.input.core.v1.Container {
+    const credentials = deps.secrets.credentials.metadata.name;
+    return {
+      name: "postgres",
+      image: SPILO_IMAGE,
+      ports: [
+        { name: "postgresql", containerPort: 5432 },
+        { name: "patroni", containerPort: 8008 },
+      ],
+      resources: {
+        requests: { cpu: `${l.cpu}`, memory: `${l.memoryGi}Gi` },
+        limits: { cpu: `${l.cpu}`, memory: `${l.memoryGi}Gi` },
+      },
+      env: [
+        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+        fieldEnv("POD_IP", "status.podIP"),
+        { name: "SCOPE", value: l.name },
+        { name: "PGROOT", value: SPILO_PGROOT },
+        { name: "PGVERSION", value: SPILO_PGVERSION },
+        // Talk to the API server through its Service (Spilo's default, true, tries the endpoints first).
+        { name: "KUBERNETES_BYPASS_API_SERVICE", value: "false" },
+        { name: "DCS_ENABLE_KUBERNETES_API", value: "true" },
+        { name: "KUBERNETES_USE_CONFIGMAPS", value: "true" },
+        { name: "KUBERNETES_SCOPE_LABEL", value: SPILO_SCOPE_LABEL },
+        { name: "KUBERNETES_ROLE_LABEL", value: SPILO_ROLE_LABEL },
+        { name: "KUBERNETES_LEADER_LABEL_VALUE", value: SPILO_LEADER_ROLE },
+        { name: "KUBERNETES_LABELS", value: JSON.stringify(SPILO_APP_LABELS) },
+        { name: "PGUSER_SUPERUSER", value: "postgres" },
+        { name: "PGUSER_STANDBY", value: "standby" },
+        secretEnv("PGPASSWORD_SUPERUSER", credentials, "superuser"),
+        secretEnv("PGPASSWORD_STANDBY", credentials, "replication"),
+        secretEnv("PATRONI_SUPERUSER_PASSWORD", credentials, "superuser"),
+        secretEnv("PATRONI_REPLICATION_PASSWORD", credentials, "replication"),
+        secretEnv("PATRONI_REWIND_PASSWORD", credentials, "superuser"),
+        {
+          name: "SPILO_CONFIGURATION",
+          valueFrom: { configMapKeyRef: { name: deps.config.metadata.name, key: "patroni.yaml" } },
+        },
+        ...l.archiveEnv,
+      ],
+      readinessProbe: {
+        httpGet: { path: "/readiness", port: 8008 },
+        periodSeconds: 10,
+        failureThreshold: 3,
+      },
+      livenessProbe: { httpGet: { path: "/liveness", port: 8008 }, periodSeconds: 10, failureThreshold: 6 },
+      lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", renderPreStopSwitchover()] } } },
+      volumeMounts: [
+        { name: "pgdata", mountPath: "/home/postgres/pgdata" },
+        // PostgreSQL's dynamic shared memory lives in /dev/shm: the container's default is 64 MiB.
+        { name: "dshm", mountPath: "/dev/shm" },
+        ...(usesIrsa(l.args)
+          ? [
+              { name: "aws-iam-token", mountPath: IRSA_TOKEN_DIR, readOnly: true },
+              { name: "walg-config", mountPath: WALG_CONFIG_FILE, subPath: "walg.json", readOnly: true },
+            ]
+          : []),
+      ],
+    };
+  }
+
+  /**
+   * The AWS side of backups: a dedicated KMS key and hardened bucket (components/conventions/s3Bucket.ts;
+   * deleted backups stay as noncurrent versions for the retention period), and the role WAL-G assumes
+   * through IRSA on the members' ServiceAccount with least privilege on that bucket (and read on a restore
+   * source). Nothing without an AWS backup target.
+   */
+  private backupStore(l: ClusterLayout): AwsBackupStore | undefined {
+    const t = l.args.backup?.target;
+    if (t?.kind !== "aws") return undefined;
+    const d = patroniBackupDefaults;
+    const child = { parent: this };
+    const name = `${l.name}-backups`;
+    const key =
+      (t.kms ?? d.kms)
+        ? new kms.Key(
+            name,
+            { description: `PostgreSQL backups of ${l.name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+            child,
+          )
+        : undefined;
+    const bucket = createHardenedBucket(
+      name,
+      {
+        bucketName: t.bucketName,
+        forceDestroy: t.forceDestroy ?? d.forceDestroy,
+        kmsKeyArn: key?.arn,
+        noncurrentVersionExpirationDays: l.args.backup?.retentionDays ?? d.retentionDays,
+        abortIncompleteMultipartDays: d.abortIncompleteMultipartDays,
+      },
+      this,
+    );
+    const rolePrefix = `${l.name}-walg-`;
+    const role = new iam.Role(
+      name,
+      {
+        namePrefix: rolePrefix,
+        assumeRolePolicy: pulumi
+          // Both present: checkBackupArgs refused an AWS target without them.
+          .all([t.oidcProviderArn!, t.oidcIssuerUrl!, pulumi.output(l.ns)])
+          .apply(([provider, issuer, ns]) => {
+            const trust = renderIrsaTrustPolicy(provider, issuer, ns, l.name) as { Statement: unknown[] };
+            return JSON.stringify({
+              ...trust,
+              Statement: [...trust.Statement, renderSelfAssumeStatement(provider, `${rolePrefix}*`)],
+            });
+          }),
+      },
+      child,
+    );
+    const restoreBucket = l.args.restore?.source;
+    const restoreArns =
+      restoreBucket && !restoreBucket.endpoint && !restoreBucket.credentialsSecretName
+        ? [`arn:aws:s3:::${restoreBucket.bucket}`]
+        : [];
+    new iam.RolePolicy(
+      name,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([bucket.arn, key?.arn])
+          .apply(([b, k]) => JSON.stringify(renderWalgS3Policy(b, k, restoreArns))),
+      },
+      child,
+    );
+    return { bucket: bucket.bucket, region: bucket.region, roleArn: role.arn, kmsKeyArn: key?.arn };
+  }
+
+  /** The members' WAL-G environment: archiving and base backups (Args.backup), bootstrap from an archive (Args.restore). */
+  private archiveEnv(l: ClusterLayout, store: AwsBackupStore | undefined): EnvVar[] {
+    const { backup, restore } = l.args;
+    return [
+      ...(backup ? renderBackupEnv(backup, store) : []),
+      ...(restore
+        ? renderRestoreEnv(
+            { ...restore, source: { ...restore.source, region: restore.source.region ?? store?.region } },
+            { roleArn: store?.roleArn },
+          )
+        : []),
+    ];
+  }
+
+  /** IRSA's projected token (audience sts.amazonaws.com) and WAL-G's config file, with an AWS backup target. */
+  private archiveVolumes(l: ClusterLayout, config: k8s.core.v1.ConfigMap): k8s.types.input.core.v1.Volume[] {
+    if (!usesIrsa(l.args)) return [];
+    return [
+      {
+        name: "aws-iam-token",
+        projected: {
+          sources: [
+            { serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 86400, path: "token" } },
+          ],
+        },
+      },
+      {
+        name: "walg-config",
+        configMap: { name: config.metadata.name, items: [{ key: "walg.json", path: "walg.json" }] },
+      },
+    ];
+  }
+
+  /** The clients' Services: rw follows the pod Patroni labels leader, ro selects the replicas. */
+  private services(l: ClusterLayout): { rw: k8s.core.v1.Service; ro: k8s.core.v1.Service } {
+    const { name, ns, labels, selector } = l;
     const service = (
       suffix: string,
       role: string,
@@ -402,27 +525,21 @@ export class PatroniCluster extends pulumi.ComponentResource {
             ports: [{ name: "postgresql", port: 5432, targetPort: 5432 }, ...extraPorts],
           },
         },
-        child,
+        { parent: this },
       );
     // Patroni labels exactly one pod as leader; the rw Service follows the label.
-    const rw = service("rw", SPILO_LEADER_ROLE, [{ name: "patroni", port: 8008, targetPort: 8008 }]);
-    const ro = service("ro", SPILO_REPLICA_ROLE);
-    const rwHost = pulumi.interpolate`${rw.metadata.name}.${ns}.svc.cluster.local`;
+    return {
+      rw: service("rw", SPILO_LEADER_ROLE, [{ name: "patroni", port: 8008, targetPort: 8008 }]),
+      ro: service("ro", SPILO_REPLICA_ROLE),
+    };
+  }
 
-    // Harbor's role and database, created idempotently once the leader answers; and the dynamic
-    // configuration (max_connections, timing, ...) PATCHed into the DCS so changes apply after bootstrap.
-    // Passwords reach the job only through the environment (Secrets), never the script.
-    const scripts = new k8s.core.v1.ConfigMap(
-      `${name}-jobs`,
-      {
-        metadata: { name: `${name}-jobs`, namespace: ns, labels },
-        data: { "create-harbor-db.sh": renderHarborDbScript(database, user), "apply-dcs.sh": renderApplyDcsScript() },
-      },
-      child,
-    );
-    const jobLabels = standardLabels("postgresql-job", name);
-    // Patroni's REST API (8008) has no authentication: only members and this cluster's jobs reach it;
-    // PostgreSQL (5432) is open to the clients too.
+  /**
+   * Who reaches the members: PostgreSQL (5432) the clients, members and this cluster's jobs; Patroni's REST
+   * API (8008, no authentication) only members and jobs.
+   */
+  private networkPolicy(l: ClusterLayout): void {
+    const { name, ns, labels, selector, args } = l;
     new k8s.networking.v1.NetworkPolicy(
       `${name}-access`,
       {
@@ -449,8 +566,38 @@ export class PatroniCluster extends pulumi.ComponentResource {
           ],
         },
       },
-      child,
+      { parent: this },
     );
+  }
+
+  /**
+   * Harbor's role and database, created idempotently once the leader answers; and the dynamic
+   * configuration (max_connections, timing, ...) PATCHed into the DCS so changes apply after bootstrap.
+   * Passwords reach the jobs only through the environment (Secrets), never the script.
+   */
+  private jobs(
+    l: ClusterLayout,
+    deps: {
+      secrets: ClusterSecrets;
+      config: k8s.core.v1.ConfigMap;
+      statefulSet: k8s.apps.v1.StatefulSet;
+      rw: k8s.core.v1.Service;
+    },
+  ): void {
+    const { name, ns, labels, args } = l;
+    const scripts = new k8s.core.v1.ConfigMap(
+      `${name}-jobs`,
+      {
+        metadata: { name: `${name}-jobs`, namespace: ns, labels },
+        data: {
+          "create-harbor-db.sh": renderHarborDbScript(l.database, l.user),
+          "apply-dcs.sh": renderApplyDcsScript(),
+        },
+      },
+      { parent: this },
+    );
+    const rwHost = pulumi.interpolate`${deps.rw.metadata.name}.${ns}.svc.cluster.local`;
+    const jobLabels = standardLabels("postgresql-job", name);
     const jobPod = (container: k8s.types.input.core.v1.Container): k8s.types.input.batch.v1.JobSpec => ({
       backoffLimit: 30,
       ttlSecondsAfterFinished: 86400,
@@ -463,7 +610,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
           containers: [container],
           volumes: [
             { name: "scripts", configMap: { name: scripts.metadata.name } },
-            { name: "patroni", configMap: { name: config.metadata.name } },
+            { name: "patroni", configMap: { name: deps.config.metadata.name } },
           ],
         },
       },
@@ -473,6 +620,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       { name: "scripts", mountPath: "/scripts" },
       { name: "patroni", mountPath: "/patroni" },
     ];
+    const afterMembers = { parent: this, dependsOn: [deps.statefulSet, deps.rw] };
     new k8s.batch.v1.Job(
       `${name}-harbor-db`,
       {
@@ -486,21 +634,21 @@ export class PatroniCluster extends pulumi.ComponentResource {
             { name: "PGPORT", value: "5432" },
             { name: "PGUSER", value: "postgres" },
             { name: "PGSSLMODE", value: "require" },
-            secretEnv("PGPASSWORD", credentials.metadata.name, "superuser"),
-            secretEnv("HARBOR_PASSWORD", harborSecret.metadata.name, "password"),
+            secretEnv("PGPASSWORD", deps.secrets.credentials.metadata.name, "superuser"),
+            secretEnv("HARBOR_PASSWORD", deps.secrets.harbor.metadata.name, "password"),
           ],
           resources: jobResources,
           volumeMounts: mounts,
         }),
       },
-      { parent: this, dependsOn: [statefulSet, rw] },
+      afterMembers,
     );
     new k8s.batch.v1.Job(
       `${name}-apply-dcs`,
       {
         // The name carries the config's hash: a changed configuration runs a new job.
         metadata: {
-          name: `${name}-apply-dcs-${createHash("sha256").update(dynamicConfig).digest("hex").slice(0, 8)}`,
+          name: `${name}-apply-dcs-${createHash("sha256").update(l.dynamicConfig).digest("hex").slice(0, 8)}`,
           namespace: ns,
           labels,
         },
@@ -513,31 +661,152 @@ export class PatroniCluster extends pulumi.ComponentResource {
           volumeMounts: mounts,
         }),
       },
-      { parent: this, dependsOn: [statefulSet, rw] },
+      afterMembers,
     );
-
-    this.host = pulumi.all([rw.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
-    this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(ns)]).apply(([svc, n]) => serviceHost(svc, n));
-    this.port = pulumi.output(5432);
-    this.database = pulumi.output(database);
-    this.user = pulumi.output(user);
-    this.passwordSecretName = harborSecret.metadata.name;
-    // Spilo serves TLS with its own certificate and pg_hba requires it (hostssl): encrypted, not verified.
-    this.sslmode = pulumi.output("require");
-    this.maxConnections = pulumi.output(budget.maxConnections);
-    this.connectionBudget = pulumi.output(budget);
-    this.registerOutputs({
-      host: this.host,
-      readOnlyHost: this.readOnlyHost,
-      port: this.port,
-      database: this.database,
-      user: this.user,
-      passwordSecretName: this.passwordSecretName,
-      sslmode: this.sslmode,
-      maxConnections: this.maxConnections,
-      connectionBudget: this.connectionBudget,
-    });
   }
+}
+
+/** What every builder of a cluster reads: the resolved Args, names, labels and the rendered configuration. */
+interface ClusterLayout {
+  name: string;
+  args: PatroniClusterArgs;
+  ns: pulumi.Input<string>;
+  members: number;
+  cpu: number;
+  memoryGi: number;
+  database: string;
+  user: string;
+  /** Labels of every object; `selector` selects the members. */
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  /** One copy for every member: Spilo sets each pod's name, addresses and namespace from the pod. */
+  patroniYaml: string;
+  /** bootstrap.dcs: applies only when the cluster is first initialised; later changes are PATCHed (apply-dcs Job). */
+  dynamicConfig: string;
+  budget: ConnectionBudget;
+  /** WAL-G's environment (backup and restore), once the backup store exists. */
+  archiveEnv: EnvVar[];
+}
+
+/** Whether the members get AWS credentials through IRSA (an AWS backup target). */
+function usesIrsa(args: PatroniClusterArgs): boolean {
+  return args.backup?.target.kind === "aws";
+}
+
+/** The members' credentials (`superuser`, `replication`) and Harbor's (`password`). */
+interface ClusterSecrets {
+  credentials: k8s.core.v1.Secret;
+  harbor: k8s.core.v1.Secret;
+}
+
+function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
+  const d = patroniClusterDefaults;
+  const members = args.members ?? d.members;
+  const memoryGi = args.memoryGi ?? d.memoryGi;
+  const { config: patroni, budget } = renderClusterPatroniConfig(name, {
+    members,
+    memoryGi,
+    synchronousMode: args.synchronousMode,
+    timing: args.timing,
+    clientPools: clientPoolsOf(args),
+    archiveTimeoutSeconds: args.backup
+      ? (args.backup.archiveTimeoutSeconds ?? patroniBackupDefaults.archiveTimeoutSeconds)
+      : undefined,
+  });
+  return {
+    name,
+    args,
+    ns: args.namespace ?? d.namespace,
+    members,
+    cpu: args.cpu ?? d.cpu,
+    memoryGi,
+    database: args.database ?? d.database,
+    user: args.user ?? d.user,
+    labels: standardLabels("postgresql", name, { [SPILO_SCOPE_LABEL]: name, ...SPILO_APP_LABELS }),
+    selector: { ...selectorLabels("postgresql", name), [SPILO_SCOPE_LABEL]: name },
+    patroniYaml: stringify(sharedSpiloConfig(patroni)),
+    dynamicConfig: JSON.stringify((patroni.bootstrap as { dcs: unknown }).dcs),
+    budget,
+    archiveEnv: [],
+  };
+}
+
+const fieldEnv = (envName: string, fieldPath: string) => ({
+  name: envName,
+  valueFrom: { fieldRef: { fieldPath } },
+});
+
+const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({
+  name: envName,
+  valueFrom: { secretKeyRef: { name: secretName, key } },
+});
+
+/** Refuses Args no cluster could run, every problem at once, before any resource. */
+function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
+  const d = patroniClusterDefaults;
+  const members = args.members ?? d.members;
+  const memoryGi = args.memoryGi ?? d.memoryGi;
+  const cpu = args.cpu ?? d.cpu;
+  const pools = clientPoolsOf(args);
+  const check = new ArgsChecker("PatroniCluster", name);
+  check.atLeast(members, 1, "members");
+  check.check(
+    memoryGi >= 0.5,
+    "memoryGi",
+    `must be at least 0.5, got ${memoryGi}`,
+    "give each member at least 0.5 GiB",
+  );
+  check.check(cpu > 0, "cpu", `must be positive, got ${cpu}`, "request at least 0.1 CPU");
+  check.atLeast(args.volumeGb ?? d.volumeGb, 1, "volumeGb");
+  // Each pool checked, then (when they are sound) the budget they make: one formula, components/conventions/connectionBudget.ts.
+  const simpleForm = !args.clientPools && args.clientPool !== undefined;
+  const poolKey = simpleForm ? "clientPool" : "clientPools";
+  const minReplicas = simpleForm ? 1 : 0;
+  let poolsSound = true;
+  pools.forEach((p, i) => {
+    const at = simpleForm ? "clientPool" : `clientPools[${i}]`;
+    const replicasOk = Number.isInteger(p.replicas) && p.replicas >= minReplicas;
+    const connsOk = Number.isInteger(p.maxOpenConns) && p.maxOpenConns >= 1;
+    poolsSound &&= replicasOk && connsOk;
+    check.check(
+      replicasOk,
+      simpleForm ? `${at}.pods` : `${at}.replicas`,
+      `must be a whole number >= ${minReplicas}, got ${p.replicas}`,
+      "give the pods that hold a pool",
+    );
+    check.check(
+      connsOk,
+      `${at}.maxOpenConns`,
+      `must be a whole number >= 1, got ${p.maxOpenConns}`,
+      "give Harbor's database.maxOpenConns",
+    );
+  });
+  if (poolsSound)
+    for (const b of connectionBudgetProblems({ pools, members, memoryGi }))
+      check.check(false, poolKey, b.problem, b.fix);
+  const timingProblem = checkPatroniTiming(args.timing);
+  check.check(
+    !timingProblem,
+    "timing",
+    timingProblem ?? "",
+    "adjust timing so that loop_wait + 2*retry_timeout <= ttl",
+  );
+  check.check(
+    /^[a-z_][a-z0-9_]*$/.test(args.database ?? d.database),
+    "database",
+    `"${args.database}" is not a plain PostgreSQL identifier`,
+    "use lowercase letters, digits and _",
+  );
+  check.check(
+    /^[a-z_][a-z0-9_]*$/.test(args.user ?? d.user),
+    "user",
+    `"${args.user}" is not a plain PostgreSQL identifier`,
+    "use lowercase letters, digits and _",
+  );
+  const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby"]);
+  check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
+  checkBackupArgs(check, args.backup, args.restore);
+  check.throwIfAny();
 }
 
 /**

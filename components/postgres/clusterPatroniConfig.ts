@@ -5,6 +5,7 @@
 import { ConnectionBudget, DbPool } from "../conventions/connectionBudget";
 import { DEFAULT_NAMESPACE } from "../conventions/namespace";
 import { patroniSettings, PatroniTiming, renderPatroniConfig } from "./renderPatroniConfig";
+import { withArchiving } from "./walgBackup";
 
 /** Spilo's data layout and labels (its conventions; the Services select on the role label). */
 export const SPILO_PGROOT = "/home/postgres/pgdata/pgroot";
@@ -23,6 +24,8 @@ export interface ClusterConfigArgs {
   timing?: PatroniTiming;
   clientPools?: DbPool[];
   clientPool?: { pods: number; maxOpenConns: number };
+  /** With backups: archive_timeout in seconds (archive_mode on). Default: none (Spilo's, WAL thrown away). */
+  archiveTimeoutSeconds?: number;
 }
 
 /** PatroniCluster's defaults (stack config and HarborPlatform use these, never copies). */
@@ -102,7 +105,10 @@ export function renderClusterPatroniConfig(
       pgpass: "/run/postgresql/pgpass",
     },
   });
-  return { config, budget };
+  return {
+    config: args.archiveTimeoutSeconds !== undefined ? withArchiving(config, args.archiveTimeoutSeconds) : config,
+    budget,
+  };
 }
 
 /**

@@ -4,3 +4,5 @@ export * from "./clusterPatroniConfig";
 export * from "./renderJobScripts";
 export * from "./spiloEffectiveConfig";
 export * from "../conventions/connectionBudget";
+export * from "./walgBackup";
+export * from "./backupFacts";

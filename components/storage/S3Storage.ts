@@ -4,8 +4,8 @@ import * as kms from "@pulumi/aws/kms";
 import * as s3 from "@pulumi/aws/s3";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
-import { renderRegistryS3Policy, renderTlsOnlyBucketPolicy } from "./registryS3Policy";
+import { ArgsChecker, createHardenedBucket, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
+import { renderRegistryS3Policy } from "./registryS3Policy";
 import { RegistryStorageDescriptor } from "./descriptor";
 
 export interface S3StorageArgs {
@@ -120,8 +120,19 @@ export class S3Storage extends pulumi.ComponentResource {
   ): { bucket: pulumi.Output<string>; registryStorage: pulumi.Output<RegistryStorageDescriptor> } {
     const d = s3StorageDefaults;
     const key = (args.kms ?? d.kms) ? this.encryptionKey(name) : undefined;
-    const bucket = this.hardenedBucket(name, args, key);
-    this.expiryRules(name, bucket, args);
+    // Hardened like every bucket of the project (components/conventions/s3Bucket.ts); noncurrent versions
+    // are what registry garbage collection leaves behind.
+    const bucket = createHardenedBucket(
+      name,
+      {
+        bucketName: args.bucketName,
+        forceDestroy: args.forceDestroy ?? d.forceDestroy,
+        kmsKeyArn: key?.arn,
+        noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
+        abortIncompleteMultipartDays: args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
+      },
+      this,
+    );
     const secretName = this.registryCredentials(name, args.namespace ?? d.namespace, bucket, key);
     const registryStorage = pulumi.output({
       type: "s3" as const,
@@ -141,91 +152,6 @@ export class S3Storage extends pulumi.ComponentResource {
       name,
       { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
       { parent: this },
-    );
-  }
-
-  /** The bucket: no public access, owner-enforced, encrypted by default, TLS-only, versioned. */
-  private hardenedBucket(name: string, args: S3StorageArgs, key: kms.Key | undefined): s3.Bucket {
-    const child = { parent: this };
-    const bucket = new s3.Bucket(
-      name,
-      {
-        ...(args.bucketName ? { bucket: args.bucketName } : {}),
-        forceDestroy: args.forceDestroy ?? s3StorageDefaults.forceDestroy,
-      },
-      child,
-    );
-    const publicAccess = new s3.BucketPublicAccessBlock(
-      name,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    new s3.BucketOwnershipControls(
-      name,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    new s3.BucketServerSideEncryptionConfiguration(
-      name,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: key
-              ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }
-              : { sseAlgorithm: "AES256" },
-            bucketKeyEnabled: !!key,
-          },
-        ],
-      },
-      child,
-    );
-    new s3.BucketPolicy(
-      name,
-      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(renderTlsOnlyBucketPolicy(arn))) },
-      { parent: this, dependsOn: [publicAccess] },
-    );
-    return bucket;
-  }
-
-  /** Versioning, with noncurrent versions (left by registry garbage collection) and stale uploads expired. */
-  private expiryRules(name: string, bucket: s3.Bucket, args: S3StorageArgs): void {
-    const d = s3StorageDefaults;
-    const versioning = new s3.BucketVersioning(
-      name,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
-    new s3.BucketLifecycleConfiguration(
-      name,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            id: "expire-noncurrent-versions",
-            status: "Enabled",
-            filter: {},
-            noncurrentVersionExpiration: {
-              noncurrentDays: args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
-            },
-          },
-          {
-            id: "abort-incomplete-multipart-uploads",
-            status: "Enabled",
-            filter: {},
-            abortIncompleteMultipartUpload: {
-              daysAfterInitiation: args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
-            },
-          },
-        ],
-      },
-      { parent: this, dependsOn: [versioning] },
     );
   }
 

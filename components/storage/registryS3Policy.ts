@@ -25,19 +25,5 @@ export function renderRegistryS3Policy(bucketArn: string, kmsKeyArn?: string): R
   };
 }
 
-/** Bucket policy: refuse every request not made over TLS. */
-export function renderTlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
-}
+/** The TLS-only bucket policy lives with the shared bucket hardening; re-exported for existing importers. */
+export { renderTlsOnlyBucketPolicy } from "../conventions/s3Bucket";
