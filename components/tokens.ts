@@ -21,6 +21,7 @@ export const ComponentTypes = {
   ReplicationTargets: "harbor-ha:replication:ReplicationTargets",
   HarborProjects: "harbor-ha:projects:HarborProjects",
   HarborOperations: "harbor-ha:harborOps:HarborOperations",
+  HarborObservability: "harbor-ha:observability:HarborObservability",
 } as const;
 
 export type ComponentType = (typeof ComponentTypes)[keyof typeof ComponentTypes];

@@ -34,6 +34,7 @@ import {
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
 import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
+import { postgresExporterPools, renderPostgresExporterContainer } from "./renderPostgresExporter";
 
 /** Spilo 17 (PostgreSQL 17 + Patroni), pinned. */
 export const SPILO_IMAGE = "ghcr.io/zalando/spilo-17:4.0-p2";
@@ -80,6 +81,8 @@ export interface PatroniClusterArgs {
   requireZoneSpread?: boolean;
   /** Labels of the client pods that may reach PostgreSQL (5432). Default: `{ app: "harbor" }` (the Harbor chart's pods). */
   clientPodSelector?: Record<string, string>;
+  /** A postgres_exporter sidecar per member (its connections are counted in the budget). Default: false. */
+  metricsExporter?: boolean;
 }
 
 /**
@@ -126,7 +129,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const members = args.members ?? d.members;
     const memoryGi = args.memoryGi ?? d.memoryGi;
     const cpu = args.cpu ?? d.cpu;
-    const pools = clientPoolsOf(args);
+    const pools = [...clientPoolsOf(args), ...postgresExporterPools(members, args.metricsExporter ?? false)];
     const check = new ArgsChecker("PatroniCluster", name);
     check.atLeast(members, 1, "members");
     check.check(
@@ -366,6 +369,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
                     { name: "dshm", mountPath: "/dev/shm" },
                   ],
                 },
+                ...(args.metricsExporter ? [renderPostgresExporterContainer(exporterArgs(credentials))] : []),
               ],
             },
           },
@@ -553,6 +557,16 @@ export const PATRONI_KUBERNETES_DCS_RULES = [
   },
   { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch", "update"] },
 ];
+
+/** The exporter's credentials: the superuser's password from the cluster's Secret (sslmode as Harbor's). */
+function exporterArgs(credentials: k8s.core.v1.Secret) {
+  return {
+    credentialsSecretName: credentials.metadata.name,
+    passwordKey: "superuser",
+    user: "postgres",
+    sslmode: "require",
+  };
+}
 
 /** Spilo's major PostgreSQL version (the image is spilo-17): PGVERSION, so Spilo never guesses bin_dir. */
 export const SPILO_PGVERSION = "17";

@@ -4,3 +4,4 @@ export * from "./clusterPatroniConfig";
 export * from "./renderJobScripts";
 export * from "./spiloEffectiveConfig";
 export * from "../conventions/connectionBudget";
+export * from "./renderPostgresExporter";
