@@ -77,6 +77,16 @@ export {
   OPERATIONS_DEFAULTS,
 } from "./harborOps";
 export { HarborApiArgs, harborCronProblem } from "./harborApi";
+export {
+  HarborObservability,
+  HarborObservabilityArgs,
+  observabilityDefaults,
+  ALERTS,
+  ALERT_NAMES,
+  renderAlertGroups,
+  renderMonitors,
+  renderDashboards,
+} from "./observability";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {
   InvalidArgsError,

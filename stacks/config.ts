@@ -30,6 +30,8 @@ import {
 } from "../components";
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
+import { observabilitySchema } from "./configObservability";
+import { postgresExporterPools } from "../components/postgres/renderPostgresExporter";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -574,6 +576,8 @@ export const stackConfigSchema = z.strictObject({
   projects: z.array(project).default([]),
   /** Harbor operations: schedules, retention, immutable tags, proxy caches, OIDC. Default: none. */
   operations: operations.prefault({}),
+  /** Metrics, alert rules and dashboards. Default: off. */
+  observability: observabilitySchema.prefault({}),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -941,11 +945,14 @@ function crossFieldProblems(c: StackConfig): string[] {
   // function, asked here so that the refusal names the stack keys and comes before any resource.
   const r = c.harbor.replicas;
   for (const p of connectionBudgetProblems({
-    pools: harborDatabasePools({
-      replicas: { core: r, jobservice: r, exporter: r },
-      metrics: c.harbor.metrics,
-      maxOpenConns: c.harbor.maxOpenConns,
-    }),
+    pools: [
+      ...harborDatabasePools({
+        replicas: { core: r, jobservice: r, exporter: r },
+        metrics: c.harbor.metrics,
+        maxOpenConns: c.harbor.maxOpenConns,
+      }),
+      ...postgresExporterPools(c.postgres.members, c.observability.enabled),
+    ],
     members: c.postgres.members,
     memoryGi: c.postgres.memoryGi,
   }))

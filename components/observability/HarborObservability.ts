@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, standardLabels } from "../conventions";
 import { alertOverrideProblems, AlertOverrides, ObservedDeployment, renderAlertGroups } from "./alertRules";
 import { MonitorPorts, MonitorsArgs, renderMonitors } from "./renderMonitors";
 import { GRAFANA_DASHBOARD_LABEL, renderDashboards } from "./renderDashboards";
@@ -53,6 +53,29 @@ export const observabilityDefaults = {
   } as PrometheusLocation,
 };
 
+/** Every problem of the user-facing settings (empty: valid). Pure: the platform asks before any resource. */
+export function observabilityArgsProblems(
+  args: Pick<HarborObservabilityArgs, "alertOverrides" | "selectorLabels" | "prometheus">,
+): ArgsProblem[] {
+  const out: ArgsProblem[] = alertOverrideProblems(args.alertOverrides ?? {}).map((p) => ({
+    ...p,
+    path: `alertOverrides.${p.path}`,
+  }));
+  for (const [key, map] of [
+    ["selectorLabels", args.selectorLabels],
+    ["prometheus.podSelector", args.prometheus?.podSelector],
+  ] as const) {
+    const why = map === undefined ? undefined : labelMapProblem(map);
+    if (why)
+      out.push({
+        path: key,
+        problem: why,
+        fix: 'give a map of label names to values, e.g. { release: "kube-prometheus-stack" }',
+      });
+  }
+  return out;
+}
+
 /**
  * Metrics, alert rules and dashboards for every tier: PodMonitors for Patroni (its own `/metrics`) and the
  * postgres_exporter sidecars, the Redis and sentinel exporters and Envoy's proxies, a ServiceMonitor for
@@ -72,20 +95,7 @@ export class HarborObservability extends pulumi.ComponentResource {
   constructor(name: string, args: HarborObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     const d = observabilityDefaults;
     const check = new ArgsChecker("HarborObservability", name);
-    for (const p of alertOverrideProblems(args.alertOverrides ?? {}))
-      check.check(false, `alertOverrides.${p.path}`, p.problem, p.fix);
-    for (const [key, map] of [
-      ["selectorLabels", args.selectorLabels],
-      ["prometheus.podSelector", args.prometheus?.podSelector],
-    ] as const) {
-      const why = map === undefined ? undefined : labelMapProblem(map);
-      check.check(
-        !why,
-        key,
-        why ?? "",
-        'give a map of label names to values, e.g. { release: "kube-prometheus-stack" }',
-      );
-    }
+    check.problems.push(...observabilityArgsProblems(args));
     check.throwIfAny();
     super(HarborObservability.__pulumiType, name, {}, opts);
 

@@ -61,7 +61,7 @@ export interface MonitorsArgs {
   /** cert-manager's namespace, when its metrics are scraped. */
   certManagerNamespace?: string;
   /** Envoy Gateway proxies of this Gateway: the controller's namespace and the Gateway's name. */
-  envoy?: { namespace: string; gatewayName: string; gatewayNamespace: string };
+  envoy?: { namespace: string; gatewayNamespace: string };
 }
 
 /** Ports and paths of the scraped daemons (one home: the sidecar renderers export the ports). */
@@ -116,7 +116,6 @@ export function renderMonitors(a: MonitorsArgs, ports: MonitorPorts): MonitorObj
     pod(
       "envoy",
       {
-        "gateway.envoyproxy.io/owning-gateway-name": a.envoy.gatewayName,
         "gateway.envoyproxy.io/owning-gateway-namespace": a.envoy.gatewayNamespace,
       },
       [{ portNumber: 19001, path: "/stats/prometheus", relabelings: [jobRelabeling(METRICS_JOBS.envoy)] }],

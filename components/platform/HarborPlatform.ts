@@ -11,6 +11,8 @@ import {
 } from "../conventions";
 import { budgetOf, PatroniCluster, PatroniClusterArgs, patroniClusterDefaults, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
+import { HarborObservability, HarborObservabilityArgs, observabilityArgsProblems } from "../observability";
+import { observabilityWiring } from "./observabilityWiring";
 import { FilesystemStorage, NfsStorage, NfsStorageArgs, S3Storage, S3StorageArgs } from "../storage";
 import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import {
@@ -221,6 +223,12 @@ export interface HarborPlatformArgs {
   harborApi?: Pick<HarborApiArgs, "caBundle" | "insecure" | "requestTimeoutSeconds">;
   /** Harbor operations (GC, audit purge, scan all, retention, immutable tags, proxy caches, OIDC). Default: none. */
   operations?: Omit<HarborOperationsArgs, "harbor" | "projectIds" | "knownProjects">;
+  /**
+   * Metrics, alerts and dashboards (HarborObservability): exporter sidecars in the data tier, Harbor's chart
+   * ServiceMonitor, monitors, alert rules and dashboards. Monitors and rules need prometheus-operator's CRDs.
+   * Default: none (no exporters, monitors, rules or dashboards).
+   */
+  observability?: Omit<HarborObservabilityArgs, "namespace" | "deployment" | "targets" | "ports">;
 }
 
 function hostnameOf(url: string): string {
@@ -341,6 +349,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
   readonly tlsSecretName: pulumi.Output<string>;
   /** The Harbor release component. */
   readonly harbor: HarborRelease;
+  /** Our PatroniCluster (undefined with a database the team brings): the observability tier reads its sizing. */
+  private dbCluster?: PatroniCluster;
 
   constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     checkPlatformArgs(name, args);
@@ -354,6 +364,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const edge = this.edge(layout, args);
     this.harbor = this.harborRelease(layout, args, { database, redis, storage, edge });
     this.harborConfiguration(layout, args, edge);
+    this.observability(layout, args);
 
     this.namespace = pulumi.output(layout.nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
@@ -425,11 +436,13 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: l.nsName,
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
+        metricsExporter: args.observability !== undefined,
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
       { parent: this },
     );
+    this.dbCluster = cluster;
     return {
       host: cluster.host,
       port: cluster.port,
@@ -460,6 +473,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
             : (args.database?.storageClass ?? patroniClusterDefaults.storageClass)),
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
+        metricsExporter: args.observability !== undefined,
       },
       { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
     );
@@ -611,6 +625,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         replicas: harborArgs.replicas,
         trivy: harborArgs.trivy,
         metrics: harborArgs.metrics,
+        serviceMonitor: observabilityWiring(l, args, this.dbCluster?.budget).harborServiceMonitor,
         resources: harborArgs.resources,
         zoneSpread: l.zonesHard ? "required" : "preferred",
         placement: l.appTier,
@@ -654,6 +669,17 @@ export class HarborPlatform extends pulumi.ComponentResource {
         },
         afterRelease,
       );
+  }
+
+  /** Metrics, alert rules and dashboards for every tier, sized from the tiers' own numbers. */
+  private observability(l: Layout, args: HarborPlatformArgs): void {
+    if (!args.observability) return;
+    const w = observabilityWiring(l, args, this.dbCluster?.budget);
+    new HarborObservability(
+      `${l.name}-observability`,
+      { ...args.observability, namespace: l.ns, deployment: w.deployment, targets: w.targets, ports: w.ports },
+      { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
+    );
   }
 }
 
@@ -702,6 +728,10 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       "lower harbor.maxOpenConns or replicas, or raise max_connections",
     );
   }
+  if (args.observability)
+    check.problems.push(
+      ...observabilityArgsProblems(args.observability).map((p) => ({ ...p, path: `observability.${p.path}` })),
+    );
   // The stack's own API resources must still reach the admin paths an allowlist restricts.
   const edgeArgs = args.edge ?? {};
   check.problems.push(
