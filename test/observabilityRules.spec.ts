@@ -159,11 +159,25 @@ const CASES: Record<string, Case> = {
     at: 10,
     fire: [
       series("patroni_xlog_location", job("patroni", { pod: "harbor-db-0" }), "100000000x20"),
+      series("patroni_primary", job("patroni", { pod: "harbor-db-0" }), "1x20"),
+      series("patroni_xlog_received_location", job("patroni", { pod: "harbor-db-0" }), "0x20"),
+      series("patroni_replica", job("patroni", { pod: "harbor-db-0" }), "0x20"),
+      series("patroni_xlog_location", job("patroni", { pod: "harbor-db-1" }), "0x20"),
+      series("patroni_primary", job("patroni", { pod: "harbor-db-1" }), "0x20"),
       series("patroni_xlog_received_location", job("patroni", { pod: "harbor-db-1" }), "1000x20"),
+      series("patroni_replica", job("patroni", { pod: "harbor-db-1" }), "1x20"),
     ],
+    // What Patroni exports on a healthy cluster: every metric on every member, 0 where it does not apply (the
+    // observability drill caught the first version of this rule reading the primary's received_location 0 as lag).
     quiet: [
       series("patroni_xlog_location", job("patroni", { pod: "harbor-db-0" }), "100000000x20"),
+      series("patroni_primary", job("patroni", { pod: "harbor-db-0" }), "1x20"),
+      series("patroni_xlog_received_location", job("patroni", { pod: "harbor-db-0" }), "0x20"),
+      series("patroni_replica", job("patroni", { pod: "harbor-db-0" }), "0x20"),
+      series("patroni_xlog_location", job("patroni", { pod: "harbor-db-1" }), "0x20"),
+      series("patroni_primary", job("patroni", { pod: "harbor-db-1" }), "0x20"),
       series("patroni_xlog_received_location", job("patroni", { pod: "harbor-db-1" }), "99999000x20"),
+      series("patroni_replica", job("patroni", { pod: "harbor-db-1" }), "1x20"),
     ],
     labels: { ...job("patroni", { pod: "harbor-db-1" }) },
   },

@@ -222,7 +222,9 @@ export const ALERTS = {
     firstCheck: "patronictl list (Lag in MB); the replica's disk and network throughput; long-running queries on it.",
     expr: (d, t) =>
       d.postgres
-        ? `max by (namespace) (patroni_xlog_location${sel(d, METRICS_JOBS.patroni)}) - on (namespace) group_right () patroni_xlog_received_location${sel(d, METRICS_JOBS.patroni)} > ${Math.round(t * d.postgres.maximumLagOnFailoverBytes)}`
+        ? // Patroni exports every xlog metric on every member (0 where it does not apply): compare the primary's
+          // location with the replicas' received location only, or the primary's own 0 reads as a huge lag.
+          `max by (namespace) (patroni_xlog_location${sel(d, METRICS_JOBS.patroni)} and on (namespace, pod) patroni_primary${sel(d, METRICS_JOBS.patroni)} == 1) - on (namespace) group_right () (patroni_xlog_received_location${sel(d, METRICS_JOBS.patroni)} and on (namespace, pod) patroni_replica${sel(d, METRICS_JOBS.patroni)} == 1) > ${Math.round(t * d.postgres.maximumLagOnFailoverBytes)}`
         : undefined,
   },
   PostgresConnectionsHigh: {

@@ -163,8 +163,9 @@ export function renderDashboards(d: ObservedDeployment): Dashboard[] {
           threshold: d.postgres.maximumLagOnFailoverBytes,
           targets: [
             {
-              expr: `max(patroni_xlog_location${s(d, p)}) - on () group_right () patroni_xlog_received_location${s(d, p)}`,
-              legend: "{{instance}}",
+              // Replicas only: Patroni exports every xlog metric on every member, 0 where it does not apply.
+              expr: `max(patroni_xlog_location${s(d, p)} and on (pod) patroni_primary${s(d, p)} == 1) - on () group_right () (patroni_xlog_received_location${s(d, p)} and on (pod) patroni_replica${s(d, p)} == 1)`,
+              legend: "{{pod}}",
             },
           ],
         },
