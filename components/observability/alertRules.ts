@@ -23,7 +23,7 @@ export interface ObservedDeployment {
   namespace: string;
   /** Harbor's chart metrics are on. */
   harbor: boolean;
-  /** Our PatroniCluster, with the numbers it was sized with. Undefined: a database the team brings. */
+  /** Our PatroniCluster, with the numbers it was sized with. Default: none (a database the team brings: no PostgreSQL alerts). */
   postgres?: {
     /** Patroni members. */
     members: number;
@@ -38,12 +38,13 @@ export interface ObservedDeployment {
     /** WAL archiving and base backups are configured (archiving and backup-age alerts). */
     backups: boolean;
   };
-  /** Our RedisSentinel, with its sizing. Undefined: sentinels the team brings. */
+  /** Our RedisSentinel, with its sizing. Default: none (sentinels the team brings: no Redis alerts). */
   redis?: {
     /** Master set name. */
     masterSet: string;
-    /** Sentinels and their quorum. */
+    /** Sentinels. */
     sentinels: number;
+    /** Sentinels that must agree the master is down. */
     quorum: number;
     /** maxmemory of a node, bytes (redisMaxmemoryMb of the node's memory). */
     maxmemoryBytes: number;

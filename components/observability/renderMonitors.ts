@@ -66,14 +66,17 @@ export interface MonitorsArgs {
 
 /** Ports and paths of the scraped daemons (one home: the sidecar renderers export the ports). */
 export interface MonitorPorts {
-  /** Patroni's REST API port name and number (it serves `/metrics`). */
+  /** Patroni's REST API port name (it serves `/metrics`). */
   patroni: string;
+  /** Patroni's REST API port number. */
   patroniPort: number;
-  /** The postgres_exporter sidecar's port name and number. */
+  /** The postgres_exporter sidecar's port name. */
   postgresExporter: string;
+  /** The postgres_exporter sidecar's port number. */
   postgresExporterPort: number;
-  /** The redis_exporter sidecars' port name and number. */
+  /** The redis_exporter sidecars' port name. */
   redisExporter: string;
+  /** The redis_exporter sidecars' port number. */
   redisExporterPort: number;
 }
 
