@@ -80,7 +80,12 @@ const sel = (d: ObservedDeployment, job: string, extra = "") =>
 /** A Redis or Patroni majority: more than half of `n`. */
 const majority = (n: number) => Math.floor(n / 2) + 1;
 
-/** The catalog. Names are stable: stack config overrides refer to them. */
+/**
+ * The catalog. Names are stable: stack config overrides refer to them. Harbor's metric names and labels are
+ * those of goharbor/website docs/administration/metrics and src/lib/metric (core's request summary has the
+ * 0.5/0.9/0.99 quantiles); jobservice task types are src/jobservice/job/known_jobs.go's (`REPLICATION`,
+ * `GARBAGE_COLLECTION`, `IMAGE_SCAN`), failed tasks have status `Error`.
+ */
 export const ALERTS = {
   // ---- Harbor
   HarborCoreDown: {
