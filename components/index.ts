@@ -115,6 +115,16 @@ export {
   AdmissionMode,
   normalizeImage,
 } from "./admission";
+export {
+  HarborObservability,
+  HarborObservabilityArgs,
+  observabilityDefaults,
+  ALERTS,
+  ALERT_NAMES,
+  renderAlertGroups,
+  renderMonitors,
+  renderDashboards,
+} from "./observability";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {
   InvalidArgsError,

@@ -26,6 +26,7 @@ export const ComponentTypes = {
   HarborProjects: "harbor-ha:projects:HarborProjects",
   HarborOperations: "harbor-ha:harborOps:HarborOperations",
   AdmissionPolicies: "harbor-ha:admission:AdmissionPolicies",
+  HarborObservability: "harbor-ha:observability:HarborObservability",
 } as const;
 
 export type ComponentType = (typeof ComponentTypes)[keyof typeof ComponentTypes];

@@ -56,7 +56,7 @@ export interface PostgresDrillResult {
   failedWrites: number;
 }
 
-interface Member {
+export interface Member {
   name: string;
   pgPort: number;
   restPort: number;
@@ -65,7 +65,7 @@ interface Member {
   patroniPid: number;
 }
 
-function httpStatus(port: number, path: string, timeoutMs = 1000): Promise<{ status: number; body: string }> {
+export function httpStatus(port: number, path: string, timeoutMs = 1000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: "127.0.0.1", port, path, timeout: timeoutMs }, (res) => {
       let body = "";
@@ -77,7 +77,7 @@ function httpStatus(port: number, path: string, timeoutMs = 1000): Promise<{ sta
   });
 }
 
-async function leaderOf(members: Member[], exclude?: string): Promise<Member | undefined> {
+export async function leaderOf(members: Member[], exclude?: string): Promise<Member | undefined> {
   for (const m of members) {
     if (m.name === exclude) continue;
     try {
@@ -94,7 +94,7 @@ async function leaderOf(members: Member[], exclude?: string): Promise<Member | u
  * the file behind, so the PID counts only while /proc says it is still a postgres on this data dir
  * (never signal a PID the kernel may have given to someone else).
  */
-function postmasterPid(dataDir: string): number | undefined {
+export function postmasterPid(dataDir: string): number | undefined {
   const f = join(dataDir, "postmaster.pid");
   if (!existsSync(f)) return undefined;
   const pid = Number(readFileSync(f, "utf8").split("\n")[0]);
@@ -416,7 +416,7 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
 }
 
 /** PIDs whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -10,6 +10,7 @@
 import { configDrillUnavailable, runConfigDrill, STACKS } from "./configDrill";
 import { PostgresDrillOptions, postgresDrillUnavailable, runPostgresDrill } from "./postgresDrill";
 import { redisDrillUnavailable, runRedisDrill } from "./redisDrill";
+import { observabilityDrillUnavailable, runObservabilityDrill } from "./observabilityDrill";
 import { say } from "./procs";
 
 /**
@@ -37,7 +38,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
   };
 }
 
-export async function runAll(which: string[] = ["config", "postgres", "redis"]): Promise<boolean> {
+export async function runAll(which: string[] = ["config", "postgres", "redis", "observability"]): Promise<boolean> {
   const opts = optionsFromEnv();
   let ok = true;
   if (which.includes("config")) {
@@ -80,6 +81,22 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
         say(
           `| ${s.name} | ${s.expected} | ${s.rtoSeconds.toFixed(2)} | ${s.acknowledged} | ${s.lost} | ${s.pass ? "PASS" : "FAIL"} |`,
         );
+    }
+  }
+  if (which.includes("observability")) {
+    const why = observabilityDrillUnavailable();
+    if (why) say(`SKIPPED drill 4 (observability): ${why}`);
+    else {
+      const r = await runObservabilityDrill();
+      const fired = (a: string) => r.timings.find((t) => t.alert === a && t.resolvedAfter !== undefined);
+      const pass = r.healthyFiring.length === 0 && !!fired("PatroniNoLeader") && !!fired("RedisNoMaster");
+      ok &&= pass;
+      say(
+        `${pass ? "PASS" : "FAIL"} drill 4 observability (${r.totalSeconds.toFixed(1)} s; healthy firing: ${r.healthyFiring.join(", ") || "nothing"}):`,
+      );
+      say("| alert | fired after (s) | resolved after (s) |");
+      for (const t of r.timings)
+        say(`| ${t.alert} | ${t.firedAfter.toFixed(1)} | ${t.resolvedAfter?.toFixed(1) ?? "still firing"} |`);
     }
   }
   return ok;

@@ -36,6 +36,8 @@ import { clusterConfigProblems, clusterSchema } from "./configCluster";
 import { storageClassProblems, storageClassSchema } from "./configStorageClass";
 import { dnsProblems, dnsSchema } from "./configDns";
 import { backupsProblems, backupsSchema } from "./configBackups";
+import { observabilitySchema } from "./configObservability";
+import { postgresExporterPools } from "../components/postgres/renderPostgresExporter";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -561,6 +563,8 @@ export const stackConfigSchema = z.strictObject({
   operations: operations.prefault({}),
   /** Admission policies in the cluster: registry allowlist, signature verification. Default: none. */
   admission: admissionConfig.optional(),
+  /** Metrics, alert rules and dashboards. Default: off. */
+  observability: observabilitySchema.prefault({}),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -932,11 +936,14 @@ function crossFieldProblems(c: StackConfig): string[] {
   // function, asked here so that the refusal names the stack keys and comes before any resource.
   const r = c.harbor.replicas;
   for (const p of connectionBudgetProblems({
-    pools: harborDatabasePools({
-      replicas: { core: r, jobservice: r, exporter: r },
-      metrics: c.harbor.metrics,
-      maxOpenConns: c.harbor.maxOpenConns,
-    }),
+    pools: [
+      ...harborDatabasePools({
+        replicas: { core: r, jobservice: r, exporter: r },
+        metrics: c.harbor.metrics,
+        maxOpenConns: c.harbor.maxOpenConns,
+      }),
+      ...postgresExporterPools(c.postgres.members, c.observability.enabled),
+    ],
     members: c.postgres.members,
     memoryGi: c.postgres.memoryGi,
   }))

@@ -123,5 +123,16 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     projects: c.projects,
     operations: c.operations,
     admission: platformAdmission(c.admission),
+    observability: c.observability.enabled
+      ? {
+          monitors: c.observability.monitors,
+          rules: c.observability.rules,
+          dashboards: c.observability.dashboards,
+          selectorLabels: c.observability.selectorLabels,
+          dashboardNamespace: c.observability.dashboardNamespace,
+          prometheus: c.observability.prometheus,
+          alertOverrides: c.observability.alerts,
+        }
+      : undefined,
   };
 }

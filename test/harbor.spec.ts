@@ -40,6 +40,7 @@ const FREE_FORM = new Set([
   "extraEnvVars",
   "topologySpreadConstraints",
   "containerSecurityContext",
+  "additionalLabels",
 ]);
 
 /** Every leaf path set in `values`, stopping at free-form maps. */

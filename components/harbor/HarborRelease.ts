@@ -12,6 +12,7 @@ import {
   RegistryStorage,
   renderHarborValues,
   ResourceSpec,
+  HarborServiceMonitor,
 } from "./renderHarborValues";
 
 export const HARBOR_CHART = {
@@ -84,8 +85,11 @@ export interface HarborReleaseArgs {
   trivyStorageClass?: string;
   /** Metrics endpoints and the exporter. Default: true. */
   metrics?: boolean;
-  /** A Prometheus-operator ServiceMonitor (needs its CRDs). Default: false. */
-  serviceMonitor?: boolean;
+  /**
+   * The chart's Prometheus-operator ServiceMonitor (needs its CRDs): `true`, or the labels the user's Prometheus
+   * selects monitors by and relabelings of its endpoint. Default: false.
+   */
+  serviceMonitor?: boolean | HarborServiceMonitor;
   /** Zone spread of every component: hard, best effort or none. Default: `preferred`. */
   zoneSpread?: "required" | "preferred" | "none";
   /** Where pods run (the `app` tier). Default: anywhere. */
@@ -128,7 +132,7 @@ export interface HarborReleaseSettings {
   highAvailability: boolean;
   trivy: boolean;
   metrics: boolean;
-  serviceMonitor: boolean;
+  serviceMonitor: boolean | HarborServiceMonitor;
   zoneSpread: "required" | "preferred" | "none";
   timeoutSeconds: number;
 }

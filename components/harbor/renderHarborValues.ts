@@ -76,12 +76,20 @@ export interface HarborValuesArgs {
   highAvailability: boolean;
   trivy: boolean;
   metrics: boolean;
-  serviceMonitor: boolean;
+  serviceMonitor: boolean | HarborServiceMonitor;
   zoneSpread: "required" | "preferred" | "none";
   nodeSelector?: Record<string, string>;
   tolerations?: object[];
   resources?: Partial<Record<HarborComponent | "registryController", ResourceSpec>>;
   trivyStorageClass?: string;
+}
+
+/** The chart's ServiceMonitor settings (`metrics.serviceMonitor.*`, passed through by its template). */
+export interface HarborServiceMonitor {
+  /** Labels the user's Prometheus selects ServiceMonitors by. Default: none. */
+  additionalLabels?: Record<string, string>;
+  /** Relabelings of the endpoint (the CRD's camelCase form). Default: none. */
+  relabelings?: object[];
 }
 
 /** Components the chart deploys with these settings (trivy and the exporter are optional). */
@@ -322,7 +330,12 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
     portal: { ...common("portal"), resources: res.portal },
     trivy: a.trivy ? { enabled: true, ...common("trivy"), resources: res.trivy } : { enabled: false },
     exporter: { ...common("exporter"), resources: res.exporter },
-    metrics: { enabled: a.metrics, ...(a.metrics && a.serviceMonitor ? { serviceMonitor: { enabled: true } } : {}) },
+    metrics: {
+      enabled: a.metrics,
+      ...(a.metrics && a.serviceMonitor
+        ? { serviceMonitor: { enabled: true, ...(typeof a.serviceMonitor === "object" ? a.serviceMonitor : {}) } }
+        : {}),
+    },
     // Manifests and tags cached in Redis: fewer database round trips on pulls.
     cache: { enabled: true, expireHours: 24 },
   };

@@ -11,6 +11,8 @@ import {
 } from "../conventions";
 import { budgetOf, PatroniCluster, PatroniClusterArgs, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
+import { HarborObservability, HarborObservabilityArgs, observabilityArgsProblems } from "../observability";
+import { observabilityWiring } from "./observabilityWiring";
 import {
   FilesystemStorage,
   NfsStorage,
@@ -286,6 +288,12 @@ export interface HarborPlatformArgs {
    * images are exempted ({@link platformImages}). Default: none.
    */
   admission?: PlatformAdmission;
+  /**
+   * Metrics, alerts and dashboards (HarborObservability): exporter sidecars in the data tier, Harbor's chart
+   * ServiceMonitor, monitors, alert rules and dashboards. Monitors and rules need prometheus-operator's CRDs.
+   * Default: none (no exporters, monitors, rules or dashboards).
+   */
+  observability?: Omit<HarborObservabilityArgs, "namespace" | "deployment" | "targets" | "ports">;
 }
 
 /** The admission tier as the platform takes it: Harbor's host is the platform's. */
@@ -453,6 +461,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
   readonly tlsSecretName: pulumi.Output<string>;
   /** The Harbor release component. */
   readonly harbor: HarborRelease;
+  /** Our PatroniCluster (undefined with a database the team brings): the observability tier reads its sizing. */
+  private dbCluster?: PatroniCluster;
 
   constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     checkPlatformArgs(name, args);
@@ -474,6 +484,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     this.harbor = this.harborRelease(layout, args, { database, redis, storage, edge });
     this.harborConfiguration(layout, args, edge);
     this.admission(layout, args);
+    this.observability(layout, args);
 
     this.namespace = pulumi.output(layout.nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
@@ -627,11 +638,13 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: l.nsName,
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
+        metricsExporter: args.observability !== undefined,
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
       waitingFor(this, l.storageClassReady),
     );
+    this.dbCluster = cluster;
     return {
       host: cluster.host,
       port: cluster.port,
@@ -658,6 +671,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         storageClass: redisArgs.storageClass ?? l.storageClass,
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
+        metricsExporter: args.observability !== undefined,
       },
       waitingFor(this, [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady]),
     );
@@ -835,6 +849,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         // Trivy's cache volumes (the chart's only claim with external database, Redis and registry storage).
         trivyStorageClass: l.storageClass,
         metrics: harborArgs.metrics,
+        serviceMonitor: observabilityWiring(l, args, this.dbCluster?.budget).harborServiceMonitor,
         resources: harborArgs.resources,
         zoneSpread: l.zonesHard ? "required" : "preferred",
         placement: l.appTier,
@@ -896,6 +911,17 @@ export class HarborPlatform extends pulumi.ComponentResource {
         },
         afterRelease,
       );
+  }
+
+  /** Metrics, alert rules and dashboards for every tier, sized from the tiers' own numbers. */
+  private observability(l: Layout, args: HarborPlatformArgs): void {
+    if (!args.observability) return;
+    const w = observabilityWiring(l, args, this.dbCluster?.budget);
+    new HarborObservability(
+      `${l.name}-observability`,
+      { ...args.observability, namespace: l.ns, deployment: w.deployment, targets: w.targets, ports: w.ports },
+      { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
+    );
   }
 }
 
@@ -972,6 +998,10 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       "set cluster.create (a new EKS cluster) or cluster.existing (its name)",
     );
   }
+  if (args.observability)
+    check.problems.push(
+      ...observabilityArgsProblems(args.observability).map((p) => ({ ...p, path: `observability.${p.path}` })),
+    );
   // The stack's own API resources must still reach the admin paths an allowlist restricts.
   const edgeArgs = args.edge ?? {};
   if (args.dns) {

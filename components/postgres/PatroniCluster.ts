@@ -36,6 +36,7 @@ import {
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
 import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
+import { postgresExporterPools, renderPostgresExporterContainer } from "./renderPostgresExporter";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import {
@@ -109,6 +110,8 @@ export interface PatroniClusterArgs {
    * database. Read only when the cluster is first initialised. Default: none (a new, empty database).
    */
   restore?: PatroniRestoreArgs;
+  /** A postgres_exporter sidecar per member (its connections are counted in the budget). Default: false. */
+  metricsExporter?: boolean;
 }
 
 /**
@@ -318,7 +321,12 @@ export class PatroniCluster extends pulumi.ComponentResource {
               terminationGracePeriodSeconds: PATRONI_TERMINATION_GRACE_SECONDS,
               securityContext: { fsGroup: 103 },
               volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }, ...this.archiveVolumes(l, deps.config)],
-              containers: [this.postgresContainer(l, deps)],
+              containers: [
+                this.postgresContainer(l, deps),
+                ...(l.args.metricsExporter
+                  ? [renderPostgresExporterContainer(exporterArgs(deps.secrets.credentials))]
+                  : []),
+              ],
             },
           },
           volumeClaimTemplates: [
@@ -708,7 +716,7 @@ function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
     memoryGi,
     synchronousMode: args.synchronousMode,
     timing: args.timing,
-    clientPools: clientPoolsOf(args),
+    clientPools: budgetedPoolsOf(args),
     archiveTimeoutSeconds: args.backup
       ? (args.backup.archiveTimeoutSeconds ?? patroniBackupDefaults.archiveTimeoutSeconds)
       : undefined,
@@ -741,13 +749,31 @@ const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: strin
   valueFrom: { secretKeyRef: { name: secretName, key } },
 });
 
+/** Every pool the budget counts: the clients' and, with the sidecar, each member's postgres_exporter. */
+function budgetedPoolsOf(args: PatroniClusterArgs) {
+  return [
+    ...clientPoolsOf(args),
+    ...postgresExporterPools(args.members ?? patroniClusterDefaults.members, args.metricsExporter ?? false),
+  ];
+}
+
+/** The exporter's credentials: the superuser's password from the cluster's Secret (sslmode as Harbor's). */
+function exporterArgs(credentials: k8s.core.v1.Secret) {
+  return {
+    credentialsSecretName: credentials.metadata.name,
+    passwordKey: "superuser",
+    user: "postgres",
+    sslmode: "require",
+  };
+}
+
 /** Refuses Args no cluster could run, every problem at once, before any resource. */
 function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
   const d = patroniClusterDefaults;
   const members = args.members ?? d.members;
   const memoryGi = args.memoryGi ?? d.memoryGi;
   const cpu = args.cpu ?? d.cpu;
-  const pools = clientPoolsOf(args);
+  const pools = budgetedPoolsOf(args);
   const check = new ArgsChecker("PatroniCluster", name);
   check.atLeast(members, 1, "members");
   check.check(

@@ -6,3 +6,4 @@ export * from "./spiloEffectiveConfig";
 export * from "../conventions/connectionBudget";
 export * from "./walgBackup";
 export * from "./backupFacts";
+export * from "./renderPostgresExporter";

@@ -16,6 +16,7 @@ import {
   SENTINEL_PORT,
   sentinelAddrList,
 } from "./renderRedisConfig";
+import { renderRedisExporterContainer } from "./renderRedisExporter";
 
 /**
  * The official Redis image (Bitnami's moved to a legacy registry in 2025), pinned by exact tag: 7.2.11
@@ -55,6 +56,8 @@ export interface RedisSentinelArgs {
   placement?: Placement;
   /** Spread pods over zones with a hard constraint. Default: false (best effort). */
   requireZoneSpread?: boolean;
+  /** A redis_exporter sidecar in every Redis and sentinel pod. Default: false. */
+  metricsExporter?: boolean;
 }
 
 /**
@@ -228,6 +231,9 @@ export class RedisSentinel extends pulumi.ComponentResource {
                       { name: "data", mountPath: "/data" },
                     ],
                   },
+                  ...(args.metricsExporter
+                    ? [renderRedisExporterContainer({ role, passwordSecretName: auth.metadata.name })]
+                    : []),
                 ],
                 volumes: [{ name: "config", configMap: { name: config.metadata.name } }],
               },

@@ -1,2 +1,3 @@
 export * from "./RedisSentinel";
 export * from "./renderRedisConfig";
+export * from "./renderRedisExporter";

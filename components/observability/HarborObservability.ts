@@ -1,0 +1,204 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "../conventions/kubernetes";
+import { ComponentTypes } from "../tokens";
+import { ArgsChecker, ArgsProblem, standardLabels } from "../conventions";
+import { alertOverrideProblems, AlertOverrides, ObservedDeployment, renderAlertGroups } from "./alertRules";
+import { MonitorPorts, MonitorsArgs, renderMonitors } from "./renderMonitors";
+import { GRAFANA_DASHBOARD_LABEL, renderDashboards } from "./renderDashboards";
+import { labelMapProblem } from "./labelMaps";
+
+/** Where the user's Prometheus runs: the NetworkPolicy lets exactly these pods scrape the data tier. */
+export interface PrometheusLocation {
+  /** Namespace of the Prometheus pods. */
+  namespace: string;
+  /** Labels of the Prometheus pods. */
+  podSelector: Record<string, string>;
+}
+
+export interface HarborObservabilityArgs {
+  /** Namespace of Harbor and its backends: monitors, rules and dashboards go here. */
+  namespace: string;
+  /** The deployment the alerts watch, with the sizing its thresholds follow from. */
+  deployment: ObservedDeployment;
+  /** Pods, Services and ports the monitors scrape (see MonitorsArgs). */
+  targets: Omit<MonitorsArgs, "namespace" | "name" | "selectorLabels" | "labels">;
+  /** Metrics port names of the sidecars and Patroni (their tiers export them). */
+  ports: MonitorPorts;
+  /** Create ServiceMonitors/PodMonitors (needs prometheus-operator's CRDs). Default: true. */
+  monitors?: boolean;
+  /** Create the PrometheusRule (needs prometheus-operator's CRDs). Default: true. */
+  rules?: boolean;
+  /** Create the Grafana dashboard ConfigMaps. Default: true. */
+  dashboards?: boolean;
+  /** Labels the user's Prometheus selects monitors and rules by (e.g. `{ release: "kube-prometheus-stack" }`). Default: `{}`. */
+  selectorLabels?: Record<string, string>;
+  /** Namespace of the dashboard ConfigMaps (where the Grafana sidecar looks). Default: `namespace`. */
+  dashboardNamespace?: string;
+  /** Per-alert changes: `{ <AlertName>: { enabled, threshold, for } }`. Default: `{}`. */
+  alertOverrides?: AlertOverrides;
+  /** The Prometheus pods that may scrape the data tier's pods (a NetworkPolicy). Default: `observabilityDefaults.prometheus`. */
+  prometheus?: PrometheusLocation;
+}
+
+/** Defaults of HarborObservabilityArgs (the stack config imports these, never copies). */
+export const observabilityDefaults = {
+  monitors: true,
+  rules: true,
+  dashboards: true,
+  selectorLabels: {} as Record<string, string>,
+  /** kube-prometheus-stack's Prometheus in `monitoring` (its pods carry `app.kubernetes.io/name: prometheus`). */
+  prometheus: {
+    namespace: "monitoring",
+    podSelector: { "app.kubernetes.io/name": "prometheus" },
+  } as PrometheusLocation,
+};
+
+/** Every problem of the user-facing settings (empty: valid). Pure: the platform asks before any resource. */
+export function observabilityArgsProblems(
+  args: Pick<HarborObservabilityArgs, "alertOverrides" | "selectorLabels" | "prometheus">,
+): ArgsProblem[] {
+  const out: ArgsProblem[] = alertOverrideProblems(args.alertOverrides ?? {}).map((p) => ({
+    ...p,
+    path: `alertOverrides.${p.path}`,
+  }));
+  for (const [key, map] of [
+    ["selectorLabels", args.selectorLabels],
+    ["prometheus.podSelector", args.prometheus?.podSelector],
+  ] as const) {
+    const why = map === undefined ? undefined : labelMapProblem(map);
+    if (why)
+      out.push({
+        path: key,
+        problem: why,
+        fix: 'give a map of label names to values, e.g. { release: "kube-prometheus-stack" }',
+      });
+  }
+  return out;
+}
+
+/**
+ * Metrics, alert rules and dashboards for every tier: PodMonitors for Patroni (its own `/metrics`) and the
+ * postgres_exporter sidecars, the Redis and sentinel exporters and Envoy's proxies, a ServiceMonitor for
+ * cert-manager (Harbor's own comes from its chart), one PrometheusRule with an alert group per tier, Grafana
+ * dashboards as sidecar-labelled ConfigMaps, and a NetworkPolicy that lets the user's Prometheus (and only it)
+ * reach the data tier's metrics ports. Monitors and rules need prometheus-operator's CRDs in the cluster
+ * (a prerequisite, like the chart's own ServiceMonitor, whose template fails without them).
+ */
+export class HarborObservability extends pulumi.ComponentResource {
+  static readonly __pulumiType = ComponentTypes.HarborObservability;
+
+  /** Names of the monitors created. */
+  readonly monitorNames: pulumi.Output<string[]>;
+  /** Alert names rendered. */
+  readonly alertNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: HarborObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    const d = observabilityDefaults;
+    const check = new ArgsChecker("HarborObservability", name);
+    check.problems.push(...observabilityArgsProblems(args));
+    check.throwIfAny();
+    super(HarborObservability.__pulumiType, name, {}, opts);
+
+    const labels = standardLabels("observability", name);
+    const selectorLabels = args.selectorLabels ?? d.selectorLabels;
+    const monitors = (args.monitors ?? d.monitors) ? this.monitors(name, args, labels, selectorLabels) : [];
+    const alerts = (args.rules ?? d.rules) ? this.rules(name, args, labels, selectorLabels) : [];
+    if (args.dashboards ?? d.dashboards) this.dashboards(name, args, labels);
+    this.scrapeAccess(name, args, labels);
+
+    this.monitorNames = pulumi.output(monitors);
+    this.alertNames = pulumi.output(alerts);
+    this.registerOutputs({ monitorNames: this.monitorNames, alertNames: this.alertNames });
+  }
+
+  private monitors(
+    name: string,
+    args: HarborObservabilityArgs,
+    labels: Record<string, string>,
+    selectorLabels: Record<string, string>,
+  ): string[] {
+    const objects = renderMonitors(
+      { ...args.targets, namespace: args.namespace, name, selectorLabels, labels },
+      args.ports,
+    );
+    for (const o of objects)
+      new k8s.apiextensions.CustomResource(
+        `${o.metadata.name}-${o.kind === "PodMonitor" ? "pods" : "service"}`,
+        { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec },
+        { parent: this },
+      );
+    return objects.map((o) => o.metadata.name);
+  }
+
+  private rules(
+    name: string,
+    args: HarborObservabilityArgs,
+    labels: Record<string, string>,
+    selectorLabels: Record<string, string>,
+  ): string[] {
+    const groups = renderAlertGroups(args.deployment, args.alertOverrides);
+    new k8s.apiextensions.CustomResource(
+      `${name}-alerts`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: `${name}-alerts`, namespace: args.namespace, labels: { ...labels, ...selectorLabels } },
+        spec: { groups },
+      },
+      { parent: this },
+    );
+    return groups.flatMap((g) => g.rules.map((r) => r.alert));
+  }
+
+  private dashboards(name: string, args: HarborObservabilityArgs, labels: Record<string, string>): void {
+    for (const dash of renderDashboards(args.deployment)) {
+      const cmName = `${name}-${dash.uid.replace(/^harbor-ha-/, "").replace(`-${args.deployment.namespace}`, "")}-dashboard`;
+      new k8s.core.v1.ConfigMap(
+        cmName,
+        {
+          metadata: {
+            name: cmName,
+            namespace: args.dashboardNamespace ?? args.namespace,
+            labels: { ...labels, ...GRAFANA_DASHBOARD_LABEL },
+          },
+          data: { [`${dash.uid}.json`]: JSON.stringify(dash) },
+        },
+        { parent: this },
+      );
+    }
+  }
+
+  /** The data tier's pods have NetworkPolicies: admit the Prometheus pods to their metrics ports, nothing else. */
+  private scrapeAccess(name: string, args: HarborObservabilityArgs, labels: Record<string, string>): void {
+    const prom = args.prometheus ?? observabilityDefaults.prometheus;
+    const from = [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": prom.namespace } },
+        podSelector: { matchLabels: prom.podSelector },
+      },
+    ];
+    const policy = (suffix: string, pods: Record<string, string>, ports: number[]) =>
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${suffix}-scrape`,
+        {
+          metadata: { name: `${name}-${suffix}-scrape`, namespace: args.namespace, labels },
+          spec: {
+            podSelector: { matchLabels: pods },
+            policyTypes: ["Ingress"],
+            ingress: [{ from, ports: ports.map((port) => ({ protocol: "TCP", port })) }],
+          },
+        },
+        { parent: this },
+      );
+    const t = args.targets;
+    if (t.postgresPods)
+      policy("postgres", t.postgresPods, [
+        args.ports.patroniPort,
+        ...(t.postgresExporter ? [args.ports.postgresExporterPort] : []),
+      ]);
+    if (t.redisPods) {
+      policy("redis", t.redisPods.redis, [args.ports.redisExporterPort]);
+      policy("sentinel", t.redisPods.sentinel, [args.ports.redisExporterPort]);
+    }
+  }
+}

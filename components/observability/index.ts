@@ -1,0 +1,5 @@
+export * from "./HarborObservability";
+export * from "./alertRules";
+export * from "./renderMonitors";
+export * from "./renderDashboards";
+export * from "./labelMaps";

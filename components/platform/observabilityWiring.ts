@@ -1,0 +1,91 @@
+/**
+ * What the observability tier is told about the other tiers: the sizing its alert thresholds follow from
+ * (the PatroniCluster's connection budget and timing, the sentinels' quorum, Redis' maxmemory), the pods and
+ * ports it scrapes. Pure: the tiers' own exported functions and defaults, never copies.
+ */
+import { selectorLabels } from "../conventions";
+import { ConnectionBudget } from "../conventions/connectionBudget";
+import {
+  DEFAULT_TIMING,
+  PATRONI_METRICS_PORT,
+  PATRONI_METRICS_PORT_NAME,
+  patroniClusterDefaults,
+  POSTGRES_EXPORTER_PORT,
+  POSTGRES_EXPORTER_PORT_NAME,
+} from "../postgres";
+import { REDIS_EXPORTER_PORT, REDIS_EXPORTER_PORT_NAME, redisMaxmemoryMb, redisSentinelDefaults } from "../redis";
+import { harborChartServiceMonitor, HarborObservabilityArgs, ObservedDeployment } from "../observability";
+import { envoyGatewayDefaults } from "../edge";
+import { CERT_MANAGER_NAMESPACE } from "../tls";
+import type { HarborPlatformArgs } from "./HarborPlatform";
+
+/** The Redis pods' role label (RedisSentinel's selectors). */
+const REDIS_ROLE_LABEL = "harbor-ha.io/role";
+
+export function observabilityWiring(
+  l: { name: string; ns: string },
+  args: HarborPlatformArgs,
+  budget: ConnectionBudget | undefined,
+): {
+  deployment: ObservedDeployment;
+  targets: HarborObservabilityArgs["targets"];
+  ports: HarborObservabilityArgs["ports"];
+  harborServiceMonitor: ReturnType<typeof harborChartServiceMonitor> | undefined;
+} {
+  const obs = args.observability;
+  const db = args.database ?? { kind: "patroni" as const };
+  const rd = args.redis ?? { kind: "sentinel" as const };
+  const dbName = `${l.name}-db`;
+  const redisName = `${l.name}-redis`;
+  const metrics = args.harbor?.metrics ?? true;
+  const deployment: ObservedDeployment = {
+    namespace: l.ns,
+    harbor: metrics,
+    postgres:
+      db.kind === "patroni" && budget
+        ? {
+            members: db.members ?? patroniClusterDefaults.members,
+            synchronousMode: db.synchronousMode ?? patroniClusterDefaults.synchronousMode,
+            maxConnections: budget.maxConnections,
+            maximumLagOnFailoverBytes: db.timing?.maximumLagOnFailover ?? DEFAULT_TIMING.maximumLagOnFailover,
+            statefulSet: dbName,
+            backups: false,
+          }
+        : undefined,
+    redis:
+      rd.kind === "sentinel"
+        ? {
+            masterSet: rd.masterSet ?? redisSentinelDefaults.masterSet,
+            sentinels: rd.sentinels ?? redisSentinelDefaults.sentinels,
+            quorum: rd.quorum ?? redisSentinelDefaults.quorum,
+            maxmemoryBytes: redisMaxmemoryMb(rd.memoryGi ?? redisSentinelDefaults.memoryGi) * 1024 * 1024,
+          }
+        : undefined,
+    certificates: true,
+  };
+  return {
+    deployment,
+    targets: {
+      postgresPods: deployment.postgres ? selectorLabels("postgresql", dbName) : undefined,
+      postgresExporter: true,
+      redisPods: deployment.redis
+        ? {
+            redis: { ...selectorLabels("redis", redisName), [REDIS_ROLE_LABEL]: "redis" },
+            sentinel: { ...selectorLabels("redis", redisName), [REDIS_ROLE_LABEL]: "sentinel" },
+          }
+        : undefined,
+      certManagerNamespace: CERT_MANAGER_NAMESPACE,
+      envoy: { namespace: envoyGatewayDefaults.namespace, gatewayNamespace: l.ns },
+    },
+    ports: {
+      patroni: PATRONI_METRICS_PORT_NAME,
+      patroniPort: PATRONI_METRICS_PORT,
+      postgresExporter: POSTGRES_EXPORTER_PORT_NAME,
+      postgresExporterPort: POSTGRES_EXPORTER_PORT,
+      redisExporter: REDIS_EXPORTER_PORT_NAME,
+      redisExporterPort: REDIS_EXPORTER_PORT,
+    },
+    harborServiceMonitor:
+      obs && metrics && (obs.monitors ?? true) ? harborChartServiceMonitor(obs.selectorLabels ?? {}) : undefined,
+  };
+}
