@@ -7,11 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
-import { HarborRegistryEndpoint } from "../replication/registryEndpoint";
-import { HarborRobotAccount } from "../replication/robotAccount";
-import { renderRobotPermissions } from "../replication/renderReplication";
-import { HarborProject } from "../projects/project";
-import { renderProjectMetadata } from "../projects/renderProjects";
+import { HarborRegistryEndpoint } from "../harborApi/registryEndpoint";
+import { HarborRobotAccount, renderRobotPermissions } from "../harborApi/robotAccount";
+import { HarborProject, renderProjectMetadata } from "../harborApi/project";
 import {
   checkHarborOperations,
   HarborOperationsArgs,
@@ -125,7 +123,6 @@ export class HarborOperations extends pulumi.ComponentResource {
             name: p.project,
             // The same scan policy as any project: a cache must not be a way around a vulnerability block.
             metadata: renderProjectMetadata({
-              name: p.project,
               public: p.public ?? false,
               autoScan: p.autoScan ?? true,
               preventVulnerable: p.preventVulnerable ?? false,

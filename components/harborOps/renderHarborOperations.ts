@@ -7,7 +7,7 @@ import type { ArgsChecker } from "../conventions/validation";
 import { harborCronProblem, normalizeCron } from "../harborApi/cron";
 import { harborApiProblems, HarborApiArgs } from "../harborApi/connectionArgs";
 import type { RetentionRuleSpec } from "./retentionPolicy";
-import type { Severity } from "../projects/renderProjects";
+import type { Severity } from "../harborApi/project";
 
 /** Audit events Harbor logs (and can purge). */
 export const AUDIT_EVENT_TYPES = [
