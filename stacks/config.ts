@@ -24,12 +24,20 @@ import {
   readWriteOnceSharingViolation,
   REGISTRY_TYPES,
   stackApiCalls,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_NOTIFY_TYPES,
+  WEBHOOK_PAYLOAD_FORMATS,
+  PROJECT_ROLES,
+  GROUP_TYPES,
+  MAX_QUOTA_BYTES,
+  GIB,
   reservedRoleProblem,
   redisSentinelDefaults,
   s3StorageDefaults,
 } from "../components";
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
+import { operationsProblems } from "./configOperations";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -172,6 +180,7 @@ const SECRET_REQUIRED: LeafPattern[] = [
   ["replication", "endpoints", "*", "accessSecret"],
   ["operations", "oidc", "clientSecret"],
   ["operations", "proxyCaches", "*", "accessSecret"],
+  ["operations", "webhooks", "*", "authHeader"],
 ];
 
 /**
@@ -499,6 +508,45 @@ const operations = z.strictObject({
         projects: z.array(z.string().min(1)).min(1),
         durationDays: positiveInt.optional(),
         description: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** Storage quotas of projects, in GiB (Harbor's limit: 1024 TiB). Default: []. */
+  projectQuotas: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        storageGb: positiveInt.max(MAX_QUOTA_BYTES / GIB, "Harbor's largest quota is 1024 TB"),
+      }),
+    )
+    .default([]),
+  /** Project webhooks; an auth header must be set with `pulumi config set --secret`. Default: []. */
+  webhooks: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        name: z.string().min(1),
+        address: z.url(),
+        eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1),
+        notifyType: z.enum(WEBHOOK_NOTIFY_TYPES).optional(),
+        payloadFormat: z.enum(WEBHOOK_PAYLOAD_FORMATS).optional(),
+        /** `Authorization` header sent to the receiver (secure). */
+        authHeader: secretString(8).optional(),
+        skipCertVerify: z.boolean().optional(),
+        enabled: z.boolean().optional(),
+        description: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** OIDC/LDAP/HTTP groups with a role in projects. Default: []. */
+  memberGroups: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        group: z.string().min(1),
+        type: z.enum(Object.keys(GROUP_TYPES) as [keyof typeof GROUP_TYPES]).optional(),
+        ldapGroupDn: z.string().min(1).optional(),
+        role: z.enum(Object.keys(PROJECT_ROLES) as [keyof typeof PROJECT_ROLES]),
       }),
     )
     .default([]),
@@ -976,6 +1024,7 @@ function crossFieldProblems(c: StackConfig): string[] {
       : undefined;
   if (rwo) out.push(`${k("storage.type")}: ${rwo.problem}. Fix: ${rwo.fix}.`);
   out.push(...edgeProblems(c));
+  out.push(...operationsProblems(c, NAMESPACE));
   return out;
 }
 

@@ -434,6 +434,9 @@ describe("edge: the stack never locks itself out", () => {
         "harborOps/retentionPolicy.ts",
         "harborOps/immutableTagRule.ts",
         "harborOps/oidcAuthentication.ts",
+        "harborOps/projectQuota.ts",
+        "harborOps/projectWebhook.ts",
+        "harborOps/projectMemberGroup.ts",
       ),
     );
     assert.ok(opsPaths.has("/system/gc/schedule") && opsPaths.has("/configurations"), [...opsPaths].join(", "));
