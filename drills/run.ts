@@ -29,7 +29,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
     postgres.timing = { ttl, loopWait, retryTimeout };
     // A ttl-long wait for the dead leader's key: give the drill time for it.
     postgres.timeoutSeconds = ttl + loopWait + 30;
-    postgres.budgetSeconds = 70 + ttl;
   }
   return {
     postgres,
@@ -57,11 +56,20 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
     if (why) say(`SKIPPED drill 1 (PostgreSQL failover): ${why}`);
     else {
       const r = await runPostgresDrill(opts.postgres);
-      const pass = r.rtoSeconds <= TARGETS.postgresRtoSeconds && r.lost <= TARGETS.postgresLost;
-      ok &&= pass;
+      const tuned = !process.env.DRILL_PG_TIMING;
+      // The RTO target holds at the tuned timing; the default timing's leader kill costs about ttl + loop_wait.
+      const rtoOk = !tuned || r.rtoSeconds <= TARGETS.postgresRtoSeconds;
+      for (const s of r.scenarios) ok &&= s.pass && s.lost <= TARGETS.postgresLost;
+      ok &&= rtoOk;
       say(
-        `${pass ? "PASS" : "FAIL"} drill 1 PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.postgresRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged rows, leader ${r.oldLeader} -> ${r.newLeader}`,
+        `drill 1 PostgreSQL (Debian Patroni 3.0.2 + etcd 3.4 standing in for Spilo's Patroni and the Kubernetes DCS; ttl ${r.timing.ttl} / loop_wait ${r.timing.loopWait} / retry_timeout ${r.timing.retryTimeout}, started in ${r.startupSeconds.toFixed(1)} s):`,
       );
+      say("| scenario | expected | RTO or write stall (s) | acknowledged | lost | result |");
+      for (const s of r.scenarios)
+        say(
+          `| ${s.name} | ${s.expected} | ${s.rtoSeconds.toFixed(2)} | ${s.acknowledged} | ${s.lost} | ${s.pass ? "PASS" : "FAIL"} |`,
+        );
+      if (!rtoOk) say(`FAIL leader kill RTO ${r.rtoSeconds.toFixed(2)} s > ${TARGETS.postgresRtoSeconds} s`);
     }
   }
   if (which.includes("redis")) {
@@ -89,7 +97,7 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   // A hard ceiling above the drills' own budgets: they stop by themselves even if something hangs
   // (the Sandbox exit hooks kill every daemon on process.exit).
-  const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 175);
+  const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 420);
   const guard = setTimeout(() => {
     say(`drills exceeded ${ceiling} s: aborting`);
     process.exit(2);
