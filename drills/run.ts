@@ -51,11 +51,24 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
         }
       }
   }
+  // PostgreSQL and Redis run at the same time (own daemons, own ports): together within 3 minutes.
+  const pgWhy = which.includes("postgres") ? postgresDrillUnavailable() : "not asked";
+  const redisWhy = which.includes("redis") ? redisDrillUnavailable() : "not asked";
+  const pgRun = pgWhy ? undefined : runPostgresDrill(opts.postgres);
+  const redisRun = redisWhy
+    ? undefined
+    : runRedisDrill({
+        ...opts.redis,
+        rtoTargetSeconds: TARGETS.redisRtoSeconds,
+        lostFraction: TARGETS.redisLostFraction,
+      });
+  pgRun?.catch(() => undefined);
+  redisRun?.catch(() => undefined);
   if (which.includes("postgres")) {
-    const why = postgresDrillUnavailable();
+    const why = pgWhy;
     if (why) say(`SKIPPED drill 1 (PostgreSQL failover): ${why}`);
     else {
-      const r = await runPostgresDrill(opts.postgres);
+      const r = await pgRun!;
       const tuned = !process.env.DRILL_PG_TIMING;
       // The RTO target holds at the tuned timing; the default timing's leader kill costs about ttl + loop_wait.
       const rtoOk = !tuned || r.rtoSeconds <= TARGETS.postgresRtoSeconds;
@@ -73,14 +86,10 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
     }
   }
   if (which.includes("redis")) {
-    const why = redisDrillUnavailable();
+    const why = redisWhy;
     if (why) say(`SKIPPED drill 2 (Redis scenarios): ${why}`);
     else {
-      const r = await runRedisDrill({
-        ...opts.redis,
-        rtoTargetSeconds: TARGETS.redisRtoSeconds,
-        lostFraction: TARGETS.redisLostFraction,
-      });
+      const r = await redisRun!;
       for (const s of r.scenarios) ok &&= s.pass;
       say(`drill 2 Redis (down-after ${r.downAfterMs} ms, started in ${r.startupSeconds.toFixed(1)} s):`);
       say("| scenario | expected | RTO (s) | acknowledged | lost | result |");
