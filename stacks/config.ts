@@ -622,6 +622,22 @@ export const stackConfigSchema = z.strictObject({
   projects: z.array(project).default([]),
   /** Harbor operations: schedules, retention, immutable tags, proxy caches, OIDC. Default: none. */
   operations: operations.prefault({}),
+  /**
+   * How the stack's own API resources reach Harbor: a private CA to trust (PEM; dev's self-signed CA is
+   * passed by the stack itself), the explicit insecure opt-in, one bound per request. Default: public roots.
+   */
+  harborApi: z
+    .strictObject({
+      caBundle: z
+        .string()
+        .refine((v) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v), {
+          message: "is not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)",
+        })
+        .optional(),
+      insecure: z.boolean().optional(),
+      requestTimeoutSeconds: positiveInt.optional(),
+    })
+    .optional(),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;

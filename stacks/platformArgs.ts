@@ -91,5 +91,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
     replication: c.replication,
     projects: c.projects,
     operations: c.operations,
+    ...(c.harborApi ? { harborApi: c.harborApi } : {}),
   };
 }

@@ -16,6 +16,10 @@ import {
   makeProjectQuotaProvider,
   makeProjectWebhookProvider,
 } from "../components/harborOps";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse, stringify } from "yaml";
 import { parseStackConfig } from "../stacks/config";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 
@@ -372,5 +376,45 @@ describe("harborOps: quotas, webhooks and member groups in the component and the
     );
     for (const r of [...quota, ...hook, ...of("ProjectMemberGroup")])
       assert.ok(r.dependencies.includes(release.urn), `${r.name} waits for the Harbor release`);
+  });
+
+  it("the stack wires a private CA, the insecure opt-in and the request bound to every API resource (harborApi)", async function () {
+    this.timeout(120000);
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBdummyPrivateCa\n-----END CERTIFICATE-----\n";
+    const doc = parse(fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.prod.yaml"), "utf8"));
+    doc.config["harbor-ha:harborApi"] = { caBundle: pem, requestTimeoutSeconds: 60 };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-api-"));
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringify(doc));
+    try {
+      const graph = await runStack("prod", { configFile: file });
+      assert.deepEqual(graph.errors, []);
+      const api = graph.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/harbor:"));
+      assert.ok(api.length > 10);
+      for (const r of api) {
+        const c = (r.inputs as any).connection;
+        assert.equal(c.caBundle, pem, `${r.name} trusts the private CA`);
+        assert.equal(c.requestTimeoutMs, 60000, `${r.name} has the request bound`);
+        assert.equal(c.insecure, undefined, "no insecure opt-in unless asked");
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const values = {
+      "harbor-ha:environment": "staging",
+      "harbor-ha:externalUrl": "https://harbor.example.com",
+      "harbor-ha:storage": JSON.stringify({ type: "s3" }),
+      "harbor-ha:tls": JSON.stringify({ mode: "acme-http01", email: "a@example.com" }),
+      "harbor-ha:harborApi": JSON.stringify({ caBundle: "not a pem", requestTimeoutSeconds: 0, insecur: true }),
+    };
+    assert.throws(
+      () => parseStackConfig({ stack: "staging", values, isSecret: () => false }),
+      (e: Error) => {
+        assert.match(e.message, /harbor-ha:harborApi\.caBundle: .*is not a PEM certificate/);
+        assert.match(e.message, /harbor-ha:harborApi\.requestTimeoutSeconds: number 0 is too small/);
+        assert.match(e.message, /harbor-ha:harborApi\.insecur: unknown key\. Fix: did you mean "insecure"/);
+        return true;
+      },
+    );
   });
 });
