@@ -370,9 +370,23 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
       tell("apply-dcs.sh PATCHed the rendered dynamic configuration through the leader's REST API");
     }
 
-    const setup = await connect(leader);
-    await setup.query("CREATE TABLE IF NOT EXISTS drill_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
-    await setup.end().catch(() => undefined);
+    // Retried: on a loaded machine a first connection can miss the 1 s connect timeout.
+    await box.waitFor(
+      "the drill table on the leader",
+      async () => {
+        const setup = await connect((await leaderOf(members))!);
+        try {
+          await setup.query(
+            "CREATE TABLE IF NOT EXISTS drill_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())",
+          );
+          return true;
+        } finally {
+          await setup.end().catch(() => undefined);
+        }
+      },
+      20000,
+      500,
+    );
 
     // Writer: one row at a time, autocommit; an id counts as acknowledged only when COMMIT returned.
     const acked: number[] = [];
