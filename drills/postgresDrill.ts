@@ -165,6 +165,11 @@ export interface PostgresDrillOptions {
   budgetSeconds?: number;
   /** Label in the output (e.g. "tuned", "default timing"). Default: the timing. */
   label?: string;
+  /**
+   * Called once the cluster is up and set up (its CPU-heavy start is over; the scenarios mostly wait),
+   * or when the drill fails before: another drill may start then. Default: none.
+   */
+  onReady?: () => void;
 }
 
 export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise<PostgresDrillResult> {
@@ -388,6 +393,7 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
       500,
     );
 
+    opts.onReady?.();
     // Writer: one row at a time, autocommit; an id counts as acknowledged only when COMMIT returned.
     const acked: number[] = [];
     /** When each acknowledged write began and when its COMMIT returned. */
@@ -691,6 +697,7 @@ export async function runPostgresDrill(opts: PostgresDrillOptions = {}): Promise
       scenarios,
     };
   } catch (e) {
+    opts.onReady?.();
     for (const m of members) tell(`--- tail of ${m.name} log ---\n${tail(join(box.dir, `${m.name}.log`))}`);
     throw e;
   } finally {

@@ -54,14 +54,21 @@ export async function runAll(which: string[] = ["config", "postgres", "redis"]):
   // PostgreSQL and Redis run at the same time (own daemons, own ports): together within 3 minutes.
   const pgWhy = which.includes("postgres") ? postgresDrillUnavailable() : "not asked";
   const redisWhy = which.includes("redis") ? redisDrillUnavailable() : "not asked";
-  const pgRun = pgWhy ? undefined : runPostgresDrill(opts.postgres);
+  // Redis starts once the PostgreSQL cluster is up: their CPU-heavy starts never overlap the other's
+  // timed scenarios (a Redis restart slowed past down-after-milliseconds fails over, by design).
+  let pgReady: () => void = () => undefined;
+  const pgUp = new Promise<void>((resolve) => (pgReady = resolve));
+  const pgRun = pgWhy ? undefined : runPostgresDrill({ ...opts.postgres, onReady: () => pgReady() });
+  if (!pgRun) pgReady();
   const redisRun = redisWhy
     ? undefined
-    : runRedisDrill({
-        ...opts.redis,
-        rtoTargetSeconds: TARGETS.redisRtoSeconds,
-        lostFraction: TARGETS.redisLostFraction,
-      });
+    : pgUp.then(() =>
+        runRedisDrill({
+          ...opts.redis,
+          rtoTargetSeconds: TARGETS.redisRtoSeconds,
+          lostFraction: TARGETS.redisLostFraction,
+        }),
+      );
   pgRun?.catch(() => undefined);
   redisRun?.catch(() => undefined);
   if (which.includes("postgres")) {

@@ -74,9 +74,16 @@ describe("data-tier drills (real daemons)", function () {
   let pgRun: ReturnType<typeof runPostgresDrill> | undefined;
   let redisRun: ReturnType<typeof runRedisDrill> | undefined;
   before(() => {
-    if (!postgresDrillUnavailable()) pgRun = runPostgresDrill({ label: "tuned" });
+    // Redis starts once the PostgreSQL cluster is up, so neither CPU-heavy start overlaps the other's
+    // timed scenarios (a Redis restart slowed past down-after-milliseconds fails over, by design).
+    let pgReady: () => void = () => undefined;
+    const pgUp = new Promise<void>((resolve) => (pgReady = resolve));
+    if (!postgresDrillUnavailable()) pgRun = runPostgresDrill({ label: "tuned", onReady: () => pgReady() });
+    else pgReady();
     if (!redisDrillUnavailable())
-      redisRun = runRedisDrill({ rtoTargetSeconds: TARGETS.redisRtoSeconds, lostFraction: TARGETS.redisLostFraction });
+      redisRun = pgUp.then(() =>
+        runRedisDrill({ rtoTargetSeconds: TARGETS.redisRtoSeconds, lostFraction: TARGETS.redisLostFraction }),
+      );
     // Awaited by the tests; a rejection is reported there, not as an unhandled one.
     pgRun?.catch(() => undefined);
     redisRun?.catch(() => undefined);
