@@ -98,6 +98,14 @@ export {
   AUDIT_EVENT_TYPES,
   OPERATIONS_API_PATHS,
   OPERATIONS_DEFAULTS,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_NOTIFY_TYPES,
+  WEBHOOK_PAYLOAD_FORMATS,
+  PROJECT_ROLES,
+  GROUP_TYPES,
+  MAX_QUOTA_BYTES,
+  GIB,
+  checkHarborOperations,
 } from "./harborOps";
 export { HarborApiArgs, harborCronProblem } from "./harborApi";
 export {

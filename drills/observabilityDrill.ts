@@ -211,7 +211,7 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
         PATRONI_REPLICATION_PASSWORD: `${superPassword}-repl`,
         PATRONI_REWIND_PASSWORD: superPassword,
       });
-      members.push({ name, pgPort, restPort, dir, dataDir: join(dir, "data"), patroniPid: d.pid });
+      members.push({ name, pgPort, restPort, dir, dataDir: join(dir, "data"), patroniPid: d.pid, config: file });
     }
 
     // ---- Redis: 3 nodes + 3 sentinels from the rendered configs and start scripts (in parallel with Patroni's bootstrap).

@@ -30,7 +30,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
     postgres.timing = { ttl, loopWait, retryTimeout };
     // A ttl-long wait for the dead leader's key: give the drill time for it.
     postgres.timeoutSeconds = ttl + loopWait + 30;
-    postgres.budgetSeconds = 70 + ttl;
   }
   return {
     postgres,
@@ -53,27 +52,52 @@ export async function runAll(which: string[] = ["config", "postgres", "redis", "
         }
       }
   }
+  // PostgreSQL and Redis run at the same time (own daemons, own ports): together within 3 minutes.
+  const pgWhy = which.includes("postgres") ? postgresDrillUnavailable() : "not asked";
+  const redisWhy = which.includes("redis") ? redisDrillUnavailable() : "not asked";
+  // Redis starts once the PostgreSQL cluster is up: their CPU-heavy starts never overlap the other's
+  // timed scenarios (a Redis restart slowed past down-after-milliseconds fails over, by design).
+  let pgReady: () => void = () => undefined;
+  const pgUp = new Promise<void>((resolve) => (pgReady = resolve));
+  const pgRun = pgWhy ? undefined : runPostgresDrill({ ...opts.postgres, onReady: () => pgReady() });
+  if (!pgRun) pgReady();
+  const redisRun = redisWhy
+    ? undefined
+    : pgUp.then(() =>
+        runRedisDrill({
+          ...opts.redis,
+          rtoTargetSeconds: TARGETS.redisRtoSeconds,
+          lostFraction: TARGETS.redisLostFraction,
+        }),
+      );
+  pgRun?.catch(() => undefined);
+  redisRun?.catch(() => undefined);
   if (which.includes("postgres")) {
-    const why = postgresDrillUnavailable();
+    const why = pgWhy;
     if (why) say(`SKIPPED drill 1 (PostgreSQL failover): ${why}`);
     else {
-      const r = await runPostgresDrill(opts.postgres);
-      const pass = r.rtoSeconds <= TARGETS.postgresRtoSeconds && r.lost <= TARGETS.postgresLost;
-      ok &&= pass;
+      const r = await pgRun!;
+      const tuned = !process.env.DRILL_PG_TIMING;
+      // The RTO target holds at the tuned timing; the default timing's leader kill costs about ttl + loop_wait.
+      const rtoOk = !tuned || r.rtoSeconds <= TARGETS.postgresRtoSeconds;
+      for (const s of r.scenarios) ok &&= s.pass && s.lost <= TARGETS.postgresLost;
+      ok &&= rtoOk;
       say(
-        `${pass ? "PASS" : "FAIL"} drill 1 PostgreSQL: RTO ${r.rtoSeconds.toFixed(2)} s (target <= ${TARGETS.postgresRtoSeconds}), lost ${r.lost} of ${r.acknowledged} acknowledged rows, leader ${r.oldLeader} -> ${r.newLeader}`,
+        `drill 1 PostgreSQL (Debian Patroni 3.0.2 + etcd 3.4 standing in for Spilo's Patroni and the Kubernetes DCS; ttl ${r.timing.ttl} / loop_wait ${r.timing.loopWait} / retry_timeout ${r.timing.retryTimeout}, started in ${r.startupSeconds.toFixed(1)} s):`,
       );
+      say("| scenario | expected | RTO or write stall (s) | acknowledged | lost | result |");
+      for (const s of r.scenarios)
+        say(
+          `| ${s.name} | ${s.expected} | ${s.rtoSeconds.toFixed(2)} | ${s.acknowledged} | ${s.lost} | ${s.pass ? "PASS" : "FAIL"} |`,
+        );
+      if (!rtoOk) say(`FAIL leader kill RTO ${r.rtoSeconds.toFixed(2)} s > ${TARGETS.postgresRtoSeconds} s`);
     }
   }
   if (which.includes("redis")) {
-    const why = redisDrillUnavailable();
+    const why = redisWhy;
     if (why) say(`SKIPPED drill 2 (Redis scenarios): ${why}`);
     else {
-      const r = await runRedisDrill({
-        ...opts.redis,
-        rtoTargetSeconds: TARGETS.redisRtoSeconds,
-        lostFraction: TARGETS.redisLostFraction,
-      });
+      const r = await redisRun!;
       for (const s of r.scenarios) ok &&= s.pass;
       say(`drill 2 Redis (down-after ${r.downAfterMs} ms, started in ${r.startupSeconds.toFixed(1)} s):`);
       say("| scenario | expected | RTO (s) | acknowledged | lost | result |");
@@ -106,7 +130,7 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   // A hard ceiling above the drills' own budgets: they stop by themselves even if something hangs
   // (the Sandbox exit hooks kill every daemon on process.exit).
-  const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 175);
+  const ceiling = Number(process.env.DRILL_CEILING_SECONDS ?? 420);
   const guard = setTimeout(() => {
     say(`drills exceeded ${ceiling} s: aborting`);
     process.exit(2);

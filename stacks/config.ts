@@ -25,6 +25,13 @@ import {
   readWriteOnceSharingViolation,
   REGISTRY_TYPES,
   stackApiCalls,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_NOTIFY_TYPES,
+  WEBHOOK_PAYLOAD_FORMATS,
+  PROJECT_ROLES,
+  GROUP_TYPES,
+  MAX_QUOTA_BYTES,
+  GIB,
   reservedRoleProblem,
   redisSentinelDefaults,
   s3StorageDefaults,
@@ -38,6 +45,7 @@ import { dnsProblems, dnsSchema } from "./configDns";
 import { backupsProblems, backupsSchema } from "./configBackups";
 import { observabilitySchema } from "./configObservability";
 import { postgresExporterPools } from "../components/postgres/renderPostgresExporter";
+import { operationsProblems } from "./configOperations";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -167,6 +175,7 @@ const SECRET_REQUIRED: LeafPattern[] = [
   ["replication", "endpoints", "*", "accessSecret"],
   ["operations", "oidc", "clientSecret"],
   ["operations", "proxyCaches", "*", "accessSecret"],
+  ["operations", "webhooks", "*", "authHeader"],
 ];
 
 /**
@@ -497,6 +506,45 @@ const operations = z.strictObject({
       }),
     )
     .default([]),
+  /** Storage quotas of projects, in GiB (Harbor's limit: 1024 TiB). Default: []. */
+  projectQuotas: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        storageGb: positiveInt.max(MAX_QUOTA_BYTES / GIB, "Harbor's largest quota is 1024 TB"),
+      }),
+    )
+    .default([]),
+  /** Project webhooks; an auth header must be set with `pulumi config set --secret`. Default: []. */
+  webhooks: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        name: z.string().min(1),
+        address: z.url(),
+        eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1),
+        notifyType: z.enum(WEBHOOK_NOTIFY_TYPES).optional(),
+        payloadFormat: z.enum(WEBHOOK_PAYLOAD_FORMATS).optional(),
+        /** `Authorization` header sent to the receiver (secure). */
+        authHeader: secretString(8).optional(),
+        skipCertVerify: z.boolean().optional(),
+        enabled: z.boolean().optional(),
+        description: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** OIDC/LDAP/HTTP groups with a role in projects. Default: []. */
+  memberGroups: z
+    .array(
+      z.strictObject({
+        project: z.string().min(1),
+        group: z.string().min(1),
+        type: z.enum(Object.keys(GROUP_TYPES) as [keyof typeof GROUP_TYPES]).optional(),
+        ldapGroupDn: z.string().min(1).optional(),
+        role: z.enum(Object.keys(PROJECT_ROLES) as [keyof typeof PROJECT_ROLES]),
+      }),
+    )
+    .default([]),
   /** OIDC login; the client secret must be set with `pulumi config set --secret`. Default: none. */
   oidc: z
     .strictObject({
@@ -565,6 +613,22 @@ export const stackConfigSchema = z.strictObject({
   admission: admissionConfig.optional(),
   /** Metrics, alert rules and dashboards. Default: off. */
   observability: observabilitySchema.prefault({}),
+  /**
+   * How the stack's own API resources reach Harbor: a private CA to trust (PEM; dev's self-signed CA is
+   * passed by the stack itself), the explicit insecure opt-in, one bound per request. Default: public roots.
+   */
+  harborApi: z
+    .strictObject({
+      caBundle: z
+        .string()
+        .refine((v) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v), {
+          message: "is not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)",
+        })
+        .optional(),
+      insecure: z.boolean().optional(),
+      requestTimeoutSeconds: positiveInt.optional(),
+    })
+    .optional(),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -976,6 +1040,7 @@ function crossFieldProblems(c: StackConfig): string[] {
   out.push(...edgeProblems(c), ...storageClassProblems(c), ...dnsProblems(c));
   out.push(...admissionProblems(c.admission, { ...c, key: k }));
   out.push(...backupsProblems(c.backups, c.environment, c.cluster, k));
+  out.push(...operationsProblems(c, NAMESPACE));
   return out;
 }
 

@@ -134,5 +134,6 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
           alertOverrides: c.observability.alerts,
         }
       : undefined,
+    ...(c.harborApi ? { harborApi: c.harborApi } : {}),
   };
 }

@@ -422,10 +422,10 @@ describe("edge: the stack never locks itself out", () => {
         ),
       );
     const listed = (paths: string[]) => paths.map((p) => p.replace(/\{[^}]+\}/g, "{id}"));
-    const used = new Set(literals("replication/registryEndpoint.ts", "replication/replicationPolicy.ts"));
+    const used = new Set(literals("harborApi/registryEndpoint.ts", "replication/replicationPolicy.ts"));
     assert.ok(used.has("/registries") && used.has("/replication/policies/{id}"), [...used].join(", "));
     for (const p of used) assert.ok(listed(REPLICATION_API_PATHS).includes(p), p);
-    const projectPaths = new Set(literals("projects/project.ts"));
+    const projectPaths = new Set(literals("harborApi/project.ts"));
     assert.ok(projectPaths.has("/projects"));
     for (const p of projectPaths) assert.ok(listed(PROJECT_API_PATHS).includes(p), p);
     const opsPaths = new Set(
@@ -434,6 +434,9 @@ describe("edge: the stack never locks itself out", () => {
         "harborOps/retentionPolicy.ts",
         "harborOps/immutableTagRule.ts",
         "harborOps/oidcAuthentication.ts",
+        "harborOps/projectQuota.ts",
+        "harborOps/projectWebhook.ts",
+        "harborOps/projectMemberGroup.ts",
       ),
     );
     assert.ok(opsPaths.has("/system/gc/schedule") && opsPaths.has("/configurations"), [...opsPaths].join(", "));

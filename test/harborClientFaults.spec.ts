@@ -10,13 +10,16 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HarborApiError, HarborClient, retryAfter } from "../components/harborApi";
 import {
+  HarborApiError,
+  HarborClient,
+  makeProjectProvider,
   makeRegistryEndpointProvider,
   makeRobotAccountProvider,
+  renderProjectMetadata,
   renderRobotPermissions,
-} from "../components/replication";
-import { makeProjectProvider, renderProjectMetadata } from "../components/projects";
+  retryAfter,
+} from "../components/harborApi";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 
 /**
@@ -139,7 +142,7 @@ describe("harborApi client against a fault-injecting Harbor", function () {
       await client().get("/projects");
       const created = await makeProjectProvider(stalling).create({
         ...conn(),
-        spec: { name: "prod", metadata: renderProjectMetadata({ name: "prod" }) },
+        spec: { name: "prod", metadata: renderProjectMetadata({}) },
       });
       assert.equal(posts("/projects"), 1);
       assert.equal(created.id, String([...harbor.projects.keys()][0]));
@@ -301,7 +304,7 @@ describe("harborApi client against a fault-injecting Harbor", function () {
       harbor.pingFailures = 100;
       const first = await makeProjectProvider(fast).read!("1", {
         ...conn(),
-        spec: { name: "p", metadata: renderProjectMetadata({ name: "p" }) },
+        spec: { name: "p", metadata: renderProjectMetadata({}) },
       }).catch((e: Error) => e);
       assert.match(String(first), /did not answer the ping after 3 attempts/);
       const pings = harbor.requests.filter((r) => r.path === "/ping").length;

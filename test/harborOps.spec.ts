@@ -8,7 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { isSecretEnvelope, redact, runProgram, runStack, unwrapSecrets } from "../engine";
 import { InvalidArgsError } from "../components/conventions/validation";
 import { parseStackConfig } from "../stacks/config";
-import { harborCronProblem } from "../components/harborApi";
+import {
+  harborCronProblem,
+  makeProjectProvider,
+  makeRegistryEndpointProvider,
+  renderProjectMetadata,
+} from "../components/harborApi";
 import {
   makeAuditLogPurgeScheduleProvider,
   makeGcScheduleProvider,
@@ -18,8 +23,6 @@ import {
   makeRetentionPolicyProvider,
   makeScanAllScheduleProvider,
 } from "../components/harborOps";
-import { makeProjectProvider, renderProjectMetadata } from "../components/projects";
-import { makeRegistryEndpointProvider } from "../components/replication";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 
 const fast = { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, ping: { attempts: 3, intervalMs: 1 } };
@@ -145,7 +148,7 @@ describe("harborOps: providers against Harbor's API document", function () {
   it("retention: rules for non-release tags, found by the project's retention_id, drift, delete", async () => {
     const project = await makeProjectProvider(fast).create({
       ...base,
-      spec: { name: "prod", metadata: renderProjectMetadata({ name: "prod" }) },
+      spec: { name: "prod", metadata: renderProjectMetadata({}) },
     });
     const p = makeRetentionPolicyProvider(fast);
     const rule = (o: object) => ({
@@ -185,7 +188,7 @@ describe("harborOps: providers against Harbor's API document", function () {
   it("immutable tag rule: created, read from the project's list, drift, pattern change replaces, delete", async () => {
     const project = await makeProjectProvider(fast).create({
       ...base,
-      spec: { name: "prod", metadata: renderProjectMetadata({ name: "prod" }) },
+      spec: { name: "prod", metadata: renderProjectMetadata({}) },
     });
     const p = makeImmutableTagRuleProvider(fast);
     const spec = { projectId: Number(project.id), tagPattern: "v*", repoPattern: "**", disabled: false };
@@ -244,7 +247,7 @@ describe("harborOps: providers against Harbor's API document", function () {
     const p = makeProjectProvider(fast);
     const spec = {
       name: "dockerhub",
-      metadata: renderProjectMetadata({ name: "dockerhub" }),
+      metadata: renderProjectMetadata({}),
       registryId: Number(endpoint.id),
     };
     const created = await p.create({ ...base, spec });

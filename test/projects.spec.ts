@@ -6,13 +6,8 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretEnvelope, redact, runProgram } from "../engine";
 import { ArgsChecker } from "../components/conventions/validation";
-import {
-  checkHarborProjects,
-  HarborProjects,
-  HarborProjectsArgs,
-  makeProjectProvider,
-  renderProjectMetadata,
-} from "../components/projects";
+import { checkHarborProjects, HarborProjects, HarborProjectsArgs } from "../components/projects";
+import { makeProjectProvider, renderProjectMetadata } from "../components/harborApi";
 import { ComponentTypes } from "../components/tokens";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 
@@ -32,18 +27,15 @@ function problemsOf(args: HarborProjectsArgs): string[] {
 
 describe("projects: Args and metadata", () => {
   it("renders prod's policy (block High and Critical = CVSS >= 7, cosign) as Harbor's string metadata", () => {
-    assert.deepEqual(
-      renderProjectMetadata({ name: "prod", preventVulnerable: true, severity: "high", enforceCosign: true }),
-      {
-        public: "false",
-        auto_scan: "true",
-        severity: "high",
-        prevent_vul: "true",
-        enable_content_trust_cosign: "true",
-        reuse_sys_cve_allowlist: "true",
-      },
-    );
-    assert.equal(renderProjectMetadata({ name: "dev", public: true }).prevent_vul, "false");
+    assert.deepEqual(renderProjectMetadata({ preventVulnerable: true, severity: "high", enforceCosign: true }), {
+      public: "false",
+      auto_scan: "true",
+      severity: "high",
+      prevent_vul: "true",
+      enable_content_trust_cosign: "true",
+      reuse_sys_cve_allowlist: "true",
+    });
+    assert.equal(renderProjectMetadata({ public: true }).prevent_vul, "false");
   });
 
   it("refuses bad names, duplicates, unknown severities and a vulnerability block without scanning, all at once", () => {
@@ -91,7 +83,7 @@ describe("projects: provider against Harbor's API document", function () {
     ...base,
     spec: {
       name: "prod",
-      metadata: renderProjectMetadata({ name: "prod", preventVulnerable: true, severity: "high", enforceCosign: true }),
+      metadata: renderProjectMetadata({ preventVulnerable: true, severity: "high", enforceCosign: true }),
     },
   });
 

@@ -11,20 +11,22 @@ import {
   checkReplicationTargets,
   findReplicationLoops,
   harborCronProblem,
-  makeRegistryEndpointProvider,
   makeReplicationPolicyProvider,
-  makeRobotAccountProvider,
   normalizeRegistryUrl,
-  registryEndpointProvider,
   replicationPolicyProvider,
-  robotAccountProvider,
   renderFilters,
   renderPolicyFields,
-  renderRobotPermissions,
   replicationFlows,
   ReplicationTargets,
   ReplicationTargetsArgs,
 } from "../components/replication";
+import {
+  makeRegistryEndpointProvider,
+  makeRobotAccountProvider,
+  registryEndpointProvider,
+  renderRobotPermissions,
+  robotAccountProvider,
+} from "../components/harborApi";
 import { ComponentTypes } from "../components/tokens";
 import { FakeHarbor, loadHarborApi, startFakeHarbor } from "./support/harborApiServer";
 import { ComponentPlan, planComponent } from "./support/planComponent";

@@ -149,8 +149,8 @@ describe("stacks: secrets stay secret per leaf (canaries)", function () {
           .join(`${canary(input.secureLeaves.indexOf(leaf) + 1)}-secret`);
       config[k] = out;
     }
-    // The six above plus prod's own OIDC client secret.
-    assert.equal(input.secureLeaves.length, 7);
+    // The six above plus prod's own OIDC client secret and its security webhook's auth header.
+    assert.equal(input.secureLeaves.length, 8);
     const g = await runStack("prod", { configInput: { ...input, config } });
     assert.deepEqual(g.errors, [], "no leak found by the engine");
     assertNoCanary("the plan JSON", canonicalJson(planDocument(g, [])));

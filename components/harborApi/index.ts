@@ -5,3 +5,6 @@ export * from "./resourceProvider";
 export * from "./connectionArgs";
 export * from "./stackCapture";
 export * from "./cron";
+export * from "./registryEndpoint";
+export * from "./robotAccount";
+export * from "./project";

@@ -12,12 +12,14 @@
  * - a 201 without `Location` is resolved by the natural key, or fails clearly.
  * - read checks the shape of Harbor's answer: a wrong-shaped body is an error, never an empty spec.
  * - only Harbor's own JSON 404 means "gone" (the client's `find`/`remove`).
+ * - settings Harbor keeps on an object it makes itself (a project's quota) are found by their natural
+ *   key and written; delete puts Harbor's default back ({@link HarborResourceDefinition.ofExisting}).
  *
  * Pulumi serializes a provider's methods with what they capture: the definition object (pure
  * functions), the client class and the helpers below; nothing here may capture live resources.
  */
 import type { HarborClient, HarborClientOptions } from "./client";
-import { HarborApiError } from "./client";
+import { HarborApiError, isHarborNotFound } from "./client";
 import { clientFor, Connected, diffSpec, withoutProvider } from "./providerSupport";
 
 /** The state of every harbor-ha API resource: where to call, and what Harbor stores (`spec`). */
@@ -43,14 +45,23 @@ export interface HarborResourceDefinition<S extends HarborResourceState<object>>
    * update write them, delete puts back {@link resetCall}. Default: none (an object with an id).
    */
   singletonId?: string;
+  /**
+   * Settings of an object Harbor creates itself (a project's quota, made with the project): create finds
+   * it by the natural key and writes it with {@link updateCalls} (never a POST); delete puts back
+   * {@link resetCall}; an object already gone (Harbor's JSON 404) counts as deleted. Default: false.
+   */
+  ofExisting?: boolean;
   /** Path of the object (`/registries/7`). */
   path(id: string, s: S): string;
-  /** The create call. Collections: `POST`, id from `Location`, {@link idFromAnswer} or the natural key. */
-  createCall(s: S): HarborCall;
+  /**
+   * The create call. Collections: `POST`, id from `Location`, {@link idFromAnswer} or the natural key.
+   * Required, except for {@link ofExisting} settings, which never create (they are written as an update).
+   */
+  createCall?(s: S): HarborCall;
   /** The update calls, in order. */
   updateCalls(id: string, news: S, olds: S & Record<string, unknown>): HarborCall[];
-  /** Singletons: the call that puts Harbor's default back on delete. */
-  resetCall?(s: S): HarborCall;
+  /** Singletons and {@link ofExisting} settings: the call that puts Harbor's default back on delete. */
+  resetCall?(s: S, id: string): HarborCall;
   /** Singletons: whether Harbor's current answer already holds one (then create updates instead). */
   singletonExists?(api: never): boolean;
   /** Reads the object when Harbor has no GET by id (answer undefined: gone). Default: `find(path(id))`. */
@@ -120,6 +131,12 @@ async function findByNaturalKey<S extends HarborResourceState<object>>(
   return id === undefined ? undefined : String(id);
 }
 
+/** A definition's create call (a definition without one is a programming error, said plainly). */
+function createCallOf<S extends HarborResourceState<object>>(def: HarborResourceDefinition<S>, s: S): HarborCall {
+  if (!def.createCall) throw new Error(`harbor-ha: the ${def.kind} definition has no create call`);
+  return def.createCall(s);
+}
+
 /** The message for an object that exists in Harbor but not in the stack. */
 function importHint(kind: string, type: string, id: string): string {
   return (
@@ -146,16 +163,26 @@ export function makeHarborProvider<S extends HarborResourceState<object>>(
       const s = normalized(inputs);
       const client = clientFor(s, clientOptions);
       const what = describeObject(def, s);
-      const call = def.createCall(s);
       if (def.singletonId !== undefined) {
         const current = def.singletonExists ? await client.get<unknown>(def.path(def.singletonId, s)) : undefined;
         const calls =
           current !== undefined && def.singletonExists!(current as never)
             ? def.updateCalls(def.singletonId, s, s as S & Record<string, unknown>)
-            : [call];
+            : [createCallOf(def, s)];
         for (const c of calls) await client.request(c.method, c.path, c.body);
         return { id: def.singletonId, outs: s };
       }
+      if (def.ofExisting) {
+        const id = await findByNaturalKey(def, client, s);
+        if (id === undefined)
+          throw new Error(
+            `Cannot set ${what}: Harbor has none to set (it makes one with its owner); check that the owner exists`,
+          );
+        for (const c of def.updateCalls(id, s, s as S & Record<string, unknown>))
+          await client.request(c.method, c.path, c.body);
+        return { id, outs: s };
+      }
+      const call = createCallOf(def, s);
       const existing = await findByNaturalKey(def, client, s);
       if (existing !== undefined) throw new Error(`Cannot create ${what}: ${importHint(def.kind, def.type, existing)}`);
       let answer: { body: unknown; location?: string };
@@ -223,10 +250,14 @@ export function makeHarborProvider<S extends HarborResourceState<object>>(
 
     async delete(id: string, props: S) {
       const client = clientFor(props, clientOptions);
-      if (def.singletonId !== undefined) {
-        if (def.resetCall) {
-          const reset = def.resetCall(props);
+      if (def.singletonId !== undefined || def.ofExisting) {
+        if (!def.resetCall) return;
+        const reset = def.resetCall(props, id);
+        try {
           await client.request(reset.method, reset.path, reset.body);
+        } catch (e) {
+          // The owner is gone (a project deleted with its quota): nothing left to put back.
+          if (!(def.ofExisting && isHarborNotFound(e))) throw e;
         }
         return;
       }

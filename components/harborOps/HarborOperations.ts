@@ -1,20 +1,19 @@
 /**
  * HarborOperations: a Harbor's day-2 operations as code, once the release is up (`opts.dependsOn`):
- * GC, audit log purge and scan-all schedules, tag retention, immutable tags, proxy-cache projects and
- * OIDC login. Every Arg is checked (Harbor's cron rules included) before anything is registered.
+ * GC, audit log purge and scan-all schedules, tag retention, immutable tags, proxy-cache projects, OIDC
+ * login, system robots, and projects' storage quotas, webhooks and member groups. Every Arg is checked (Harbor's cron rules included) before anything is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentTypes } from "../tokens";
 import { ArgsChecker } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
-import { HarborRegistryEndpoint } from "../replication/registryEndpoint";
-import { HarborRobotAccount } from "../replication/robotAccount";
-import { renderRobotPermissions } from "../replication/renderReplication";
-import { HarborProject } from "../projects/project";
-import { renderProjectMetadata } from "../projects/renderProjects";
+import { HarborRegistryEndpoint } from "../harborApi/registryEndpoint";
+import { HarborRobotAccount, renderRobotPermissions } from "../harborApi/robotAccount";
+import { HarborProject, renderProjectMetadata } from "../harborApi/project";
 import {
   checkHarborOperations,
   HarborOperationsArgs,
+  GIB,
   normalizeCron,
   OPERATIONS_DEFAULTS,
   renderRetentionRule,
@@ -23,6 +22,9 @@ import { HarborAuditLogPurgeSchedule, HarborGcSchedule, HarborScanAllSchedule } 
 import { HarborRetentionPolicy } from "./retentionPolicy";
 import { HarborImmutableTagRule } from "./immutableTagRule";
 import { HarborOidcAuthentication } from "./oidcAuthentication";
+import { HarborProjectQuota } from "./projectQuota";
+import { HarborProjectWebhook } from "./projectWebhook";
+import { GROUP_TYPES, HarborProjectMemberGroup, PROJECT_ROLES } from "./projectMemberGroup";
 
 /**
  * Harbor API paths these resources call through the external URL (schedules, retention, immutability,
@@ -45,6 +47,13 @@ export const OPERATIONS_API_PATHS = [
   "/configurations",
   "/robots",
   "/robots/{id}",
+  "/quotas",
+  "/quotas/{id}",
+  "/projects/{id}/webhook/policies",
+  "/projects/{id}/webhook/policies/{webhook}",
+  "/projects/{id}/members",
+  "/projects/{id}/members/{member}",
+  "/usergroups/{id}",
 ];
 
 /**
@@ -125,7 +134,6 @@ export class HarborOperations extends pulumi.ComponentResource {
             name: p.project,
             // The same scan policy as any project: a cache must not be a way around a vulnerability block.
             metadata: renderProjectMetadata({
-              name: p.project,
               public: p.public ?? false,
               autoScan: p.autoScan ?? true,
               preventVulnerable: p.preventVulnerable ?? false,
@@ -181,9 +189,67 @@ export class HarborOperations extends pulumi.ComponentResource {
       );
     }
 
+    // Quotas, webhooks and member groups apply to regular and proxy-cache projects alike.
+    const anyProjectId = (project: string) => proxyIds[project] ?? projectId(project);
+    this.projectSettings(name, args, conn, child, anyProjectId);
+
     this.proxyCacheProjectIds = pulumi.output(proxyIds);
     this.robotSecrets = pulumi.secret(pulumi.output(robotSecrets));
     this.registerOutputs({ proxyCacheProjectIds: this.proxyCacheProjectIds, robotSecrets: this.robotSecrets });
+  }
+
+  /** Projects' storage quotas, webhooks and member groups. */
+  private projectSettings(
+    name: string,
+    args: HarborOperationsArgs,
+    conn: ReturnType<typeof connectionInputs>,
+    child: pulumi.CustomResourceOptions,
+    projectId: (project: string) => pulumi.Input<number>,
+  ): void {
+    for (const q of args.projectQuotas ?? [])
+      new HarborProjectQuota(
+        `${name}-quota-${q.project}`,
+        { ...conn, spec: { projectId: projectId(q.project), storageBytes: q.storageGb * GIB } },
+        child,
+      );
+    for (const w of args.webhooks ?? []) {
+      const notifyType = w.notifyType ?? OPERATIONS_DEFAULTS.webhookNotifyType;
+      new HarborProjectWebhook(
+        `${name}-webhook-${w.project}-${w.name}`,
+        {
+          ...conn,
+          spec: {
+            projectId: projectId(w.project),
+            name: w.name,
+            description: w.description ?? "",
+            notifyType,
+            address: w.address,
+            skipCertVerify: w.skipCertVerify ?? false,
+            // Harbor stores Default for an http target given none, and refuses any format for slack.
+            payloadFormat: notifyType === "http" ? (w.payloadFormat ?? OPERATIONS_DEFAULTS.webhookPayloadFormat) : "",
+            eventTypes: [...w.eventTypes].sort(),
+            enabled: w.enabled ?? true,
+          },
+          ...(w.authHeader === undefined ? {} : { authHeader: pulumi.secret(w.authHeader) }),
+        },
+        child,
+      );
+    }
+    for (const m of args.memberGroups ?? [])
+      new HarborProjectMemberGroup(
+        `${name}-member-${m.project}-${m.group}`,
+        {
+          ...conn,
+          spec: {
+            projectId: projectId(m.project),
+            groupName: m.group,
+            groupType: GROUP_TYPES[m.type ?? OPERATIONS_DEFAULTS.memberGroupType],
+            ldapGroupDn: m.ldapGroupDn ?? "",
+            roleId: PROJECT_ROLES[m.role],
+          },
+        },
+        child,
+      );
   }
 
   /** The system schedules (GC, audit log purge, scan all). */

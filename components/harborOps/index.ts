@@ -2,5 +2,8 @@ export * from "./systemSchedules";
 export * from "./retentionPolicy";
 export * from "./immutableTagRule";
 export * from "./oidcAuthentication";
+export * from "./projectQuota";
+export * from "./projectWebhook";
+export * from "./projectMemberGroup";
 export * from "./renderHarborOperations";
 export * from "./HarborOperations";

@@ -7,7 +7,10 @@ import type { ArgsChecker } from "../conventions/validation";
 import { harborCronProblem, normalizeCron } from "../harborApi/cron";
 import { harborApiProblems, HarborApiArgs } from "../harborApi/connectionArgs";
 import type { RetentionRuleSpec } from "./retentionPolicy";
-import type { Severity } from "../projects/renderProjects";
+import type { Severity } from "../harborApi/project";
+import { MAX_QUOTA_BYTES } from "./projectQuota";
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_NOTIFY_TYPES, WEBHOOK_PAYLOAD_FORMATS, WebhookEventType } from "./projectWebhook";
+import { GROUP_TYPES, GroupType, PROJECT_ROLES, ProjectRole } from "./projectMemberGroup";
 
 /** Audit events Harbor logs (and can purge). */
 export const AUDIT_EVENT_TYPES = [
@@ -37,7 +40,13 @@ export const OPERATIONS_DEFAULTS = {
   proxyCacheType: "docker-hub",
   proxyCacheUrl: "https://hub.docker.com",
   oidcScope: "openid,profile,email",
+  webhookNotifyType: "http",
+  webhookPayloadFormat: "Default",
+  memberGroupType: "oidc",
 } as const;
+
+/** GiB as Harbor's portal counts them (1024^3 bytes). */
+export const GIB = 1024 ** 3;
 
 /** What a retention rule keeps. */
 export type RetentionKeep = "always" | "latestPushed" | "latestPulled" | "daysSinceLastPush" | "daysSinceLastPull";
@@ -147,6 +156,52 @@ export interface HarborOperationsArgs {
     durationDays?: number;
     /** What it is for. Default: "". */
     description?: string;
+  }[];
+  /**
+   * Storage quotas of projects (regular or proxy-cache). Harbor makes every project's quota (unlimited);
+   * this sets its hard limit and puts "unlimited" back when removed. Default: [].
+   */
+  projectQuotas?: {
+    /** Project name (in `projectIds` or a proxy cache). Required. */
+    project: string;
+    /** Hard storage limit in GiB (1024^3 bytes), at most 1024 TiB (Harbor's limit). Required. */
+    storageGb: number;
+  }[];
+  /** Webhook policies of projects: one target each. Default: []. */
+  webhooks?: {
+    /** Project name (in `projectIds` or a proxy cache). Required. */
+    project: string;
+    /** Policy name, unique in the project. Required. */
+    name: string;
+    /** Where Harbor POSTs the events (https, or http without an auth header). Required. */
+    address: string;
+    /** Events that fire it (Harbor 2.15's types). Required, at least one. */
+    eventTypes: WebhookEventType[];
+    /** `http` or `slack`. Default: `http`. */
+    notifyType?: (typeof WEBHOOK_NOTIFY_TYPES)[number];
+    /** `Default` or `CloudEvents` (http only). Default: `Default` for http. */
+    payloadFormat?: (typeof WEBHOOK_PAYLOAD_FORMATS)[number];
+    /** The `Authorization` header Harbor sends (a secret). Default: none. */
+    authHeader?: pulumi.Input<string>;
+    /** Skip the address's certificate check. Default: false. */
+    skipCertVerify?: boolean;
+    /** Whether it fires. Default: true. */
+    enabled?: boolean;
+    /** What it is for. Default: "". */
+    description?: string;
+  }[];
+  /** Groups (OIDC, LDAP, HTTP) given a role in projects. Default: []. */
+  memberGroups?: {
+    /** Project name (in `projectIds` or a proxy cache). Required. */
+    project: string;
+    /** The group's name, as the identity provider names it (OIDC: a value of `groupsClaim`). Required. */
+    group: string;
+    /** Where the group comes from. Default: `oidc`. */
+    type?: GroupType;
+    /** LDAP groups: the group's DN. Required for `ldap`, refused otherwise. */
+    ldapGroupDn?: string;
+    /** Its role: projectAdmin, maintainer, developer, guest or limitedGuest. Required. */
+    role: ProjectRole;
   }[];
   /** OIDC login. Default: none (Harbor's database users). */
   oidc?: {
@@ -299,6 +354,7 @@ export function checkHarborOperations(a: HarborOperationsArgs, checker: ArgsChec
       "give an expiry and rotate by replacing the robot",
     );
   });
+  checkProjectSettings(a, checker);
   if (a.oidc) {
     checker.check(
       /^https:\/\//.test(a.oidc.endpoint ?? ""),
@@ -323,6 +379,137 @@ export function checkHarborOperations(a: HarborOperationsArgs, checker: ArgsChec
       "include openid in the scopes",
     );
   }
+}
+
+/** Quotas, webhooks and member groups: projects known, bounds, Harbor's types, no header over plain http. */
+function checkProjectSettings(a: HarborOperationsArgs, checker: ArgsChecker): void {
+  const projects = [...(a.knownProjects ?? []), ...(a.proxyCaches ?? []).map((p) => p.project)];
+  const known = (p: string, at: string) =>
+    checker.check(
+      projects.includes(p),
+      at,
+      `"${p}" is not one of the projects managed here (${projects.join(", ") || "none"})`,
+      "declare the project in projects (or as a proxy cache) first",
+    );
+  const quoted = new Map<string, number>();
+  (a.projectQuotas ?? []).forEach((q, i) => {
+    const at = `projectQuotas[${i}]`;
+    known(q.project, `${at}.project`);
+    checker.check(
+      !quoted.has(q.project),
+      `${at}.project`,
+      `"${q.project}" already has a quota at projectQuotas[${quoted.get(q.project)}]`,
+      "a project has one quota: keep one entry",
+    );
+    quoted.set(q.project, i);
+    checker.check(
+      Number.isInteger(q.storageGb) && q.storageGb >= 1 && q.storageGb * GIB <= MAX_QUOTA_BYTES,
+      `${at}.storageGb`,
+      `must be a whole number of GiB from 1 to ${MAX_QUOTA_BYTES / GIB} (Harbor's 1024 TB), got ${q.storageGb}`,
+      "give the limit in GiB, or leave the project out for no limit",
+    );
+  });
+  const hooks = new Map<string, number>();
+  (a.webhooks ?? []).forEach((w, i) => {
+    const at = `webhooks[${i}]`;
+    known(w.project, `${at}.project`);
+    const key = `${w.project}/${w.name}`;
+    checker.check(
+      !!w.name && !hooks.has(key),
+      `${at}.name`,
+      w.name ? `"${w.name}" is already used in project ${w.project} by webhooks[${hooks.get(key)}]` : "is empty",
+      "give every webhook of a project its own name",
+    );
+    hooks.set(key, i);
+    let url: URL | undefined;
+    try {
+      url = new URL(w.address);
+    } catch {
+      url = undefined;
+    }
+    checker.check(
+      !!url && (url.protocol === "https:" || url.protocol === "http:"),
+      `${at}.address`,
+      `"${w.address}" is not an http(s) URL`,
+      "give the receiver's URL, e.g. https://hooks.example.com/harbor",
+    );
+    checker.check(
+      !(url?.protocol === "http:" && w.authHeader !== undefined),
+      `${at}.authHeader`,
+      "would cross the network in clear: the address is plain http",
+      "use an https address",
+    );
+    checker.check(
+      !(url?.protocol === "http:" && w.skipCertVerify),
+      `${at}.skipCertVerify`,
+      "has no effect on a plain http address",
+      "remove it, or use https",
+    );
+    checker.check(
+      (w.eventTypes ?? []).length > 0,
+      `${at}.eventTypes`,
+      "is empty: Harbor refuses a policy without events",
+      `list some of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+    );
+    for (const e of w.eventTypes ?? [])
+      checker.check(
+        (WEBHOOK_EVENT_TYPES as readonly string[]).includes(e),
+        `${at}.eventTypes`,
+        `"${e}" is not an event type Harbor 2.15 notifies`,
+        `use some of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+      );
+    const notify = w.notifyType ?? OPERATIONS_DEFAULTS.webhookNotifyType;
+    checker.check(
+      (WEBHOOK_NOTIFY_TYPES as readonly string[]).includes(notify),
+      `${at}.notifyType`,
+      `"${notify}" is not a notify type Harbor supports`,
+      `use ${WEBHOOK_NOTIFY_TYPES.join(" or ")}`,
+    );
+    checker.check(
+      !(notify === "slack" && w.payloadFormat !== undefined),
+      `${at}.payloadFormat`,
+      "is refused by Harbor for slack targets",
+      "remove payloadFormat (it applies to http only)",
+    );
+  });
+  const members = new Map<string, number>();
+  (a.memberGroups ?? []).forEach((m, i) => {
+    const at = `memberGroups[${i}]`;
+    known(m.project, `${at}.project`);
+    const key = `${m.project}/${m.group}`;
+    checker.check(
+      !!m.group && !members.has(key),
+      `${at}.group`,
+      m.group ? `"${m.group}" already has a role in ${m.project} at memberGroups[${members.get(key)}]` : "is empty",
+      "give a group one role per project",
+    );
+    members.set(key, i);
+    checker.check(
+      PROJECT_ROLES[m.role] !== undefined,
+      `${at}.role`,
+      `"${m.role}" is not a Harbor project role`,
+      `use one of ${Object.keys(PROJECT_ROLES).join(", ")}`,
+    );
+    const type = m.type ?? OPERATIONS_DEFAULTS.memberGroupType;
+    checker.check(
+      GROUP_TYPES[type] !== undefined,
+      `${at}.type`,
+      `"${type}" is not a Harbor group type`,
+      `use one of ${Object.keys(GROUP_TYPES).join(", ")}`,
+    );
+    checker.check(
+      (type === "ldap") === !!m.ldapGroupDn,
+      `${at}.ldapGroupDn`,
+      type === "ldap" ? "is missing for an LDAP group" : `applies to LDAP groups only, not ${type}`,
+      type === "ldap" ? 'give the group\'s DN, e.g. "cn=devs,ou=groups,dc=example,dc=com"' : "remove it",
+    );
+    checker.check(
+      !(type === "oidc" && a.oidc !== undefined && !a.oidc.groupsClaim),
+      `${at}.type`,
+      "is oidc, but oidc.groupsClaim is empty: Harbor would never see anyone in the group",
+      'set oidc.groupsClaim (e.g. "groups")',
+    );
+  });
 }
 
 /** Harbor's retention rule for a {@link RetentionRuleArgs}. */

@@ -7,8 +7,8 @@ import { ComponentTypes } from "../tokens";
 import { ArgsChecker } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
 import { withoutStackCapture } from "../harborApi/stackCapture";
-import { checkHarborProjects, HarborProjectsArgs, renderProjectMetadata } from "./renderProjects";
-import { HarborProject } from "./project";
+import { HarborProject, renderProjectMetadata } from "../harborApi/project";
+import { checkHarborProjects, HarborProjectsArgs } from "./renderProjects";
 
 /** Harbor API paths HarborProjects calls (relative to /api/v2.0): the edge checks the stack can reach them. */
 export const PROJECT_API_PATHS = ["/ping", "/projects", "/projects/{id}"];

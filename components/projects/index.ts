@@ -1,3 +1,2 @@
 export * from "./renderProjects";
-export * from "./project";
 export * from "./HarborProjects";

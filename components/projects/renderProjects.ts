@@ -2,32 +2,14 @@
  * Args and pure functions of {@link HarborProjects}: the checks, and Harbor's project metadata
  * (`ProjectMetadata`, every value a string) rendered from typed Args.
  */
-import type { ApiProjectMetadata } from "../harborApi/model";
 import type { HarborApiArgs } from "../harborApi/connectionArgs";
+import { ProjectPolicyArgs, SEVERITIES } from "../harborApi/project";
 import type { ArgsChecker } from "../conventions/validation";
 
-export const SEVERITIES = ["none", "low", "medium", "high", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
 /** A Harbor project and its scan/signing policy (`ProjectReq` + `ProjectMetadata`). */
-export interface HarborProjectArgs {
+export interface HarborProjectArgs extends ProjectPolicyArgs {
   /** Project name (Harbor: lowercase, digits, `._-` separators). Renaming replaces the project. Required. */
   name: string;
-  /** Anyone may pull without logging in. Default: false. */
-  public?: boolean;
-  /** Scan every pushed image with the default scanner (Trivy). Default: true. */
-  autoScan?: boolean;
-  /** Refuse pulls of images with vulnerabilities at `severity` or above. Default: false. */
-  preventVulnerable?: boolean;
-  /**
-   * Lowest severity that blocks a pull when `preventVulnerable` is on. `high` blocks High and Critical,
-   * i.e. CVSS v3 >= 7.0. Default: `high`.
-   */
-  severity?: Severity;
-  /** Refuse pulls of images without a cosign signature. Default: false. */
-  enforceCosign?: boolean;
-  /** Use the system-wide CVE allowlist (instead of none). Default: true. */
-  reuseSystemCveAllowlist?: boolean;
 }
 
 export interface HarborProjectsArgs {
@@ -78,25 +60,4 @@ export function checkHarborProjects(args: HarborProjectsArgs, checker: ArgsCheck
       "set autoScan: true (or scan on a schedule and set it explicitly)",
     );
   });
-}
-
-const bool = (b: boolean) => (b ? "true" : "false");
-
-/** Harbor's metadata for a project, with every managed key explicit (so drift on any of them shows). */
-export function renderProjectMetadata(
-  p: HarborProjectArgs,
-): Required<
-  Pick<
-    ApiProjectMetadata,
-    "public" | "auto_scan" | "severity" | "prevent_vul" | "enable_content_trust_cosign" | "reuse_sys_cve_allowlist"
-  >
-> {
-  return {
-    public: bool(p.public ?? false),
-    auto_scan: bool(p.autoScan ?? true),
-    severity: p.severity ?? "high",
-    prevent_vul: bool(p.preventVulnerable ?? false),
-    enable_content_trust_cosign: bool(p.enforceCosign ?? false),
-    reuse_sys_cve_allowlist: bool(p.reuseSystemCveAllowlist ?? true),
-  };
 }

@@ -12,12 +12,11 @@ import {
   checkReplicationTargets,
   renderEndpointFields,
   renderPolicyFields,
-  renderRobotPermissions,
   replicationFlows,
 } from "./renderReplication";
-import { HarborRegistryEndpoint } from "./registryEndpoint";
+import { HarborRegistryEndpoint } from "../harborApi/registryEndpoint";
+import { HarborRobotAccount, renderRobotPermissions } from "../harborApi/robotAccount";
 import { HarborReplicationPolicy } from "./replicationPolicy";
-import { HarborRobotAccount } from "./robotAccount";
 
 /** Resource-name-safe form of an endpoint or policy name. */
 function slug(s: string): string {

@@ -2,7 +2,7 @@
  * Pure functions of {@link ReplicationTargets}: the Args checks (trigger/direction, Harbor's cron, loops,
  * insecure opt-in) and the plain provider inputs rendered from the Args.
  */
-import type { ApiReplicationFilter, ApiRobotPermission } from "../harborApi/model";
+import type { ApiReplicationFilter } from "../harborApi/model";
 import type { ArgsChecker } from "../conventions/validation";
 import { harborCronProblem } from "../harborApi/cron";
 import {
@@ -328,34 +328,4 @@ export function renderEndpointFields(e: RegistryEndpointArgs) {
     description: e.description ?? "",
     insecure: (e.insecure ?? false) && (e.allowInsecure ?? false),
   };
-}
-
-/**
- * Permissions of a replication robot (system level, on `projects`): pull reads repositories and
- * artifacts; push also writes them, and may create the project at the destination as Harbor's
- * replication does when it is missing.
- */
-export function renderRobotPermissions(access: "pull" | "push", projects: string[] = ["*"]): ApiRobotPermission[] {
-  const read = [
-    { resource: "repository", action: "list" },
-    { resource: "repository", action: "pull" },
-    { resource: "artifact", action: "list" },
-    { resource: "artifact", action: "read" },
-    { resource: "tag", action: "list" },
-  ];
-  const write = [
-    { resource: "repository", action: "push" },
-    { resource: "artifact", action: "create" },
-    { resource: "tag", action: "create" },
-    { resource: "artifact-label", action: "create" },
-  ];
-  const perProject = access === "push" ? [...read, ...write] : read;
-  const permissions: ApiRobotPermission[] = projects.map((namespace) => ({
-    kind: "project",
-    namespace,
-    access: perProject.map((a) => ({ ...a })),
-  }));
-  if (access === "push")
-    permissions.push({ kind: "system", namespace: "/", access: [{ resource: "project", action: "create" }] });
-  return permissions;
 }

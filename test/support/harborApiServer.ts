@@ -6,7 +6,9 @@
  *
  * State is kept in memory and behaves as Harbor does where the providers depend on it: unique names
  * (409), `Location` on 201, masked secrets on GET, 412 on deleting a referenced registry, the local
- * registry as id 0 in push policies, metadata merged on project PUT, robot names prefixed `robot$`.
+ * registry as id 0 in push policies, metadata merged on project PUT, robot names prefixed `robot$`,
+ * a quota made with each project (and deleted with it), webhook names unique per project and Harbor's
+ * event/notify type checks, groups onboarded by name when made members.
  */
 import * as fs from "fs";
 import * as http from "http";
@@ -122,6 +124,13 @@ export class FakeHarbor {
   /** Harbor's configurations, plain values by key. */
   readonly configurations: Obj = { auth_mode: "db_auth", self_registration: false };
   readonly immutableRules = new Map<number, Obj>();
+  /** Quotas by id, one per project (made with it, unlimited unless `storage_limit`). */
+  readonly quotas = new Map<number, Obj>();
+  readonly webhooks = new Map<number, Obj>();
+  /** Project members by member id: `{ id, project_id, entity_id, entity_type, role_id }`. */
+  readonly members = new Map<number, Obj>();
+  /** User groups by id: `{ id, group_name, group_type, ldap_group_dn }`. */
+  readonly userGroups = new Map<number, Obj>();
   /** System schedules by their GET operation: `getGCSchedule`, `getPurgeSchedule`, `getScanAllSchedule`. */
   readonly schedules: Record<string, Obj | undefined> = {};
   readonly faults: Fault[] = [];
@@ -405,6 +414,15 @@ export class FakeHarbor {
           update_time: now,
           repo_count: 0,
         });
+        const quotaId = this.nextId++;
+        this.quotas.set(quotaId, {
+          id: quotaId,
+          ref: { id: newId, name: b.project_name, owner_name: this.username },
+          hard: { storage: b.storage_limit ?? -1 },
+          used: { storage: 0 },
+          creation_time: now,
+          update_time: now,
+        });
         return created("projects", newId);
       }
       case "getProject": {
@@ -423,6 +441,7 @@ export class FakeHarbor {
         if (!p) return error(404, "project not found", operationId);
         if (p.repo_count > 0) return error(412, `the project ${p.name} contains repositories`, operationId);
         this.projects.delete(p.project_id);
+        for (const [qid, q] of this.quotas) if (q.ref.id === p.project_id) this.quotas.delete(qid);
         return send(200, undefined, {}, operationId);
       }
       // Robots
@@ -594,6 +613,183 @@ export class FakeHarbor {
       case "DeleteRobot":
         if (!this.robots.delete(id)) return error(404, `robot ${id} not found`, operationId);
         return send(200, undefined, {}, operationId);
+      // Quotas: one per project; only the hard storage limit changes (Harbor's lib.ValidateQuotaLimit).
+      case "listQuotas":
+        return send(
+          200,
+          [...this.quotas.values()].filter(
+            (q) =>
+              (!url.searchParams.get("reference") || url.searchParams.get("reference") === "project") &&
+              (!url.searchParams.get("reference_id") || String(q.ref.id) === url.searchParams.get("reference_id")),
+          ),
+          {},
+          operationId,
+        );
+      case "getQuota": {
+        const q = this.quotas.get(id);
+        return q ? send(200, q, {}, operationId) : error(404, `quota ${id} not found`, operationId);
+      }
+      case "updateQuota": {
+        const q = this.quotas.get(id);
+        if (!q) return error(404, `quota ${id} not found`, operationId);
+        const storage = b.hard?.storage;
+        if (Object.keys(b.hard ?? {}).some((k) => k !== "storage"))
+          return error(400, "resource not support: only storage", operationId);
+        if (typeof storage !== "number") return error(400, "resource storage not found", operationId);
+        if (storage <= 0 && storage !== -1)
+          return error(400, `invalid non-positive value for quota limit, value=${storage}`, operationId);
+        if (storage > 1024 * 1024 ** 4)
+          return error(400, `exceeded 1024TB, which is 1125899906842624 Bytes, value=${storage}`, operationId);
+        q.hard = { storage };
+        q.update_time = now;
+        return send(200, undefined, {}, operationId);
+      }
+      // Webhook policies of a project (Harbor's validateEventTypes/validateTargets, unique names).
+      case "ListWebhookPoliciesOfProject":
+      case "CreateWebhookPolicyOfProject":
+      case "GetWebhookPolicyOfProject":
+      case "UpdateWebhookPolicyOfProject":
+      case "DeleteWebhookPolicyOfProject": {
+        const parts = rel.split("/");
+        const project = this.findProject(parts[2]);
+        if (!project) return error(404, "project not found", operationId);
+        const ofProject = [...this.webhooks.values()].filter((w) => w.project_id === project.project_id);
+        if (operationId === "ListWebhookPoliciesOfProject") {
+          const q = url.searchParams.get("q") ?? "";
+          const name = q.startsWith("name=") ? q.slice(5) : undefined;
+          return send(
+            200,
+            ofProject.filter((w) => name === undefined || w.name === name),
+            {},
+            operationId,
+          );
+        }
+        const policyId = Number(parts[5]);
+        const existing = this.webhooks.get(policyId);
+        if (operationId !== "CreateWebhookPolicyOfProject" && existing?.project_id !== project.project_id)
+          return error(404, `webhook policy ${policyId} not found`, operationId);
+        if (operationId === "GetWebhookPolicyOfProject") return send(200, existing, {}, operationId);
+        if (operationId === "DeleteWebhookPolicyOfProject") {
+          this.webhooks.delete(policyId);
+          return send(200, undefined, {}, operationId);
+        }
+        const problem = webhookProblem(b);
+        if (problem) return error(400, problem, operationId);
+        if (ofProject.some((w) => w.name === b.name && w.id !== policyId))
+          return error(409, `notification policy named ${b.name} already exists`, operationId);
+        const targets = (b.targets as Obj[]).map((t) => ({
+          ...t,
+          payload_format: t.payload_format || (t.type === "http" ? "Default" : undefined),
+        }));
+        if (operationId === "CreateWebhookPolicyOfProject") {
+          const newId = this.nextId++;
+          this.webhooks.set(newId, {
+            ...b,
+            targets,
+            id: newId,
+            project_id: project.project_id,
+            creator: this.username,
+            enabled: b.enabled ?? false,
+            creation_time: now,
+            update_time: now,
+          });
+          return send(
+            201,
+            undefined,
+            { location: `/api/v2.0/projects/${project.project_id}/webhook/policies/${newId}` },
+            operationId,
+          );
+        }
+        this.webhooks.set(policyId, {
+          ...existing,
+          ...b,
+          targets,
+          id: policyId,
+          project_id: project.project_id,
+          update_time: now,
+        });
+        return send(200, undefined, {}, operationId);
+      }
+      // Project members (groups onboarded by name and type when unknown, as Harbor's member controller does).
+      case "listProjectMembers":
+      case "createProjectMember":
+      case "getProjectMember":
+      case "updateProjectMember":
+      case "deleteProjectMember": {
+        const parts = rel.split("/");
+        const project = this.findProject(parts[2]);
+        if (!project) return error(404, "project not found", operationId);
+        const entity = (m: Obj) => {
+          const g = this.userGroups.get(m.entity_id);
+          return {
+            id: m.id,
+            project_id: m.project_id,
+            entity_name: g?.group_name ?? "",
+            entity_id: m.entity_id,
+            entity_type: "g",
+            role_id: m.role_id,
+            role_name: ["", "projectAdmin", "developer", "guest", "maintainer", "limitedGuest"][m.role_id] ?? "",
+          };
+        };
+        const ofProject = [...this.members.values()].filter((m) => m.project_id === project.project_id);
+        if (operationId === "listProjectMembers") {
+          const name = url.searchParams.get("entityname");
+          return send(
+            200,
+            ofProject.map(entity).filter((m) => !name || m.entity_name.includes(name)),
+            {},
+            operationId,
+          );
+        }
+        if (operationId === "createProjectMember") {
+          const g = b.member_group ?? {};
+          if (!g.group_name || ![1, 2, 3].includes(g.group_type))
+            return error(400, "a group member needs group_name and group_type", operationId);
+          if (![1, 2, 3, 4, 5].includes(b.role_id)) return error(400, `invalid role ${b.role_id}`, operationId);
+          let group = [...this.userGroups.values()].find(
+            (u) => u.group_name === g.group_name && u.group_type === g.group_type,
+          );
+          if (!group) {
+            group = {
+              id: this.nextId++,
+              group_name: g.group_name,
+              group_type: g.group_type,
+              ldap_group_dn: g.ldap_group_dn ?? "",
+            };
+            this.userGroups.set(group.id, group);
+          }
+          if (ofProject.some((m) => m.entity_id === group!.id))
+            return error(409, "The project member specified already exist", operationId);
+          const newId = this.nextId++;
+          this.members.set(newId, {
+            id: newId,
+            project_id: project.project_id,
+            entity_id: group.id,
+            role_id: b.role_id,
+          });
+          return send(
+            201,
+            undefined,
+            { location: `/api/v2.0/projects/${project.project_id}/members/${newId}` },
+            operationId,
+          );
+        }
+        const member = this.members.get(Number(parts[4]));
+        if (!member || member.project_id !== project.project_id)
+          return error(404, `member ${parts[4]} not found`, operationId);
+        if (operationId === "getProjectMember") return send(200, entity(member), {}, operationId);
+        if (operationId === "deleteProjectMember") {
+          this.members.delete(member.id);
+          return send(200, undefined, {}, operationId);
+        }
+        if (![1, 2, 3, 4, 5].includes(b.role_id)) return error(400, `invalid role ${b.role_id}`, operationId);
+        member.role_id = b.role_id;
+        return send(200, undefined, {}, operationId);
+      }
+      case "getUserGroup": {
+        const g = this.userGroups.get(id);
+        return g ? send(200, g, {}, operationId) : error(404, `group ${id} not found`, operationId);
+      }
       default:
         this.violations.push(`${method} ${pathWithQuery}: operation ${operationId} is valid but not faked`);
         return error(500, `fake Harbor does not implement ${operationId}`, operationId);
@@ -719,6 +915,34 @@ function isFreeFormParameter(e: { instancePath?: string; keyword?: string; param
     e.params?.type === "object" &&
     /^(\/requestBody)?(\/rules\/\d+)?\/(parameters|params)\/[^/]+$/.test(e.instancePath ?? "")
   );
+}
+
+/** Harbor 2.15.2's webhook checks (handler/webhook.go validateEventTypes, validateTargets). */
+const WEBHOOK_EVENTS = [
+  "PUSH_ARTIFACT",
+  "PULL_ARTIFACT",
+  "DELETE_ARTIFACT",
+  "QUOTA_EXCEED",
+  "QUOTA_WARNING",
+  "SCANNING_FAILED",
+  "SCANNING_STOPPED",
+  "SCANNING_COMPLETED",
+  "REPLICATION",
+  "TAG_RETENTION",
+];
+function webhookProblem(b: Obj): string | undefined {
+  if (!Array.isArray(b.event_types) || b.event_types.length === 0) return "empty event type";
+  const bad = b.event_types.find((e: string) => !WEBHOOK_EVENTS.includes(e));
+  if (bad) return `unsupported event type ${bad}`;
+  if (!Array.isArray(b.targets) || b.targets.length === 0) return `empty notification target with policy ${b.name}`;
+  for (const t of b.targets as Obj[]) {
+    if (!/^https?:\/\/[^/]/.test(t.address ?? "")) return `invalid address ${t.address}`;
+    if (!["http", "slack"].includes(t.type)) return `unsupported target type ${t.type} with policy ${b.name}`;
+    if (t.payload_format && t.type === "slack") return "set payload format is not allowed for slack";
+    if (t.payload_format && !["Default", "CloudEvents"].includes(t.payload_format))
+      return `unsupported payload format type: ${t.payload_format}`;
+  }
+  return undefined;
 }
 
 /** Harbor never answers a registry's secret. */

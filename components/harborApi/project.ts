@@ -1,15 +1,16 @@
 /**
- * A Harbor project with its metadata (`/projects`) as a Pulumi dynamic resource; its id is Harbor's
+ * A Harbor project with its metadata (`/projects`) as a Pulumi dynamic resource (shared by the projects
+ * and harborOps tiers, for regular and proxy-cache projects); its id is Harbor's
  * project id. Metadata changes update in place, a rename replaces the project. Provider: the generic Harbor
  * provider, a module-level singleton, so Pulumi serializes its code once per process however many projects there are; inputs
  * are two properties (connection, spec) because each property costs the SDK per resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ApiProject, ApiProjectMetadata } from "../harborApi/model";
-import type { HarborClientOptions } from "../harborApi/client";
-import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
-import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
+import type { ApiProject, ApiProjectMetadata } from "./model";
+import type { HarborClientOptions } from "./client";
+import type { ConnectionArgs } from "./connectionArgs";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "./providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "./resourceProvider";
 
 /** The metadata keys harbor-ha manages; others (retention_id, proxy settings...) are left alone. */
 export const MANAGED_METADATA = [
@@ -21,6 +22,49 @@ export const MANAGED_METADATA = [
   "reuse_sys_cve_allowlist",
 ] as const;
 export type ManagedMetadata = Record<(typeof MANAGED_METADATA)[number], string>;
+
+export const SEVERITIES = ["none", "low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** A project's scan and signing policy (`ProjectMetadata`), shared by regular and proxy-cache projects. */
+export interface ProjectPolicyArgs {
+  /** Anyone may pull without logging in. Default: false. */
+  public?: boolean;
+  /** Scan every pushed image with the default scanner (Trivy). Default: true. */
+  autoScan?: boolean;
+  /** Refuse pulls of images with vulnerabilities at `severity` or above. Default: false. */
+  preventVulnerable?: boolean;
+  /**
+   * Lowest severity that blocks a pull when `preventVulnerable` is on. `high` blocks High and Critical,
+   * i.e. CVSS v3 >= 7.0. Default: `high`.
+   */
+  severity?: Severity;
+  /** Refuse pulls of images without a cosign signature. Default: false. */
+  enforceCosign?: boolean;
+  /** Use the system-wide CVE allowlist (instead of none). Default: true. */
+  reuseSystemCveAllowlist?: boolean;
+}
+
+const bool = (b: boolean) => (b ? "true" : "false");
+
+/** Harbor's metadata for a project, with every managed key explicit (so drift on any of them shows). */
+export function renderProjectMetadata(
+  p: ProjectPolicyArgs,
+): Required<
+  Pick<
+    ApiProjectMetadata,
+    "public" | "auto_scan" | "severity" | "prevent_vul" | "enable_content_trust_cosign" | "reuse_sys_cve_allowlist"
+  >
+> {
+  return {
+    public: bool(p.public ?? false),
+    auto_scan: bool(p.autoScan ?? true),
+    severity: p.severity ?? "high",
+    prevent_vul: bool(p.preventVulnerable ?? false),
+    enable_content_trust_cosign: bool(p.enforceCosign ?? false),
+    reuse_sys_cve_allowlist: bool(p.reuseSystemCveAllowlist ?? true),
+  };
+}
 
 export interface ProjectSpec {
   name: string;

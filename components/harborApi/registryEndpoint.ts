@@ -9,11 +9,11 @@
  * an Output and a captured stack trace per resource, which dominates plan time for large sets.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ApiRegistry, ApiRegistryUpdate } from "../harborApi/model";
-import type { HarborClientOptions } from "../harborApi/client";
-import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
-import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
+import type { ApiRegistry, ApiRegistryUpdate } from "./model";
+import type { HarborClientOptions } from "./client";
+import type { ConnectionArgs } from "./connectionArgs";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "./providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "./resourceProvider";
 
 /** What Harbor stores about an endpoint (its secret apart). */
 export interface RegistryEndpointSpec {

@@ -1,14 +1,15 @@
 /**
- * A system-level Harbor robot account (`/robots`) for replication, as a Pulumi dynamic resource; its id
+ * A system-level Harbor robot account (`/robots`) for replication and CI (shared by the replication and
+ * harborOps tiers), as a Pulumi dynamic resource; its id
  * is Harbor's robot id. The secret is answered only at creation and kept as a secret output; a rename
  * replaces the robot. Provider: the generic Harbor provider, a module-level singleton (see registryEndpoint.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ApiRobot, ApiRobotCreated, ApiRobotPermission } from "../harborApi/model";
-import type { HarborClientOptions } from "../harborApi/client";
-import type { ConnectionArgs } from "../harborApi/connectionArgs";
-import { Connected, CONNECTION_SECRET_OUTPUTS } from "../harborApi/providerSupport";
-import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "../harborApi/resourceProvider";
+import type { ApiRobot, ApiRobotCreated, ApiRobotPermission } from "./model";
+import type { HarborClientOptions } from "./client";
+import type { ConnectionArgs } from "./connectionArgs";
+import { Connected, CONNECTION_SECRET_OUTPUTS } from "./providerSupport";
+import { HarborResourceDefinition, makeHarborProvider, objectShapeProblem } from "./resourceProvider";
 
 export interface RobotAccountSpec {
   /** Short name; Harbor answers the full name with its prefix (`robot$<name>`). */
@@ -29,6 +30,36 @@ export interface RobotAccountState extends RobotAccountInputs {
   fullName: string;
   /** The robot's secret (secret output). */
   secret: string;
+}
+
+/**
+ * Permissions of a system robot (replication, CI) on `projects`: pull reads repositories and
+ * artifacts; push also writes them, and may create the project at the destination as Harbor's
+ * replication does when it is missing.
+ */
+export function renderRobotPermissions(access: "pull" | "push", projects: string[] = ["*"]): ApiRobotPermission[] {
+  const read = [
+    { resource: "repository", action: "list" },
+    { resource: "repository", action: "pull" },
+    { resource: "artifact", action: "list" },
+    { resource: "artifact", action: "read" },
+    { resource: "tag", action: "list" },
+  ];
+  const write = [
+    { resource: "repository", action: "push" },
+    { resource: "artifact", action: "create" },
+    { resource: "tag", action: "create" },
+    { resource: "artifact-label", action: "create" },
+  ];
+  const perProject = access === "push" ? [...read, ...write] : read;
+  const permissions: ApiRobotPermission[] = projects.map((namespace) => ({
+    kind: "project",
+    namespace,
+    access: perProject.map((a) => ({ ...a })),
+  }));
+  if (access === "push")
+    permissions.push({ kind: "system", namespace: "/", access: [{ resource: "project", action: "create" }] });
+  return permissions;
 }
 
 export const ROBOT_REPLACE_KEYS = ["name"] as const;
