@@ -49,7 +49,7 @@ export function observabilityWiring(
             maxConnections: budget.maxConnections,
             maximumLagOnFailoverBytes: db.timing?.maximumLagOnFailover ?? DEFAULT_TIMING.maximumLagOnFailover,
             statefulSet: dbName,
-            backups: false,
+            backups: db.backup !== undefined,
           }
         : undefined,
     redis:
