@@ -275,7 +275,7 @@ const nodePort = z.number().int().min(30000).max(32767);
 const edge = z.strictObject({
   /**
    * How Envoy's proxies are reached: an AWS NLB, a plain LoadBalancer, or fixed NodePorts (dev). Default: nlb.
-   * "nlb" needs the AWS Load Balancer Controller already running in the cluster (not installed by this stack).
+   * "nlb" needs the AWS Load Balancer Controller (managed by this stack with harbor-ha:cluster, or already running).
    */
   exposure: z.enum(["nlb", "loadBalancer", "nodePort"]).default(harborGatewayDefaults.exposure),
   /** Internal (private) NLB. Default: false. */
