@@ -121,9 +121,8 @@ export function clusterConfigProblems(
         out.push(
           `${k(`cluster.${f}`)}: required for an existing cluster${f === "name" ? "" : ` when ${k("nodePools")} is set`}. Fix: set it, or set ${k("cluster.create")} to create the cluster.`,
         );
-    const irsa = ADDON_NAMES.filter((a) => a !== "vpc-cni").filter(
-      (a) => cl.addons[a]?.enabled ?? (a === "aws-efs-csi-driver" ? c.storage.type === "efs" : true),
-    );
+    // Without the OIDC provider the IRSA add-ons default to off (README); asking for one is refused.
+    const irsa = ADDON_NAMES.filter((a) => a !== "vpc-cni").filter((a) => cl.addons[a]?.enabled === true);
     if (irsa.length && !(cl.oidcProviderArn && cl.oidcIssuerUrl))
       out.push(
         `${k("cluster.oidcProviderArn")}: required with ${k("cluster.oidcIssuerUrl")} for the IRSA roles of the add-ons ${irsa.join(", ")}. Fix: set both from \`aws eks describe-cluster\`, or switch those add-ons off (${k("cluster.addons")}.<name>.enabled: false).`,

@@ -430,6 +430,10 @@ const BAD: BadCase[] = [
     edit: (c) => {
       delete c["harbor-ha:cluster"].oidcProviderArn;
       delete c["harbor-ha:cluster"].oidcIssuerUrl;
+      c["harbor-ha:cluster"].addons = {
+        "aws-ebs-csi-driver": { enabled: true },
+        "aws-load-balancer-controller": { enabled: true },
+      };
       c["harbor-ha:tls"] = { mode: "acme-http01", email: "ops@example.com" };
     },
     key: "harbor-ha:cluster.oidcProviderArn",
