@@ -897,7 +897,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   if (result.success)
     problems.push(
       ...crossFieldProblems(result.data),
-      ...clusterConfigProblems(result.data, source.values["aws:region"]),
+      ...clusterConfigProblems(result.data, source.values["aws:region"], {
+        encryptedName: secrets.keepSecret.some((p) => p.join(".") === "cluster.name"),
+      }),
     );
   if (problems.length > 0)
     throw new StackConfigError(
