@@ -67,6 +67,15 @@ interface Phases {
   chain: { length: number; urns: string[] };
 }
 
+/** Steps of a first `pulumi up` that take minutes, with the typical duration README cites for each. */
+const SLOW_STEPS: [RegExp, string][] = [
+  [/aws:eks\/cluster:Cluster/, "EKS control plane: about 15 min"],
+  [/aws:ec2\/natGateway:NatGateway/, "NAT gateway: a few minutes"],
+  [/aws:eks\/nodeGroup:NodeGroup/, "managed node group: minutes (instances join)"],
+  [/aws:eks\/addon:Addon/, "EKS add-on: until its pods run"],
+  [/helm\.sh\/v3:Release/, "Helm release: until ready (bounded by its timeout)"],
+];
+
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mark = (ok: boolean) => (ok ? "ok" : "MISSED");
 
@@ -99,7 +108,7 @@ function main() {
 
     console.log("\nwhere one plan's time goes (compiled, one process each):");
     const phases: Record<string, Phases> = {};
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod", "prod-fresh"]) {
       const p = (phases[stack] = jsonChild<Phases>("planPhases.js", [compiled.root, stack]));
       console.log(
         `  ${stack.padEnd(4)} load ${s(p.loadMs)} (SDK ${s(p.sdkMs)}, policy pack ${s(p.policyLoadMs)}), program run ${s(p.runMs)} ` +
@@ -126,13 +135,21 @@ function main() {
     );
 
     console.log("\ngraph (longest creation chain: see engine/creationChain.ts for the definition):");
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod", "prod-fresh"]) {
       const p = phases[stack];
       console.log(
         `  ${stack.padEnd(4)} ${p.resources} resources (${p.custom} custom, ${p.resources - p.custom} components, ${p.errors} errors); longest creation chain ${p.chain.length}`,
       );
     }
     for (const u of phases.prod.chain.urns) console.log(`    ${u.split("::").slice(2).join("::")}`);
+    console.log(
+      '  prod-fresh (from an empty account), one after another; slow steps marked (README, "A cluster from an empty account"):',
+    );
+    for (const u of phases["prod-fresh"].chain.urns) {
+      const step = u.split("::").slice(2).join("::");
+      const slow = SLOW_STEPS.find(([re]) => re.test(step));
+      console.log(`    ${step}${slow ? `   <- ${slow[1]}` : ""}`);
+    }
 
     const prod = plans.prod;
     console.log("\ntargets:");

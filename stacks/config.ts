@@ -278,7 +278,7 @@ const nodePort = z.number().int().min(30000).max(32767);
 const edge = z.strictObject({
   /**
    * How Envoy's proxies are reached: an AWS NLB, a plain LoadBalancer, or fixed NodePorts (dev). Default: nlb.
-   * "nlb" needs the AWS Load Balancer Controller already running in the cluster (not installed by this stack).
+   * "nlb" needs the AWS Load Balancer Controller (managed by this stack with harbor-ha:cluster, or already running).
    */
   exposure: z.enum(["nlb", "loadBalancer", "nodePort"]).default(harborGatewayDefaults.exposure),
   /** Internal (private) NLB. Default: false. */
@@ -965,7 +965,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   if (result.success)
     problems.push(
       ...crossFieldProblems(result.data),
-      ...clusterConfigProblems(result.data, source.values["aws:region"]),
+      ...clusterConfigProblems(result.data, source.values["aws:region"], {
+        encryptedName: secrets.keepSecret.some((p) => p.join(".") === "cluster.name"),
+      }),
     );
   if (problems.length > 0)
     throw new StackConfigError(

@@ -79,6 +79,7 @@ export type ClusterConfig = z.output<ReturnType<typeof clusterSchema>>;
 export function clusterConfigProblems(
   c: { cluster?: ClusterConfig; zones: string[]; nodePools?: unknown; storage: { type: string } },
   region: string | undefined,
+  leaves: { encryptedName: boolean } = { encryptedName: false },
 ): string[] {
   const out: string[] = [];
   const k = (p: string) => `${NS}:${p}`;
@@ -116,14 +117,17 @@ export function clusterConfigProblems(
         `${k("cluster.create.vpc")}: lists subnets without the VPC's id. Fix: set ${k("cluster.create.vpc.id")}, or remove the subnets to create a new VPC.`,
       );
   } else {
+    if (leaves.encryptedName && cl.addons["aws-load-balancer-controller"]?.enabled === true)
+      out.push(
+        `${k("cluster.addons.aws-load-balancer-controller")}: enabled, but ${k("cluster.name")} is encrypted, and the controller takes the cluster's name in its Helm values, which the cluster stores in plain text. Fix: store ${k("cluster.name")} in plain (it is not a credential), or leave the controller off (the default with an encrypted name).`,
+      );
     for (const f of ["name", "nodeRoleArn", "subnetIds"] as const)
       if (cl[f] === undefined && (f === "name" || c.nodePools))
         out.push(
           `${k(`cluster.${f}`)}: required for an existing cluster${f === "name" ? "" : ` when ${k("nodePools")} is set`}. Fix: set it, or set ${k("cluster.create")} to create the cluster.`,
         );
-    const irsa = ADDON_NAMES.filter((a) => a !== "vpc-cni").filter(
-      (a) => cl.addons[a]?.enabled ?? (a === "aws-efs-csi-driver" ? c.storage.type === "efs" : true),
-    );
+    // Without the OIDC provider the IRSA add-ons default to off (README); asking for one is refused.
+    const irsa = ADDON_NAMES.filter((a) => a !== "vpc-cni").filter((a) => cl.addons[a]?.enabled === true);
     if (irsa.length && !(cl.oidcProviderArn && cl.oidcIssuerUrl))
       out.push(
         `${k("cluster.oidcProviderArn")}: required with ${k("cluster.oidcIssuerUrl")} for the IRSA roles of the add-ons ${irsa.join(", ")}. Fix: set both from \`aws eks describe-cluster\`, or switch those add-ons off (${k("cluster.addons")}.<name>.enabled: false).`,

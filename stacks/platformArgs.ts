@@ -12,7 +12,14 @@ function clusterArgs(c: StackConfig): HarborPlatformArgs["cluster"] {
   const cl = c.cluster;
   if (!cl) return undefined;
   const { create, addons, networkPolicyEnforcement } = cl;
-  const common = { addons, networkPolicyEnforcement };
+  // An encrypted cluster name stays secret: the load balancer controller, which needs it in its Helm values
+  // (stored in plain text by the cluster), is then off unless asked for (which the config refuses).
+  const lbc = "aws-load-balancer-controller";
+  const secretName = cl.name !== undefined && typeof cl.name !== "string";
+  const common = {
+    addons: secretName && addons[lbc]?.enabled === undefined ? { ...addons, [lbc]: { enabled: false } } : addons,
+    networkPolicyEnforcement,
+  };
   if (create) {
     const { vpc, ...rest } = create;
     return {

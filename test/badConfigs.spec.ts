@@ -386,6 +386,59 @@ const BAD: BadCase[] = [
     key: "harbor-ha:storage.type",
     fix: "ReadWriteOnce",
   },
+  // Issue 13: the cluster the stack creates or names, and its add-ons.
+  {
+    name: "unknown add-on name",
+    base: "prod",
+    edit: (c) => (c["harbor-ha:cluster"].addons = { "aws-ebs-csi-drivers": { enabled: false } }),
+    key: "harbor-ha:cluster.addons.aws-ebs-csi-drivers",
+    fix: 'did you mean "aws-ebs-csi-driver"',
+  },
+  {
+    name: "a zone outside the stack's region",
+    base: "prod",
+    edit: (c) => (c["harbor-ha:zones"] = ["eu-west-1a", "eu-west-1b", "us-east-1c"]),
+    key: "harbor-ha:zones",
+    fix: '"us-east-1c" is not a zone of the stack\'s region eu-west-1',
+  },
+  {
+    name: "cluster.create together with an existing cluster's name",
+    base: "prod",
+    edit: (c) => (c["harbor-ha:cluster"].create = { kubernetesVersion: "1.35" }),
+    key: "harbor-ha:cluster.create",
+    fix: "harbor-ha:cluster.name, harbor-ha:cluster.nodeRoleArn",
+  },
+  {
+    name: "cluster.create with a Kubernetes version that is not 1.<minor>",
+    base: "prod",
+    edit: (c) => {
+      c["harbor-ha:cluster"] = { create: { kubernetesVersion: "v1.35.0" } };
+    },
+    key: "harbor-ha:cluster.create.kubernetesVersion",
+    fix: '"1.<minor>"',
+  },
+  {
+    name: "unknown network policy enforcer",
+    base: "prod",
+    edit: (c) => (c["harbor-ha:cluster"].networkPolicyEnforcement = "weave"),
+    key: "harbor-ha:cluster.networkPolicyEnforcement",
+    fix: '"calico"',
+  },
+  {
+    name: "IRSA add-ons on an existing cluster without its OIDC provider",
+    base: "prod",
+    edit: (c) => {
+      delete c["harbor-ha:cluster"].oidcProviderArn;
+      delete c["harbor-ha:cluster"].oidcIssuerUrl;
+      c["harbor-ha:cluster"].addons = {
+        "aws-ebs-csi-driver": { enabled: true },
+        "aws-load-balancer-controller": { enabled: true },
+      };
+      c["harbor-ha:tls"] = { mode: "acme-http01", email: "ops@example.com" };
+    },
+    key: "harbor-ha:cluster.oidcProviderArn",
+    fix: "aws-ebs-csi-driver, aws-load-balancer-controller",
+  },
   {
     name: "node pools without a cluster",
     base: "prod",

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { CapturedResource, PlanGraph, runStack } from "../engine";
@@ -216,7 +217,7 @@ describe("existing clusters get the add-ons too", function () {
 
 describe("policy harbor-network-policies-enforced", function () {
   this.timeout(180_000);
-  const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "harbor-ha-netpol-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-netpol-"));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const variant = (edit: (cluster: any) => void) => {
     const doc = parse(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod-fresh.yaml"), "utf8"));

@@ -203,6 +203,6 @@ describe("policy config guard (the analyzer's Configure)", () => {
       /all takes an enforcement level only, not minReplicas/,
     ])
       assert.match(err!.details!, re);
-    assert.equal(calls.length, 3);
+    assert.equal(calls.length, 4);
   });
 });

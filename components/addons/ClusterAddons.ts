@@ -20,7 +20,10 @@ import {
 
 /** One add-on's settings. */
 export interface AddonSpec {
-  /** Manage it here (false: the team runs it already, or does without). Default: see {@link clusterAddonsDefaults}. */
+  /**
+   * Manage it here (false: the team runs it already, or does without). Default: see {@link clusterAddonsDefaults};
+   * an add-on with an IRSA role (EBS/EFS CSI, the controller) only when `oidc` is given.
+   */
   enabled?: boolean;
   /** EKS add-on version (`eksctl utils describe-addon-versions`). Default: EKS's default version for the cluster's Kubernetes version; the controller's chart is pinned. */
   version?: string;
@@ -235,11 +238,14 @@ function checkClusterAddonsArgs(name: string, args: ClusterAddonsArgs): AddonNam
       `is "${args.networkPolicyEnforcement}"`,
       `use one of ${NETWORK_POLICY_ENFORCERS.join(", ")}`,
     );
+  const irsa = (a: AddonName) => a === "aws-load-balancer-controller" || EKS_ADDON_IDENTITIES[a] !== undefined;
+  // Without the cluster's OIDC provider an add-on that needs an IRSA role is off unless asked for (then refused below).
   const enabled = (a: AddonName) =>
     args.addons?.[a]?.enabled ??
-    (a === "aws-efs-csi-driver" ? (args.efsStorage ?? false) : clusterAddonsDefaults.enabled[a]);
+    ((a === "aws-efs-csi-driver" ? (args.efsStorage ?? false) : clusterAddonsDefaults.enabled[a]) &&
+      (!irsa(a) || args.oidc !== undefined));
   const managed = ADDON_NAMES.filter(enabled);
-  const needIrsa = managed.filter((a) => a === "aws-load-balancer-controller" || EKS_ADDON_IDENTITIES[a]);
+  const needIrsa = managed.filter(irsa);
   check.check(
     needIrsa.length === 0 || args.oidc !== undefined,
     "oidc",

@@ -14,13 +14,13 @@ export interface PlatformCluster {
    * then join it and every Kubernetes object goes to it. Default: none (`existing` names the cluster).
    */
   create?: Omit<EksClusterArgs, "zones">;
-  /** An existing cluster. Required without `create`; refused with it. */
+  /** An existing cluster. Default: none; required without `create`, refused with it. */
   existing?: {
     /** The cluster's name. */
     name: pulumi.Input<string>;
-    /** Its IAM OIDC provider (IRSA roles of the add-ons, cert-manager). Default: none (IRSA add-ons must be off). */
+    /** Its IAM OIDC provider (IRSA roles of the add-ons, cert-manager). Default: none (the add-ons with IRSA roles are then off unless enabled, which is refused). */
     oidcProviderArn?: pulumi.Input<string>;
-    /** Its OIDC issuer URL. Default: none. */
+    /** Its OIDC issuer URL. Default: none (as oidcProviderArn). */
     oidcIssuerUrl?: pulumi.Input<string>;
     /** Its VPC, for the load balancer controller. Default: the controller discovers it. */
     vpcId?: pulumi.Input<string>;

@@ -28,7 +28,7 @@ export const networkPoliciesEnforced = stackRule<Record<string, never>>({
         cannotCheck("the vpc-cni add-on's configurationValues", addon.urn);
         return;
       }
-      let values: Record<string, unknown> = {};
+      let values: Record<string, unknown>;
       try {
         values = obj(JSON.parse(str(addon.props.configurationValues) ?? "{}"));
       } catch {
