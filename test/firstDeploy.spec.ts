@@ -463,6 +463,13 @@ describe("first deploy: ordering of Harbor's API resources", function () {
     assert.ok(one(g, T.certificate, "harbor-certs-tls").dependencies.includes(one(g, T.record).urn));
   });
 
+  it("staging (HTTP-01): cert-manager's release waits for the Gateway API CRDs (its Gateway support starts only if they exist)", () => {
+    const g = planned.staging;
+    const cm = ofType(g, T.release).find((r) => r.name === "harbor-cert-manager")!;
+    const envoy = ofType(g, T.release).find((r) => r.name === "harbor-envoy-gateway")!;
+    assert.ok(cm.dependencies.includes(envoy.urn));
+  });
+
   it("the release does not wait for DNS or the certificate (its pods wait for Secrets by themselves)", () => {
     const g = planned.prod;
     const release = ofType(g, T.release).find((r) => inputs(r).chart === "harbor")!;

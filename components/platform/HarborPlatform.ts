@@ -743,7 +743,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
             : undefined,
       },
       // cert-manager enables its Gateway API support only if the CRDs exist when it starts.
-      { parent: this, dependsOn: http01 ? controllerReady : [] },
+      waitingFor(this, http01 ? controllerReady : []),
     );
     const tlsSecretName = `${name}-tls`;
     const gateway = new HarborGateway(
