@@ -9,9 +9,10 @@ import Ajv, { ValidateFunction } from "ajv";
 import { CapturedResource, PlanError, UNKNOWN, unknownPaths } from "./graph";
 import { unwrapSecrets } from "./secrets";
 
-// engine/crds/ beside this file; compiled into dist/engine/ by tsc alone (a checkout), the sources' copy.
+// In a checkout the sources' engine/crds/ (from dist/engine/ too: a dist/ rebuilt by tsc alone keeps an old
+// copy of the schemas, without a CRD added since); an installed package has only its dist/engine/crds/.
 const CRD_DIR =
-  [path.join(__dirname, "crds"), path.join(__dirname, "..", "..", "engine", "crds")].find((d) => fs.existsSync(d)) ??
+  [path.join(__dirname, "..", "..", "engine", "crds"), path.join(__dirname, "crds")].find((d) => fs.existsSync(d)) ??
   path.join(__dirname, "crds");
 
 /** Pulumi resource types that are Kubernetes objects but not validated as one object. */
