@@ -202,7 +202,14 @@ function program(p: Params) {
     const patroniYaml = `scope: db\nbootstrap:\n  dcs:\n    postgresql:\n      parameters:\n        max_connections: ${p.maxConnections}\n        password_encryption: scram-sha-256\n`;
     new k8s.core.v1.ConfigMap(
       "db-patroni",
-      { metadata: { name: "db-patroni", namespace: NS }, data: { "patroni.yaml": patroniYaml } },
+      {
+        metadata: { name: "db-patroni", namespace: NS },
+        data: {
+          "patroni.yaml": patroniYaml,
+          // Backups on, as the PatroniCluster renders them (harbor-database-backups).
+          "dcs.json": JSON.stringify({ postgresql: { parameters: { archive_mode: "on", archive_timeout: "60s" } } }),
+        },
+      },
       { parent: pg },
     );
     statefulSet("db", pg, p, {
@@ -210,7 +217,16 @@ function program(p: Params) {
       tier: "db",
       serviceName: "db",
       volume: p.patroniVolume,
-      container: { name: "postgres", image: "ghcr.io/zalando/spilo-17:4.0-p2", resources: p.patroniResources },
+      container: {
+        name: "postgres",
+        image: "ghcr.io/zalando/spilo-17:4.0-p2",
+        resources: p.patroniResources,
+        env: [
+          { name: "USE_WALG_BACKUP", value: "true" },
+          { name: "WAL_S3_BUCKET", value: "harbor-db-backups" },
+          { name: "BACKUP_NUM_TO_RETAIN", value: "7" },
+        ],
+      },
     });
     if (p.patroniPdb) pdb("db", pg);
     new k8s.core.v1.Service(

@@ -44,7 +44,12 @@ describe("stacks", () => {
         statefulSet(g, "harbor-db").spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable,
         "DoNotSchedule",
       );
-      assert.equal(count(g, "aws:s3/bucket:Bucket"), 1);
+      // The registry's bucket and the database backups' bucket (harbor-ha:backups), each under its tier.
+      assert.equal(count(g, "aws:s3/bucket:Bucket"), 2);
+      assert.equal(
+        g.resources.filter((r) => r.type === "aws:s3/bucket:Bucket" && r.urn.includes("PatroniCluster")).length,
+        1,
+      );
       assert.equal(count(g, "aws:eks/nodeGroup:NodeGroup"), 2);
       assert.ok(count(g, "kubernetes:policy/v1:PodDisruptionBudget") >= 3);
       const values = g.resources.find((r) => (r.inputs as any).chart === "harbor")!.inputs as any;

@@ -483,10 +483,14 @@ export class PatroniCluster extends pulumi.ComponentResource {
     return { bucket: bucket.bucket, region: bucket.region, roleArn: role.arn, kmsKeyArn: key?.arn };
   }
 
-  /** The members' WAL-G environment: archiving and base backups (Args.backup), bootstrap from an archive (Args.restore). */
-  private archiveEnv(l: ClusterLayout, store: AwsBackupStore | undefined): EnvVar[] {
+  /**
+   * The members' WAL-G environment: archiving and base backups (Args.backup), bootstrap from an archive
+   * (Args.restore). Values computed by AWS (bucket, region, role and key ARNs) go through a ConfigMap, so the
+   * StatefulSet itself stays fully known on a first preview (its policies can still judge it).
+   */
+  private archiveEnv(l: ClusterLayout, store: AwsBackupStore | undefined): k8s.types.input.core.v1.EnvVar[] {
     const { backup, restore } = l.args;
-    return [
+    const env: EnvVar[] = [
       ...(backup ? renderBackupEnv(backup, store) : []),
       ...(restore
         ? renderRestoreEnv(
@@ -495,6 +499,21 @@ export class PatroniCluster extends pulumi.ComponentResource {
           )
         : []),
     ];
+    const computed = env.filter((e) => "value" in e && typeof e.value !== "string");
+    if (computed.length === 0) return env;
+    const values = new k8s.core.v1.ConfigMap(
+      `${l.name}-walg`,
+      {
+        metadata: { name: `${l.name}-walg`, namespace: l.ns, labels: l.labels },
+        data: Object.fromEntries(computed.map((e) => [e.name, (e as { value: pulumi.Input<string> }).value])),
+      },
+      { parent: this },
+    );
+    return env.map((e) =>
+      "value" in e && typeof e.value !== "string"
+        ? { name: e.name, valueFrom: { configMapKeyRef: { name: values.metadata.name, key: e.name } } }
+        : e,
+    );
   }
 
   /** IRSA's projected token (audience sts.amazonaws.com) and WAL-G's config file, with an AWS backup target. */
@@ -693,7 +712,7 @@ interface ClusterLayout {
   dynamicConfig: string;
   budget: ConnectionBudget;
   /** WAL-G's environment (backup and restore), once the backup store exists. */
-  archiveEnv: EnvVar[];
+  archiveEnv: k8s.types.input.core.v1.EnvVar[];
 }
 
 /** Whether the members get AWS credentials through IRSA (an AWS backup target). */

@@ -23,9 +23,10 @@ function envOf(sts: Res): Map<string, string | undefined> {
 }
 
 /** archive_timeout (seconds) and archive_mode from the cluster's dcs.json (its Patroni ConfigMap). */
-function archiveSettings(g: Graph, cluster: Res): { timeout?: number; mode?: string; found: boolean } {
+function archiveSettings(g: Graph, cluster: Res): { timeout?: number; mode?: string; found: boolean; unknown?: Res } {
   for (const cm of g.under(ComponentTypes.PatroniCluster, T.ConfigMap)) {
     if (g.ancestor(cm, ComponentTypes.PatroniCluster)?.urn !== cluster.urn) continue;
+    if (g.unknown(cm, "data")) return { found: false, unknown: cm };
     const dcs = str(obj(obj(cm.props).data)["dcs.json"]);
     if (!dcs) continue;
     try {
@@ -66,7 +67,7 @@ export const databaseBackups = stackRule<{ minRetentionDays: number; maxArchiveT
         .filter((s) => g.ancestor(s, ComponentTypes.PatroniCluster)?.urn === cluster.urn);
       let archiving = false;
       for (const sts of sets) {
-        if (g.unknown(sts, "spec.template.spec.containers") && envOf(sts).size === 0) {
+        if (g.unknown(sts, "spec.template.spec.containers")) {
           cannotCheck(`${label(sts)} environment`, sts.urn);
           continue;
         }
@@ -99,6 +100,10 @@ export const databaseBackups = stackRule<{ minRetentionDays: number; maxArchiveT
           );
       }
       const a = archiveSettings(g, cluster);
+      if (archiving && a.unknown) {
+        cannotCheck(`${label(a.unknown)} archive_timeout`, cluster.urn);
+        continue;
+      }
       const bad = !a.found || a.mode !== "on" || a.timeout === undefined || a.timeout > c.maxArchiveTimeoutSeconds;
       // Without archiving the missing backups are the finding; the timeout matters once WAL is archived.
       if (archiving && bad)
