@@ -34,6 +34,7 @@ export {
   s3StorageDefaults,
   nfsStorageDefaults,
   filesystemStorageDefaults,
+  REGISTRY_KEY_SLOTS,
 } from "./storage";
 export {
   CertManager,
@@ -86,4 +87,8 @@ export {
   NodeTier,
   DEFAULT_NAMESPACE,
   readWriteOnceSharingViolation,
+  AWS_TAG_RULES,
+  awsTagProblems,
+  stackTags,
+  NODE_ZONE_LABEL,
 } from "./conventions";

@@ -17,6 +17,7 @@ export const ComponentTypes = {
   HarborCertificates: "harbor-ha:tls:HarborCertificates",
   EnvoyGateway: "harbor-ha:edge:EnvoyGateway",
   HarborGateway: "harbor-ha:edge:HarborGateway",
+  NlbAccessLogBucket: "harbor-ha:edge:NlbAccessLogBucket",
   NodePools: "harbor-ha:nodepools:NodePools",
   ReplicationTargets: "harbor-ha:replication:ReplicationTargets",
   HarborProjects: "harbor-ha:projects:HarborProjects",

@@ -5,3 +5,5 @@ export * from "./registryStorage";
 export * from "./namespace";
 export * from "./connectionBudget";
 export * from "./irsa";
+export * from "./tags";
+export * from "./arn";

@@ -4,3 +4,4 @@ export * from "./renderEnvoyGatewayValues";
 export * from "./renderHarborGateway";
 export * from "./harborApiAccess";
 export * from "./routeMatching";
+export * from "./NlbAccessLogBucket";

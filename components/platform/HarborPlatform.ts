@@ -8,6 +8,8 @@ import {
   readWriteOnceSharingViolation,
   RegistryStorageDescriptor,
   standardLabels,
+  awsTagProblems,
+  stackTags,
 } from "../conventions";
 import { budgetOf, PatroniCluster, PatroniClusterArgs, patroniClusterDefaults, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
@@ -137,6 +139,13 @@ export type PlatformEdge = Pick<
   HarborGatewayArgs,
   "exposure" | "internal" | "nodePorts" | "replicas" | "adminAllowlist"
 > & {
+  /** NLB deletion protection. Default: true in prod, false elsewhere. */
+  deletionProtection?: boolean;
+  /**
+   * NLB access logs: `bucket` an existing one (default: created), `prefix`; `enabled: false` turns them off.
+   * Default: on in prod (a created bucket), off elsewhere.
+   */
+  accessLogs?: { enabled?: boolean; bucket?: string; prefix?: string };
   /** Install Envoy Gateway (false: the cluster runs it already, with its Gateway API CRDs). Default: true. */
   installController?: boolean;
   /** Envoy Gateway controller replicas. Default: 2 (1 in dev). */
@@ -221,6 +230,16 @@ export interface HarborPlatformArgs {
   harborApi?: Pick<HarborApiArgs, "caBundle" | "insecure" | "requestTimeoutSeconds">;
   /** Harbor operations (GC, audit purge, scan all, retention, immutable tags, proxy caches, OIDC). Default: none. */
   operations?: Omit<HarborOperationsArgs, "harbor" | "projectIds" | "knownProjects">;
+  /**
+   * AWS tags added to `project`, `stack` and `environment` on every AWS resource the platform creates (keys
+   * checked against AWS's rules before any resource). Default: {} (the three standard tags only).
+   */
+  tags?: Record<string, string>;
+}
+
+/** The AWS tags of every AWS resource the platform creates: project, stack, environment and `args.tags`. */
+export function platformTags(args: Pick<HarborPlatformArgs, "environment" | "tags">): Record<string, string> {
+  return stackTags(pulumi.getProject(), pulumi.getStack(), args.environment, args.tags ?? {});
 }
 
 function hostnameOf(url: string): string {
@@ -391,7 +410,11 @@ export class HarborPlatform extends pulumi.ComponentResource {
     let appTier: Placement | undefined;
     let dbTier: Placement | undefined;
     if (args.nodePools) {
-      new NodePools(`${name}-nodes`, { ...args.nodePools, namePrefix: name }, { parent: this });
+      new NodePools(
+        `${name}-nodes`,
+        { tags: platformTags(args), ...args.nodePools, namePrefix: `${name}-${pulumi.getStack()}` },
+        { parent: this },
+      );
       appTier = { tier: "app" };
       dbTier = { tier: "db" };
     }
@@ -476,11 +499,13 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const st = args.storage;
     if (st.kind === "s3") {
       const { kind: _kind, ...s3Args } = st;
-      return new S3Storage(`${l.name}-registry`, { ...s3Args, namespace: l.nsName }, child).registryStorage;
+      return new S3Storage(`${l.name}-registry`, { tags: platformTags(args), ...s3Args, namespace: l.nsName }, child)
+        .registryStorage;
     }
     if (st.kind === "nfs") {
       const { kind: _kind, ...nfsArgs } = st;
-      return new NfsStorage(`${l.name}-registry`, { ...nfsArgs, namespace: l.nsName }, child).registryStorage;
+      return new NfsStorage(`${l.name}-registry`, { tags: platformTags(args), ...nfsArgs, namespace: l.nsName }, child)
+        .registryStorage;
     }
     return new FilesystemStorage(
       `${l.name}-registry`,
@@ -527,7 +552,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
         gatewayApi: http01,
         route53:
           args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa
-            ? { hostedZoneIds: [args.tls.issuer.hostedZoneId], ...args.tls.route53Irsa }
+            ? {
+                hostedZoneIds: [args.tls.issuer.hostedZoneId],
+                dnsNames: [host],
+                tags: platformTags(args),
+                ...args.tls.route53Irsa,
+              }
             : undefined,
       },
       // cert-manager enables its Gateway API support only if the CRDs exist when it starts.
@@ -544,6 +574,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         adminAllowlist: edgeArgs.adminAllowlist,
         exposure: edgeArgs.exposure,
         internal: edgeArgs.internal,
+        ...nlbProtection(args),
         nodePorts: edgeArgs.nodePorts,
         replicas: edgeArgs.replicas,
         highAvailability,
@@ -662,6 +693,18 @@ function registryReplicas(args: HarborPlatformArgs): number {
   return resolveHarborReleaseArgs(HARBOR_RELEASE_NAME, args.harbor ?? {}).replicas.registry;
 }
 
+/** Deletion protection and access logs of the NLB: both on in prod unless the edge Args say otherwise. */
+function nlbProtection(args: HarborPlatformArgs): Pick<HarborGatewayArgs, "deletionProtection" | "accessLogs"> {
+  if ((args.edge?.exposure ?? harborGatewayDefaults.exposure) !== "nlb") return {};
+  const prod = args.environment === "prod";
+  const logs = args.edge?.accessLogs;
+  const enabled = logs?.enabled ?? (logs !== undefined || prod);
+  return {
+    deletionProtection: args.edge?.deletionProtection ?? prod,
+    ...(enabled ? { accessLogs: { bucket: logs?.bucket, prefix: logs?.prefix, tags: platformTags(args) } } : {}),
+  };
+}
+
 /** What the policy pack reads from the platform's inputs. */
 function platformFacts(args: HarborPlatformArgs): PlatformFacts {
   return {
@@ -715,5 +758,9 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
         !(edgeArgs.internal ?? harborGatewayDefaults.internal),
     }).map((p) => ({ ...p, path: `edge.${p.path}` })),
   );
+  for (const p of awsTagProblems(args.tags ?? {}, true)) {
+    const [problem, fix] = p.split(". Fix: ");
+    check.check(false, "tags", problem, fix);
+  }
   check.throwIfAny();
 }
