@@ -77,8 +77,6 @@ export function awsProblems(c: AwsView, values: Record<string, string>, ns: stri
         `${k("zones")}: "${zone}" is in ${r}, not in aws:region ${region}. Fix: list zones of ${region} (e.g. ${region}a, ${region}b, ${region}c), or change aws:region.`,
       );
   }
-  if (c.environment !== "dev" && !region && (c.storage.type === "s3" || c.storage.type === "efs" || c.cluster))
-    out.push(`aws:region: not set, so the zones cannot be checked. Fix: \`pulumi config set aws:region <region>\`.`);
   const subnets = Object.keys(c.cluster?.subnets ?? {});
   if (c.nodePools?.db && c.cluster && subnets.length === 0)
     out.push(
@@ -89,7 +87,9 @@ export function awsProblems(c: AwsView, values: Record<string, string>, ns: stri
       `${k("cluster.subnetIds")}: set together with ${k("cluster.subnets")}. Fix: keep ${k("cluster.subnets")} only.`,
     );
   for (const z of subnets) {
-    if (!c.zones.includes(z))
+    if (!regionOfZone(z))
+      out.push(`${k(`cluster.subnets.${z}`)}: "${z}" is not an availability zone name. Fix: key each subnet by its zone, e.g. eu-west-1a.`);
+    else if (c.zones.length && !c.zones.includes(z))
       out.push(
         `${k(`cluster.subnets.${z}`)}: "${z}" is not one of ${k("zones")} (${c.zones.join(", ") || "none"}). Fix: key each subnet by a zone of the stack.`,
       );

@@ -175,7 +175,7 @@ function program(p: Params) {
       {
         clusterName: "c",
         nodeRoleArn: "arn:aws:iam::1:role/n",
-        subnetIds: ["s1", "s2", "s3"],
+        subnets: { "eu-west-1a": "s1", "eu-west-1b": "s2", "eu-west-1c": "s3" },
         pools: { app: { instanceTypes: p.appTypes }, db: { instanceTypes: p.dbTypes, diskGb: p.dbDisk } },
       },
       child,

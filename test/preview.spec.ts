@@ -195,7 +195,7 @@ describe("plan --preview (first preview of a new stack)", () => {
         c["harbor-ha:storage"] = {
           type: "efs",
           vpcId: "vpc-1",
-          subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+          subnets: { "eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c" },
           allowedCidrs: ["10.0.0.0/16"],
           capacityGb: 500,
         };
