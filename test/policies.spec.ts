@@ -472,7 +472,7 @@ describe("policy pack: hardware sizing", () => {
     ]);
     some(
       msgs,
-      /NodeGroup "pools-db"/,
+      /NodeGroup "pools-db-eu-west-1a"/,
       /m6i\.xlarge has 4 vCPU/,
       />= 8 vCPU for db nodes/,
       /Fix: use a type with 8\+ vCPU/,

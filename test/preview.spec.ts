@@ -118,7 +118,9 @@ describe("plan --preview (first preview of a new stack)", () => {
   it("prod: ids, ARNs, random results and the KMS key ARN are unknown; workloads stay known", async () => {
     const { graph, violations } = await plan("prod", { preview: true });
     const byType = (t: string) => graph.resources.filter((r) => r.type === t);
-    const sse = byType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
+    const sse = byType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find(
+      (r) => r.parent.includes("S3Storage"),
+    )!;
     assert.deepEqual(unknownPaths(sse.inputs).sort(), [
       "bucket",
       "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId",

@@ -59,7 +59,14 @@ export interface HarborGatewayArgs {
    * NLB access logs to S3: `bucket` an existing bucket that allows ELB log delivery, else one is created
    * (NlbAccessLogBucket); `prefix` inside it. Default: none (no access logs).
    */
-  accessLogs?: { bucket?: pulumi.Input<string>; prefix?: string; tags?: Record<string, string> };
+  accessLogs?: {
+    /** An existing bucket that allows the NLB's log delivery. Default: a bucket created for them. */
+    bucket?: pulumi.Input<string>;
+    /** Prefix inside the bucket. Default: `nlb`. */
+    prefix?: string;
+    /** AWS tags of a created bucket. Default: {}. */
+    tags?: Record<string, string>;
+  };
   /** NodePorts of the `nodePort` exposure. Default: DEV_NODE_PORTS (30443 / 30080). */
   nodePorts?: {
     /** The HTTPS NodePort; externalUrl must name it. */

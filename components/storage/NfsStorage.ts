@@ -20,7 +20,7 @@ export interface NfsStorageArgs {
     vpcId: pulumi.Input<string>;
     /**
      * The nodes' subnets keyed by availability zone, `{ "eu-west-1a": "subnet-..." }`: one mount target per
-     * zone (EFS refuses a second mount target in a zone with MountTargetConflict).
+     * zone (EFS refuses a second mount target in a zone with MountTargetConflict). Default: none (required).
      */
     subnets?: Record<string, pulumi.Input<string>>;
     /** Replaced by `subnets` (the zone of each subnet must be known); refused with a message saying so. Default: none. */

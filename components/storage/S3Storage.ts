@@ -15,7 +15,17 @@ export const REGISTRY_KEY_SLOTS = ["blue", "green"] as const;
 export type RegistryKeySlot = (typeof REGISTRY_KEY_SLOTS)[number];
 
 /** The VPC's S3 gateway endpoint: an existing one, or one created in the VPC for its route tables. */
-export type S3GatewayEndpoint = { id: pulumi.Input<string> } | { vpcId: string; routeTableIds: string[] };
+export type S3GatewayEndpoint =
+  | {
+      /** An existing gateway endpoint's id (`vpce-...`). */
+      id: pulumi.Input<string>;
+    }
+  | {
+      /** The VPC to create a gateway endpoint in. */
+      vpcId: string;
+      /** The route tables (of the nodes' subnets) the endpoint is added to. */
+      routeTableIds: string[];
+    };
 import { RegistryStorageDescriptor } from "./descriptor";
 
 export interface S3StorageArgs {
@@ -46,7 +56,14 @@ export interface S3StorageArgs {
    * same change: the pods roll to the new key (its Secret has a new name) while the old key still works.
    * Default: `{ active: "blue", blue: 1, green: 1 }`.
    */
-  accessKeys?: { active?: RegistryKeySlot; blue?: number; green?: number };
+  accessKeys?: {
+    /** The slot whose key the registry uses. Default: `blue`. */
+    active?: RegistryKeySlot;
+    /** Generation of the blue key (raising it replaces that key). Default: 1. */
+    blue?: number;
+    /** Generation of the green key (raising it replaces that key). Default: 1. */
+    green?: number;
+  };
   /** Restrict the registry's key to the VPC's S3 gateway endpoint (created or referenced). Default: none (the key works from anywhere). */
   s3GatewayEndpoint?: S3GatewayEndpoint;
   /** AWS tags on the bucket, the KMS key, the IAM user and the endpoint. Default: {}. */
