@@ -45,6 +45,7 @@ export {
   ssdStorageClassProblems,
   EBS_CSI_PROVISIONER,
   LOCAL_PROVISIONERS,
+  REGISTRY_KEY_SLOTS,
 } from "./storage";
 export {
   CertManager,
@@ -143,4 +144,8 @@ export {
   DEFAULT_NAMESPACE,
   readWriteOnceSharingViolation,
   bucketNameProblem,
+  AWS_TAG_RULES,
+  awsTagProblems,
+  stackTags,
+  NODE_ZONE_LABEL,
 } from "./conventions";

@@ -19,6 +19,7 @@ export const ComponentTypes = {
   EnvoyGateway: "harbor-ha:edge:EnvoyGateway",
   HarborGateway: "harbor-ha:edge:HarborGateway",
   HarborDnsRecord: "harbor-ha:edge:HarborDnsRecord",
+  NlbAccessLogBucket: "harbor-ha:edge:NlbAccessLogBucket",
   NodePools: "harbor-ha:nodepools:NodePools",
   EksCluster: "harbor-ha:cluster:EksCluster",
   ClusterAddons: "harbor-ha:addons:ClusterAddons",

@@ -61,6 +61,14 @@ export function autoName(urn: string, name: string): string {
   return `${name}-${seededHex(urn, 7)}`;
 }
 
+/** `prefix` + 26 digits, as the AWS provider's `*NamePrefix` arguments make names (stable per URN here). */
+export function prefixedUniqueId(urn: string, prefix: string): string {
+  return `${prefix}${BigInt("0x" + seededHex(`prefix:${urn}`, 20))
+    .toString()
+    .padStart(26, "0")
+    .slice(-26)}`;
+}
+
 type StateFake = (urn: string, name: string, inputs: Inputs) => Record<string, unknown>;
 
 function awsArn(service: string, resource: string, regional = true): string {
@@ -137,9 +145,17 @@ const stateFakes: Record<string, StateFake> = {
     const id = `sg-${seededHex(urn, 17)}`;
     return { id, arn: awsArn("ec2", `security-group/${id}`) };
   },
-  "aws:ec2/launchTemplate:LaunchTemplate": (urn) => {
+  "aws:ec2/launchTemplate:LaunchTemplate": (urn, name, i) => {
     const id = `lt-${seededHex(urn, 17)}`;
-    return { id, arn: awsArn("ec2", `launch-template/${id}`), latestVersion: 1 };
+    // The provider names a template `namePrefix` + a 26-character unique id (Terraform's PrefixedUniqueId).
+    const ltName = str(i.name) ?? (str(i.namePrefix) ? prefixedUniqueId(urn, str(i.namePrefix)!) : autoName(urn, name));
+    return { id, name: ltName, arn: awsArn("ec2", `launch-template/${id}`), latestVersion: 1 };
+  },
+  "aws:eks/nodeGroup:NodeGroup": (urn, name, i) => {
+    const ngName =
+      str(i.nodeGroupName) ??
+      (str(i.nodeGroupNamePrefix) ? prefixedUniqueId(urn, str(i.nodeGroupNamePrefix)!) : autoName(urn, name));
+    return { arn: awsArn("eks", `nodegroup/${str(i.clusterName)}/${ngName}`), nodeGroupName: ngName };
   },
   "aws:eks/cluster:Cluster": (urn, name, i) => {
     const clusterName = str(i.name) ?? autoName(urn, name);
@@ -183,10 +199,6 @@ const stateFakes: Record<string, StateFake> = {
           },
         }
       : {},
-  "aws:eks/nodeGroup:NodeGroup": (urn, name, i) => ({
-    arn: awsArn("eks", `nodegroup/${str(i.clusterName)}/${str(i.nodeGroupName) ?? name}`),
-    nodeGroupName: str(i.nodeGroupName) ?? autoName(urn, name),
-  }),
 };
 
 /** Computed state for a registered resource: its inputs plus what the provider would compute. */

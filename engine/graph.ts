@@ -11,6 +11,8 @@ export interface CapturedResource {
   provider: string;
   /** URNs this resource waits for (explicit `dependsOn` and inputs taken from other resources). */
   dependencies: string[];
+  /** The `deleteBeforeReplace` resource option (present only when true). */
+  deleteBeforeReplace?: boolean;
   /** Inputs as registered. Secrets stay inside their envelope; use `redact`/`unwrapSecrets` to read. */
   inputs: Record<string, unknown>;
   /** A component's registered outputs (what Pulumi's policy analyzer shows for components). */

@@ -25,6 +25,7 @@ interface RegisterRequest {
   getObject(): unknown;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList?(): string[];
+  getDeletebeforereplace?(): boolean;
 }
 
 interface RegisterOutputsRequest {
@@ -104,6 +105,8 @@ export class CapturingMonitor extends MockMonitor {
       parent,
       provider: req.getProvider() ? urnOfReference(req.getProvider()) : "",
       dependencies: [...new Set<string>(req.getDependenciesList())].sort(),
+      // Recorded only when set, so that plans without it are unchanged.
+      ...(req.getDeletebeforereplace?.() ? { deleteBeforeReplace: true } : {}),
     };
     this.answering = urn;
     this.answeringSecretOutputs = req.getAdditionalsecretoutputsList?.() ?? [];

@@ -44,6 +44,17 @@ function modelClass(apiVersion: string, kind: string): (new (data: object) => { 
 /** ajv's options for CRD schemas, shared with the build step that precompiles them (precompileCrdValidators.ts). */
 export const CRD_AJV_OPTIONS = { allErrors: true, strict: false } as const;
 
+/** Where the build writes precompiled validators beside a copy of the schema each was compiled from. */
+const BUILT_CRD_DIR = path.join(__dirname, "crds");
+
+/** Whether a precompiled validator's schema copy is the schema in use (a dist/ older than the sources is not). */
+function sameSchema(inUse: string, compiledFrom: string): boolean {
+  if (inUse === compiledFrom) return true;
+  return (
+    fs.existsSync(inUse) && fs.existsSync(compiledFrom) && fs.readFileSync(inUse).equals(fs.readFileSync(compiledFrom))
+  );
+}
+
 let ajv: Ajv | undefined;
 const crdValidators = new Map<string, ValidateFunction | null>();
 
@@ -55,8 +66,8 @@ function crdValidator(apiVersion: string, kind: string): ValidateFunction | null
   const key = `${apiVersion.replace("/", "_")}_${kind}`;
   if (!crdValidators.has(key)) {
     const file = path.join(CRD_DIR, `${key}.json`);
-    const precompiled = path.join(CRD_DIR, `${key}.validate.js`);
-    if (fs.existsSync(precompiled)) {
+    const precompiled = path.join(BUILT_CRD_DIR, `${key}.validate.js`);
+    if (fs.existsSync(precompiled) && sameSchema(file, path.join(BUILT_CRD_DIR, `${key}.json`))) {
       // The build's standalone validator (see precompileCrdValidators.ts): no schema compile at plan time.
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- generated JavaScript, loaded on demand
       const m = require(precompiled) as { default: ValidateFunction };

@@ -46,6 +46,14 @@ import { backupsProblems, backupsSchema } from "./configBackups";
 import { observabilitySchema } from "./configObservability";
 import { postgresExporterPools } from "../components/postgres/renderPostgresExporter";
 import { operationsProblems } from "./configOperations";
+import {
+  accessKeysSchema,
+  accessLogsSchema,
+  awsProblems,
+  s3GatewayEndpointSchema,
+  subnetsByZoneSchema,
+  tagsSchema,
+} from "./configAws";
 
 // `isConfigSecret` is exported by the SDK's runtime/config module but not re-exported by its index.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -223,6 +231,12 @@ const storage = z.discriminatedUnion("type", [
     noncurrentVersionExpirationDays: positiveInt.default(s3StorageDefaults.noncurrentVersionExpirationDays),
     /** Registry capacity to plan for, in GiB (S3 is unbounded; this documents the headroom). Default: none. */
     capacityGb: capacityGib.optional(),
+    /** Days before noncurrent copies of upload data expire. Default: 1. */
+    uploadsNoncurrentExpirationDays: positiveInt.default(s3StorageDefaults.uploadsNoncurrentExpirationDays),
+    /** The registry's two overlapping keys (README, "Registry key rotation"). Default: blue active, generations 1. */
+    accessKeys: accessKeysSchema.prefault({}),
+    /** The VPC's S3 gateway endpoint the key is restricted to: { id } or { vpcId, routeTableIds }. Default: none. */
+    s3GatewayEndpoint: s3GatewayEndpointSchema.optional(),
   }),
   z.strictObject({
     type: z.literal("s3-compatible"),
@@ -237,7 +251,8 @@ const storage = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("efs"),
     vpcId: z.string().min(1),
-    subnetIds: z.array(z.string().min(1)).min(1),
+    /** One subnet per zone, `{ "<zone>": "<subnet id>" }`: one mount target each. */
+    subnets: subnetsByZoneSchema,
     /** CIDRs allowed to reach NFS (2049). */
     allowedCidrs: z.array(cidr).min(1),
     /** Registry capacity in GiB (EFS is elastic; the PVC requests this). Default: 1024. */
@@ -291,6 +306,10 @@ const edge = z.strictObject({
   adminAllowlist: z.array(cidr).default([]),
   /** CIDRs `pulumi up` runs from; must lie within adminAllowlist when the stack's own API calls use admin paths. Default: []. */
   operatorCidrs: z.array(cidr).default([]),
+  /** NLB deletion protection. Default: true in prod, false elsewhere. */
+  deletionProtection: z.boolean().optional(),
+  /** NLB access logs: { enabled, bucket (existing; default: one is created), prefix }. Default: on in prod. */
+  accessLogs: accessLogsSchema.optional(),
 });
 
 const postgres = z.strictObject({
@@ -629,6 +648,8 @@ export const stackConfigSchema = z.strictObject({
       requestTimeoutSeconds: positiveInt.optional(),
     })
     .optional(),
+  /** AWS cost-allocation tags added to project/stack/environment on every AWS resource. Default: {}. */
+  tags: tagsSchema.default({}),
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -968,6 +989,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
       ...clusterConfigProblems(result.data, source.values["aws:region"], {
         encryptedName: secrets.keepSecret.some((p) => p.join(".") === "cluster.name"),
       }),
+      ...awsProblems(result.data, source.values, NAMESPACE),
     );
   if (problems.length > 0)
     throw new StackConfigError(
@@ -1016,7 +1038,7 @@ function crossFieldProblems(c: StackConfig): string[] {
     out.push(`${k("harbor.maxOpenConns")}: ${p.problem}. Fix: ${p.fix}.`);
   if (c.nodePools && !c.cluster)
     out.push(
-      `${k("cluster")}: required when ${k("nodePools")} is set (node groups join an existing EKS cluster). Fix: set ${k("cluster")} to { name, nodeRoleArn, subnetIds }.`,
+      `${k("cluster")}: required when ${k("nodePools")} is set (node groups join an existing EKS cluster). Fix: set ${k("cluster")} to { name, nodeRoleArn, subnets }.`,
     );
   for (const [tier, pool] of Object.entries(c.nodePools ?? {})) {
     if (pool.minSize > pool.desiredSize || pool.desiredSize > pool.maxSize)

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ADDON_NAMES, NETWORK_POLICY_ENFORCERS, eksClusterDefaults } from "../components";
+import { subnetsByZoneSchema } from "./configAws";
 
 const NS = "harbor-ha";
 
@@ -34,8 +35,10 @@ export function clusterSchema(h: ClusterSchemaHelpers) {
       .optional(),
     /** Existing cluster: the node groups' IAM role. */
     nodeRoleArn: h.iamArn("role", "arn:aws:iam::123456789012:role/harbor-nodes").optional(),
-    /** Existing cluster: the node groups' private subnets. */
+    /** Existing cluster: the nodes' private subnets without zones (app tier only). Prefer `subnets`. */
     subnetIds: z.array(z.string().min(1)).min(1).optional(),
+    /** Existing cluster: the nodes' private subnets per zone, `{ "<zone>": "<subnet id>" }` (one db node group per zone). */
+    subnets: subnetsByZoneSchema.optional(),
     /** Existing cluster: its IAM OIDC provider (IRSA roles). */
     oidcProviderArn: h
       .iamArn("oidc-provider", "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE")
@@ -92,9 +95,9 @@ export function clusterConfigProblems(
         );
   if (!cl) return out;
   if (cl.create) {
-    const both = (["name", "nodeRoleArn", "subnetIds", "oidcProviderArn", "oidcIssuerUrl", "vpcId"] as const).filter(
-      (f) => cl[f] !== undefined,
-    );
+    const both = (
+      ["name", "nodeRoleArn", "subnetIds", "subnets", "oidcProviderArn", "oidcIssuerUrl", "vpcId"] as const
+    ).filter((f) => cl[f] !== undefined);
     if (both.length)
       out.push(
         `${k("cluster.create")}: creates a cluster, but ${both.map((f) => k(`cluster.${f}`)).join(", ")} describe an existing one. Fix: remove ${both.length === 1 ? "it" : "them"} (the created cluster provides them), or remove ${k("cluster.create")} to use the existing cluster.`,
@@ -122,7 +125,7 @@ export function clusterConfigProblems(
         `${k("cluster.addons.aws-load-balancer-controller")}: enabled, but ${k("cluster.name")} is encrypted, and the controller takes the cluster's name in its Helm values, which the cluster stores in plain text. Fix: store ${k("cluster.name")} in plain (it is not a credential), or leave the controller off (the default with an encrypted name).`,
       );
     for (const f of ["name", "nodeRoleArn", "subnetIds"] as const)
-      if (cl[f] === undefined && (f === "name" || c.nodePools))
+      if (cl[f] === undefined && (f === "name" || c.nodePools) && !(f === "subnetIds" && cl.subnets))
         out.push(
           `${k(`cluster.${f}`)}: required for an existing cluster${f === "name" ? "" : ` when ${k("nodePools")} is set`}. Fix: set it, or set ${k("cluster.create")} to create the cluster.`,
         );

@@ -49,6 +49,9 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
           bucketName: s.bucketName,
           kms: s.kms,
           noncurrentVersionExpirationDays: s.noncurrentVersionExpirationDays,
+          uploadsNoncurrentExpirationDays: s.uploadsNoncurrentExpirationDays,
+          accessKeys: s.accessKeys,
+          s3GatewayEndpoint: s.s3GatewayEndpoint,
         };
       case "s3-compatible":
         return {
@@ -64,7 +67,7 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
         return {
           kind: "nfs",
           capacityGb: s.capacityGb,
-          efs: { vpcId: s.vpcId, subnetIds: s.subnetIds, allowedCidrs: s.allowedCidrs },
+          efs: { vpcId: s.vpcId, subnets: s.subnets, allowedCidrs: s.allowedCidrs },
         };
       case "nfs":
         return { kind: "nfs", capacityGb: s.capacityGb, server: { host: s.server, path: s.path } };
@@ -113,7 +116,10 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
       nodePorts: c.edge.nodePorts,
       adminAllowlist: c.edge.adminAllowlist,
       operatorCidrs: c.edge.operatorCidrs,
+      deletionProtection: c.edge.deletionProtection,
+      accessLogs: c.edge.accessLogs,
     },
+    tags: c.tags,
     harbor: { ...c.harbor },
     nodePools:
       c.nodePools && c.cluster
@@ -121,7 +127,7 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
             // With cluster.create the platform fills these from the created cluster.
             clusterName: c.cluster.name,
             nodeRoleArn: c.cluster.nodeRoleArn,
-            subnetIds: c.cluster.subnetIds,
+            ...(c.cluster.subnets ? { subnets: c.cluster.subnets } : { subnetIds: c.cluster.subnetIds }),
             pools: c.nodePools,
           }
         : undefined,

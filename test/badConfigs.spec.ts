@@ -444,7 +444,7 @@ const BAD: BadCase[] = [
     base: "prod",
     edit: (c) => delete c["harbor-ha:cluster"],
     key: "harbor-ha:cluster",
-    fix: "{ name, nodeRoleArn, subnetIds }",
+    fix: "{ name, nodeRoleArn, subnets }",
   },
   {
     name: "NFS path not absolute",
@@ -475,7 +475,7 @@ const BAD: BadCase[] = [
       (c["harbor-ha:storage"] = {
         type: "efs",
         vpcId: "vpc-1",
-        subnetIds: ["subnet-1"],
+        subnets: { "eu-west-1a": "subnet-1" },
         allowedCidrs: ["10.0.0.0/16"],
         capacityGb: 0,
       }),

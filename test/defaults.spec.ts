@@ -108,7 +108,12 @@ describe("one home for each default", () => {
           noncurrentVersionExpirationDays: number;
         };
         const efs = parse(
-          minimalConfig({ type: "efs", vpcId: "vpc-1", subnetIds: ["s-1"], allowedCidrs: ["10.0.0.0/16"] }),
+          minimalConfig({
+            type: "efs",
+            vpcId: "vpc-1",
+            subnets: { "eu-west-1a": "subnet-1" },
+            allowedCidrs: ["10.0.0.0/16"],
+          }),
         ).storage as { capacityGb: number };
         const fsys = parse(minimalConfig({ type: "filesystem" }, { "harbor-ha:harbor": '{"replicas":1}' })).storage as {
           capacityGb: number;
@@ -139,7 +144,7 @@ describe("one home for each default", () => {
               "harbor-ha:cluster": JSON.stringify({
                 name: "c",
                 nodeRoleArn: "arn:aws:iam::123456789012:role/n",
-                subnetIds: ["s"],
+                subnets: { "eu-west-1a": "subnet-1" },
               }),
               "harbor-ha:nodePools": JSON.stringify({
                 app: { instanceTypes: ["m7i.xlarge"], diskGb: 200 },

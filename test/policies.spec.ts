@@ -192,7 +192,7 @@ function program(p: Params) {
       {
         clusterName: "c",
         nodeRoleArn: "arn:aws:iam::1:role/n",
-        subnetIds: ["s1", "s2", "s3"],
+        subnets: { "eu-west-1a": "s1", "eu-west-1b": "s2", "eu-west-1c": "s3" },
         pools: { app: { instanceTypes: p.appTypes }, db: { instanceTypes: p.dbTypes, diskGb: p.dbDisk } },
       },
       child,
@@ -527,7 +527,7 @@ describe("policy pack: hardware sizing", () => {
     ]);
     some(
       msgs,
-      /NodeGroup "pools-db"/,
+      /NodeGroup "pools-db-eu-west-1a"/,
       /m6i\.xlarge has 4 vCPU/,
       />= 8 vCPU for db nodes/,
       /Fix: use a type with 8\+ vCPU/,
@@ -549,9 +549,22 @@ describe("policy pack: hardware sizing", () => {
     some(msgs, /pools-app/, /16 GiB memory/, />= 32 GiB \(high-throughput stack\)/);
   });
 
-  it("flags a db root volume below 1 TiB, measured through the launch template", async () => {
-    const msgs = only((await violationsOf({ dbDisk: 500 })).v, "node-hardware-sizing");
-    some(msgs, /pools-db/, /root volume \(launch template pools-db\) is 500 GiB/, />= 1024 GiB SSD/, /diskGb/);
+  it("flags a db root volume below the root minimum (100 GiB), measured through the launch template", async () => {
+    const msgs = only((await violationsOf({ dbDisk: 50 })).v, "node-hardware-sizing");
+    some(msgs, /pools-db/, /root volume \(launch template pools-db\) is 50 GiB/, />= 100 GiB SSD/, /diskGb/);
+  });
+
+  it("does not ask 1 TiB of a db node's root volume: the database's 1 TiB is the Patroni data volume", async () => {
+    const { v: ok } = await violationsOf({ dbDisk: 100 });
+    assert.deepEqual(
+      ok.map((x) => `${x.policy}: ${x.message}`),
+      [],
+    );
+    const { v } = await violationsOf({ patroniVolume: "500Gi" });
+    assert.ok(
+      v.some((x) => x.policy === "patroni-volume-size"),
+      "a 500 GiB Patroni data volume is refused",
+    );
   });
 
   it("treats an unknown instance type as a violation that says to add it", async () => {
@@ -559,24 +572,73 @@ describe("policy pack: hardware sizing", () => {
     const msgs = only((await violationsOf({ dbTypes: ["x9z.mega"] })).v, "node-hardware-sizing", [
       "data-pod-resources",
     ]);
-    some(msgs, /"x9z\.mega" is not in the instance table/, /add "x9z\.mega"/);
-    const extraInstanceTypes = { "x9z.mega": { vcpu: 16, memoryGib: 128, networkGbit: 25 } };
+    some(msgs, /"x9z\.mega" is not in the instance table/, /add "x9z\.mega"/, /baseline\/burst bandwidth/);
+    const extraInstanceTypes = { "x9z.mega": { vcpu: 16, memoryGib: 128, baselineGbit: 25 } };
     const { v } = await violationsOf(
       { dbTypes: ["x9z.mega"] },
       { "node-hardware-sizing": { extraInstanceTypes }, "data-pod-resources": { extraInstanceTypes } },
     );
     assert.deepEqual(v, [], "extraInstanceTypes config resolves it");
+    // The old shape ("networkGbit", an "up to" figure) is refused, naming what is missing.
+    const old = { "x9z.mega": { vcpu: 16, memoryGib: 128, networkGbit: 25 } };
+    const bad = (
+      await violationsOf({ dbTypes: ["x9z.mega"] }, { "node-hardware-sizing": { extraInstanceTypes: old } })
+    ).v
+      .filter((x) => x.policy === "node-hardware-sizing")
+      .map((x) => x.message);
+    some(bad, /extraInstanceTypes\["x9z\.mega"\]/, /baselineGbit/);
   });
 
-  it("covers the listed families and sizes, with 'up to' network counting", () => {
-    for (const f of ["m5", "m6i", "m6a", "m7i", "m7g", "r5", "r6i", "r7i", "r7g", "c5", "c6i", "c7i"]) {
+  it("stores baseline and burst bandwidth: 'up to' types are measured by their baseline", () => {
+    for (const f of ["m5", "m6i", "m6a", "m7g", "r5", "r6i", "r7g", "c5", "c6i", "c7g"]) {
       for (const s of ["large", "xlarge", "2xlarge", "4xlarge"]) assert.ok(INSTANCE_TYPES[`${f}.${s}`], `${f}.${s}`);
     }
-    assert.deepEqual(INSTANCE_TYPES["r6i.2xlarge"], { vcpu: 8, memoryGib: 64, networkGbit: 12.5, upTo: true });
+    assert.deepEqual(INSTANCE_TYPES["r6i.2xlarge"], { vcpu: 8, memoryGib: 64, baselineGbit: 3.125, burstGbit: 12.5 });
     assert.equal(INSTANCE_TYPES["c6i.4xlarge"].memoryGib, 32);
-    assert.equal(INSTANCE_TYPES["m5.8xlarge"].networkGbit, 10);
-    assert.deepEqual(INSTANCE_TYPES["r6g.2xlarge"], { vcpu: 8, memoryGib: 64, networkGbit: 10, upTo: true });
+    assert.deepEqual(INSTANCE_TYPES["m5.8xlarge"], { vcpu: 32, memoryGib: 128, baselineGbit: 10 });
+    assert.deepEqual(INSTANCE_TYPES["t3.2xlarge"], {
+      vcpu: 8,
+      memoryGib: 32,
+      baselineGbit: 2.048,
+      burstGbit: 5,
+      burstableCpu: true,
+    });
     assert.equal(INSTANCE_TYPES["m6i.metal"], undefined, "sizes not in the table stay unknown");
+    assert.equal(INSTANCE_TYPES["m7i.xlarge"], undefined, "types the pinned guide does not list stay unknown");
+  });
+
+  it("refuses burstable-CPU types for db and app nodes (t3.2xlarge db, t3.xlarge app)", async () => {
+    const { v } = await violationsOf({ dbTypes: ["t3.2xlarge"], appTypes: ["t3.xlarge"], highThroughput: false });
+    const msgs = v.filter((x) => x.policy === "node-hardware-sizing").map((x) => x.message);
+    some(msgs, /pools-db/, /t3\.2xlarge is a burstable-CPU type/, /no burstable types for db nodes/);
+    some(msgs, /pools-app/, /t3\.xlarge is a burstable-CPU type/, /no burstable types for app nodes/);
+  });
+
+  for (const [type, baseline] of [
+    ["r5.large", "0.75"],
+    ["m7g.medium", "0.52"],
+    ["t3.medium", "0.256"],
+    ["m6i.large", "0.781"],
+  ])
+    it(`the 1 Gbit floor is the baseline: ${type} (${baseline} Gbit, "up to" more) fails it`, async () => {
+      const { v } = await violationsOf(
+        { appTypes: [type], highThroughput: false },
+        { "node-hardware-sizing": { appMinVcpu: 1, appMinMemoryGib: 1, minMemoryGibPerInstance: 1 } },
+      );
+      const msgs = v.filter((x) => x.policy === "node-hardware-sizing").map((x) => x.message);
+      some(
+        msgs,
+        new RegExp(`${type.replace(".", "\\.")} has ${baseline.replace(".", "\\.")} Gbit baseline`),
+        />= 1 Gbit sustained/,
+      );
+    });
+
+  it("m6i.xlarge (1.562 Gbit baseline) meets the floor", async () => {
+    const { v } = await violationsOf({ appTypes: ["m6i.xlarge"], highThroughput: false });
+    assert.deepEqual(
+      v.filter((x) => x.policy === "node-hardware-sizing").map((x) => x.message),
+      [],
+    );
   });
 
   it("checks EC2 instances and launch templates by their tier tags and block devices", async () => {
@@ -592,7 +654,7 @@ describe("policy pack: hardware sizing", () => {
           {
             instanceType: "r6i.large",
             tags: { [NODE_TIER_LABEL]: "db" },
-            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3" } }],
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 40, volumeType: "gp3" } }],
           },
           { parent },
         );
@@ -601,7 +663,7 @@ describe("policy pack: hardware sizing", () => {
     const msgs = only(v, "node-hardware-sizing");
     some(msgs, /Instance "bastion"/, /t3\.medium has 4 GiB memory/, />= 32 GiB/);
     some(msgs, /LaunchTemplate "db-extra" \(tier db\)/, /r6i\.large has 2 vCPU/);
-    some(msgs, /LaunchTemplate "db-extra"/, /largest block device is 100 GiB/, />= 1024 GiB SSD/);
+    some(msgs, /LaunchTemplate "db-extra"/, /largest block device is 40 GiB/, />= 100 GiB SSD/);
   });
 });
 
@@ -908,7 +970,8 @@ describe("policy pack: files", () => {
         );
     }
     const prod = JSON.parse(fs.readFileSync(path.join(dir, "config", "prod.json"), "utf8"));
-    assert.equal(prod["node-hardware-sizing"].dbMinDiskGib, 1024);
+    assert.equal(prod["node-hardware-sizing"].dbMinRootVolumeGib, 100);
+    assert.equal(prod["patroni-volume-size"].minVolumeGib, 1024);
     assert.equal(prod["patroni-members"].minMembers, 3);
   });
 

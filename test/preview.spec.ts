@@ -118,7 +118,9 @@ describe("plan --preview (first preview of a new stack)", () => {
   it("prod: ids, ARNs, random results and the KMS key ARN are unknown; workloads stay known", async () => {
     const { graph, violations } = await plan("prod", { preview: true });
     const byType = (t: string) => graph.resources.filter((r) => r.type === t);
-    const sse = byType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0];
+    const sse = byType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find(
+      (r) => r.parent.includes("S3Storage"),
+    )!;
     assert.deepEqual(unknownPaths(sse.inputs).sort(), [
       "bucket",
       "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId",
@@ -195,7 +197,7 @@ describe("plan --preview (first preview of a new stack)", () => {
         c["harbor-ha:storage"] = {
           type: "efs",
           vpcId: "vpc-1",
-          subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+          subnets: { "eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c" },
           allowedCidrs: ["10.0.0.0/16"],
           capacityGb: 500,
         };

@@ -49,7 +49,7 @@ describe("policy pack on the stacks", () => {
         c["harbor-ha:storage"] = {
           type: "efs",
           vpcId: "vpc-1",
-          subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+          subnets: { "eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c" },
           allowedCidrs: ["10.0.0.0/16"],
           capacityGb: 500,
         };

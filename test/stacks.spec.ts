@@ -44,13 +44,15 @@ describe("stacks", () => {
         statefulSet(g, "harbor-db").spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable,
         "DoNotSchedule",
       );
-      // The registry's bucket and the database backups' bucket (harbor-ha:backups), each under its tier.
-      assert.equal(count(g, "aws:s3/bucket:Bucket"), 2);
+      // The registry's bucket and the database backups' bucket (harbor-ha:backups), each under its tier;
+      // prod also the NLB's access-log bucket.
+      assert.equal(count(g, "aws:s3/bucket:Bucket"), stack === "prod" ? 3 : 2);
       assert.equal(
         g.resources.filter((r) => r.type === "aws:s3/bucket:Bucket" && r.urn.includes("PatroniCluster")).length,
         1,
       );
-      assert.equal(count(g, "aws:eks/nodeGroup:NodeGroup"), 2);
+      // app: one group over all subnets; db: one group per zone.
+      assert.equal(count(g, "aws:eks/nodeGroup:NodeGroup"), 4);
       assert.ok(count(g, "kubernetes:policy/v1:PodDisruptionBudget") >= 3);
       const values = g.resources.find((r) => (r.inputs as any).chart === "harbor")!.inputs as any;
       assert.ok(values.values.core.replicas >= 2);
@@ -166,7 +168,7 @@ describe("stacks: secrets stay secret per leaf (canaries)", function () {
     // Marked secret where they flow: the node groups' cluster name and each endpoint's credential.
     const doc = JSON.parse(canonicalJson(planDocument(g, [])));
     const groups = doc.resources.filter((r: any) => r.type === "aws:eks/nodeGroup:NodeGroup");
-    assert.equal(groups.length, 2);
+    assert.equal(groups.length, 4);
     for (const ng of groups) assert.equal(ng.inputs.clusterName, "[secret]");
     // The replication endpoints (the proxy cache's Docker Hub endpoint is anonymous).
     const endpoints = doc.resources.filter(

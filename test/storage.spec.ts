@@ -4,7 +4,7 @@ import { InvalidArgsError } from "../components/conventions";
 import { isSecretEnvelope } from "../engine";
 import { ComponentPlan, planComponent, T } from "./support/planComponent";
 
-const EFS = { vpcId: "vpc-1", subnetIds: ["a", "b", "c"] };
+const EFS = { vpcId: "vpc-1", subnets: { "eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c" } };
 
 describe("registry storage", () => {
   describe("S3: a bucket created here", () => {
@@ -156,7 +156,7 @@ describe("registry storage", () => {
       const targets = plan.byType(T.efsMountTarget);
       assert.deepEqual(
         targets.map((m) => [m.subnetId, m.securityGroups.length]),
-        EFS.subnetIds.map((subnet) => [subnet, 1]),
+        Object.values(EFS.subnets).map((subnet) => [subnet, 1]),
       );
     });
 

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { renderRoute53Policy } from "../components/tls/renderCertManagerValues";
 import {
   CertManager,
   CERT_MANAGER_CHART,
@@ -59,7 +60,10 @@ describe("cert-manager", () => {
 
   it("Route53 through IRSA: a role trusted for cert-manager's service account only, records in the given zone only", async () => {
     const g = await runProgram(async () => {
-      const cm = new CertManager("cm", { highAvailability: true, route53: { hostedZoneIds: ["Z0123"], ...OIDC } });
+      const cm = new CertManager("cm", {
+        highAvailability: true,
+        route53: { hostedZoneIds: ["Z0123"], dnsNames: ["harbor.example.com"], ...OIDC },
+      });
       return { role: cm.route53RoleArn };
     });
     assert.deepEqual(g.errors, []);
@@ -86,10 +90,45 @@ describe("cert-manager", () => {
       runProgram(
         async () =>
           void new CertManager("cm", {
-            route53: { hostedZoneIds: [], oidcProviderArn: "nope", oidcIssuerUrl: "http://x" },
+            route53: { hostedZoneIds: [], dnsNames: [], oidcProviderArn: "nope", oidcIssuerUrl: "http://x" },
           }),
       ),
-      (e: unknown) => e instanceof InvalidArgsError && e.problems.length === 3,
+      (e: unknown) => e instanceof InvalidArgsError && e.problems.length === 4,
+    );
+  });
+
+  it("the Route53 role may change only the _acme-challenge TXT records of the certificate's names (not Harbor's own record)", async () => {
+    const g = await runProgram(async () => {
+      new CertManager("cm", {
+        highAvailability: true,
+        route53: { hostedZoneIds: ["Z0123"], dnsNames: ["Harbor.Example.com", "*.example.com"], ...OIDC },
+      });
+    });
+    const policy = JSON.parse(
+      (unwrapSecrets(g.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!.inputs) as any).policy,
+    );
+    const changes = policy.Statement.filter((s: any) => [s.Action].flat().includes("route53:ChangeResourceRecordSets"));
+    assert.equal(changes.length, 1, "one statement allows changes");
+    assert.deepEqual(changes[0].Condition, {
+      "ForAllValues:StringEquals": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+          "_acme-challenge.example.com",
+          "_acme-challenge.harbor.example.com",
+        ],
+        "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+      },
+    });
+    // Partition-aware: the ARNs come from aws.getPartition (the offline engine answers "aws").
+    assert.deepEqual(changes[0].Resource, ["arn:aws:route53:::hostedzone/Z0123"]);
+    assert.deepEqual(
+      renderRoute53Policy(["Z1"], ["h.example.cn"], { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" }).Statement,
+      (renderRoute53Policy(["Z1"], ["h.example.cn"]).Statement as any[]).map((s) =>
+        typeof s.Resource === "string"
+          ? { ...s, Resource: s.Resource.replace("arn:aws:", "arn:aws-cn:") }
+          : s.Resource === "*"
+            ? s
+            : { ...s, Resource: s.Resource.map((r: string) => r.replace("arn:aws:", "arn:aws-cn:")) },
+      ),
     );
   });
 });

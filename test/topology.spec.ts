@@ -46,12 +46,14 @@ describe("policy one-pod-per-node-fits (Patroni members vs db nodes)", function 
   });
 
   it("counts the nodes a group always keeps (minSize), not the ones it may scale to", async () => {
-    const g = await prodWith((c) =>
-      Object.assign(c["harbor-ha:nodePools"].db, { minSize: 2, desiredSize: 3, maxSize: 6 }),
-    );
+    // Three zones: minSize 3 keeps one node per zone (3), maxSize 6 allows two per zone.
+    const g = await prodWith((c) => {
+      Object.assign(c["harbor-ha:nodePools"].db, { minSize: 3, desiredSize: 3, maxSize: 6 });
+      c["harbor-ha:postgres"].members = 4;
+    });
     const v = await evaluatePolicies(g, [podsFitNodes]);
     assert.equal(v.length, 1, JSON.stringify(v));
-    assert.match(v[0].message, /3 replicas .* keep 2 nodes/);
+    assert.match(v[0].message, /4 replicas .* keep 3 nodes/);
   });
 
   it("does not guess when the stack declares no node groups (dev: bring your own nodes)", async () => {

@@ -6,3 +6,5 @@ export * from "./namespace";
 export * from "./connectionBudget";
 export * from "./irsa";
 export * from "./s3Bucket";
+export * from "./tags";
+export * from "./arn";

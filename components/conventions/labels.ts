@@ -9,6 +9,13 @@ export const NODE_TIER_LABEL = "harbor-ha.io/tier";
 
 export type NodeTier = "app" | "db";
 
+/**
+ * The label a zonal node group puts on its nodes: the availability zone it was created for. The zone-spread
+ * policy reads it to check that every zone of the stack has db capacity (Kubernetes' own
+ * `topology.kubernetes.io/zone` is set by the kubelet and cannot be declared on a node group).
+ */
+export const NODE_ZONE_LABEL = "harbor-ha.io/zone";
+
 export function standardLabels(
   component: string,
   instance: string,

@@ -23,18 +23,21 @@ export function bucketNameProblem(n: string): string | undefined {
   return undefined;
 }
 
-/** Bucket policy: refuse every request not made over TLS. Pure. */
+/** The oldest TLS version S3 accepts from anyone on the project's buckets. */
+export const MIN_TLS_VERSION = 1.2;
+
+/** Bucket policy: refuse every request not made over TLS, or made with TLS older than 1.2. Pure. */
 export function renderTlsOnlyBucketPolicy(bucketArn: string): Record<string, unknown> {
+  const all = { Principal: "*", Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`] };
   return {
     Version: "2012-10-17",
     Statement: [
+      { Sid: "DenyInsecureTransport", Effect: "Deny", ...all, Condition: { Bool: { "aws:SecureTransport": "false" } } },
       {
-        Sid: "DenyInsecureTransport",
+        Sid: "DenyTlsBelow12",
         Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
+        ...all,
+        Condition: { NumericLessThan: { "s3:TlsVersion": MIN_TLS_VERSION } },
       },
     ],
   };
@@ -51,6 +54,13 @@ export interface HardenedBucketArgs {
   noncurrentVersionExpirationDays: number;
   /** Days before incomplete multipart uploads are aborted. */
   abortIncompleteMultipartDays: number;
+  /** AWS tags on the bucket. Default: {}. */
+  tags?: Record<string, string>;
+  /**
+   * The whole lifecycle, when the caller needs more than the two rules above (the registry's upload
+   * copies, delete markers). Default: noncurrent expiry and aborted uploads from the fields above.
+   */
+  lifecycleRules?: Record<string, unknown>[];
 }
 
 /**
@@ -61,7 +71,7 @@ export function createHardenedBucket(name: string, args: HardenedBucketArgs, par
   const child = { parent };
   const bucket = new s3.Bucket(
     name,
-    { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy },
+    { ...(args.bucketName ? { bucket: args.bucketName } : {}), forceDestroy: args.forceDestroy, tags: args.tags ?? {} },
     child,
   );
   const publicAccess = new s3.BucketPublicAccessBlock(
@@ -105,7 +115,7 @@ export function createHardenedBucket(name: string, args: HardenedBucketArgs, par
     name,
     {
       bucket: bucket.id,
-      rules: [
+      rules: (args.lifecycleRules ?? [
         {
           id: "expire-noncurrent-versions",
           status: "Enabled",
@@ -118,7 +128,7 @@ export function createHardenedBucket(name: string, args: HardenedBucketArgs, par
           filter: {},
           abortIncompleteMultipartUpload: { daysAfterInitiation: args.abortIncompleteMultipartDays },
         },
-      ],
+      ]) as unknown as s3.BucketLifecycleConfigurationArgs["rules"],
     },
     { parent, dependsOn: [versioning] },
   );

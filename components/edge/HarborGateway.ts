@@ -1,3 +1,4 @@
+import { NLB_ACCESS_LOG_PREFIX, NlbAccessLogBucket } from "./NlbAccessLogBucket";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
@@ -52,6 +53,20 @@ export interface HarborGatewayArgs {
   exposure?: EdgeExposure;
   /** Internal NLB (private subnets). Default: false. */
   internal?: boolean;
+  /** NLB deletion protection (a `pulumi destroy` or a Service change cannot drop the NLB). Default: false. */
+  deletionProtection?: boolean;
+  /**
+   * NLB access logs to S3: `bucket` an existing bucket that allows ELB log delivery, else one is created
+   * (NlbAccessLogBucket); `prefix` inside it. Default: none (no access logs).
+   */
+  accessLogs?: {
+    /** An existing bucket that allows the NLB's log delivery. Default: a bucket created for them. */
+    bucket?: pulumi.Input<string>;
+    /** Prefix inside the bucket. Default: `nlb`. */
+    prefix?: string;
+    /** AWS tags of a created bucket. Default: {}. */
+    tags?: Record<string, string>;
+  };
   /** NodePorts of the `nodePort` exposure. Default: DEV_NODE_PORTS (30443 / 30080). */
   nodePorts?: {
     /** The HTTPS NodePort; externalUrl must name it. */
@@ -167,7 +182,18 @@ export class HarborGateway extends pulumi.ComponentResource {
     const host = url!.hostname;
     const placement = podPlacement(args.placement);
     const gatewayName = "harbor";
-    const render = (tlsSecretName: string, core: string) =>
+    const logBucket = args.accessLogs
+      ? args.accessLogs.bucket !== undefined
+        ? pulumi.output(args.accessLogs.bucket)
+        : new NlbAccessLogBucket(
+            `${name}-nlb-logs`,
+            { prefix: args.accessLogs.prefix, tags: args.accessLogs.tags },
+            {
+              parent: this,
+            },
+          ).bucket
+      : pulumi.output("");
+    const render = (tlsSecretName: string, core: string, bucket = "") =>
       renderHarborGateway({
         namespace: args.namespace,
         host,
@@ -180,6 +206,12 @@ export class HarborGateway extends pulumi.ComponentResource {
         adminAllowlist: allowlist,
         exposure,
         internal: args.internal ?? d.internal,
+        loadBalancer: {
+          deletionProtection: args.deletionProtection ?? false,
+          ...(args.accessLogs
+            ? { accessLogs: { bucket, prefix: args.accessLogs.prefix ?? NLB_ACCESS_LOG_PREFIX } }
+            : {}),
+        },
         nodePorts,
         replicas,
         nodeSelector: placement.nodeSelector,
@@ -189,8 +221,8 @@ export class HarborGateway extends pulumi.ComponentResource {
     // Kinds and names are plain; only specs wait for the Secret and Service names.
     const shape = render("", "");
     const specs = pulumi
-      .all([pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName)])
-      .apply(([tls, core]) => render(tls, core));
+      .all([pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName), logBucket])
+      .apply(([tls, core, bucket]) => render(tls, core, bucket));
     const create = (
       key: keyof HarborGatewayObjects,
       id: string,

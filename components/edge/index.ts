@@ -5,3 +5,4 @@ export * from "./renderHarborGateway";
 export * from "./harborApiAccess";
 export * from "./routeMatching";
 export * from "./HarborDnsRecord";
+export * from "./NlbAccessLogBucket";

@@ -52,6 +52,8 @@ export interface HarborGatewayRenderArgs {
   exposure: EdgeExposure;
   /** Internal NLB. */
   internal: boolean;
+  /** NLB deletion protection and access logs (nlb exposure). Default: neither. */
+  loadBalancer?: NlbAttributes;
   /** Fixed NodePorts (nodePort exposure). */
   nodePorts: { https: number; http: number };
   /** Envoy proxy replicas. */
@@ -71,18 +73,38 @@ export type K8sObject = {
 
 const LB = "service.beta.kubernetes.io/aws-load-balancer";
 
+/** Load balancer attributes the controller applies: deletion protection and S3 access logs. */
+export interface NlbAttributes {
+  deletionProtection: boolean;
+  accessLogs?: { bucket: string; prefix: string };
+}
+
 /**
  * AWS Load Balancer Controller annotations of the proxy Service: an NLB with IP targets, cross-zone,
  * proxy protocol v2 to the targets (the client address reaches Envoy; the ClientTrafficPolicy's
  * `proxyProtocol` reads it) and a health check on Envoy's readiness listener, never on Harbor. Pure.
  */
-export function nlbAnnotations(internal: boolean): Record<string, string> {
+export function nlbAnnotations(
+  internal: boolean,
+  lb: NlbAttributes = { deletionProtection: false },
+): Record<string, string> {
+  const attributes = [
+    "load_balancing.cross_zone.enabled=true",
+    ...(lb.deletionProtection ? ["deletion_protection.enabled=true"] : []),
+    ...(lb.accessLogs
+      ? [
+          "access_logs.s3.enabled=true",
+          `access_logs.s3.bucket=${lb.accessLogs.bucket}`,
+          `access_logs.s3.prefix=${lb.accessLogs.prefix}`,
+        ]
+      : []),
+  ];
   return {
     // `external` hands the Service to the AWS Load Balancer Controller; fixed at creation.
     [`${LB}-type`]: "external",
     [`${LB}-nlb-target-type`]: "ip",
     [`${LB}-scheme`]: internal ? "internal" : "internet-facing",
-    [`${LB}-attributes`]: "load_balancing.cross_zone.enabled=true",
+    [`${LB}-attributes`]: attributes.join(","),
     [`${LB}-target-group-attributes`]: "proxy_protocol_v2.enabled=true",
     [`${LB}-healthcheck-protocol`]: "HTTP",
     [`${LB}-healthcheck-port`]: String(ENVOY_READINESS.port),
@@ -91,7 +113,7 @@ export function nlbAnnotations(internal: boolean): Record<string, string> {
 }
 
 function envoyService(a: HarborGatewayRenderArgs): Record<string, unknown> {
-  if (a.exposure === "nlb") return { type: "LoadBalancer", annotations: nlbAnnotations(a.internal) };
+  if (a.exposure === "nlb") return { type: "LoadBalancer", annotations: nlbAnnotations(a.internal, a.loadBalancer) };
   // Local keeps the client's address (no SNAT to another node), so the allowlist sees it.
   const plain = { externalTrafficPolicy: "Local" };
   if (a.exposure === "loadBalancer") return { type: "LoadBalancer", ...plain };

@@ -1,20 +1,30 @@
 /**
  * Pure rendering of the EKS managed node groups (and their launch templates) of the `app` and `db`
  * tiers. The NodePools component only turns these plain specs into resources.
+ *
+ * Names: launch templates and node groups get a NAME PREFIX (`<prefix>-<tier>-`, the prefix holding the
+ * stack), never a fixed name, so AWS adds a unique suffix: two stacks in one account and region never
+ * collide, and a replacement (instance type, AMI type, capacity type, subnets) is created before the old
+ * group is deleted (a fixed name forces delete-before-create, dropping every node of the tier first).
+ *
+ * Zones: the db tier gets one node group per zone, each with that zone's subnet only (EKS' guidance for
+ * zonal EBS volumes with the Cluster Autoscaler: a replacement node lands in the zone of the pod's volume).
+ * The tier's sizes are totals, split evenly over the zones (rounded up). The app tier is stateless (S3,
+ * no zonal volume), so one group spans every subnet.
  */
-import { NODE_TIER_LABEL, NodeTier } from "../conventions/labels";
+import { NODE_TIER_LABEL, NODE_ZONE_LABEL, NodeTier } from "../conventions/labels";
 
 /** One tier's node pool. */
 export interface NodePoolSpec {
   /** EC2 instance types (one architecture). Required. */
   instanceTypes: string[];
-  /** Root volume (gp3, encrypted) size in GiB. Default: 200 for `app`, 1024 for `db`. */
+  /** Root volume (gp3, encrypted) size in GiB (OS, images, logs; database data is on Patroni's own volumes). Default: 200 for `app`, 100 for `db`. */
   diskGb?: number;
-  /** Desired node count. Default: 3. */
+  /** Desired node count of the tier (split over the zones for `db`). Default: 3. */
   desiredSize?: number;
-  /** Minimum node count. Default: 3. */
+  /** Minimum node count of the tier (split over the zones for `db`). Default: 3. */
   minSize?: number;
-  /** Maximum node count. Default: 6. */
+  /** Maximum node count of the tier (split over the zones for `db`). Default: 6. */
   maxSize?: number;
   /** ON_DEMAND or SPOT. Default: `ON_DEMAND` (databases must not be reclaimed). */
   capacityType?: "ON_DEMAND" | "SPOT";
@@ -30,7 +40,23 @@ export interface NodePoolSpec {
   diskThroughputMiBs?: number;
 }
 
-export const DEFAULT_DISK_GB: Record<NodeTier, number> = { app: 200, db: 1024 };
+export const DEFAULT_DISK_GB: Record<NodeTier, number> = { app: 200, db: 100 };
+
+/**
+ * IMDSv2 hop limit of the nodes: 1, so that pods (one network hop behind the node) cannot reach the
+ * instance metadata service and the node role's credentials. No pod here needs the node role: the
+ * registry uses an IAM user's key (S3), cert-manager, the CSI drivers and the load balancer controller use
+ * IRSA. A pod that needs the node role must be named here before this is raised to 2.
+ */
+export const IMDS_HOP_LIMIT = 1;
+/** Pods that need the node role through IMDS (none). */
+export const PODS_NEEDING_NODE_ROLE: string[] = [];
+
+/**
+ * The longest node group name prefix: EKS node group names have at most 63 characters and the AWS provider
+ * appends a 26-character unique suffix to `nodeGroupNamePrefix`.
+ */
+export const NODE_GROUP_PREFIX_MAX = 37;
 
 /** Defaults of {@link NodePoolSpec} (the root disk's size: {@link DEFAULT_DISK_GB}), applied by the render functions only. */
 export const nodePoolDefaults = {
@@ -55,7 +81,8 @@ export function isGraviton(instanceType: string): boolean {
 }
 
 export interface LaunchTemplateSpec {
-  name: string;
+  /** AWS adds a unique suffix. */
+  namePrefix: string;
   blockDeviceMappings: {
     deviceName: string;
     ebs: {
@@ -73,7 +100,8 @@ export interface LaunchTemplateSpec {
 }
 
 export interface NodeGroupSpec {
-  nodeGroupName: string;
+  /** AWS adds a unique suffix: replacements are created before the old group is deleted. */
+  nodeGroupNamePrefix: string;
   instanceTypes: string[];
   amiType: string;
   capacityType: "ON_DEMAND" | "SPOT";
@@ -84,28 +112,64 @@ export interface NodeGroupSpec {
   tags: Record<string, string>;
 }
 
-export interface RenderedNodePool {
-  tier: NodeTier;
-  launchTemplate: LaunchTemplateSpec;
+/** One node group: a tier, or one zone of the db tier. */
+export interface RenderedNodeGroup {
+  /** Resource name suffix: `<tier>` or `<tier>-<zone>`. */
+  key: string;
+  /** The zone (its subnet only), or undefined: every subnet. */
+  zone?: string;
   nodeGroup: NodeGroupSpec;
 }
 
+export interface RenderedNodePool {
+  tier: NodeTier;
+  launchTemplate: LaunchTemplateSpec;
+  /** One group (app), or one per zone (db, in the order the zones were given). */
+  groups: RenderedNodeGroup[];
+}
+
 /**
- * Renders one tier. `prefix` names the launch template and node group (`<prefix>-<tier>`).
- * IMDSv2 only, with hop limit 2: pods (the registry with node-role S3 access) sit one hop behind the node.
+ * Renders one tier. `prefix` (holding the stack) starts the launch template and node group name prefixes.
+ * `zones`: the db tier's zones (one group each); empty: one group over every subnet.
  */
 export function renderNodePool(
   prefix: string,
   tier: NodeTier,
   pool: NodePoolSpec,
   tags: Record<string, string> = {},
+  zones: string[] = [],
 ): RenderedNodePool {
-  const name = `${prefix}-${tier}`;
   const allTags = { ...tags, [NODE_TIER_LABEL]: tier };
+  // Instances and volumes are found in the console and in cost reports by their Name.
+  const instanceTags = { ...allTags, Name: `${prefix}-${tier}` };
+  const perZone = tier === "db" && zones.length > 0;
+  const split = (n: number) => (perZone ? Math.ceil(n / zones.length) : n);
+  const group = (zone: string | undefined): RenderedNodeGroup => ({
+    key: zone ? `${tier}-${zone}` : tier,
+    zone,
+    nodeGroup: {
+      nodeGroupNamePrefix: `${prefix}-${tier}-${zone ? `${zone}-` : ""}`,
+      instanceTypes: [...pool.instanceTypes],
+      amiType:
+        pool.amiType ?? (pool.instanceTypes.every(isGraviton) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"),
+      capacityType: pool.capacityType ?? nodePoolDefaults.capacityType,
+      labels: { ...(pool.labels ?? {}), [NODE_TIER_LABEL]: tier, ...(zone ? { [NODE_ZONE_LABEL]: zone } : {}) },
+      taints:
+        (pool.taint ?? nodePoolDefaults.taint) ? [{ key: NODE_TIER_LABEL, value: tier, effect: "NO_SCHEDULE" }] : [],
+      scalingConfig: {
+        desiredSize: split(pool.desiredSize ?? nodePoolDefaults.desiredSize),
+        minSize: split(pool.minSize ?? nodePoolDefaults.minSize),
+        maxSize: split(pool.maxSize ?? nodePoolDefaults.maxSize),
+      },
+      // One node at a time: Patroni and Redis PDBs allow one member down.
+      updateConfig: { maxUnavailable: 1 },
+      tags: { ...allTags, ...(zone ? { [NODE_ZONE_LABEL]: zone } : {}) },
+    },
+  });
   return {
     tier,
     launchTemplate: {
-      name,
+      namePrefix: `${prefix}-${tier}-`,
       blockDeviceMappings: [
         {
           deviceName: ROOT_DEVICE,
@@ -119,41 +183,25 @@ export function renderNodePool(
           },
         },
       ],
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: IMDS_HOP_LIMIT },
       tagSpecifications: [
-        { resourceType: "instance", tags: allTags },
-        { resourceType: "volume", tags: allTags },
+        { resourceType: "instance", tags: instanceTags },
+        { resourceType: "volume", tags: instanceTags },
       ],
       tags: allTags,
     },
-    nodeGroup: {
-      nodeGroupName: name,
-      instanceTypes: [...pool.instanceTypes],
-      amiType:
-        pool.amiType ?? (pool.instanceTypes.every(isGraviton) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"),
-      capacityType: pool.capacityType ?? nodePoolDefaults.capacityType,
-      labels: { ...(pool.labels ?? {}), [NODE_TIER_LABEL]: tier },
-      taints:
-        (pool.taint ?? nodePoolDefaults.taint) ? [{ key: NODE_TIER_LABEL, value: tier, effect: "NO_SCHEDULE" }] : [],
-      scalingConfig: {
-        desiredSize: pool.desiredSize ?? nodePoolDefaults.desiredSize,
-        minSize: pool.minSize ?? nodePoolDefaults.minSize,
-        maxSize: pool.maxSize ?? nodePoolDefaults.maxSize,
-      },
-      // One node at a time: Patroni and Redis PDBs allow one member down.
-      updateConfig: { maxUnavailable: 1 },
-      tags: allTags,
-    },
+    groups: perZone ? zones.map((z) => group(z)) : [group(undefined)],
   };
 }
 
-/** Renders every configured tier, in `app`, `db` order. */
+/** Renders every configured tier, in `app`, `db` order; `zones` are the db tier's (see {@link renderNodePool}). */
 export function renderNodePools(
   prefix: string,
   pools: Partial<Record<NodeTier, NodePoolSpec>>,
   tags: Record<string, string> = {},
+  zones: string[] = [],
 ): RenderedNodePool[] {
-  return NODE_TIERS.filter((t) => pools[t]).map((t) => renderNodePool(prefix, t, pools[t]!, tags));
+  return NODE_TIERS.filter((t) => pools[t]).map((t) => renderNodePool(prefix, t, pools[t]!, tags, zones));
 }
 
 /** Problems with a pool spec, as [path, problem, fix] (checked by the component before any resource). */

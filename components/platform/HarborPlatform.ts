@@ -8,6 +8,8 @@ import {
   readWriteOnceSharingViolation,
   RegistryStorageDescriptor,
   standardLabels,
+  awsTagProblems,
+  stackTags,
 } from "../conventions";
 import { budgetOf, PatroniCluster, PatroniClusterArgs, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
@@ -168,6 +170,13 @@ export type PlatformEdge = Pick<
   HarborGatewayArgs,
   "exposure" | "internal" | "nodePorts" | "replicas" | "adminAllowlist"
 > & {
+  /** NLB deletion protection. Default: true in prod, false elsewhere. */
+  deletionProtection?: boolean;
+  /**
+   * NLB access logs: `bucket` an existing one (default: created), `prefix`; `enabled: false` turns them off.
+   * Default: on in prod (a created bucket), off elsewhere.
+   */
+  accessLogs?: { enabled?: boolean; bucket?: string; prefix?: string };
   /** Install Envoy Gateway (false: the cluster runs it already, with its Gateway API CRDs). Default: true. */
   installController?: boolean;
   /** Envoy Gateway controller replicas. Default: 2 (1 in dev). */
@@ -294,6 +303,11 @@ export interface HarborPlatformArgs {
    * Default: none (no exporters, monitors, rules or dashboards).
    */
   observability?: Omit<HarborObservabilityArgs, "namespace" | "deployment" | "targets" | "ports">;
+  /**
+   * AWS tags added to `project`, `stack` and `environment` on every AWS resource the platform creates (keys
+   * checked against AWS's rules before any resource). Default: {} (the three standard tags only).
+   */
+  tags?: Record<string, string>;
 }
 
 /** The admission tier as the platform takes it: Harbor's host is the platform's. */
@@ -327,6 +341,11 @@ export function platformAdmissionProjects(args: Pick<HarborPlatformArgs, "projec
       ...(args.operations?.proxyCaches ?? []).map((p) => p.project),
     ]),
   ];
+}
+
+/** The AWS tags of every AWS resource the platform creates: project, stack, environment and `args.tags`. */
+export function platformTags(args: Pick<HarborPlatformArgs, "environment" | "tags">): Record<string, string> {
+  return stackTags(pulumi.getProject(), pulumi.getStack(), args.environment, args.tags ?? {});
 }
 
 function hostnameOf(url: string): string {
@@ -523,15 +542,15 @@ export class HarborPlatform extends pulumi.ComponentResource {
     let dbTier: Placement | undefined;
     let nodePools: NodePools | undefined;
     if (args.nodePools) {
-      const { clusterName, nodeRoleArn, subnetIds } = args.nodePools;
+      const { clusterName, nodeRoleArn } = args.nodePools;
       nodePools = new NodePools(
         `${name}-nodes`,
         {
+          tags: platformTags(args),
           ...args.nodePools,
           clusterName: clusterName!,
           nodeRoleArn: nodeRoleArn!,
-          subnetIds: subnetIds!,
-          namePrefix: name,
+          namePrefix: `${name}-${pulumi.getStack()}`,
         },
         { parent: this },
       );
@@ -572,7 +591,10 @@ export class HarborPlatform extends pulumi.ComponentResource {
         ...pools,
         clusterName: cluster.clusterName,
         nodeRoleArn: cluster.nodeRoleArn,
-        subnetIds: cluster.privateSubnetIds,
+        // One private subnet per zone, in the zones' order (EksCluster): the db tier's groups per zone.
+        subnets: Object.fromEntries(
+          (args.zones ?? []).map((z, i) => [z, cluster.privateSubnetIds.apply((ids) => ids[i])]),
+        ),
         pools: { ...pools.pools, ...(pools.pools.app ? { app: { ...pools.pools.app, taint: false } } : {}) },
       },
       tls: { ...args.tls, route53Irsa: args.tls.route53Irsa ?? oidc },
@@ -688,11 +710,13 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const st = args.storage;
     if (st.kind === "s3") {
       const { kind: _kind, ...s3Args } = st;
-      return new S3Storage(`${l.name}-registry`, { ...s3Args, namespace: l.nsName }, child).registryStorage;
+      return new S3Storage(`${l.name}-registry`, { tags: platformTags(args), ...s3Args, namespace: l.nsName }, child)
+        .registryStorage;
     }
     if (st.kind === "nfs") {
       const { kind: _kind, ...nfsArgs } = st;
-      return new NfsStorage(`${l.name}-registry`, { ...nfsArgs, namespace: l.nsName }, child).registryStorage;
+      return new NfsStorage(`${l.name}-registry`, { tags: platformTags(args), ...nfsArgs, namespace: l.nsName }, child)
+        .registryStorage;
     }
     return new FilesystemStorage(
       `${l.name}-registry`,
@@ -739,7 +763,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
         gatewayApi: http01,
         route53:
           args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa
-            ? { hostedZoneIds: [args.tls.issuer.hostedZoneId], ...args.tls.route53Irsa }
+            ? {
+                hostedZoneIds: [args.tls.issuer.hostedZoneId],
+                dnsNames: [host],
+                tags: platformTags(args),
+                ...args.tls.route53Irsa,
+              }
             : undefined,
       },
       // cert-manager enables its Gateway API support only if the CRDs exist when it starts.
@@ -756,6 +785,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         adminAllowlist: edgeArgs.adminAllowlist,
         exposure: edgeArgs.exposure,
         internal: edgeArgs.internal,
+        ...nlbProtection(args),
         nodePorts: edgeArgs.nodePorts,
         replicas: edgeArgs.replicas,
         highAvailability,
@@ -944,6 +974,18 @@ function registryReplicas(args: HarborPlatformArgs): number {
   return resolveHarborReleaseArgs(HARBOR_RELEASE_NAME, args.harbor ?? {}).replicas.registry;
 }
 
+/** Deletion protection and access logs of the NLB: both on in prod unless the edge Args say otherwise. */
+function nlbProtection(args: HarborPlatformArgs): Pick<HarborGatewayArgs, "deletionProtection" | "accessLogs"> {
+  if ((args.edge?.exposure ?? harborGatewayDefaults.exposure) !== "nlb") return {};
+  const prod = args.environment === "prod";
+  const logs = args.edge?.accessLogs;
+  const enabled = logs?.enabled ?? (logs !== undefined || prod);
+  return {
+    deletionProtection: args.edge?.deletionProtection ?? prod,
+    ...(enabled ? { accessLogs: { bucket: logs?.bucket, prefix: logs?.prefix, tags: platformTags(args) } } : {}),
+  };
+}
+
 /** What the policy pack reads from the platform's inputs. */
 function platformFacts(args: HarborPlatformArgs): PlatformFacts {
   return {
@@ -1025,6 +1067,10 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
         !(edgeArgs.internal ?? harborGatewayDefaults.internal),
     }).map((p) => ({ ...p, path: `edge.${p.path}` })),
   );
+  for (const p of awsTagProblems(args.tags ?? {}, true)) {
+    const [problem, fix] = p.split(". Fix: ");
+    check.check(false, "tags", problem, fix);
+  }
   check.throwIfAny();
 }
 

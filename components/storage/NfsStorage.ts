@@ -18,8 +18,13 @@ export interface NfsStorageArgs {
   efs?: {
     /** VPC of the cluster's nodes. */
     vpcId: pulumi.Input<string>;
-    /** A mount target per subnet (one per zone). */
-    subnetIds: pulumi.Input<string>[];
+    /**
+     * The nodes' subnets keyed by availability zone, `{ "eu-west-1a": "subnet-..." }`: one mount target per
+     * zone (EFS refuses a second mount target in a zone with MountTargetConflict). Default: none (required).
+     */
+    subnets?: Record<string, pulumi.Input<string>>;
+    /** Replaced by `subnets` (the zone of each subnet must be known); refused with a message saying so. Default: none. */
+    subnetIds?: pulumi.Input<string>[];
     /** CIDRs allowed to reach NFS on 2049 (the nodes' subnets). At least one CIDR or security group is required. Default: []. */
     allowedCidrs?: pulumi.Input<string>[];
     /** Security groups (e.g. the nodes' or pods' groups) allowed to reach NFS on 2049. Default: []. */
@@ -27,6 +32,10 @@ export interface NfsStorageArgs {
     /** KMS key for encryption at rest. Default: the AWS-managed EFS key. */
     kmsKeyArn?: pulumi.Input<string>;
   };
+  /** AWS tags on the file system, its security group and access point (the file system also gets a Name). Default: {}. */
+  tags?: Record<string, string>;
+  /** AWS Backup for the file system (EFS' automatic backups, daily, 35 days). Default: true. */
+  backup?: boolean;
   /** An existing NFS server. Exactly one of `efs` and `server` is required. Default: none. */
   server?: {
     /** The server's host name or address. */
@@ -40,6 +49,7 @@ export interface NfsStorageArgs {
 export const nfsStorageDefaults = {
   namespace: DEFAULT_NAMESPACE,
   capacityGb: 1024,
+  backup: true,
 };
 
 /** NFS, the only port an EFS mount target listens on. */
@@ -70,7 +80,7 @@ export class NfsStorage extends pulumi.ComponentResource {
     super(NfsStorage.__pulumiType, name, {}, opts);
     const capacityGb = args.capacityGb ?? nfsStorageDefaults.capacityGb;
     const labels = standardLabels("registry-storage", name);
-    const source = args.efs ? this.efsVolumeSource(name, args.efs, labels) : existingServerSource(args.server!);
+    const source = args.efs ? this.efsVolumeSource(name, args, labels) : existingServerSource(args.server!);
     const pvc = this.sharedClaim(name, args.namespace ?? nfsStorageDefaults.namespace, capacityGb, labels, source);
     this.registryStorage = pulumi.output({
       type: "filesystem" as const,
@@ -82,11 +92,9 @@ export class NfsStorage extends pulumi.ComponentResource {
   }
 
   /** An encrypted EFS file system reachable on NFS from the allowed sources only, and its CSI StorageClass. */
-  private efsVolumeSource(
-    name: string,
-    e: NonNullable<NfsStorageArgs["efs"]>,
-    labels: Record<string, string>,
-  ): VolumeSource {
+  private efsVolumeSource(name: string, args: NfsStorageArgs, labels: Record<string, string>): VolumeSource {
+    const e = args.efs!;
+    const tags = args.tags ?? {};
     const child = { parent: this };
     const fs = new efs.FileSystem(
       name,
@@ -94,19 +102,32 @@ export class NfsStorage extends pulumi.ComponentResource {
         encrypted: true,
         ...(e.kmsKeyArn ? { kmsKeyId: e.kmsKeyArn } : {}),
         throughputMode: "elastic",
-        tags: { Name: name },
+        tags: { ...tags, Name: name },
       },
       child,
     );
-    const sg = this.nfsSecurityGroup(name, e);
-    e.subnetIds.forEach(
-      (subnetId, i) =>
-        new efs.MountTarget(`${name}-${i}`, { fileSystemId: fs.id, subnetId, securityGroups: [sg.id] }, child),
+    new efs.BackupPolicy(
+      name,
+      {
+        fileSystemId: fs.id,
+        backupPolicy: { status: (args.backup ?? nfsStorageDefaults.backup) ? "ENABLED" : "DISABLED" },
+      },
+      child,
     );
+    new efs.FileSystemPolicy(
+      name,
+      { fileSystemId: fs.id, policy: fs.arn.apply((arn) => JSON.stringify(renderEfsTlsOnlyPolicy(arn))) },
+      child,
+    );
+    const sg = this.nfsSecurityGroup(name, e, tags);
+    // One mount target per zone (keyed by zone: a second one in a zone fails with MountTargetConflict).
+    for (const [zone, subnetId] of Object.entries(e.subnets ?? {}))
+      new efs.MountTarget(`${name}-${zone}`, { fileSystemId: fs.id, subnetId, securityGroups: [sg.id] }, child);
     const ap = new efs.AccessPoint(
       name,
       {
         fileSystemId: fs.id,
+        tags,
         posixUser: { uid: HARBOR_UID, gid: HARBOR_UID },
         rootDirectory: {
           path: "/harbor-registry",
@@ -138,7 +159,11 @@ export class NfsStorage extends pulumi.ComponentResource {
   }
 
   /** NFS (2049) from the allowed CIDRs and security groups only. */
-  private nfsSecurityGroup(name: string, e: NonNullable<NfsStorageArgs["efs"]>): ec2.SecurityGroup {
+  private nfsSecurityGroup(
+    name: string,
+    e: NonNullable<NfsStorageArgs["efs"]>,
+    tags: Record<string, string>,
+  ): ec2.SecurityGroup {
     const nfsFrom = (
       description: string,
       from: { cidrBlocks?: pulumi.Input<string>[]; securityGroups?: pulumi.Input<string>[] },
@@ -153,6 +178,7 @@ export class NfsStorage extends pulumi.ComponentResource {
       `${name}-nfs`,
       {
         vpcId: e.vpcId,
+        tags,
         description: "NFS from the cluster's nodes to the Harbor registry's EFS",
         ingress: [
           ...((e.allowedCidrs?.length ?? 0) > 0
@@ -208,6 +234,38 @@ export class NfsStorage extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * File system policy: every client must use TLS (`aws:SecureTransport`); the CSI driver mounts with `tls`.
+ * Root access and writes stay allowed to clients that mount through the access point over TLS. Pure.
+ */
+export function renderEfsTlsOnlyPolicy(fileSystemArn: string): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyUnencryptedTransport",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "*",
+        Resource: fileSystemArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "MountOverTls",
+        Effect: "Allow",
+        Principal: { AWS: "*" },
+        Action: [
+          "elasticfilesystem:ClientMount",
+          "elasticfilesystem:ClientWrite",
+          "elasticfilesystem:ClientRootAccess",
+        ],
+        Resource: fileSystemArn,
+        Condition: { Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
+      },
+    ],
+  };
+}
+
 /** An existing server's export, mounted as NFS 4.1. */
 function existingServerSource(server: NonNullable<NfsStorageArgs["server"]>): VolumeSource {
   return {
@@ -227,7 +285,34 @@ function checkNfsStorageArgs(name: string, args: NfsStorageArgs): void {
     "set efs (to create EFS) or server (an existing NFS export)",
   );
   if (args.efs) {
-    check.check(args.efs.subnetIds.length > 0, "efs.subnetIds", "is empty", "list one subnet per zone");
+    const zones = Object.keys(args.efs.subnets ?? {});
+    check.check(
+      args.efs.subnetIds === undefined,
+      "efs.subnetIds",
+      "does not say which zone each subnet is in, and EFS takes one mount target per zone (a second fails with MountTargetConflict)",
+      'give efs.subnets as { "<zone>": "<subnet id>" }, one subnet per zone',
+    );
+    check.check(
+      args.efs.subnetIds !== undefined || zones.length > 0,
+      "efs.subnets",
+      "is empty",
+      "list one subnet per zone",
+    );
+    for (const z of zones)
+      check.check(
+        /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(z),
+        `efs.subnets.${z}`,
+        "is not an availability zone name",
+        'key each subnet by its zone, e.g. { "eu-west-1a": "subnet-0abc" }',
+      );
+    const ids = Object.values(args.efs.subnets ?? {}).filter((v): v is string => typeof v === "string");
+    const twice = [...new Set(ids.filter((v, i) => ids.indexOf(v) !== i))];
+    check.check(
+      twice.length === 0,
+      "efs.subnets",
+      `lists ${twice.join(", ")} for more than one zone (a subnet lies in one zone)`,
+      "give each zone its own subnet",
+    );
     check.check(
       (args.efs.allowedCidrs?.length ?? 0) + (args.efs.allowedSecurityGroupIds?.length ?? 0) > 0,
       "efs.allowedCidrs/allowedSecurityGroupIds",

@@ -1,11 +1,38 @@
 import * as pulumi from "@pulumi/pulumi";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getRegionOutput } from "@pulumi/aws/getRegion";
+import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as s3 from "@pulumi/aws/s3";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, createHardenedBucket, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
-import { renderRegistryS3Policy } from "./registryS3Policy";
+import {
+  ArgsChecker,
+  awsTagProblems,
+  createHardenedBucket,
+  DEFAULT_NAMESPACE,
+  serviceEndpoint,
+  standardLabels,
+} from "../conventions";
+import { renderLifecycleRules, renderRegistryS3Policy } from "./registryS3Policy";
+
+/** The two key slots of the registry's IAM user (README, "Registry key rotation"). */
+export const REGISTRY_KEY_SLOTS = ["blue", "green"] as const;
+export type RegistryKeySlot = (typeof REGISTRY_KEY_SLOTS)[number];
+
+/** The VPC's S3 gateway endpoint: an existing one, or one created in the VPC for its route tables. */
+export type S3GatewayEndpoint =
+  | {
+      /** An existing gateway endpoint's id (`vpce-...`). */
+      id: pulumi.Input<string>;
+    }
+  | {
+      /** The VPC to create a gateway endpoint in. */
+      vpcId: string;
+      /** The route tables (of the nodes' subnets) the endpoint is added to. */
+      routeTableIds: string[];
+    };
 import { RegistryStorageDescriptor } from "./descriptor";
 
 export interface S3StorageArgs {
@@ -19,12 +46,35 @@ export interface S3StorageArgs {
   kms?: boolean;
   /** Days before noncurrent versions (left by registry garbage collection) expire. Default: 30. */
   noncurrentVersionExpirationDays?: number;
+  /**
+   * Days before noncurrent copies of upload data (`repositories/.../_uploads/`, left by the driver's copy +
+   * delete move) expire. Default: 1.
+   */
+  uploadsNoncurrentExpirationDays?: number;
   /** Days before incomplete multipart uploads are aborted. Default: 7. */
   abortIncompleteMultipartDays?: number;
   /** Delete the bucket with its content on `pulumi destroy`. Default: false. */
   forceDestroy?: boolean;
   /** Path prefix inside the bucket. Default: none. */
   rootDirectory?: string;
+  /**
+   * The registry's two overlapping IAM keys: `active` is the one pods use; raising a slot's generation
+   * replaces that slot's key. Rotate by raising the INACTIVE slot's generation and making it active in the
+   * same change: the pods roll to the new key (its Secret has a new name) while the old key still works.
+   * Default: `{ active: "blue", blue: 1, green: 1 }`.
+   */
+  accessKeys?: {
+    /** The slot whose key the registry uses. Default: `blue`. */
+    active?: RegistryKeySlot;
+    /** Generation of the blue key (raising it replaces that key). Default: 1. */
+    blue?: number;
+    /** Generation of the green key (raising it replaces that key). Default: 1. */
+    green?: number;
+  };
+  /** Restrict the registry's key to the VPC's S3 gateway endpoint (created or referenced). Default: none (the key works from anywhere). */
+  s3GatewayEndpoint?: S3GatewayEndpoint;
+  /** AWS tags on the bucket, the KMS key, the IAM user and the endpoint. Default: {}. */
+  tags?: Record<string, string>;
   /**
    * Use an existing S3-compatible endpoint instead of creating a bucket (MinIO, Ceph RGW, ...):
    * nothing is created in AWS. Default: none (create an AWS bucket).
@@ -46,7 +96,10 @@ export const s3StorageDefaults = {
   namespace: DEFAULT_NAMESPACE,
   kms: true,
   noncurrentVersionExpirationDays: 30,
+  uploadsNoncurrentExpirationDays: 1,
   abortIncompleteMultipartDays: 7,
+  /** Rotate the registry's key at least this often (README, "Registry key rotation"). */
+  keyRotationDays: 90,
   forceDestroy: false,
 };
 
@@ -58,7 +111,9 @@ export const s3StorageDefaults = {
  * Why an IAM user and not IRSA: Harbor's registry (goharbor/distribution with an old aws-sdk-go)
  * cannot use web-identity credentials for S3 (harbor#12888, #16490, #22690), so a role for its
  * service account would be ignored. Its access key reaches the registry only through a Kubernetes
- * Secret (`persistence.imageChartStorage.s3.existingSecret`). Rotate it by replacing the AccessKey.
+ * Secret (`persistence.imageChartStorage.s3.existingSecret`). Two keys overlap (`accessKeys` slots): the
+ * Secret is named after the active slot and its generation, so a rotation changes the name Harbor's
+ * registry Deployment references and its pods roll onto the new key while the old one still works.
  * (Node instance roles would also work, with IMDS hop limit >= 2, but grant every pod on the node.)
  */
 export class S3Storage extends pulumi.ComponentResource {
@@ -89,6 +144,16 @@ export class S3Storage extends pulumi.ComponentResource {
         `must be https, got "${args.compatible.regionEndpoint}"`,
         "serve the S3 endpoint over TLS",
       );
+    check.atLeast(
+      args.uploadsNoncurrentExpirationDays ?? d.uploadsNoncurrentExpirationDays,
+      1,
+      "uploadsNoncurrentExpirationDays",
+    );
+    for (const slot of REGISTRY_KEY_SLOTS) check.atLeast(args.accessKeys?.[slot] ?? 1, 1, `accessKeys.${slot}`);
+    for (const p of awsTagProblems(args.tags ?? {})) {
+      const [problem, fix] = p.split(". Fix: ");
+      check.check(false, "tags", problem, fix);
+    }
     check.throwIfAny();
     super(S3Storage.__pulumiType, name, {}, opts);
 
@@ -119,9 +184,9 @@ export class S3Storage extends pulumi.ComponentResource {
     args: S3StorageArgs,
   ): { bucket: pulumi.Output<string>; registryStorage: pulumi.Output<RegistryStorageDescriptor> } {
     const d = s3StorageDefaults;
-    const key = (args.kms ?? d.kms) ? this.encryptionKey(name) : undefined;
-    // Hardened like every bucket of the project (components/conventions/s3Bucket.ts); noncurrent versions
-    // are what registry garbage collection leaves behind.
+    const key = (args.kms ?? d.kms) ? this.encryptionKey(name, args.tags ?? {}) : undefined;
+    // Hardened like every bucket of the project (components/conventions/s3Bucket.ts); the registry's own
+    // lifecycle expires the noncurrent copies uploads leave behind (registryS3Policy.ts).
     const bucket = createHardenedBucket(
       name,
       {
@@ -130,10 +195,17 @@ export class S3Storage extends pulumi.ComponentResource {
         kmsKeyArn: key?.arn,
         noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
         abortIncompleteMultipartDays: args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
+        tags: args.tags ?? {},
+        lifecycleRules: renderLifecycleRules({
+          noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
+          uploadsNoncurrentExpirationDays: args.uploadsNoncurrentExpirationDays ?? d.uploadsNoncurrentExpirationDays,
+          abortIncompleteMultipartDays: args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
+          rootDirectory: args.rootDirectory,
+        }),
       },
       this,
     );
-    const secretName = this.registryCredentials(name, args.namespace ?? d.namespace, bucket, key);
+    const secretName = this.registryCredentials(name, args, bucket, key);
     const registryStorage = pulumi.output({
       type: "s3" as const,
       bucket: bucket.bucket,
@@ -146,40 +218,96 @@ export class S3Storage extends pulumi.ComponentResource {
     return { bucket: bucket.bucket, registryStorage };
   }
 
-  /** A dedicated, rotated KMS key for SSE-KMS. */
-  private encryptionKey(name: string): kms.Key {
-    return new kms.Key(
+  /** A dedicated, rotated KMS key for SSE-KMS, with an alias (stack-qualified, AWS adds a unique suffix). */
+  private encryptionKey(name: string, tags: Record<string, string>): kms.Key {
+    const key = new kms.Key(
       name,
-      { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      { description: `Harbor registry bucket ${name}`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
       { parent: this },
     );
+    new kms.Alias(
+      name,
+      { namePrefix: `alias/${name}-${pulumi.getStack()}-`, targetKeyId: key.keyId },
+      { parent: this },
+    );
+    return key;
   }
 
-  /** The registry's IAM user with its least-privilege policy; its key reaches pods only as a Secret. Returns the Secret's name. */
+  /**
+   * The registry's IAM user with its least-privilege policy (S3 through the VPC endpoint when given, KMS
+   * only through S3) and its two keys; the active key reaches pods only as a Secret named after its slot
+   * and generation. Returns the Secret's name.
+   */
   private registryCredentials(
     name: string,
-    namespace: pulumi.Input<string>,
+    args: S3StorageArgs,
     bucket: s3.Bucket,
     key: kms.Key | undefined,
   ): pulumi.Output<string> {
     const child = { parent: this };
-    const user = new iam.User(`${name}-registry`, { path: "/harbor/" }, child);
+    const partition = getPartitionOutput({}, child);
+    const region = args.region ? pulumi.output(args.region) : getRegionOutput({}, child).name;
+    const vpce = args.s3GatewayEndpoint ? this.s3Endpoint(name, args.s3GatewayEndpoint, args.tags ?? {}) : undefined;
+    const user = new iam.User(`${name}-registry`, { path: "/harbor/", tags: args.tags ?? {} }, child);
     new iam.UserPolicy(
       `${name}-registry`,
       {
         user: user.name,
-        policy: pulumi.all([bucket.arn, key?.arn]).apply(([b, k]) => JSON.stringify(renderRegistryS3Policy(b, k))),
+        policy: pulumi.all([bucket.arn, key?.arn, partition, region, vpce]).apply(([b, k, p, r, v]) =>
+          JSON.stringify(
+            renderRegistryS3Policy({
+              bucketArn: b,
+              kmsKeyArn: k,
+              s3ServiceEndpoint: serviceEndpoint(p, "s3", r),
+              sourceVpce: v,
+            }),
+          ),
+        ),
       },
       child,
     );
-    const accessKey = new iam.AccessKey(`${name}-registry`, { user: user.name }, child);
-    return new k8s.core.v1.Secret(
-      `${name}-registry-s3`,
+    const keys = args.accessKeys ?? {};
+    const active = keys.active ?? "blue";
+    let secretName: pulumi.Output<string> | undefined;
+    for (const slot of REGISTRY_KEY_SLOTS) {
+      const id = `${slot}-g${keys[slot] ?? 1}`;
+      // The generation is in the resource name: raising it creates a new key (and deletes the old one after).
+      const accessKey = new iam.AccessKey(`${name}-registry-${id}`, { user: user.name }, child);
+      if (slot !== active) continue;
+      const secret = `${name}-registry-s3-${id}`;
+      secretName = new k8s.core.v1.Secret(
+        secret,
+        {
+          metadata: {
+            name: secret,
+            namespace: args.namespace ?? s3StorageDefaults.namespace,
+            labels: standardLabels("registry-storage", name, { "harbor-ha.io/key-slot": slot }),
+          },
+          stringData: { REGISTRY_STORAGE_S3_ACCESSKEY: accessKey.id, REGISTRY_STORAGE_S3_SECRETKEY: accessKey.secret },
+        },
+        child,
+      ).metadata.name;
+    }
+    return secretName!;
+  }
+
+  /** The VPC's S3 gateway endpoint id: the given one, or a new gateway endpoint on the VPC's route tables. */
+  private s3Endpoint(name: string, e: S3GatewayEndpoint, tags: Record<string, string>): pulumi.Output<string> {
+    if ("id" in e) return pulumi.output(e.id);
+    const child = { parent: this };
+    const region = getRegionOutput({}, child).name;
+    const partition = getPartitionOutput({}, child).partition;
+    return new ec2.VpcEndpoint(
+      name,
       {
-        metadata: { name: `${name}-registry-s3`, namespace, labels: standardLabels("registry-storage", name) },
-        stringData: { REGISTRY_STORAGE_S3_ACCESSKEY: accessKey.id, REGISTRY_STORAGE_S3_SECRETKEY: accessKey.secret },
+        vpcId: e.vpcId,
+        vpcEndpointType: "Gateway",
+        // China regions name services cn.com.amazonaws.<region>.<service>.
+        serviceName: pulumi.interpolate`${partition.apply((p) => (p === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws"))}.${region}.s3`,
+        routeTableIds: e.routeTableIds,
+        tags,
       },
       child,
-    ).metadata.name;
+    ).id;
   }
 }

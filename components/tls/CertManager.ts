@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import * as iam from "@pulumi/aws/iam";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
@@ -58,6 +59,10 @@ export interface CertManagerArgs {
   route53?: {
     /** Hosted zones cert-manager may change (Harbor's zone). */
     hostedZoneIds: string[];
+    /** Names certificates are issued for: only their `_acme-challenge.<name>` TXT records may be changed. */
+    dnsNames: string[];
+    /** AWS tags on the role. Default: {}. */
+    tags?: Record<string, string>;
     /** The cluster's IAM OIDC provider ARN (an output when the stack creates the cluster). */
     oidcProviderArn: pulumi.Input<string>;
     /** The cluster's OIDC issuer URL (`https://oidc.eks...`). */
@@ -106,6 +111,7 @@ export class CertManager extends pulumi.ComponentResource {
       `${name}-route53`,
       {
         description: "cert-manager dns01 on Route53 (IRSA)",
+        tags: r.tags ?? {},
         assumeRolePolicy: pulumi
           .all([r.oidcProviderArn, r.oidcIssuerUrl])
           .apply(([arn, url]) => JSON.stringify(renderIrsaTrustPolicy(arn, url, ns, CERT_MANAGER_SERVICE_ACCOUNT))),
@@ -114,7 +120,12 @@ export class CertManager extends pulumi.ComponentResource {
     );
     new iam.RolePolicy(
       `${name}-route53`,
-      { role: role.name, policy: JSON.stringify(renderRoute53Policy(r.hostedZoneIds)) },
+      {
+        role: role.name,
+        policy: getPartitionOutput({}, { parent: this }).apply((p) =>
+          JSON.stringify(renderRoute53Policy(r.hostedZoneIds, r.dnsNames, p)),
+        ),
+      },
       { parent: this },
     );
     return role.arn;
@@ -177,6 +188,12 @@ function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, 
     );
     // Outputs (a cluster the stack creates) are checked by the provider at apply.
     const { oidcProviderArn, oidcIssuerUrl } = args.route53;
+    check.check(
+      (args.route53.dnsNames ?? []).length > 0,
+      "route53.dnsNames",
+      "is empty or missing, so the role could change no challenge record",
+      "list the names certificates are issued for (Harbor's host)",
+    );
     check.check(
       typeof oidcProviderArn !== "string" || /^arn:aws[-a-z]*:iam::\d{12}:oidc-provider\/.+/.test(oidcProviderArn),
       "route53.oidcProviderArn",

@@ -2,6 +2,7 @@
  * jetstack cert-manager chart values and the Route53 policy of its dns01 solver. Pure.
  * Keys checked against the chart's values.yaml at the pinned version (v1.21.1).
  */
+import { arn, AwsPartition, hostedZoneArn } from "../conventions/arn";
 export interface CertManagerValuesArgs {
   /** Replicas of the controller, webhook and cainjector. */
   replicas: number;
@@ -72,17 +73,48 @@ export function renderCertManagerValues(a: CertManagerValuesArgs): Record<string
   };
 }
 
-/** Route53 permissions cert-manager's dns01 solver needs, limited to the given hosted zones. Pure. */
-export function renderRoute53Policy(hostedZoneIds: string[]): Record<string, unknown> {
+/** The TXT record names of ACME dns01 challenges for these certificate names (a wildcard's is its base's). */
+export function acmeChallengeRecordNames(dnsNames: string[]): string[] {
+  const names = dnsNames.map((n) => `_acme-challenge.${n.replace(/^\*\./, "").replace(/\.$/, "").toLowerCase()}`);
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Route53 permissions cert-manager's dns01 solver needs: in the given hosted zones, changes to the
+ * `_acme-challenge` TXT records of the given names ONLY (route53:ChangeResourceRecordSetsNormalizedRecordNames
+ * and ...RecordTypes), so the role cannot repoint Harbor's own record or any other. ARNs in `partition`. Pure.
+ */
+export function renderRoute53Policy(
+  hostedZoneIds: string[],
+  dnsNames: string[],
+  partition: AwsPartition = { partition: "aws", dnsSuffix: "amazonaws.com" },
+): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "ChangeStatus", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
       {
-        Sid: "ChallengeRecords",
+        Sid: "ChangeStatus",
         Effect: "Allow",
-        Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-        Resource: hostedZoneIds.map((id) => `arn:aws:route53:::hostedzone/${id}`),
+        Action: "route53:GetChange",
+        Resource: arn(partition, "route53", "change/*"),
+      },
+      {
+        Sid: "ReadRecords",
+        Effect: "Allow",
+        Action: "route53:ListResourceRecordSets",
+        Resource: hostedZoneIds.map((id) => hostedZoneArn(partition, id)),
+      },
+      {
+        Sid: "ChallengeRecordsOnly",
+        Effect: "Allow",
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: hostedZoneIds.map((id) => hostedZoneArn(partition, id)),
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": acmeChallengeRecordNames(dnsNames),
+            "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+          },
+        },
       },
       { Sid: "FindZone", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
     ],

@@ -4,7 +4,7 @@
  * read from the parent chain or, failing that, from the URN's qualified type (`A$B$C`).
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { ComponentTypes, HARBOR_COMPONENTS, NODE_TIER_LABEL } from "../../components/facts";
+import { ComponentTypes, HARBOR_COMPONENTS, NODE_TIER_LABEL, NODE_ZONE_LABEL } from "../../components/facts";
 import type { HarborComponent, NodeTier } from "../../components/facts";
 
 export const T = {
@@ -39,7 +39,7 @@ export const STORAGE_COMPONENTS = [
   ComponentTypes.FilesystemStorage,
 ];
 export const ZONE_KEY = "topology.kubernetes.io/zone";
-export { NODE_TIER_LABEL, ComponentTypes };
+export { NODE_TIER_LABEL, NODE_ZONE_LABEL, ComponentTypes };
 export type { NodeTier };
 
 export type Res = PolicyResource;

@@ -10,6 +10,10 @@ import {
   harborValuesUnknown,
   harborReleases,
   label,
+  NODE_TIER_LABEL,
+  NODE_ZONE_LABEL,
+  numberOf,
+  obj,
   platformFacts,
   kube,
   podSpec,
@@ -320,10 +324,44 @@ function hasZoneSpread(spec: PodSpec | undefined): boolean {
   return terms.some((t) => t?.topologyKey === ZONE_KEY);
 }
 
+/**
+ * With db node groups in the plan, every zone of the stack has one (labelled NODE_ZONE_LABEL, minSize >= 1):
+ * a Patroni or Redis pod whose EBS volume is in a zone without db nodes stays Pending, and one group over
+ * several zones lets the autoscaler add the node in the wrong zone.
+ */
+function dbCapacityPerZone(
+  g: Graph,
+  zones: string[],
+  report: (v: string, urn?: string) => void,
+  cannotCheck: (what: string, urn?: string) => void,
+): void {
+  const db = g.ofType(T.NodeGroup).filter((ng) => obj(obj(ng.props).labels)[NODE_TIER_LABEL] === "db");
+  if (db.length === 0) return;
+  for (const zone of zones) {
+    const groups = db.filter((ng) => obj(obj(ng.props).labels)[NODE_ZONE_LABEL] === zone);
+    const hidden = groups.find((ng) => g.unknown(ng, "scalingConfig"));
+    if (hidden) {
+      cannotCheck(`${label(hidden)} scalingConfig`, hidden.urn);
+      continue;
+    }
+    const min = groups.reduce((a, ng) => a + (numberOf(obj(obj(ng.props).scalingConfig).minSize) ?? 0), 0);
+    if (min < 1)
+      report(
+        violation(
+          `db node groups (zone ${zone})`,
+          groups.length ? `keep ${min} node(s) in ${zone}` : `none is labelled ${NODE_ZONE_LABEL}=${zone}`,
+          "a db node group per zone of the stack with minSize >= 1",
+          `give the db tier one node group per zone (NodePools \`subnets\` keyed by zone: ${zones.join(", ")})`,
+        ),
+        db[0].urn,
+      );
+  }
+}
+
 export const zoneSpread = stackRule<ZoneConfig>({
   name: "zone-spread",
   description:
-    "In the listed environments (prod) the platform spans >= 2 zones; wherever it spans 2+ zones (or in those environments), Patroni/Redis pods and every Harbor component spread over topology.kubernetes.io/zone (topologySpreadConstraints or zone anti-affinity).",
+    "In the listed environments (prod) the platform spans >= 2 zones; wherever it spans 2+ zones (or in those environments), every zone has a db node group (minSize >= 1) when the plan has db node groups, and Patroni/Redis pods and every Harbor component spread over topology.kubernetes.io/zone (topologySpreadConstraints or zone anti-affinity).",
   severity: "high",
   remediationSteps:
     "List 3 zones in the stack's zones and give every workload a topologySpreadConstraint on topology.kubernetes.io/zone.",
@@ -352,6 +390,7 @@ export const zoneSpread = stackRule<ZoneConfig>({
       );
     }
     if (!required && facts.zones.length < 2) return;
+    dbCapacityPerZone(g, facts.zones, report, cannotCheck);
     for (const comp of [ComponentTypes.PatroniCluster, ComponentTypes.RedisSentinel]) {
       for (const w of [...g.under(comp, T.StatefulSet), ...g.under(comp, T.Deployment)]) {
         if (!hasZoneSpread(podSpec(w)) && g.unknown(w, "spec.template.spec"))

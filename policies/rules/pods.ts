@@ -81,7 +81,7 @@ export const dataPodResources = stackRule<DataPodConfig>({
     extraInstanceTypes: {
       type: "object",
       default: {},
-      description: "instance types to add to the table: { type: { vcpu, memoryGib, networkGbit, upTo } }",
+      description: "instance types to add to the table: { type: { vcpu, memoryGib, baselineGbit, burstGbit?, burstableCpu? } }",
     },
   },
   check(g, c, report, _args, cannotCheck) {

@@ -1,23 +1,27 @@
 /**
- * Hardware sizing of the nodes: vCPU, memory, SSD disk and network per tier, resolved from the
- * instance table. Applies to EKS node groups (tier from the `harbor-ha.io/tier` label, disk from the
+ * Hardware sizing of the nodes: vCPU, memory, root volume and SUSTAINED network per tier, resolved from the
+ * instance table (AWS's published specifications). Burstable-CPU types are refused for the db and app
+ * tiers (a t3.2xlarge sustains 40 % per vCPU), and the network floor is the baseline bandwidth, not an
+ * "up to" burst. The database's 1 TiB lives on the Patroni data volumes (policy `patroni-volume-size`);
+ * a node's root volume only holds the OS, images and logs, so it has its own, smaller minimum. Applies to EKS node groups (tier from the `harbor-ha.io/tier` label, disk from the
  * launch template they use), launch templates and EC2 instances (tier from their tags).
  */
 import { stackRule, num, violation } from "./common";
 import { arr, Graph, label, NODE_TIER_LABEL, NodeTier, numberOf, obj, Obj, platformFacts, Res, str, T } from "./graph";
-import { describeNetwork, InstanceSpec, lookupInstanceType } from "./instanceTypes";
+import { describeNetwork, InstanceSpec, instanceSpecProblem, lookupInstanceType } from "./instanceTypes";
 
 export interface SizingConfig {
   dbMinVcpu: number;
   dbMinMemoryGib: number;
-  dbMinDiskGib: number;
+  /** Root volume of a db node (OS, images, logs; the data is on Patroni's volumes). */
+  dbMinRootVolumeGib: number;
   appMinVcpu: number;
   appMinMemoryGib: number;
   appMinDiskGib: number;
   minMemoryGibPerInstance: number;
   highThroughputMinMemoryGib: number;
   minNetworkGbit: number;
-  /** Instance types to add to the table: `{ "x8g.2xlarge": { vcpu, memoryGib, networkGbit, upTo? } }`. */
+  /** Instance types to add to the table: `{ "x8g.2xlarge": { vcpu, memoryGib, baselineGbit, burstGbit?, burstableCpu? } }`. */
   extraInstanceTypes: Record<string, InstanceSpec>;
 }
 
@@ -58,24 +62,28 @@ export function launchTemplateOf(g: Graph, ng: Res): Res | undefined {
 export const hardwareSizing = stackRule<SizingConfig>({
   name: "node-hardware-sizing",
   description:
-    "Nodes meet the seed's hardware minima: db >= 8 vCPU / 32 GiB / 1 TiB SSD, app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit network.",
+    "Nodes meet the seed's hardware minima with sustained capacity: db >= 8 vCPU / 32 GiB / 100 GiB SSD root (the database's 1 TiB is on Patroni's volumes), app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit baseline network, no burstable-CPU types in the db and app tiers.",
   severity: "high",
   remediationSteps:
-    "Pick a larger instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools; add unknown instance types to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
+    "Pick a larger, non-burstable instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools; add unknown instance types, with figures from AWS's specifications, to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
   config: {
     dbMinVcpu: num(8, "vCPU per db node"),
     dbMinMemoryGib: num(32, "GiB memory per db node"),
-    dbMinDiskGib: num(1024, "GiB SSD per db node"),
+    dbMinRootVolumeGib: num(100, "GiB SSD root volume per db node (database data is on the Patroni volumes)"),
     appMinVcpu: num(4, "vCPU per app node"),
     appMinMemoryGib: num(16, "GiB memory per app node"),
     appMinDiskGib: num(200, "GiB SSD per app node"),
     minMemoryGibPerInstance: num(16, "GiB memory of any instance"),
     highThroughputMinMemoryGib: num(32, "GiB memory of any instance when the platform says highThroughput"),
-    minNetworkGbit: num(1, "Gbit/s network per instance ('up to N Gigabit' counts as N)"),
+    minNetworkGbit: num(
+      1,
+      "Gbit/s sustained (baseline) network per instance; an 'up to N Gigabit' burst does not count",
+    ),
     extraInstanceTypes: {
       type: "object",
       default: {},
-      description: "instance types to add to the table: { type: { vcpu, memoryGib, networkGbit, upTo } }",
+      description:
+        "instance types to add to the table: { type: { vcpu, memoryGib, baselineGbit, burstGbit?, burstableCpu? } } (AWS's published figures)",
     },
   },
   check(g, c, report, _args, cannotCheck) {
@@ -83,7 +91,7 @@ export const hardwareSizing = stackRule<SizingConfig>({
     const memFloor = facts.highThroughput ? c.highThroughputMinMemoryGib : c.minMemoryGibPerInstance;
     const min = (tier: NodeTier | undefined) =>
       tier === "db"
-        ? { vcpu: c.dbMinVcpu, mem: Math.max(c.dbMinMemoryGib, memFloor), disk: c.dbMinDiskGib }
+        ? { vcpu: c.dbMinVcpu, mem: Math.max(c.dbMinMemoryGib, memFloor), disk: c.dbMinRootVolumeGib }
         : tier === "app"
           ? { vcpu: c.appMinVcpu, mem: Math.max(c.appMinMemoryGib, memFloor), disk: c.appMinDiskGib }
           : { vcpu: 0, mem: memFloor, disk: 0 };
@@ -92,6 +100,19 @@ export const hardwareSizing = stackRule<SizingConfig>({
       const m = min(tier);
       const who = `${label(r)}${tier ? ` (tier ${tier})` : ""}`;
       for (const type of types) {
+        const extraProblem = c.extraInstanceTypes?.[type] ? instanceSpecProblem(c.extraInstanceTypes[type]) : undefined;
+        if (extraProblem) {
+          report(
+            violation(
+              who,
+              `extraInstanceTypes["${type}"] ${extraProblem}`,
+              "a complete instance spec",
+              "fix the policy config entry",
+            ),
+            r.urn,
+          );
+          continue;
+        }
         const spec = lookupInstanceType(type, c.extraInstanceTypes ?? {});
         if (!spec) {
           report(
@@ -99,7 +120,7 @@ export const hardwareSizing = stackRule<SizingConfig>({
               who,
               `${where} "${type}" is not in the instance table, so its size is unknown`,
               "a known instance type",
-              `add "${type}" with its vCPU, memory and network to policies/rules/instanceTypes.ts (or the policy's extraInstanceTypes config), or use a listed type`,
+              `use a listed type, or add "${type}" with its vCPU, memory and baseline/burst bandwidth from AWS's published specifications to policies/rules/instanceTypes.ts (or the policy's extraInstanceTypes config)`,
             ),
             r.urn,
           );
@@ -132,13 +153,23 @@ export const hardwareSizing = stackRule<SizingConfig>({
             r.urn,
           );
         }
-        if (spec.networkGbit < c.minNetworkGbit)
+        if (spec.baselineGbit < c.minNetworkGbit)
           report(
             violation(
               who,
               `${type} has ${describeNetwork(spec)} network`,
-              `>= ${c.minNetworkGbit} Gbit`,
-              "use a current-generation type with at least 1 Gbit networking",
+              `>= ${c.minNetworkGbit} Gbit sustained (baseline)`,
+              `use a type whose baseline bandwidth is at least ${c.minNetworkGbit} Gbit (an "up to" figure is a burst of minutes)`,
+            ),
+            r.urn,
+          );
+        if (spec.burstableCpu && (tier === "db" || tier === "app"))
+          report(
+            violation(
+              who,
+              `${type} is a burstable-CPU type (T family: its vCPUs sustain only a baseline share without CPU credits)`,
+              `no burstable types for ${tier} nodes`,
+              `use a fixed-performance type, e.g. ${tier === "db" ? "r6i.2xlarge" : "m6i.2xlarge"}`,
             ),
             r.urn,
           );
