@@ -1,0 +1,98 @@
+/**
+ * harbor-ha as a platform team gets it: packed, installed from the tarball into a new project that has
+ * its own (newer) @pulumi/pulumi, and used from that project's program. Pulumi's real closure serializer
+ * runs (the engine's offline stub is not loaded here), and the serialized providers are loaded the way the
+ * dynamic provider host loads them, in a process that never loaded harbor-ha, against the fake Harbor.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { CONSUMER_PULUMI_VERSION, installConsumer, ROOT, runInConsumer } from "./support/consumerProject";
+import { FakeHarbor, startFakeHarbor } from "./support/harborApiServer";
+
+/** Every dynamic resource type the sources define (`super(provider, name, args, opts, "harbor", "<Type>")`). */
+function dynamicTypesInSources(): string[] {
+  const types: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts"))
+        for (const m of fs
+          .readFileSync(p, "utf8")
+          .matchAll(/extends pulumi\.dynamic\.Resource[\s\S]*?"harbor",\s*"(\w+)"/g))
+          types.push(`pulumi-nodejs:dynamic/harbor:${m[1]}`);
+    }
+  };
+  walk(path.join(ROOT, "components"));
+  return types.sort();
+}
+
+describe("installed package: a consumer project with another @pulumi/pulumi", function () {
+  this.timeout(600_000);
+  let consumer: string;
+  let harbor: FakeHarbor;
+  let planned: { sdk: string; outputs: any; registered: { type: string; name: string; inputs: any }[] };
+  let loaded: {
+    type: string;
+    methods: string[];
+    same: any;
+    moved: any;
+    codeRequires: string[];
+    lifecycle?: { id: string; inputSpec: any; readSpec: any };
+  }[];
+
+  before(async () => {
+    ({ dir: consumer } = await installConsumer());
+    harbor = await startFakeHarbor();
+    await runInConsumer(consumer, "program.js", ["planned.json"], { HARBOR_URL: harbor.url });
+    planned = JSON.parse(fs.readFileSync(path.join(consumer, "planned.json"), "utf8"));
+    await runInConsumer(consumer, "loadProviders.js", ["planned.json", "loaded.json"]);
+    loaded = JSON.parse(fs.readFileSync(path.join(consumer, "loaded.json"), "utf8"));
+  });
+  after(async () => {
+    await harbor?.close();
+    if (consumer) fs.rmSync(consumer, { recursive: true, force: true });
+  });
+
+  it("the consumer's program plans replication, projects and operations with its own SDK", () => {
+    assert.equal(planned.sdk, CONSUMER_PULUMI_VERSION);
+    const count = (t: string) =>
+      planned.registered.filter((r) => r.type === `pulumi-nodejs:dynamic/harbor:${t}`).length;
+    assert.deepEqual(
+      [count("RegistryEndpoint"), count("ReplicationPolicy"), count("Project")],
+      [2, 1, 3],
+      "the dr endpoint and the proxy cache's upstream, one policy, two projects and the proxy-cache project",
+    );
+    assert.deepEqual(Object.keys(planned.outputs.projectIds).sort(), ["library", "prod"]);
+  });
+
+  it("every dynamic provider of the sources was serialized by Pulumi's real serializer from node_modules", () => {
+    const serialized = [...new Set(planned.registered.filter((r) => r.inputs.__provider).map((r) => r.type))].sort();
+    assert.deepEqual(serialized, dynamicTypesInSources());
+    for (const r of planned.registered.filter((x) => x.inputs.__provider)) {
+      assert.ok(!/offline/.test(r.inputs.__provider), `${r.type}: real code, not the engine's offline stub`);
+      assert.match(r.inputs.__provider, /exports\.handler/, r.type);
+    }
+  });
+
+  it("each serialized provider loads in a fresh process as the provider host loads it, and works", () => {
+    assert.deepEqual(loaded.map((l) => l.type).sort(), dynamicTypesInSources());
+    for (const l of loaded) {
+      assert.deepEqual(l.methods, ["create", "delete", "diff", "read", "update"], l.type);
+      assert.deepEqual(l.same.replaces, [], `${l.type}: equal inputs replace nothing`);
+      assert.deepEqual(l.moved.replaces, ["connection.url"], `${l.type}: another Harbor replaces`);
+      for (const req of l.codeRequires)
+        assert.ok(!/require\("\.\.?\//.test(req), `${l.type}: ${req} cannot resolve in the provider host`);
+    }
+    const life = Object.fromEntries(
+      loaded.filter((l) => l.lifecycle).map((l) => [l.type.split(":").pop(), l.lifecycle]),
+    );
+    assert.deepEqual(Object.keys(life).sort(), ["GcSchedule", "Project", "RegistryEndpoint"]);
+    assert.equal(life.RegistryEndpoint.readSpec.name, life.RegistryEndpoint.inputSpec.name);
+    assert.equal(life.Project.readSpec.name, life.Project.inputSpec.name);
+    assert.equal(life.GcSchedule.readSpec.cron, "0 0 3 * * 6");
+    assert.equal(harbor.registries.size, 0, "created, read back and deleted through the fake Harbor");
+    assert.deepEqual(harbor.violations, [], "every request matched Harbor's API document");
+  });
+});
