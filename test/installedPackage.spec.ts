@@ -32,7 +32,12 @@ describe("installed package: a consumer project with another @pulumi/pulumi", fu
   this.timeout(600_000);
   let consumer: string;
   let harbor: FakeHarbor;
-  let planned: { sdk: string; outputs: any; registered: { type: string; name: string; inputs: any }[] };
+  let planned: {
+    sdk: string;
+    oneSdk: boolean;
+    outputs: any;
+    registered: { type: string; name: string; inputs: any }[];
+  };
   let loaded: {
     type: string;
     methods: string[];
@@ -65,6 +70,15 @@ describe("installed package: a consumer project with another @pulumi/pulumi", fu
       "the dr endpoint and the proxy cache's upstream, one policy, two projects and the proxy-cache project",
     );
     assert.deepEqual(Object.keys(planned.outputs.projectIds).sort(), ["library", "prod"]);
+  });
+
+  it("one @pulumi/* of each: harbor-ha's peers resolve to the project's copies, none nested", () => {
+    assert.equal(planned.oneSdk, true, "harbor-ha loads the project's @pulumi/pulumi");
+    const nested = path.join(consumer, "node_modules", "harbor-ha", "node_modules");
+    const nestedPulumi = fs.existsSync(path.join(nested, "@pulumi"))
+      ? fs.readdirSync(path.join(nested, "@pulumi"))
+      : [];
+    assert.deepEqual(nestedPulumi, [], "no second copy of an SDK or provider under harbor-ha");
   });
 
   it("every dynamic provider of the sources was serialized by Pulumi's real serializer from node_modules", () => {
