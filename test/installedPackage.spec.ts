@@ -72,6 +72,30 @@ describe("installed package: a consumer project with another @pulumi/pulumi", fu
     assert.deepEqual(Object.keys(planned.outputs.projectIds).sort(), ["library", "prod"]);
   });
 
+  it("the installed CLI plans dev from the shipped stack file and policy config: exit 0, no mandatory violation", async () => {
+    const { stdout } = await runInConsumer(consumer, "node_modules/harbor-ha/bin/harbor-ha.js", [
+      "plan",
+      "dev",
+      "--json",
+    ]);
+    const plan = JSON.parse(stdout);
+    assert.ok(plan.resources.length > 20, "the dev stack's resources");
+    assert.deepEqual(
+      plan.violations.filter((v: { enforcementLevel: string }) => v.enforcementLevel === "mandatory"),
+      [],
+      "dev's policy config (advisory) was found",
+    );
+  });
+
+  it("harbor-ha/policies loads the shipped stack policy configs", async () => {
+    const { stdout } = await runInConsumer(consumer, "-e", [
+      `const p = require("harbor-ha/policies"); process.stdout.write(JSON.stringify(["dev", "prod"].map((s) => p.loadStackPolicyConfig(s))))`,
+    ]);
+    const [dev, prod] = JSON.parse(stdout);
+    const ours = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", f), "utf8"));
+    assert.deepEqual([dev, prod], [ours("dev.json"), ours("prod.json")]);
+  });
+
   it("one @pulumi/* of each: harbor-ha's peers resolve to the project's copies, none nested", () => {
     assert.equal(planned.oneSdk, true, "harbor-ha loads the project's @pulumi/pulumi");
     const nested = path.join(consumer, "node_modules", "harbor-ha", "node_modules");

@@ -1,11 +1,13 @@
 /**
  * package.json as a platform team's npm sees it: the Pulumi SDK and providers are peers (one copy, the
  * team's), the exact versions we test with are devDependencies pinned in the lockfile, and the Node lines
- * npm accepts are the supported LTS lines.
+ * npm accepts are the supported LTS lines; and what the tarball holds.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { packTarball } from "./support/consumerProject";
 // semver is @pulumi/pulumi's own dependency (npm's range semantics); not a dependency of ours.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const semver = require("semver") as {
@@ -69,5 +71,81 @@ describe("package.json: peers, pins and Node lines", () => {
           .replace(/^mocha/, "node node_modules/mocha/bin/mocha.js"),
       ),
     );
+  });
+});
+
+describe("the tarball (npm pack --dry-run)", function () {
+  this.timeout(180_000);
+  let files: string[];
+  const shipped = (f: string) => files.includes(f);
+
+  before(async () => {
+    files = (await packTarball(os.tmpdir(), true)).files.map((f) => f.path).sort();
+  });
+
+  it("ships the built package, its CLI, the stack and policy configs, README and LICENSE: nothing else", () => {
+    const outsideDist = files.filter((f) => !f.startsWith("dist/"));
+    const stacks = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+    const policyConfigs = fs.readdirSync(path.join(ROOT, "policies", "config")).filter((f) => f.endsWith(".json"));
+    assert.deepEqual(
+      outsideDist,
+      [
+        "LICENSE",
+        "Pulumi.yaml",
+        "README.md",
+        "bin/distFreshness.js",
+        "bin/harbor-ha.js",
+        "package.json",
+        ...policyConfigs.map((f) => `policies/config/${f}`),
+        ...stacks.map((f) => `stacks/${f}`),
+        "stacks/main.js",
+      ].sort(),
+    );
+    const dirs = [...new Set(files.filter((f) => f.startsWith("dist/")).map((f) => f.split("/")[1]))].sort();
+    assert.deepEqual(dirs, ["cli", "components", "engine", "policies", "stacks"]);
+    for (const f of files) {
+      assert.ok(!/\.(ts|map)$/.test(f) || f.endsWith(".d.ts"), `${f}: no sources or source maps`);
+      assert.ok(!/(^|\/)(test|drills|bench|examples)\//.test(f), `${f}: no tests, drills, benchmarks`);
+    }
+    assert.ok(!shipped("dist/policies/index.js"), "the PolicyPack entry (starts a server on load) stays out");
+  });
+
+  it("every entry point the package names is shipped (bin, main, types, exports, Pulumi.yaml main)", () => {
+    const targets = [
+      ...Object.values(pkg.bin as Record<string, string>),
+      pkg.main,
+      pkg.types,
+      ...Object.entries(pkg.exports as Record<string, string | Record<string, string>>)
+        .filter(([k]) => !k.includes("*"))
+        .flatMap(([, v]) => (typeof v === "string" ? [v] : Object.values(v))),
+      (fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").match(/^main:\s*(\S+)/m) ?? [])[1],
+    ].map((t) => String(t).replace(/^\.\//, ""));
+    for (const t of targets) assert.ok(shipped(t), `${t} is named by package.json or Pulumi.yaml but not shipped`);
+    assert.ok(
+      files.some((f) => f.startsWith("dist/components/harborApi/")),
+      "exports ./dist/components/* has files",
+    );
+  });
+
+  it("every relative require() of a shipped script resolves to a shipped file (no broken file)", () => {
+    const broken: string[] = [];
+    for (const f of files.filter((x) => x.endsWith(".js"))) {
+      const text = fs.readFileSync(path.join(ROOT, f), "utf8");
+      for (const m of text.matchAll(/require\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)) {
+        const base = path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1]));
+        const candidates = [base, `${base}.js`, `${base}.json`, `${base}/index.js`];
+        // stacks/main.js loads ./index.ts only when it exists (a checkout), the compiled program otherwise.
+        if (f === "stacks/main.js" && m[1] === "./index.ts") continue;
+        if (!candidates.some(shipped)) broken.push(`${f}: require("${m[1]}")`);
+      }
+    }
+    assert.deepEqual(broken, []);
+  });
+
+  it("LICENSE is the Apache License 2.0 that package.json declares", () => {
+    assert.equal(pkg.license, "Apache-2.0");
+    const text = fs.readFileSync(path.join(ROOT, "LICENSE"), "utf8");
+    assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
+    assert.match(text, /END OF TERMS AND CONDITIONS/);
   });
 });
