@@ -10,7 +10,14 @@
  */
 export { ComponentTypes } from "./tokens";
 export type { ComponentType } from "./tokens";
-export { MANAGED_BY, NODE_TIER_LABEL, selectorLabels, serviceHost, standardLabels } from "./conventions/labels";
+export {
+  HARBOR_DATABASE_LABEL,
+  MANAGED_BY,
+  NODE_TIER_LABEL,
+  selectorLabels,
+  serviceHost,
+  standardLabels,
+} from "./conventions/labels";
 export type { NodeTier } from "./conventions/labels";
 export { HARBOR_COMPONENTS, HARBOR_DB_POOL_COMPONENTS } from "./harbor/chartComponents";
 export type { HarborComponent, HarborDbPoolComponent } from "./harbor/chartComponents";

@@ -12,6 +12,10 @@ export {
   reservedRoleProblem,
   renderPatroniConfig,
   PatroniConfigArgs,
+  PatroniDcs,
+  PatroniMember,
+  PatroniTiming,
+  DbPool,
 } from "./postgres";
 export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf, redisSentinelDefaults } from "./redis";
 export {
@@ -22,6 +26,7 @@ export {
   renderHarborValues,
   HARBOR_CHART,
   harborReleaseDefaults,
+  ResourceSpec,
 } from "./harbor";
 export {
   S3Storage,
@@ -43,6 +48,7 @@ export {
   HarborCertificatesArgs,
   harborCertificatesDefaults,
   IssuerMode,
+  AcmeAccount,
 } from "./tls";
 export {
   EnvoyGateway,
@@ -58,7 +64,7 @@ export {
   DEV_NODE_PORTS,
   edgeLockoutProblems,
 } from "./edge";
-export { NodePools, NodePoolsArgs, nodePoolDefaults } from "./nodepools";
+export { NodePools, NodePoolsArgs, NodePoolSpec, nodePoolDefaults } from "./nodepools";
 export {
   REGISTRY_TYPES,
   REPLICATION_API_PATHS,
@@ -67,6 +73,8 @@ export {
   RegistryEndpointArgs,
   ReplicationPolicyArgs,
   ReplicationFlow,
+  ReplicationFilterArgs,
+  ReplicationRobotArgs,
 } from "./replication";
 export { HarborProjects, HarborProjectsArgs, HarborProjectArgs, PROJECT_API_PATHS } from "./projects";
 export {
@@ -75,6 +83,8 @@ export {
   AUDIT_EVENT_TYPES,
   OPERATIONS_API_PATHS,
   OPERATIONS_DEFAULTS,
+  RetentionKeep,
+  RetentionRuleArgs,
 } from "./harborOps";
 export { HarborApiArgs, harborCronProblem } from "./harborApi";
 export { ComponentTypes, ComponentType } from "./tokens";

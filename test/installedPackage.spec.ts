@@ -7,8 +7,30 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CONSUMER_PULUMI_VERSION, installConsumer, ROOT, runInConsumer } from "./support/consumerProject";
+import {
+  CONSUMER_PULUMI_VERSION,
+  developedWith,
+  installConsumer,
+  ROOT,
+  runInConsumer,
+} from "./support/consumerProject";
 import { FakeHarbor, startFakeHarbor } from "./support/harborApiServer";
+
+/** The minimal program of README.md's "Use as a library" (its first TypeScript block). */
+function readmeProgram(): string {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Use as a library"));
+  const m = section.match(/```ts\n([\s\S]*?)```/);
+  assert.ok(m, "README's Use as a library has a TypeScript program");
+  return m[1];
+}
+
+/** TypeScript settings of a consumer project per module resolution (Pulumi's templates use node10). */
+const RESOLUTIONS: Record<string, { module: string; moduleResolution: string }> = {
+  node10: { module: "commonjs", moduleResolution: "node10" },
+  node16: { module: "node16", moduleResolution: "node16" },
+  bundler: { module: "esnext", moduleResolution: "bundler" },
+};
 
 /** Every dynamic resource type the sources define (`super(provider, name, args, opts, "harbor", "<Type>")`). */
 function dynamicTypesInSources(): string[] {
@@ -48,7 +70,10 @@ describe("installed package: a consumer project with another @pulumi/pulumi", fu
   }[];
 
   before(async () => {
-    ({ dir: consumer } = await installConsumer());
+    ({ dir: consumer } = await installConsumer({
+      typescript: developedWith("typescript"),
+      "@types/node": developedWith("@types/node"),
+    }));
     harbor = await startFakeHarbor();
     await runInConsumer(consumer, "program.js", ["planned.json"], { HARBOR_URL: harbor.url });
     planned = JSON.parse(fs.readFileSync(path.join(consumer, "planned.json"), "utf8"));
@@ -94,6 +119,34 @@ describe("installed package: a consumer project with another @pulumi/pulumi", fu
     const [dev, prod] = JSON.parse(stdout);
     const ours = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", f), "utf8"));
     assert.deepEqual([dev, prod], [ours("dev.json"), ours("prod.json")]);
+  });
+
+  it("the README's program and harbor-ha/policies type-check under moduleResolution node10, node16 and bundler", async () => {
+    fs.writeFileSync(path.join(consumer, "index.ts"), readmeProgram());
+    const failures: string[] = [];
+    for (const [name, o] of Object.entries(RESOLUTIONS)) {
+      const tsconfig = {
+        compilerOptions: { ...o, target: "ES2022", strict: true, esModuleInterop: true, skipLibCheck: true },
+        files: ["index.ts", "usePolicies.ts"],
+      };
+      fs.writeFileSync(path.join(consumer, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
+      const emit = name === "node10" ? ["--outDir", "out"] : ["--noEmit"];
+      try {
+        await runInConsumer(consumer, "node_modules/typescript/bin/tsc", ["-p", `tsconfig.${name}.json`, ...emit]);
+      } catch (e) {
+        failures.push(`${name}: ${(e as Error).message}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  it("the README's program plans under the project's own mock runtime", async () => {
+    await runInConsumer(consumer, "runProgram.js", ["out/index.js", "readme.json"]);
+    const { registered, outputs } = JSON.parse(fs.readFileSync(path.join(consumer, "readme.json"), "utf8"));
+    const types = registered.map((r: { type: string }) => r.type);
+    assert.ok(types.includes("harbor-ha:platform:HarborPlatform"));
+    assert.ok(types.includes("kubernetes:helm.sh/v3:Release"), "Harbor's release");
+    assert.equal(outputs.url, "https://harbor.127.0.0.1.nip.io:30443");
   });
 
   it("one @pulumi/* of each: harbor-ha's peers resolve to the project's copies, none nested", () => {

@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as aws from "@pulumi/aws";
 import { runProgram, evaluatePolicies, Violation, PlanGraph } from "../engine";
 import { ComponentTypes } from "../components/tokens";
-import { NODE_TIER_LABEL } from "../components/conventions/labels";
+import { HARBOR_DATABASE_LABEL, NODE_TIER_LABEL } from "../components/conventions/labels";
 import { NodePools } from "../components/nodepools";
 import { allPolicies, loadStackPolicyConfig, policyConfigPath } from "../policies/policies";
 import { PolicyResource, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
@@ -121,7 +121,8 @@ function statefulSet(
   return new k8s.apps.v1.StatefulSet(
     name,
     {
-      metadata: { name, namespace: NS },
+      // The platform marks Harbor's database (HARBOR_DATABASE_LABEL): Harbor's sizing applies to it.
+      metadata: { name, namespace: NS, ...(o.tier === "db" ? { labels: { [HARBOR_DATABASE_LABEL]: "true" } } : {}) },
       spec: {
         serviceName: o.serviceName,
         replicas: o.replicas,

@@ -9,6 +9,12 @@ export const NODE_TIER_LABEL = "harbor-ha.io/tier";
 
 export type NodeTier = "app" | "db";
 
+/**
+ * Marks the PostgreSQL that serves Harbor (`"true"` on its StatefulSet): the policy pack's Harbor sizing
+ * (the seed's 1 TiB data volume) applies to it, not to a PatroniCluster of another application.
+ */
+export const HARBOR_DATABASE_LABEL = "harbor-ha.io/harbor-database";
+
 export function standardLabels(
   component: string,
   instance: string,

@@ -425,6 +425,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: l.nsName,
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
+        harborDatabase: true,
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },

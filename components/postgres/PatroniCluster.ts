@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
+  HARBOR_DATABASE_LABEL,
   Placement,
   podPlacement,
   selectorLabels,
@@ -61,6 +62,11 @@ export interface PatroniClusterArgs {
   database?: string;
   /** Harbor's role. Default: `harbor`. */
   user?: string;
+  /**
+   * This cluster is Harbor's database: its StatefulSet carries `HARBOR_DATABASE_LABEL`, so the policy
+   * pack's Harbor sizing (`patroni-volume-size`) applies. Default: false (HarborPlatform sets it for its own).
+   */
+  harborDatabase?: boolean;
   /**
    * The components whose pods each hold a connection pool (Harbor: core, jobservice, exporter), with
    * their replicas, `maxOpenConns` and rolling-update surge: max_connections covers their peak.
@@ -217,13 +223,15 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       child,
     );
-    // Harbor's database.external.existingSecret format: key `password`.
+    // The application role's password, named after the role (`<name>-harbor` for Harbor's default role;
+    // `_` is not allowed in object names), in Harbor's database.external.existingSecret format: key `password`.
+    const roleObject = `${name}-${user.replace(/_/g, "-")}`;
     const harborSecret = new k8s.core.v1.Secret(
-      `${name}-harbor`,
+      roleObject,
       {
-        metadata: { name: `${name}-harbor`, namespace: ns, labels },
+        metadata: { name: roleObject, namespace: ns, labels },
         type: "Opaque",
-        stringData: { password: password("harbor") },
+        stringData: { password: password(user.replace(/_/g, "-")) },
       },
       child,
     );
@@ -284,7 +292,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const statefulSet = new k8s.apps.v1.StatefulSet(
       name,
       {
-        metadata: { name, namespace: ns, labels },
+        metadata: {
+          name,
+          namespace: ns,
+          labels: args.harborDatabase ? { ...labels, [HARBOR_DATABASE_LABEL]: "true" } : labels,
+        },
         spec: {
           serviceName: headless.metadata.name,
           replicas: members,

@@ -5,7 +5,7 @@ import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { CERT_MANAGER_NAMESPACE } from "./CertManager";
 
 /** ACME account shared by both ACME modes. */
-interface AcmeAccount {
+export interface AcmeAccount {
   /** The ACME account's e-mail. */
   email: string;
   /** ACME directory. Default: Let's Encrypt production. */

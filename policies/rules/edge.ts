@@ -232,7 +232,8 @@ export const edgeAdminAllowlist = stackRule<{ environments: string[] }>({
   description:
     "In the listed environments (staging, prod) Harbor's admin API paths (ADMIN_API_PREFIXES of the edge tier) are captured by an HTTPRoute with a SecurityPolicy: authorization defaultAction Deny and Allow rules naming clientCIDRs, none of them 0.0.0.0/0.",
   severity: "high",
-  remediationSteps: "Set the stack's edge.adminAllowlist to the admin networks' CIDRs.",
+  remediationSteps:
+    "Set the stack's edge.adminAllowlist to the admin networks' CIDRs (Args: HarborPlatform edge.adminAllowlist, HarborGateway adminAllowlist).",
   config: { environments: strList(["staging", "prod"], "environments whose admin API must carry an allowlist") },
   check(g, c, report, _args, cannotCheck) {
     const facts = platformFacts(g);

@@ -73,7 +73,8 @@ export const patroniMembers = stackRule<{ minMembers: number }>({
   description:
     "Each PatroniCluster runs >= 3 members (StatefulSet replicas, or a Zalando manifest's numberOfInstances), so a leader can be elected after losing one.",
   severity: "critical",
-  remediationSteps: "Set the stack's postgres.members to 3.",
+  remediationSteps:
+    "Set the stack's postgres.members to 3 (Args: PatroniCluster members, HarborPlatform database.members).",
   config: { minMembers: num(3, "Patroni members", 1) },
   check(g, c, report, _args, cannotCheck) {
     for (const w of patroniWorkloads(g)) {
@@ -90,7 +91,7 @@ export const patroniMembers = stackRule<{ minMembers: number }>({
             label(w),
             `Patroni members (replicas) is ${n}`,
             `>= ${c.minMembers}`,
-            `set the stack's postgres.members to ${c.minMembers}`,
+            `set the stack's postgres.members to ${c.minMembers} (PatroniCluster members)`,
           ),
           w.urn,
         );
@@ -191,7 +192,8 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
   description:
     "Each RedisSentinel runs >= 3 sentinels with quorum 2 (at least `quorum`, and no more than the sentinel count), read from its rendered sentinel.conf (`sentinel monitor ... <quorum>`).",
   severity: "critical",
-  remediationSteps: "Set the stack's redis.sentinels to 3 and redis.quorum to 2.",
+  remediationSteps:
+    "Set the stack's redis.sentinels to 3 and redis.quorum to 2 (Args: RedisSentinel sentinels and quorum, HarborPlatform redis.sentinels and redis.quorum).",
   config: { minSentinels: num(3, "sentinels", 1), quorum: num(2, "minimum sentinel quorum", 1) },
   check(g, c, report, _args, cannotCheck) {
     for (const f of sentinelFacts(g)) {
@@ -205,7 +207,7 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
             who,
             `${f.count} sentinel(s) (${f.workloads.map(label).join(", ") || "no sentinel workload found"})`,
             `>= ${c.minSentinels} sentinels in different failure domains`,
-            `set the stack's redis.sentinels to ${c.minSentinels}`,
+            `set the stack's redis.sentinels to ${c.minSentinels} (RedisSentinel sentinels)`,
           ),
           at?.urn,
         );
@@ -227,7 +229,7 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
             who,
             `sentinel quorum is ${f.quorum} with ${f.count} sentinel(s) (${f.quorumSource})`,
             `>= ${c.quorum} and <= the sentinel count`,
-            `set the stack's redis.quorum to ${c.quorum}`,
+            `set the stack's redis.quorum to ${c.quorum} (RedisSentinel quorum)`,
           ),
           at?.urn,
         );
@@ -346,7 +348,7 @@ export const zoneSpread = stackRule<ZoneConfig>({
           `HarborPlatform (${facts.environment})`,
           `spans ${facts.zones.length} zone(s) (${facts.zones.join(", ") || "none"})`,
           `>= ${c.minZones} zones`,
-          `list at least ${c.minZones} availability zones in the stack's zones`,
+          `list at least ${c.minZones} availability zones in the stack's zones (HarborPlatform zones)`,
         ),
         facts.urn,
       );

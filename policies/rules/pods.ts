@@ -71,7 +71,7 @@ export const dataPodResources = stackRule<DataPodConfig>({
     "Patroni and Redis/sentinel containers (StatefulSets/Deployments under PatroniCluster and RedisSentinel) set cpu and memory requests and limits, and each pod fits a node of the tier it is pinned to.",
   severity: "high",
   remediationSteps:
-    "Set the stack's postgres/redis cpu and memoryGi so that they fit the tier's instance type (minus ~10 % for the kubelet), or choose larger nodes.",
+    "Set the stack's postgres/redis cpu and memoryGi (PatroniCluster / RedisSentinel Args cpu and memoryGi) so that they fit the tier's instance type (minus ~10 % for the kubelet), or choose larger nodes.",
   config: {
     nodeReserveFraction: num(0.1, "fraction of node capacity not allocatable to pods"),
     dbNodeVcpu: num(8, "vCPU of a db node when the stack brings its own nodes"),

@@ -61,7 +61,7 @@ export const hardwareSizing = stackRule<SizingConfig>({
     "Nodes meet the seed's hardware minima: db >= 8 vCPU / 32 GiB / 1 TiB SSD, app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit network.",
   severity: "high",
   remediationSteps:
-    "Pick a larger instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools; add unknown instance types to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
+    "Pick a larger instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools (NodePools Args pools); add unknown instance types to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
   config: {
     dbMinVcpu: num(8, "vCPU per db node"),
     dbMinMemoryGib: num(32, "GiB memory per db node"),

@@ -2,6 +2,7 @@
  * Storage: SSD volume types only; Patroni data volumes at least the db disk minimum; registry
  * capacity at least 3x the expected data where the storage has a size.
  */
+import { HARBOR_DATABASE_LABEL } from "../../components/facts";
 import { stackRule, num, strList, violation } from "./common";
 import {
   ComponentTypes,
@@ -88,15 +89,18 @@ function claimSizes(r: Res): [string, unknown][] {
 export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
   name: "patroni-volume-size",
   description:
-    "Patroni data volumes (volumeClaimTemplates of the StatefulSets under a PatroniCluster) are at least the db disk minimum (1 TiB).",
+    "Harbor's Patroni data volumes (volumeClaimTemplates of the StatefulSet marked harbor-ha.io/harbor-database under a PatroniCluster) are at least the db disk minimum (1 TiB).",
   severity: "high",
-  remediationSteps: "Raise the stack's postgres.volumeGb (PatroniCluster volumeGb) to the minimum.",
+  remediationSteps:
+    "Raise the stack's postgres.volumeGb (Args: PatroniCluster volumeGb, HarborPlatform database.volumeGb) to the minimum.",
   config: { minVolumeGib: num(1024, "GiB per Patroni data volume") },
   check(g, c, report, _args, cannotCheck) {
+    // Harbor's sizing: only the database marked as Harbor's (HarborPlatform marks its own), not a
+    // PatroniCluster another application deploys with harbor-ha.
     const rs = [
       ...g.under(ComponentTypes.PatroniCluster, T.StatefulSet),
       ...g.under(ComponentTypes.PatroniCluster, T.ZalandoPostgresql),
-    ];
+    ].filter((r) => kube(r).metadata?.labels?.[HARBOR_DATABASE_LABEL] === "true");
     for (const r of rs) {
       const hidden = g.unknownOf(r, "spec.volumeClaimTemplates", "spec.volume");
       if (hidden) {
@@ -122,7 +126,7 @@ export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
               label(r),
               `${where} is ${bytes === undefined ? `unreadable (${JSON.stringify(q)})` : fmtGib(bytes)}`,
               `>= ${c.minVolumeGib} GiB`,
-              `set the stack's postgres.volumeGb to ${c.minVolumeGib} or more`,
+              `set the stack's postgres.volumeGb to ${c.minVolumeGib} or more (PatroniCluster volumeGb)`,
             ),
             r.urn,
           );
