@@ -251,8 +251,13 @@ export function stackApiCalls(
   return calls;
 }
 
-/** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
-export const HARBOR_RELEASE_NAME = "harbor";
+/**
+ * The Helm release name of a platform's Harbor: the platform's own name (its Services are
+ * `<fullName>-core`, ...), so two platforms never share a release; the stacks' platform is "harbor".
+ */
+export function harborReleaseName(platformName: string): string {
+  return platformName;
+}
 
 /**
  * The platform's own defaults (what no tier decides). Everything else is passed through to the tiers as
@@ -489,7 +494,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: l.nsName,
         storageClass: st.storageClass,
         capacityGb: st.capacityGb,
-        registryReplicas: registryReplicas(args),
+        registryReplicas: registryReplicas(l.name, args),
       },
       child,
     ).registryStorage;
@@ -541,7 +546,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: ns,
         externalUrl: args.externalUrl,
         tlsSecretName,
-        coreServiceName: `${harborFullName(HARBOR_RELEASE_NAME)}-core`,
+        coreServiceName: `${harborFullName(harborReleaseName(name))}-core`,
         adminAllowlist: edgeArgs.adminAllowlist,
         exposure: edgeArgs.exposure,
         internal: edgeArgs.internal,
@@ -598,7 +603,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `${l.name}-harbor`,
       {
         namespace: l.nsName,
-        releaseName: HARBOR_RELEASE_NAME,
+        releaseName: harborReleaseName(l.name),
         externalUrl: args.externalUrl,
         database,
         databaseConnectionBudget: connectionBudget,
@@ -659,8 +664,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
 }
 
 /** Registry replicas of the release these Args make (HarborRelease's defaults applied). */
-function registryReplicas(args: HarborPlatformArgs): number {
-  return resolveHarborReleaseArgs(HARBOR_RELEASE_NAME, args.harbor ?? {}).replicas.registry;
+function registryReplicas(platformName: string, args: HarborPlatformArgs): number {
+  return resolveHarborReleaseArgs(harborReleaseName(platformName), args.harbor ?? {}).replicas.registry;
 }
 
 /** What the policy pack reads from the platform's inputs. */
@@ -686,7 +691,7 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
     check.rule(
       "storage.kind",
       readWriteOnceSharingViolation({
-        registryReplicas: registryReplicas(args),
+        registryReplicas: registryReplicas(name, args),
         subject: '"filesystem" storage',
         replicasKey: "harbor.replicas",
       }),
