@@ -681,6 +681,7 @@ function platformFacts(args: HarborPlatformArgs): PlatformFacts {
 /** Refuses what no tier could build, before any resource (the tiers check their own Args again). */
 function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
   const check = new ArgsChecker("HarborPlatform", name);
+  check.requirePlain({ namespace: args.namespace, externalUrl: args.externalUrl, zones: args.zones });
   check.check(
     /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
     "externalUrl",

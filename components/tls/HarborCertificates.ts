@@ -291,6 +291,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
 /** Refuses invalid Args before any resource, naming every problem. */
 function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): void {
   const check = new ArgsChecker("HarborCertificates", name);
+  check.requirePlain({ host: args.host });
   check.check(
     /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
     "host",
