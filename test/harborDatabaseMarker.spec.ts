@@ -30,7 +30,7 @@ describe("PatroniCluster for another application", function () {
   it("a 200 GiB database of another application is not held to Harbor's 1 TiB; Harbor's is", async () => {
     const volumeViolations = async (harborDatabase?: boolean) =>
       (await evaluatePolicies(await paymentsDb(harborDatabase), allPolicies)).filter((v) =>
-        /patroni-volume-size$/.test(v.policy),
+        /harbor-patroni-volume-size$/.test(v.policy),
       );
     assert.deepEqual(await volumeViolations(), [], "not Harbor's: no Harbor sizing");
     const marked = await volumeViolations(true);

@@ -64,7 +64,7 @@ export interface PatroniClusterArgs {
   user?: string;
   /**
    * This cluster is Harbor's database: its StatefulSet carries `HARBOR_DATABASE_LABEL`, so the policy
-   * pack's Harbor sizing (`patroni-volume-size`) applies. Default: false (HarborPlatform sets it for its own).
+   * pack's Harbor sizing (`harbor-patroni-volume-size`) applies. Default: false (HarborPlatform sets it for its own).
    */
   harborDatabase?: boolean;
   /**

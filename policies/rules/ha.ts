@@ -69,7 +69,7 @@ export function patroniWorkloads(g: Graph): Res[] {
 }
 
 export const patroniMembers = stackRule<{ minMembers: number }>({
-  name: "patroni-members",
+  name: "harbor-patroni-members",
   description:
     "Each PatroniCluster runs >= 3 members (StatefulSet replicas, or a Zalando manifest's numberOfInstances), so a leader can be elected after losing one.",
   severity: "critical",
@@ -188,7 +188,7 @@ export function sentinelFacts(g: Graph): SentinelFacts[] {
 }
 
 export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }>({
-  name: "redis-sentinel-quorum",
+  name: "harbor-redis-sentinel-quorum",
   description:
     "Each RedisSentinel runs >= 3 sentinels with quorum 2 (at least `quorum`, and no more than the sentinel count), read from its rendered sentinel.conf (`sentinel monitor ... <quorum>`).",
   severity: "critical",
@@ -246,7 +246,7 @@ function selectorMatches(
 }
 
 export const pdbsPresent = stackRule<Record<string, never>>({
-  name: "pod-disruption-budgets",
+  name: "harbor-pod-disruption-budgets",
   description:
     "Patroni and Redis workloads are covered by a PodDisruptionBudget under their component (selector matching the pod labels); every deployed Harbor component has values.<component>.podDisruptionBudget.enabled or a PDB under the HarborRelease.",
   severity: "high",
@@ -323,7 +323,7 @@ function hasZoneSpread(spec: PodSpec | undefined): boolean {
 }
 
 export const zoneSpread = stackRule<ZoneConfig>({
-  name: "zone-spread",
+  name: "harbor-zone-spread",
   description:
     "In the listed environments (prod) the platform spans >= 2 zones; wherever it spans 2+ zones (or in those environments), Patroni/Redis pods and every Harbor component spread over topology.kubernetes.io/zone (topologySpreadConstraints or zone anti-affinity).",
   severity: "high",

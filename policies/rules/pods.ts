@@ -33,7 +33,7 @@ export interface DataPodConfig {
   dbNodeMemoryGib: number;
   appNodeVcpu: number;
   appNodeMemoryGib: number;
-  /** Instance types to add to the table (as node-hardware-sizing's extraInstanceTypes). */
+  /** Instance types to add to the table (as harbor-node-hardware-sizing's extraInstanceTypes). */
   extraInstanceTypes: Record<string, InstanceSpec>;
 }
 
@@ -66,7 +66,7 @@ function sum(containers: Container[], kind: "requests" | "limits", res: "cpu" | 
 }
 
 export const dataPodResources = stackRule<DataPodConfig>({
-  name: "data-pod-resources",
+  name: "harbor-data-pod-resources",
   description:
     "Patroni and Redis/sentinel containers (StatefulSets/Deployments under PatroniCluster and RedisSentinel) set cpu and memory requests and limits, and each pod fits a node of the tier it is pinned to.",
   severity: "high",

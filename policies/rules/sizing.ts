@@ -56,7 +56,7 @@ export function launchTemplateOf(g: Graph, ng: Res): Res | undefined {
 }
 
 export const hardwareSizing = stackRule<SizingConfig>({
-  name: "node-hardware-sizing",
+  name: "harbor-node-hardware-sizing",
   description:
     "Nodes meet the seed's hardware minima: db >= 8 vCPU / 32 GiB / 1 TiB SSD, app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit network.",
   severity: "high",

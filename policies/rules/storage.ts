@@ -32,7 +32,7 @@ export interface SsdConfig {
 const EBS_PROVISIONERS = ["ebs.csi.aws.com", "kubernetes.io/aws-ebs"];
 
 export const ssdStorage = stackRule<SsdConfig>({
-  name: "ssd-storage-only",
+  name: "harbor-ssd-storage-only",
   description:
     "EBS volumes, launch template block devices, EC2 instance volumes and EBS StorageClasses use SSD volume types (gp3, gp2, io1, io2), never st1, sc1 or standard.",
   severity: "high",
@@ -87,7 +87,7 @@ function claimSizes(r: Res): [string, unknown][] {
 }
 
 export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
-  name: "patroni-volume-size",
+  name: "harbor-patroni-volume-size",
   description:
     "Harbor's Patroni data volumes (volumeClaimTemplates of the StatefulSet marked harbor-ha.io/harbor-database under a PatroniCluster) are at least the db disk minimum (1 TiB).",
   severity: "high",
@@ -185,7 +185,7 @@ export function registryCapacities(
 }
 
 export const registryCapacity = stackRule<CapacityConfig>({
-  name: "registry-capacity-headroom",
+  name: "harbor-registry-capacity-headroom",
   description:
     "Where the registry's storage has a size (PVC/PV of the storage component, or Harbor's own registry PVC), it is at least 3x the platform's expectedDataGb (200 % growth headroom). Object storage (S3) has no size and is not checked.",
   severity: "medium",

@@ -33,7 +33,7 @@ export function tierNodes(g: Graph, tier: string): { nodes: number; groups: Res[
 }
 
 export const podsFitNodes = stackRule<Record<string, never>>({
-  name: "one-pod-per-node-fits",
+  name: "harbor-one-pod-per-node-fits",
   description:
     "A workload with required hostname anti-affinity (one pod per node, e.g. Patroni members) pinned to a node tier has no more replicas than that tier's node groups keep (their minSize); the others would stay Pending.",
   severity: "high",
