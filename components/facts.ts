@@ -11,6 +11,7 @@
 export { ComponentTypes } from "./tokens";
 export type { ComponentType } from "./tokens";
 export {
+  HARBOR_DATABASE_LABEL,
   MANAGED_BY,
   NODE_TIER_LABEL,
   NODE_ZONE_LABEL,

@@ -17,6 +17,10 @@ export {
   BackupTarget,
   RestoreSource,
   patroniBackupDefaults,
+  PatroniDcs,
+  PatroniMember,
+  PatroniTiming,
+  DbPool,
 } from "./postgres";
 export { RedisSentinel, RedisSentinelArgs, renderRedisConf, renderSentinelConf, redisSentinelDefaults } from "./redis";
 export {
@@ -27,6 +31,7 @@ export {
   renderHarborValues,
   HARBOR_CHART,
   harborReleaseDefaults,
+  ResourceSpec,
 } from "./harbor";
 export {
   S3Storage,
@@ -55,6 +60,7 @@ export {
   HarborCertificatesArgs,
   harborCertificatesDefaults,
   IssuerMode,
+  AcmeAccount,
 } from "./tls";
 export {
   EnvoyGateway,
@@ -70,7 +76,7 @@ export {
   DEV_NODE_PORTS,
   edgeLockoutProblems,
 } from "./edge";
-export { NodePools, NodePoolsArgs, nodePoolDefaults } from "./nodepools";
+export { NodePools, NodePoolsArgs, NodePoolSpec, nodePoolDefaults } from "./nodepools";
 export { EksCluster, EksClusterArgs, EksClusterVpc, eksClusterDefaults } from "./cluster";
 export {
   ClusterAddons,
@@ -91,6 +97,8 @@ export {
   RegistryEndpointArgs,
   ReplicationPolicyArgs,
   ReplicationFlow,
+  ReplicationFilterArgs,
+  ReplicationRobotArgs,
 } from "./replication";
 export { HarborProjects, HarborProjectsArgs, HarborProjectArgs, PROJECT_API_PATHS } from "./projects";
 export {
@@ -107,6 +115,8 @@ export {
   MAX_QUOTA_BYTES,
   GIB,
   checkHarborOperations,
+  RetentionKeep,
+  RetentionRuleArgs,
 } from "./harborOps";
 export { HarborApiArgs, harborCronProblem } from "./harborApi";
 export {

@@ -14,9 +14,23 @@ export type PolicyPackConfig = Record<
 
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
+/**
+ * The folder of the stack policy configs, `policies/config`: beside this module in the sources, two levels
+ * up from the compiled module (harbor-ha's `dist/policies/`, which the npm package ships with
+ * `policies/config/`, and the pack's own `policies/dist/policies/`).
+ */
+function policyConfigDir(): string {
+  const candidates = [
+    path.join(__dirname, "config"),
+    path.join(__dirname, "..", "..", "policies", "config"),
+    path.join(__dirname, "..", "..", "config"),
+  ];
+  return candidates.find((c) => fs.existsSync(path.join(c, "prod.json"))) ?? candidates[0];
+}
+
 /** Path of a stack's policy config file. */
 export function policyConfigPath(stack: string): string {
-  return path.join(__dirname, "config", `${stack}.json`);
+  return path.join(policyConfigDir(), `${stack}.json`);
 }
 
 interface PropertySchema {

@@ -331,7 +331,7 @@ describe("AWS: bad values are refused before any resource, with one clear messag
     );
   });
 
-  it("zone-spread: a zone of the stack without db capacity (a db node group spanning zones, or none in a zone)", async () => {
+  it("harbor-zone-spread: a zone of the stack without db capacity (a db node group spanning zones, or none in a zone)", async () => {
     const res = (type: string, name: string, props: Record<string, unknown>, custom = true): CapturedResource => ({
       urn: `urn:pulumi:prod::harbor-ha::${type}::${name}`,
       type,
@@ -361,7 +361,7 @@ describe("AWS: bad values are refused before any resource, with one clear messag
         ...groups,
       ],
     });
-    const zoneSpread = allPolicies.filter((p) => p.name === "zone-spread");
+    const zoneSpread = allPolicies.filter((p) => p.name === "harbor-zone-spread");
     const messages = async (groups: CapturedResource[]) =>
       (await evaluatePolicies(graph(groups), zoneSpread)).map((v) => v.message);
     const spanning = await messages([ng("db", { [NODE_TIER_LABEL]: "db" })]);

@@ -600,15 +600,18 @@ describe("edge: policies", function () {
     assert.deepEqual(await violations("dev", () => {}, devArgs), []);
   });
 
-  it("TLS below 1.2 or no explicit floor fails edge-tls", async () => {
+  it("TLS below 1.2 or no explicit floor fails harbor-edge-tls", async () => {
     const v = await violations("prod", (o) => ((o.clientTrafficPolicy.spec as any).tls.minVersion = "1.1"));
     assert.equal(v.length, 1);
-    assert.match(v[0], /edge-tls: ClientTrafficPolicy "harbor\/harbor-clients".*minVersion is "1\.1"/);
+    assert.match(v[0], /harbor-edge-tls: ClientTrafficPolicy "harbor\/harbor-clients".*minVersion is "1\.1"/);
     const none = await violations("prod", (o) => delete (o.clientTrafficPolicy.spec as any).tls);
-    assert.match(none.join("\n"), /edge-tls: Gateway "harbor\/harbor".*no ClientTrafficPolicy sets tls\.minVersion/);
+    assert.match(
+      none.join("\n"),
+      /harbor-edge-tls: Gateway "harbor\/harbor".*no ClientTrafficPolicy sets tls\.minVersion/,
+    );
   });
 
-  it("a listener without hostname, a route without hostnames or Harbor without route hosts fails edge-no-catch-all", async () => {
+  it("a listener without hostname, a route without hostnames or Harbor without route hosts fails harbor-edge-no-catch-all", async () => {
     const v = await violations("prod", (o, harbor) => {
       delete (o.gateway.spec as any).listeners[0].hostname;
       delete (o.publicApiRoute!.spec as any).hostnames;
@@ -622,12 +625,15 @@ describe("edge: policies", function () {
     assert.match(ingress.join("\n"), /values\.expose\.type is "ingress"/);
   });
 
-  it("staging and prod without the admin allowlist fail edge-admin-allowlist; dev does not", async () => {
+  it("staging and prod without the admin allowlist fail harbor-edge-admin-allowlist; dev does not", async () => {
     const open = { ...prodArgs, adminAllowlist: [] };
     for (const env of ["staging", "prod"]) {
       const v = await violations(env, () => {}, open);
       assert.equal(v.length, 1);
-      assert.match(v[0], /edge-admin-allowlist: HarborPlatform \(.*\): no HTTPRoute captures Harbor's admin API paths/);
+      assert.match(
+        v[0],
+        /harbor-edge-admin-allowlist: HarborPlatform \(.*\): no HTTPRoute captures Harbor's admin API paths/,
+      );
     }
     assert.deepEqual(await violations("dev", () => {}, open), []);
     const allowAll = await violations("prod", (o) => {
@@ -642,7 +648,7 @@ describe("edge: policies", function () {
     assert.match(unprotected.join("\n"), /no SecurityPolicy targets it/);
   });
 
-  it("an HTTP listener serving instead of redirecting, or Harbor attached to it, fails edge-http-redirect-only", async () => {
+  it("an HTTP listener serving instead of redirecting, or Harbor attached to it, fails harbor-edge-http-redirect-only", async () => {
     const v = await violations("prod", (o, harbor) => {
       (o.redirectRoute.spec as any).rules[0] = { backendRefs: [{ name: "harbor-core", port: 80 }] };
       harbor.expose.route.parentRefs = [{ kind: "Gateway", name: "harbor", namespace: "harbor" }];

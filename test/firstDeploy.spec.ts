@@ -148,7 +148,7 @@ describe("first deploy: storage classes", function () {
     const r = await plan("prod", { preview: true });
     assert.ok(
       r.violations.some(
-        (v) => v.policy === "ssd-storage-only" && /^cannot check until apply: .*Helm values/.test(v.message),
+        (v) => v.policy === "harbor-ssd-storage-only" && /^cannot check until apply: .*Helm values/.test(v.message),
       ),
       r.violations.map((v) => `${v.policy}: ${v.message}`).join("\n"),
     );
@@ -162,7 +162,7 @@ describe("first deploy: storage classes", function () {
         configFile: variant(dir, "prod", (c) => (c["harbor-ha:postgres"].storageClass = cls)),
       });
       assert.equal(r.exitCode, EXIT_POLICY);
-      const hits = r.violations.filter((v) => v.policy === "ssd-storage-only");
+      const hits = r.violations.filter((v) => v.policy === "harbor-ssd-storage-only");
       assert.equal(hits.length, 1, hits.map((v) => v.message).join("\n"));
       assert.equal(hits[0].enforcementLevel, "mandatory");
       assert.match(hits[0].message, /StatefulSet "harbor\/harbor-db"/);
@@ -177,7 +177,7 @@ describe("first deploy: storage classes", function () {
     const r = await plan("dev", {
       configFile: variant(dir, "dev", (c) => (c["harbor-ha:redis"].storageClass = "standard")),
     });
-    const hits = r.violations.filter((v) => v.policy === "ssd-storage-only");
+    const hits = r.violations.filter((v) => v.policy === "harbor-ssd-storage-only");
     assert.ok(hits.length >= 1);
     assert.ok(hits.every((v) => v.enforcementLevel === "advisory"));
     assert.match(hits[0].message, /"standard", a StorageClass the plan does not define/);
@@ -221,7 +221,7 @@ describe("first deploy: storage classes", function () {
         values: { database: { type: "external" }, redis: { type: "external" } },
       });
     });
-    const v = (await evaluatePolicies(graph, allPolicies)).filter((x) => x.policy === "ssd-storage-only");
+    const v = (await evaluatePolicies(graph, allPolicies)).filter((x) => x.policy === "harbor-ssd-storage-only");
     const msgs = v.map((x) => x.message);
     const some = (re: RegExp) =>
       assert.ok(

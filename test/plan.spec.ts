@@ -149,12 +149,15 @@ describe("harbor-ha plan (CLI, as a user runs it)", () => {
 
   it("exits 1 on a policy config with a setting no policy has", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-pol-")), "prod.json");
-    fs.writeFileSync(file, JSON.stringify({ "patroni-members": { enforcementLevel: "mandatory", minMembres: 3 } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ "harbor-patroni-members": { enforcementLevel: "mandatory", minMembres: 3 } }),
+    );
     const r = cli("plan", "prod", "--policy-config", file);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /^stack "prod": policy config .* is invalid:\n {2}- patroni-members\.minMembres is not a setting of the policy \(settings: minMembers\)/,
+      /^stack "prod": policy config .* is invalid:\n {2}- harbor-patroni-members\.minMembres is not a setting of the policy \(settings: minMembers\)/,
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace for a user's mistake");
   });

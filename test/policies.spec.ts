@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as aws from "@pulumi/aws";
 import { runProgram, evaluatePolicies, Violation, PlanGraph } from "../engine";
 import { ComponentTypes } from "../components/tokens";
-import { NODE_TIER_LABEL } from "../components/conventions/labels";
+import { HARBOR_DATABASE_LABEL, NODE_TIER_LABEL } from "../components/conventions/labels";
 import { NodePools } from "../components/nodepools";
 import { allPolicies, loadStackPolicyConfig, policyConfigPath } from "../policies/policies";
 import { PolicyResource, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
@@ -124,7 +124,8 @@ function statefulSet(
   return new k8s.apps.v1.StatefulSet(
     name,
     {
-      metadata: { name, namespace: NS },
+      // The platform marks Harbor's database (HARBOR_DATABASE_LABEL): Harbor's sizing applies to it.
+      metadata: { name, namespace: NS, ...(o.tier === "db" ? { labels: { [HARBOR_DATABASE_LABEL]: "true" } } : {}) },
       spec: {
         serviceName: o.serviceName,
         replicas: o.replicas,
@@ -522,8 +523,8 @@ describe("policy pack: a prod-shaped stack", () => {
 describe("policy pack: hardware sizing", () => {
   it("flags db nodes of m6i.xlarge (vCPU, memory) with the threshold and fix", async () => {
     // The Patroni pods (6 cores / 32 GiB) no longer fit such nodes either.
-    const msgs = only((await violationsOf({ dbTypes: ["m6i.xlarge"] })).v, "node-hardware-sizing", [
-      "data-pod-resources",
+    const msgs = only((await violationsOf({ dbTypes: ["m6i.xlarge"] })).v, "harbor-node-hardware-sizing", [
+      "harbor-data-pod-resources",
     ]);
     some(
       msgs,
@@ -544,13 +545,13 @@ describe("policy pack: hardware sizing", () => {
     );
     const msgs = only(
       (await violationsOf({ highThroughput: true, appTypes: ["m6i.xlarge"] })).v,
-      "node-hardware-sizing",
+      "harbor-node-hardware-sizing",
     );
     some(msgs, /pools-app/, /16 GiB memory/, />= 32 GiB \(high-throughput stack\)/);
   });
 
   it("flags a db root volume below the root minimum (100 GiB), measured through the launch template", async () => {
-    const msgs = only((await violationsOf({ dbDisk: 50 })).v, "node-hardware-sizing");
+    const msgs = only((await violationsOf({ dbDisk: 50 })).v, "harbor-node-hardware-sizing");
     some(msgs, /pools-db/, /root volume \(launch template pools-db\) is 50 GiB/, />= 100 GiB SSD/, /diskGb/);
   });
 
@@ -562,29 +563,29 @@ describe("policy pack: hardware sizing", () => {
     );
     const { v } = await violationsOf({ patroniVolume: "500Gi" });
     assert.ok(
-      v.some((x) => x.policy === "patroni-volume-size"),
+      v.some((x) => x.policy === "harbor-patroni-volume-size"),
       "a 500 GiB Patroni data volume is refused",
     );
   });
 
   it("treats an unknown instance type as a violation that says to add it", async () => {
     // Pod sizing then falls back to the configured db node size (32 GiB), which a 32 GiB pod exceeds.
-    const msgs = only((await violationsOf({ dbTypes: ["x9z.mega"] })).v, "node-hardware-sizing", [
-      "data-pod-resources",
+    const msgs = only((await violationsOf({ dbTypes: ["x9z.mega"] })).v, "harbor-node-hardware-sizing", [
+      "harbor-data-pod-resources",
     ]);
     some(msgs, /"x9z\.mega" is not in the instance table/, /add "x9z\.mega"/, /baseline\/burst bandwidth/);
     const extraInstanceTypes = { "x9z.mega": { vcpu: 16, memoryGib: 128, baselineGbit: 25 } };
     const { v } = await violationsOf(
       { dbTypes: ["x9z.mega"] },
-      { "node-hardware-sizing": { extraInstanceTypes }, "data-pod-resources": { extraInstanceTypes } },
+      { "harbor-node-hardware-sizing": { extraInstanceTypes }, "harbor-data-pod-resources": { extraInstanceTypes } },
     );
     assert.deepEqual(v, [], "extraInstanceTypes config resolves it");
     // The old shape ("networkGbit", an "up to" figure) is refused, naming what is missing.
     const old = { "x9z.mega": { vcpu: 16, memoryGib: 128, networkGbit: 25 } };
     const bad = (
-      await violationsOf({ dbTypes: ["x9z.mega"] }, { "node-hardware-sizing": { extraInstanceTypes: old } })
+      await violationsOf({ dbTypes: ["x9z.mega"] }, { "harbor-node-hardware-sizing": { extraInstanceTypes: old } })
     ).v
-      .filter((x) => x.policy === "node-hardware-sizing")
+      .filter((x) => x.policy === "harbor-node-hardware-sizing")
       .map((x) => x.message);
     some(bad, /extraInstanceTypes\["x9z\.mega"\]/, /baselineGbit/);
   });
@@ -609,7 +610,7 @@ describe("policy pack: hardware sizing", () => {
 
   it("refuses burstable-CPU types for db and app nodes (t3.2xlarge db, t3.xlarge app)", async () => {
     const { v } = await violationsOf({ dbTypes: ["t3.2xlarge"], appTypes: ["t3.xlarge"], highThroughput: false });
-    const msgs = v.filter((x) => x.policy === "node-hardware-sizing").map((x) => x.message);
+    const msgs = v.filter((x) => x.policy === "harbor-node-hardware-sizing").map((x) => x.message);
     some(msgs, /pools-db/, /t3\.2xlarge is a burstable-CPU type/, /no burstable types for db nodes/);
     some(msgs, /pools-app/, /t3\.xlarge is a burstable-CPU type/, /no burstable types for app nodes/);
   });
@@ -623,9 +624,9 @@ describe("policy pack: hardware sizing", () => {
     it(`the 1 Gbit floor is the baseline: ${type} (${baseline} Gbit, "up to" more) fails it`, async () => {
       const { v } = await violationsOf(
         { appTypes: [type], highThroughput: false },
-        { "node-hardware-sizing": { appMinVcpu: 1, appMinMemoryGib: 1, minMemoryGibPerInstance: 1 } },
+        { "harbor-node-hardware-sizing": { appMinVcpu: 1, appMinMemoryGib: 1, minMemoryGibPerInstance: 1 } },
       );
-      const msgs = v.filter((x) => x.policy === "node-hardware-sizing").map((x) => x.message);
+      const msgs = v.filter((x) => x.policy === "harbor-node-hardware-sizing").map((x) => x.message);
       some(
         msgs,
         new RegExp(`${type.replace(".", "\\.")} has ${baseline.replace(".", "\\.")} Gbit baseline`),
@@ -636,7 +637,7 @@ describe("policy pack: hardware sizing", () => {
   it("m6i.xlarge (1.562 Gbit baseline) meets the floor", async () => {
     const { v } = await violationsOf({ appTypes: ["m6i.xlarge"], highThroughput: false });
     assert.deepEqual(
-      v.filter((x) => x.policy === "node-hardware-sizing").map((x) => x.message),
+      v.filter((x) => x.policy === "harbor-node-hardware-sizing").map((x) => x.message),
       [],
     );
   });
@@ -660,7 +661,7 @@ describe("policy pack: hardware sizing", () => {
         );
       },
     });
-    const msgs = only(v, "node-hardware-sizing");
+    const msgs = only(v, "harbor-node-hardware-sizing");
     some(msgs, /Instance "bastion"/, /t3\.medium has 4 GiB memory/, />= 32 GiB/);
     some(msgs, /LaunchTemplate "db-extra" \(tier db\)/, /r6i\.large has 2 vCPU/);
     some(msgs, /LaunchTemplate "db-extra"/, /largest block device is 40 GiB/, />= 100 GiB SSD/);
@@ -690,24 +691,27 @@ describe("policy pack: storage", () => {
         );
       },
     });
-    const msgs = only(v, "ssd-storage-only");
+    const msgs = only(v, "harbor-ssd-storage-only");
     assert.equal(msgs.length, 2, msgs.join("\n"));
     some(msgs, /Volume "cold"/, /type is "st1" \(not SSD\)/, /one of gp3, gp2, io1, io2/, /Fix: set type to gp3/);
     some(msgs, /StorageClass "slow"/, /parameters\.type is "sc1"/);
   });
 
   it("flags Patroni volumes below the db disk minimum; the dev config lowers it", async () => {
-    const msgs = only((await violationsOf({ patroniVolume: "500Gi" })).v, "patroni-volume-size");
+    const msgs = only((await violationsOf({ patroniVolume: "500Gi" })).v, "harbor-patroni-volume-size");
     some(msgs, /StatefulSet "harbor\/db"/, /500 GiB/, />= 1024 GiB/, /postgres\.volumeGb/);
     const dev = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "config", "dev.json"), "utf8"));
-    const { v } = await violationsOf({ patroniVolume: "10Gi" }, { "patroni-volume-size": dev["patroni-volume-size"] });
+    const { v } = await violationsOf(
+      { patroniVolume: "10Gi" },
+      { "harbor-patroni-volume-size": dev["harbor-patroni-volume-size"] },
+    );
     assert.deepEqual(v, []);
   });
 
   it("flags a 500 GiB registry for 400 GB of data (needs 3x), and passes with headroom", async () => {
     const msgs = only(
       (await violationsOf({ storage: "pvc", pvcSize: "500Gi", expectedDataGb: 400 })).v,
-      "registry-capacity-headroom",
+      "harbor-registry-capacity-headroom",
     );
     some(
       msgs,
@@ -729,7 +733,7 @@ describe("policy pack: pod sizing", () => {
   it("flags Patroni containers without limits, and pods larger than their tier's node", async () => {
     const msgs = only(
       (await violationsOf({ patroniResources: { requests: { cpu: "2", memory: "8Gi" } } })).v,
-      "data-pod-resources",
+      "harbor-data-pod-resources",
     );
     some(msgs, /StatefulSet "harbor\/db".*container "postgres"/, /limits\.cpu, limits\.memory not set/);
     const big = only(
@@ -738,7 +742,7 @@ describe("policy pack: pod sizing", () => {
           patroniResources: { requests: { cpu: "6", memory: "60Gi" }, limits: { cpu: "6", memory: "60Gi" } },
         })
       ).v,
-      "data-pod-resources",
+      "harbor-data-pod-resources",
     );
     some(big, /pod memory requests total 60 GiB/, /<= 57\.6 GiB allocatable on a db node r6i\.2xlarge/);
   });
@@ -762,7 +766,7 @@ describe("policy pack: HA", () => {
   it("flags Harbor components below 2 replicas", async () => {
     const msgs = only(
       (await violationsOf({ harborReplicas: 1, harborPdb: false, harborValues: {} })).v.filter(
-        (x) => x.policy !== "pod-disruption-budgets",
+        (x) => x.policy !== "harbor-pod-disruption-budgets",
       ),
       "harbor-replicas",
     );
@@ -771,7 +775,7 @@ describe("policy pack: HA", () => {
   });
 
   it("flags 2 Patroni members", async () => {
-    const msgs = only((await violationsOf({ patroniReplicas: 2 })).v, "patroni-members");
+    const msgs = only((await violationsOf({ patroniReplicas: 2 })).v, "harbor-patroni-members");
     some(msgs, /StatefulSet "harbor\/db"/, /members \(replicas\) is 2/, />= 3/, /postgres\.members to 3/);
   });
 
@@ -786,40 +790,40 @@ describe("policy pack: HA", () => {
               "redis-sentinel-0.redis-sentinel.harbor.svc.cluster.local:26379,redis-sentinel-1.redis-sentinel.harbor.svc.cluster.local:26379",
           })
         ).v,
-        "redis-sentinel-quorum",
+        "harbor-redis-sentinel-quorum",
       ),
       /2 sentinel\(s\)/,
       />= 3 sentinels/,
       /redis\.sentinels to 3/,
     );
     some(
-      only((await violationsOf({ quorum: 1 })).v, "redis-sentinel-quorum"),
+      only((await violationsOf({ quorum: 1 })).v, "harbor-redis-sentinel-quorum"),
       /sentinel quorum is 1 with 3 sentinel\(s\)/,
       /sentinel\.conf/,
       /redis\.quorum to 2/,
     );
-    some(only((await violationsOf({ sentinelConf: false })).v, "redis-sentinel-quorum"), /quorum not found/);
+    some(only((await violationsOf({ sentinelConf: false })).v, "harbor-redis-sentinel-quorum"), /quorum not found/);
   });
 
   it("flags missing PDBs for Patroni and Harbor", async () => {
-    const msgs = only((await violationsOf({ patroniPdb: false, harborPdb: false })).v, "pod-disruption-budgets");
+    const msgs = only((await violationsOf({ patroniPdb: false, harborPdb: false })).v, "harbor-pod-disruption-budgets");
     some(msgs, /StatefulSet "harbor\/db"/, /no PodDisruptionBudget selects its pods/);
     some(msgs, /Harbor core/, /podDisruptionBudget\.enabled is unset/);
   });
 
   it("flags missing zone spread, and a prod stack in one zone", async () => {
-    const msgs = only((await violationsOf({ spread: false })).v, "zone-spread");
+    const msgs = only((await violationsOf({ spread: false })).v, "harbor-zone-spread");
     some(msgs, /StatefulSet "harbor\/db"/, /topology\.kubernetes\.io\/zone/);
     some(msgs, /Harbor registry/, /topologySpreadConstraints has no topology\.kubernetes\.io\/zone/);
     some(
-      only((await violationsOf({ zones: ["eu-west-1a"] })).v, "zone-spread"),
+      only((await violationsOf({ zones: ["eu-west-1a"] })).v, "harbor-zone-spread"),
       /HarborPlatform \(prod\)/,
       /spans 1 zone/,
       />= 2 zones/,
     );
     assert.deepEqual(
       (await violationsOf({ environment: "dev", zones: [], spread: false })).v.filter(
-        (x) => x.policy === "zone-spread",
+        (x) => x.policy === "harbor-zone-spread",
       ),
       [],
       "single-zone dev: no spread required",
@@ -829,7 +833,10 @@ describe("policy pack: HA", () => {
 
 describe("policy pack: security", () => {
   it("flags a bucket without public access block, encryption or TLS-only policy", async () => {
-    const msgs = only((await violationsOf({ pab: false, sse: false, tlsOnlyPolicy: false })).v, "s3-bucket-security");
+    const msgs = only(
+      (await violationsOf({ pab: false, sse: false, tlsOnlyPolicy: false })).v,
+      "harbor-s3-bucket-security",
+    );
     assert.equal(msgs.length, 3, msgs.join("\n"));
     some(msgs, /Bucket "registry"/, /no BucketPublicAccessBlock/, /all true/);
     some(msgs, /default encryption is not configured/, /aws:kms/);
@@ -848,7 +855,7 @@ describe("policy pack: security", () => {
           harborValues: { harborAdminPassword: "a-literal-admin-password" },
         })
       ).v,
-      "no-secret-literals",
+      "harbor-no-secret-literals",
     );
     some(msgs, /ConfigMap "harbor\/app-config"/, /requirepass/);
     some(msgs, /data\.DB_PASSWORD is a literal/);
@@ -883,17 +890,17 @@ describe("policy pack: security", () => {
           harborValues: { externalURL: "http://harbor.example.com" },
         })
       ).v,
-      "edge-tls",
+      "harbor-edge-tls",
     );
     some(msgs, /ClientTrafficPolicy "harbor\/harbor-clients"/, /spec\.tls\.minVersion is "1\.1"/, /one of 1\.2, 1\.3/);
     some(msgs, /values\.externalURL is "http:\/\/harbor\.example\.com"/);
     // "Auto" lets Envoy pick its default: not an explicit floor.
-    some(only((await violationsOf({ tlsMinVersion: "Auto" })).v, "edge-tls"), /minVersion is "Auto"/);
+    some(only((await violationsOf({ tlsMinVersion: "Auto" })).v, "harbor-edge-tls"), /minVersion is "Auto"/);
   });
 
   it("flags a Harbor pool above Postgres max_connections", async () => {
     // core, jobservice, exporter: (3 + 1 surge) x 200 each = 2400 > 1230 - 23.
-    const msgs = only((await violationsOf({ maxOpenConns: 200 })).v, "db-connection-budget");
+    const msgs = only((await violationsOf({ maxOpenConns: 200 })).v, "harbor-db-connection-budget");
     some(
       msgs,
       /core \(3 \+ 1 surge\) x 200 \+ jobservice \(3 \+ 1 surge\) x 200 \+ exporter \(3 \+ 1 surge\) x 200 = 2400/,
@@ -908,7 +915,7 @@ describe("policy pack: stack wiring", () => {
   it("flags Harbor pointing at Redis and Postgres hosts the stack did not create", async () => {
     const msgs = only(
       (await violationsOf({ redisAddr: "redis.other:26379", dbHost: "db.other.svc.cluster.local" })).v,
-      "tier-wiring",
+      "harbor-tier-wiring",
     );
     some(
       msgs,
@@ -970,9 +977,9 @@ describe("policy pack: files", () => {
         );
     }
     const prod = JSON.parse(fs.readFileSync(path.join(dir, "config", "prod.json"), "utf8"));
-    assert.equal(prod["node-hardware-sizing"].dbMinRootVolumeGib, 100);
-    assert.equal(prod["patroni-volume-size"].minVolumeGib, 1024);
-    assert.equal(prod["patroni-members"].minMembers, 3);
+    assert.equal(prod["harbor-node-hardware-sizing"].dbMinRootVolumeGib, 100);
+    assert.equal(prod["harbor-patroni-volume-size"].minVolumeGib, 1024);
+    assert.equal(prod["harbor-patroni-members"].minMembers, 3);
   });
 
   it("the dev config turns a broken stack's violations into advisories", async () => {
@@ -1086,7 +1093,7 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
     );
     assert.deepEqual(
       found.map((f) => f.policy),
-      ["s3-bucket-security"],
+      ["harbor-s3-bucket-security"],
     );
     assert.match(found[0].message, /^cannot check until apply: BucketPolicy "registry" policy document/);
   });
@@ -1108,20 +1115,20 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
     const deferred = new Map(found.map((f) => [f.policy, f.message]));
     for (const policy of [
       "harbor-replicas",
-      "pod-disruption-budgets",
-      "zone-spread",
+      "harbor-pod-disruption-budgets",
+      "harbor-zone-spread",
       "harbor-pod-resources",
-      "db-connection-budget",
-      "tier-wiring",
-      "edge-tls",
-      "no-secret-literals",
+      "harbor-db-connection-budget",
+      "harbor-tier-wiring",
+      "harbor-edge-tls",
+      "harbor-no-secret-literals",
     ])
       assert.match(
         deferred.get(policy) ?? "",
         /^cannot check until apply: (.*; )?Release "harbor" Helm values/,
         `${policy}: ${JSON.stringify(found)}`,
       );
-    assert.match(deferred.get("redis-sentinel-quorum") ?? "", /^cannot check until apply: sentinel quorum of/);
+    assert.match(deferred.get("harbor-redis-sentinel-quorum") ?? "", /^cannot check until apply: sentinel quorum of/);
     // The same graph with those values known: the same policies pass, nothing is deferred.
     assert.deepEqual(await runAnalyzer(analyzerResources(graph)), []);
   });
@@ -1136,13 +1143,13 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
     });
     const found = await runStackPolicies(resources);
     assert.ok(
-      found.some((f) => f.policy === "node-hardware-sizing" && /m6i\.xlarge has 4 vCPU/.test(f.message)),
+      found.some((f) => f.policy === "harbor-node-hardware-sizing" && /m6i\.xlarge has 4 vCPU/.test(f.message)),
       JSON.stringify(found),
     );
     assert.ok(
       found.some(
         (f) =>
-          f.policy === "no-secret-literals" &&
+          f.policy === "harbor-no-secret-literals" &&
           /values\.database\.external\.password is a computed value/.test(f.message) &&
           /Fix: /.test(f.message),
       ),
@@ -1150,7 +1157,7 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
     );
   });
 
-  it("platform-facts fails when HarborPlatform's registered outputs lack the facts the analyzer reads", async () => {
+  it("harbor-platform-facts fails when HarborPlatform's registered outputs lack the facts the analyzer reads", async () => {
     const { graph } = await violationsOf({});
     // AnalyzeStack gives a component its registered outputs: here, outputs without the facts.
     const found = await runStackPolicies(
@@ -1160,7 +1167,7 @@ describe("policy pack under pulumi preview's analyzer (proxied props, unknowns, 
           : props,
       ),
     );
-    const msgs = found.filter((f) => f.policy === "platform-facts").map((f) => f.message);
+    const msgs = found.filter((f) => f.policy === "harbor-platform-facts").map((f) => f.message);
     assert.equal(msgs.length, 1, JSON.stringify(found));
     some(
       msgs,
@@ -1190,7 +1197,7 @@ describe("policy pack: per-stack config loader", () => {
     for (const stack of ["dev", "staging", "prod"]) {
       const cfg = loadStackPolicyConfig(stack)!;
       assert.equal(policyConfigPath(stack), path.join(__dirname, "..", "policies", "config", `${stack}.json`));
-      assert.equal((cfg["patroni-members"] as any).enforcementLevel, stack === "dev" ? "advisory" : "mandatory");
+      assert.equal((cfg["harbor-patroni-members"] as any).enforcementLevel, stack === "dev" ? "advisory" : "mandatory");
     }
     assert.equal(loadStackPolicyConfig("no-such-stack"), undefined);
     assert.throws(() => loadStackPolicyConfig("prod", "/nonexistent/cfg.json"), /does not exist/);
@@ -1198,24 +1205,24 @@ describe("policy pack: per-stack config loader", () => {
 
   it("refuses unknown policies, unknown settings, wrong types and levels, naming each", () => {
     const f = tmp({
-      "patroni-member": "mandatory",
-      "patroni-members": { minMember: 3 },
+      "harbor-patroni-member": "mandatory",
+      "harbor-patroni-members": { minMember: 3 },
       "harbor-replicas": { minReplicas: "2" },
-      "edge-tls": "strict",
-      "zone-spread": { enforcementLevel: "advisory", zoneEnvironments: ["prod"] },
+      "harbor-edge-tls": "strict",
+      "harbor-zone-spread": { enforcementLevel: "advisory", zoneEnvironments: ["prod"] },
     });
     assert.throws(
       () => loadStackPolicyConfig("prod", f),
       (e: Error) => {
         for (const re of [
-          /"patroni-member" is not a policy/,
-          /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
-          /"patroni-member" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "patroni-members"\?/,
+          /"harbor-patroni-member" is not a policy/,
+          /harbor-patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
+          /"harbor-patroni-member" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "harbor-patroni-members"\?/,
           /harbor-replicas\.minReplicas: "2" does not match/,
-          /edge-tls: level "strict"/,
+          /harbor-edge-tls: level "strict"/,
         ])
           assert.match(e.message, re);
-        assert.doesNotMatch(e.message, /- zone-spread/, "a valid entry is not reported");
+        assert.doesNotMatch(e.message, /- harbor-zone-spread/, "a valid entry is not reported");
         return true;
       },
     );
@@ -1231,7 +1238,7 @@ describe("policy pack: per-stack config loader", () => {
     const prod = await evaluatePolicies(graphBroken, allPolicies, { config: loadStackPolicyConfig("prod") });
     assert.deepEqual(
       prod.map((v) => [v.policy, v.enforcementLevel]),
-      [["patroni-members", "mandatory"]],
+      [["harbor-patroni-members", "mandatory"]],
     );
   });
 });

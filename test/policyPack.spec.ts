@@ -156,18 +156,18 @@ describe("policy pack build (policies/tsconfig.json -> policies/dist)", function
       handler,
       configureRequest({
         ...prod,
-        "node-hardware-sizing": { ...prod["node-hardware-sizing"], dbMinVCPU: 16 },
-        "zone-sprea": { enforcementLevel: "mandatory" },
+        "harbor-node-hardware-sizing": { ...prod["harbor-node-hardware-sizing"], dbMinVCPU: 16 },
+        "harbor-zone-sprea": { enforcementLevel: "mandatory" },
       }),
     );
     assert.equal(err?.code, 3, "INVALID_ARGUMENT");
     assert.match(
       err!.details!,
-      /node-hardware-sizing\.dbMinVCPU is not a setting of the policy \(settings: [^)]*\)\. Fix: did you mean "dbMinVcpu"\?/,
+      /harbor-node-hardware-sizing\.dbMinVCPU is not a setting of the policy \(settings: [^)]*\)\. Fix: did you mean "dbMinVcpu"\?/,
     );
     assert.match(
       err!.details!,
-      /"zone-sprea" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "zone-spread"\?/,
+      /"harbor-zone-sprea" is not a policy of the pack \(known: [^)]*\)\. Fix: did you mean "harbor-zone-spread"\?/,
     );
     assert.equal(passedOn.length, 1, "an invalid config never reaches the policies");
   });
@@ -192,14 +192,14 @@ describe("policy config guard (the analyzer's Configure)", () => {
       guarded,
       configureRequest({
         "harbor-replicas": { minReplicas: "2" },
-        "patroni-members": { minMember: 3 },
+        "harbor-patroni-members": { minMember: 3 },
         all: { enforcementLevel: "mandatory", minReplicas: 3 },
       }),
     );
     assert.equal(err?.code, 3);
     for (const re of [
       /harbor-replicas\.minReplicas: "2" does not match/,
-      /patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
+      /harbor-patroni-members\.minMember is not a setting of the policy \(settings: minMembers\)\. Fix: did you mean "minMembers"\?/,
       /all takes an enforcement level only, not minReplicas/,
     ])
       assert.match(err!.details!, re);

@@ -135,7 +135,12 @@ describe("plan --preview (first preview of a new stack)", () => {
     assert.ok(workloads.length >= 2);
     for (const w of workloads) assert.deepEqual(unknownPaths(w.inputs), [], w.name);
     // The three rules that read the chart's defaults on unknown values now say they cannot check.
-    for (const policy of ["pod-disruption-budgets", "zone-spread", "registry-capacity-headroom", "harbor-replicas"]) {
+    for (const policy of [
+      "harbor-pod-disruption-budgets",
+      "harbor-zone-spread",
+      "harbor-registry-capacity-headroom",
+      "harbor-replicas",
+    ]) {
       const v = violations.find((x) => x.policy === policy);
       assert.ok(v, `${policy} says what it cannot check`);
       assert.match(v.message, /cannot check until apply: Release "harbor-harbor" Helm values/);
@@ -166,7 +171,9 @@ describe("plan --preview (first preview of a new stack)", () => {
         /^can't run policy '[a-z0-9-]+' from policy pack 'harbor-ha@v0\.1\.0' during preview: cannot check until apply: /,
       );
     }
-    assert.ok(preview.some((d) => d.policy === "zone-spread" && /Release "harbor-harbor" Helm values/.test(d.message)));
+    assert.ok(
+      preview.some((d) => d.policy === "harbor-zone-spread" && /Release "harbor-harbor" Helm values/.test(d.message)),
+    );
     // After apply (every value known) the analyzer reports nothing at all.
     assert.deepEqual(await analyzeStack((await plan("prod")).graph), []);
   });
@@ -186,11 +193,11 @@ describe("plan --preview (first preview of a new stack)", () => {
     [
       "db nodes of m6i.xlarge",
       (c) => (c["harbor-ha:nodePools"].db.instanceTypes = ["m6i.xlarge"]),
-      "node-hardware-sizing",
+      "harbor-node-hardware-sizing",
       "caught",
       /m6i\.xlarge.*4 vCPU/s,
     ],
-    ["2 Patroni members", (c) => (c["harbor-ha:postgres"].members = 2), "patroni-members", "caught", /2.*3/],
+    ["2 Patroni members", (c) => (c["harbor-ha:postgres"].members = 2), "harbor-patroni-members", "caught", /2.*3/],
     [
       "a 500 GiB registry for 400 GB of data",
       (c) => {
@@ -203,7 +210,7 @@ describe("plan --preview (first preview of a new stack)", () => {
         };
         c["harbor-ha:expectedDataGb"] = 400;
       },
-      "registry-capacity-headroom",
+      "harbor-registry-capacity-headroom",
       "caught",
       /500.*1200/s,
     ],
@@ -217,7 +224,7 @@ describe("plan --preview (first preview of a new stack)", () => {
     [
       "2 sentinels",
       (c) => Object.assign(c["harbor-ha:redis"], { sentinels: 2, quorum: 2 }),
-      "redis-sentinel-quorum",
+      "harbor-redis-sentinel-quorum",
       "caught",
       /2.*3/,
     ],

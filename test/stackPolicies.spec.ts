@@ -39,10 +39,10 @@ describe("policy pack on the stacks", () => {
     [
       "db nodes of m6i.xlarge",
       (c) => (c["harbor-ha:nodePools"].db.instanceTypes = ["m6i.xlarge"]),
-      "node-hardware-sizing",
+      "harbor-node-hardware-sizing",
       /m6i\.xlarge.*4 vCPU.*8/s,
     ],
-    ["2 Patroni members", (c) => (c["harbor-ha:postgres"].members = 2), "patroni-members", /2.*3/],
+    ["2 Patroni members", (c) => (c["harbor-ha:postgres"].members = 2), "harbor-patroni-members", /2.*3/],
     [
       "a 500 GiB registry for 400 GB of data",
       (c) => {
@@ -55,14 +55,14 @@ describe("policy pack on the stacks", () => {
         };
         c["harbor-ha:expectedDataGb"] = 400;
       },
-      "registry-capacity-headroom",
+      "harbor-registry-capacity-headroom",
       /500.*1200/s,
     ],
     ["one Harbor replica", (c) => (c["harbor-ha:harbor"].replicas = 1), "harbor-replicas", /1.*2/],
     [
       "2 sentinels",
       (c) => Object.assign(c["harbor-ha:redis"], { sentinels: 2, quorum: 2 }),
-      "redis-sentinel-quorum",
+      "harbor-redis-sentinel-quorum",
       /2.*3/,
     ],
   ];

@@ -4,7 +4,10 @@ import { InvalidArgsError } from "../components/conventions";
 import { isSecretEnvelope } from "../engine";
 import { ComponentPlan, planComponent, T } from "./support/planComponent";
 
-const EFS = { vpcId: "vpc-1", subnets: { "eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c" } };
+const EFS = {
+  vpcId: "vpc-1",
+  subnets: { "eu-west-1a": "subnet-a", "eu-west-1b": "subnet-b", "eu-west-1c": "subnet-c" },
+};
 
 describe("registry storage", () => {
   describe("S3: a bucket created here", () => {

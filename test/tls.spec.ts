@@ -154,9 +154,11 @@ describe("Harbor certificates", () => {
     describe(`issuer ${issuer.mode}`, () => {
       let plan: ComponentPlan;
       const certs = () => plan.objects("Certificate");
-      const issuerNamed = (name: string) => plan.objects("ClusterIssuer").find((o) => o.metadata.name === name);
+      // With the cluster's own issuer the private CA is namespaced (Issuers), elsewhere cluster-wide.
+      const issuers = () => [...plan.objects("ClusterIssuer"), ...plan.objects("Issuer")];
+      const issuerNamed = (name: string) => issuers().find((o) => o.metadata.name === name);
       const edge = () => certs().find((c) => c.spec.dnsNames?.includes("harbor.example.com"))!;
-      const caIssuer = () => plan.objects("ClusterIssuer").find((o) => o.spec.ca)!;
+      const caIssuer = () => issuers().find((o) => o.spec.ca)!;
       before(async () => {
         plan = await planComponent(() => {
           const c = new HarborCertificates("certs", { namespace: "harbor", host: "harbor.example.com", issuer });
@@ -192,7 +194,9 @@ describe("Harbor certificates", () => {
 
       it("bootstraps the private CA: selfSigned issuer -> CA certificate in cert-manager's namespace -> ca issuer", () => {
         const caCert = certs().find((c) => c.spec.isCA)!;
-        assert.equal(caCert.metadata.namespace, "cert-manager");
+        assert.equal(caCert.metadata.namespace, issuer.mode === "existing" ? "harbor" : "cert-manager");
+        if (issuer.mode === "existing")
+          assert.deepEqual(plan.objects("ClusterIssuer"), [], "the cluster's issuer: no cluster-wide object of ours");
         assert.equal(caIssuer().spec.ca.secretName, caCert.spec.secretName);
         assert.ok(issuerNamed(caCert.spec.issuerRef.name)?.spec.selfSigned);
       });

@@ -21,7 +21,7 @@ async function prodWith(edit: (c: Record<string, any>) => void) {
   }
 }
 
-describe("policy one-pod-per-node-fits (Patroni members vs db nodes)", function () {
+describe("policy harbor-one-pod-per-node-fits (Patroni members vs db nodes)", function () {
   this.timeout(120_000);
 
   it("is part of the pack", () => {

@@ -10,11 +10,17 @@ export const NODE_TIER_LABEL = "harbor-ha.io/tier";
 export type NodeTier = "app" | "db";
 
 /**
- * The label a zonal node group puts on its nodes: the availability zone it was created for. The zone-spread
+ * The label a zonal node group puts on its nodes: the availability zone it was created for. The harbor-zone-spread
  * policy reads it to check that every zone of the stack has db capacity (Kubernetes' own
  * `topology.kubernetes.io/zone` is set by the kubelet and cannot be declared on a node group).
  */
 export const NODE_ZONE_LABEL = "harbor-ha.io/zone";
+
+/**
+ * Marks the PostgreSQL that serves Harbor (`"true"` on its StatefulSet): the policy pack's Harbor sizing
+ * (the seed's 1 TiB data volume) applies to it, not to a PatroniCluster of another application.
+ */
+export const HARBOR_DATABASE_LABEL = "harbor-ha.io/harbor-database";
 
 export function standardLabels(
   component: string,

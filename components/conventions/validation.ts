@@ -57,6 +57,27 @@ export class ArgsChecker {
     );
   }
 
+  /**
+   * Values harbor-ha must read in plain text here (names it builds, URLs it parses): each must be a plain
+   * string (or string list), not a Pulumi Output, which JavaScript callers can pass and which would end up
+   * as "Calling [toString] on an [Output<T>]" inside names and addresses. Records one problem per such
+   * value and throws at once: the other checks would only read that text.
+   */
+  requirePlain(values: Record<string, unknown>): void {
+    for (const [path, v] of Object.entries(values)) {
+      const outputs = (Array.isArray(v) ? v : [v]).some(
+        (x) => x !== null && typeof x === "object" && (x as { __pulumiOutput?: unknown }).__pulumiOutput === true,
+      );
+      this.check(
+        !outputs,
+        path,
+        "is a Pulumi Output; it is used in plain text here (object names, addresses, URL checks)",
+        "pass a plain string (a literal or stack config value), or create the component inside that Output's apply",
+      );
+    }
+    this.throwIfAny();
+  }
+
   throwIfAny(): void {
     if (this.problems.length > 0) throw new InvalidArgsError(this.component, this.resourceName, this.problems);
   }

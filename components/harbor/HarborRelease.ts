@@ -264,6 +264,7 @@ function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: Harbor
   const storageAccessMode =
     args.storageAccessMode ?? (plainStorage?.type === "filesystem" ? plainStorage.accessMode : undefined);
   const check = new ArgsChecker("HarborRelease", name);
+  check.requirePlain({ externalUrl: args.externalUrl });
   check.problems.push(
     ...harborValuesProblems({
       externalUrl: args.externalUrl,

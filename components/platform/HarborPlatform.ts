@@ -376,8 +376,13 @@ export function stackApiCalls(
   return calls;
 }
 
-/** The Helm release name of Harbor (its Services are `<release>-core`, ...). */
-export const HARBOR_RELEASE_NAME = "harbor";
+/**
+ * The Helm release name of a platform's Harbor: the platform's own name (its Services are
+ * `<fullName>-core`, ...), so two platforms never share a release; the stacks' platform is "harbor".
+ */
+export function harborReleaseName(platformName: string): string {
+  return platformName;
+}
 
 /**
  * The platform's own defaults (what no tier decides). Everything else is passed through to the tiers as
@@ -661,6 +666,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
         metricsExporter: args.observability !== undefined,
+        harborDatabase: true,
         placement: l.dbTier,
         requireZoneSpread: l.zonesHard,
       },
@@ -724,7 +730,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: l.nsName,
         storageClass: st.storageClass ?? l.storageClass,
         capacityGb: st.capacityGb,
-        registryReplicas: registryReplicas(args),
+        registryReplicas: registryReplicas(l.name, args),
       },
       waitingFor(this, l.storageClassReady),
     ).registryStorage;
@@ -781,7 +787,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
         namespace: ns,
         externalUrl: args.externalUrl,
         tlsSecretName,
-        coreServiceName: `${harborFullName(HARBOR_RELEASE_NAME)}-core`,
+        coreServiceName: `${harborFullName(harborReleaseName(name))}-core`,
         adminAllowlist: edgeArgs.adminAllowlist,
         exposure: edgeArgs.exposure,
         internal: edgeArgs.internal,
@@ -863,7 +869,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `${l.name}-harbor`,
       {
         namespace: l.nsName,
-        releaseName: HARBOR_RELEASE_NAME,
+        releaseName: harborReleaseName(l.name),
         externalUrl: args.externalUrl,
         database,
         databaseConnectionBudget: connectionBudget,
@@ -970,8 +976,8 @@ function waitingFor(parent: pulumi.Resource, deps: pulumi.Resource[]): pulumi.Co
 }
 
 /** Registry replicas of the release these Args make (HarborRelease's defaults applied). */
-function registryReplicas(args: HarborPlatformArgs): number {
-  return resolveHarborReleaseArgs(HARBOR_RELEASE_NAME, args.harbor ?? {}).replicas.registry;
+function registryReplicas(platformName: string, args: HarborPlatformArgs): number {
+  return resolveHarborReleaseArgs(harborReleaseName(platformName), args.harbor ?? {}).replicas.registry;
 }
 
 /** Deletion protection and access logs of the NLB: both on in prod unless the edge Args say otherwise. */
@@ -999,6 +1005,7 @@ function platformFacts(args: HarborPlatformArgs): PlatformFacts {
 /** Refuses what no tier could build, before any resource (the tiers check their own Args again). */
 function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
   const check = new ArgsChecker("HarborPlatform", name);
+  check.requirePlain({ namespace: args.namespace, externalUrl: args.externalUrl, zones: args.zones });
   check.check(
     /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
     "externalUrl",
@@ -1009,7 +1016,7 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
     check.rule(
       "storage.kind",
       readWriteOnceSharingViolation({
-        registryReplicas: registryReplicas(args),
+        registryReplicas: registryReplicas(name, args),
         subject: '"filesystem" storage',
         replicasKey: "harbor.replicas",
       }),

@@ -7,6 +7,7 @@ import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
   createHardenedBucket,
+  HARBOR_DATABASE_LABEL,
   Placement,
   renderIrsaTrustPolicy,
   podPlacement,
@@ -81,6 +82,11 @@ export interface PatroniClusterArgs {
   database?: string;
   /** Harbor's role. Default: `harbor`. */
   user?: string;
+  /**
+   * This cluster is Harbor's database: its StatefulSet carries `HARBOR_DATABASE_LABEL`, so the policy
+   * pack's Harbor sizing (`harbor-patroni-volume-size`) applies. Default: false (HarborPlatform sets it for its own).
+   */
+  harborDatabase?: boolean;
   /**
    * The components whose pods each hold a connection pool (Harbor: core, jobservice, exporter), with
    * their replicas, `maxOpenConns` and rolling-update surge: max_connections covers their peak.
@@ -208,13 +214,15 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       child,
     );
-    // Harbor's database.external.existingSecret format: key `password`.
+    // The application role's password, named after the role (`<name>-harbor` for Harbor's default role;
+    // `_` is not allowed in object names), in Harbor's database.external.existingSecret format: key `password`.
+    const roleObject = `${name}-${l.user.replace(/_/g, "-")}`;
     const harbor = new k8s.core.v1.Secret(
-      `${name}-harbor`,
+      roleObject,
       {
-        metadata: { name: `${name}-harbor`, namespace: ns, labels },
+        metadata: { name: roleObject, namespace: ns, labels },
         type: "Opaque",
-        stringData: { password: password("harbor") },
+        stringData: { password: password(l.user.replace(/_/g, "-")) },
       },
       child,
     );
@@ -287,7 +295,11 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const statefulSet = new k8s.apps.v1.StatefulSet(
       name,
       {
-        metadata: { name, namespace: ns, labels },
+        metadata: {
+          name,
+          namespace: ns,
+          labels: l.args.harborDatabase ? { ...labels, [HARBOR_DATABASE_LABEL]: "true" } : labels,
+        },
         spec: {
           serviceName: headless.metadata.name,
           replicas: l.members,

@@ -87,6 +87,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const quorum = args.quorum ?? d.quorum;
     const memoryGi = args.memoryGi ?? d.memoryGi;
     const check = new ArgsChecker("RedisSentinel", name);
+    check.requirePlain({ namespace: args.namespace });
     check.atLeast(replicas, 1, "replicas");
     check.atLeast(sentinels, 1, "sentinels");
     check.atLeast(quorum, 1, "quorum");

@@ -172,6 +172,7 @@ export class CertManager extends pulumi.ComponentResource {
 /** Refuses invalid Args before any resource, naming every problem. */
 function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, replicas: number): void {
   const check = new ArgsChecker("CertManager", name);
+  check.requirePlain({ namespace: args.namespace });
   if (check.atLeast(replicas, 1, "replicas") && ha)
     check.check(
       replicas >= 2,

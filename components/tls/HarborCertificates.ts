@@ -5,7 +5,7 @@ import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { CERT_MANAGER_NAMESPACE } from "./CertManager";
 
 /** ACME account shared by both ACME modes. */
-interface AcmeAccount {
+export interface AcmeAccount {
   /** The ACME account's e-mail. */
   email: string;
   /** ACME directory. Default: Let's Encrypt production. */
@@ -113,17 +113,20 @@ export class HarborCertificates extends pulumi.ComponentResource {
     const d = harborCertificatesDefaults;
     const ns = args.namespace ?? d.namespace;
     const cmNs = args.certManagerNamespace ?? d.certManagerNamespace;
-    const { issuer: caIssuer, certificate: caCert } = this.privateCa(name, cmNs, args);
+    // With the cluster's own issuer, the token-service CA is namespaced (Issuers in Harbor's namespace):
+    // a team's cluster gets no cluster-wide object from this component.
+    const caNs = args.issuer.mode === "existing" ? ns : undefined;
+    const { issuer: caIssuer, certificate: caCert, kind: caKind } = this.privateCa(name, cmNs, args, caNs);
     const edge = this.edgeIssuer(name, args, caIssuer);
     const tlsSecretName = args.tlsSecretName ?? `${name}-tls`;
     this.edgeCertificate = this.edgeCertificateOf(name, args, ns, edge, tlsSecretName);
-    this.tokenServiceCertificate(name, args, ns, caIssuer);
+    this.tokenServiceCertificate(name, args, ns, caIssuer, caKind);
     // Plain names, not taken from the Certificates: Harbor's pods wait for the Secrets by themselves,
     // so `pulumi up` need not serialize the release behind certificate issuance.
     this.tlsSecretName = pulumi.output(tlsSecretName);
     this.tokenServiceSecretName = pulumi.output(`${name}-token-service`);
     this.issuerName = edge.name;
-    if (args.exposeCaCertificate) this.caCertificate = this.caCertificateOf(name, cmNs, caCert);
+    if (args.exposeCaCertificate) this.caCertificate = this.caCertificateOf(name, caNs ?? cmNs, caCert);
     this.registerOutputs({
       tlsSecretName: this.tlsSecretName,
       tokenServiceSecretName: this.tokenServiceSecretName,
@@ -168,8 +171,10 @@ export class HarborCertificates extends pulumi.ComponentResource {
     name: string,
     certManagerNamespace: string,
     args: HarborCertificatesArgs,
-  ): { issuer: pulumi.Output<string>; certificate: k8s.apiextensions.CustomResource } {
-    const selfSigned = this.certManagerObject(name, args, "selfsigned", "ClusterIssuer", { selfSigned: {} });
+    namespaced?: pulumi.Input<string>,
+  ): { issuer: pulumi.Output<string>; certificate: k8s.apiextensions.CustomResource; kind: string } {
+    const kind = namespaced === undefined ? "ClusterIssuer" : "Issuer";
+    const selfSigned = this.certManagerObject(name, args, "selfsigned", kind, { selfSigned: {} }, namespaced);
     const caCert = this.certManagerObject(
       name,
       args,
@@ -181,9 +186,9 @@ export class HarborCertificates extends pulumi.ComponentResource {
         secretName: `${name}-ca`,
         duration: "87600h",
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" },
-        issuerRef: { name: selfSigned.metadata.name, kind: "ClusterIssuer", group: "cert-manager.io" },
+        issuerRef: { name: selfSigned.metadata.name, kind, group: "cert-manager.io" },
       },
-      certManagerNamespace,
+      namespaced ?? certManagerNamespace,
       [],
       // Its Secret is read back by caCertificateOf: the Kubernetes provider waits until cert-manager has issued it.
       args.exposeCaCertificate ? { "pulumi.com/waitFor": "condition=Ready" } : undefined,
@@ -192,24 +197,24 @@ export class HarborCertificates extends pulumi.ComponentResource {
       name,
       args,
       "ca-issuer",
-      "ClusterIssuer",
+      kind,
       { ca: { secretName: `${name}-ca` } },
-      undefined,
+      namespaced,
       [caCert],
     ).metadata.name;
-    return { issuer, certificate: caCert };
+    return { issuer, certificate: caCert, kind };
   }
 
   /** The private CA's certificate (PEM), read back from the Secret cert-manager issued it into. */
   private caCertificateOf(
     name: string,
-    certManagerNamespace: string,
+    certManagerNamespace: pulumi.Input<string>,
     caCert: k8s.apiextensions.CustomResource,
   ): pulumi.Output<string> {
     // The id comes from the Certificate's id, unknown until it exists, so a first preview does not read.
     const caSecret = k8s.core.v1.Secret.get(
       `${name}-ca-secret`,
-      caCert.id.apply(() => `${certManagerNamespace}/${name}-ca`),
+      pulumi.all([caCert.id, certManagerNamespace]).apply(([, caNs]) => `${caNs}/${name}-ca`),
       { parent: this, dependsOn: [caCert] },
     );
     // A CA certificate is public: unsecret it, so that the API resources' connection stays readable.
@@ -283,6 +288,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
     args: HarborCertificatesArgs,
     ns: pulumi.Input<string>,
     caIssuer: pulumi.Output<string>,
+    caKind: string,
   ): void {
     this.certManagerObject(
       name,
@@ -295,7 +301,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
         duration: "87600h",
         renewBefore: "720h",
         privateKey: { algorithm: "RSA", size: 4096, rotationPolicy: "Never" },
-        issuerRef: { name: caIssuer, kind: "ClusterIssuer", group: "cert-manager.io" },
+        issuerRef: { name: caIssuer, kind: caKind, group: "cert-manager.io" },
       },
       ns,
     );
@@ -306,6 +312,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
 function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): void {
   const check = new ArgsChecker("HarborCertificates", name);
   check.atLeast(args.issuanceTimeoutSeconds, 1, "issuanceTimeoutSeconds");
+  check.requirePlain({ host: args.host });
   check.check(
     /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
     "host",

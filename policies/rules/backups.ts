@@ -2,7 +2,7 @@
  * Backups of Harbor's database (issue 15): every PatroniCluster archives its WAL and takes base backups
  * (Spilo's WAL-G settings on its StatefulSet), keeps them long enough, bounds the RPO with archive_timeout,
  * and a backup bucket it creates is versioned, KMS-encrypted and keeps deleted backups for the retention
- * (its public access block, default encryption and TLS-only policy are s3-bucket-security's).
+ * (its public access block, default encryption and TLS-only policy are harbor-s3-bucket-security's).
  */
 import { stackRule, num, violation } from "./common";
 import { arr, ComponentTypes, Graph, label, obj, podSpec, Res, str, T } from "./graph";
@@ -125,7 +125,7 @@ export const databaseBackups = stackRule<{ minRetentionDays: number; maxArchiveT
 export const backupBucket = stackRule<{ minRetentionDays: number; requireKms: boolean }>({
   name: "harbor-backup-bucket",
   description:
-    "A backup bucket under a PatroniCluster is versioned (a deleted or overwritten backup can be recovered), keeps noncurrent versions at least minRetentionDays, and is encrypted with SSE-KMS when requireKms (public access, encryption and TLS-only are checked by s3-bucket-security).",
+    "A backup bucket under a PatroniCluster is versioned (a deleted or overwritten backup can be recovered), keeps noncurrent versions at least minRetentionDays, and is encrypted with SSE-KMS when requireKms (public access, encryption and TLS-only are checked by harbor-s3-bucket-security).",
   severity: "high",
   remediationSteps:
     "Create the backup bucket with PatroniCluster Args.backup (target aws), which builds it through components/conventions/s3Bucket.ts.",

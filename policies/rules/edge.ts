@@ -103,7 +103,7 @@ function attachedListeners(
 }
 
 export const edgeTls = stackRule<{ allowedMinVersions: string[] }>({
-  name: "edge-tls",
+  name: "harbor-edge-tls",
   description:
     "TLS at the Gateway with TLS 1.2+: every Gateway has a ClientTrafficPolicy with tls.minVersion 1.2 or 1.3 (not Auto, 1.0, 1.1), every HTTPS listener terminates TLS with a certificate, and Harbor's externalURL is https.",
   severity: "high",
@@ -168,7 +168,7 @@ export const edgeTls = stackRule<{ allowedMinVersions: string[] }>({
 });
 
 export const edgeNoCatchAll = stackRule<Record<string, never>>({
-  name: "edge-no-catch-all",
+  name: "harbor-edge-no-catch-all",
   description:
     "Nothing routes to Harbor for an arbitrary Host: every Gateway listener has a hostname, every HTTPRoute lists hostnames, Harbor is exposed only through its chart's HTTPRoute (expose.type route) with expose.route.hosts, and there is no Ingress (no default backend).",
   severity: "high",
@@ -228,11 +228,12 @@ export const edgeNoCatchAll = stackRule<Record<string, never>>({
 });
 
 export const edgeAdminAllowlist = stackRule<{ environments: string[] }>({
-  name: "edge-admin-allowlist",
+  name: "harbor-edge-admin-allowlist",
   description:
     "In the listed environments (staging, prod) Harbor's admin API paths (ADMIN_API_PREFIXES of the edge tier) are captured by an HTTPRoute with a SecurityPolicy: authorization defaultAction Deny and Allow rules naming clientCIDRs, none of them 0.0.0.0/0.",
   severity: "high",
-  remediationSteps: "Set the stack's edge.adminAllowlist to the admin networks' CIDRs.",
+  remediationSteps:
+    "Set the stack's edge.adminAllowlist to the admin networks' CIDRs (Args: HarborPlatform edge.adminAllowlist, HarborGateway adminAllowlist).",
   config: { environments: strList(["staging", "prod"], "environments whose admin API must carry an allowlist") },
   check(g, c, report, _args, cannotCheck) {
     const facts = platformFacts(g);
@@ -298,7 +299,7 @@ export const edgeAdminAllowlist = stackRule<{ environments: string[] }>({
 });
 
 export const edgeHttpRedirectOnly = stackRule<Record<string, never>>({
-  name: "edge-http-redirect-only",
+  name: "harbor-edge-http-redirect-only",
   description:
     "Plain-HTTP listeners only redirect to HTTPS: every HTTPRoute rule attached to an HTTP listener is a RequestRedirect to scheme https with no backend, and Harbor's chart route attaches to HTTPS listeners only (cert-manager's HTTP-01 routes are created at run time, outside the plan).",
   severity: "high",

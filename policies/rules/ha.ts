@@ -73,11 +73,12 @@ export function patroniWorkloads(g: Graph): Res[] {
 }
 
 export const patroniMembers = stackRule<{ minMembers: number }>({
-  name: "patroni-members",
+  name: "harbor-patroni-members",
   description:
     "Each PatroniCluster runs >= 3 members (StatefulSet replicas, or a Zalando manifest's numberOfInstances), so a leader can be elected after losing one.",
   severity: "critical",
-  remediationSteps: "Set the stack's postgres.members to 3.",
+  remediationSteps:
+    "Set the stack's postgres.members to 3 (Args: PatroniCluster members, HarborPlatform database.members).",
   config: { minMembers: num(3, "Patroni members", 1) },
   check(g, c, report, _args, cannotCheck) {
     for (const w of patroniWorkloads(g)) {
@@ -94,7 +95,7 @@ export const patroniMembers = stackRule<{ minMembers: number }>({
             label(w),
             `Patroni members (replicas) is ${n}`,
             `>= ${c.minMembers}`,
-            `set the stack's postgres.members to ${c.minMembers}`,
+            `set the stack's postgres.members to ${c.minMembers} (PatroniCluster members)`,
           ),
           w.urn,
         );
@@ -191,11 +192,12 @@ export function sentinelFacts(g: Graph): SentinelFacts[] {
 }
 
 export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }>({
-  name: "redis-sentinel-quorum",
+  name: "harbor-redis-sentinel-quorum",
   description:
     "Each RedisSentinel runs >= 3 sentinels with quorum 2 (at least `quorum`, and no more than the sentinel count), read from its rendered sentinel.conf (`sentinel monitor ... <quorum>`).",
   severity: "critical",
-  remediationSteps: "Set the stack's redis.sentinels to 3 and redis.quorum to 2.",
+  remediationSteps:
+    "Set the stack's redis.sentinels to 3 and redis.quorum to 2 (Args: RedisSentinel sentinels and quorum, HarborPlatform redis.sentinels and redis.quorum).",
   config: { minSentinels: num(3, "sentinels", 1), quorum: num(2, "minimum sentinel quorum", 1) },
   check(g, c, report, _args, cannotCheck) {
     for (const f of sentinelFacts(g)) {
@@ -209,7 +211,7 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
             who,
             `${f.count} sentinel(s) (${f.workloads.map(label).join(", ") || "no sentinel workload found"})`,
             `>= ${c.minSentinels} sentinels in different failure domains`,
-            `set the stack's redis.sentinels to ${c.minSentinels}`,
+            `set the stack's redis.sentinels to ${c.minSentinels} (RedisSentinel sentinels)`,
           ),
           at?.urn,
         );
@@ -231,7 +233,7 @@ export const redisSentinels = stackRule<{ minSentinels: number; quorum: number }
             who,
             `sentinel quorum is ${f.quorum} with ${f.count} sentinel(s) (${f.quorumSource})`,
             `>= ${c.quorum} and <= the sentinel count`,
-            `set the stack's redis.quorum to ${c.quorum}`,
+            `set the stack's redis.quorum to ${c.quorum} (RedisSentinel quorum)`,
           ),
           at?.urn,
         );
@@ -248,7 +250,7 @@ function selectorMatches(
 }
 
 export const pdbsPresent = stackRule<Record<string, never>>({
-  name: "pod-disruption-budgets",
+  name: "harbor-pod-disruption-budgets",
   description:
     "Patroni and Redis workloads are covered by a PodDisruptionBudget under their component (selector matching the pod labels); every deployed Harbor component has values.<component>.podDisruptionBudget.enabled or a PDB under the HarborRelease.",
   severity: "high",
@@ -359,7 +361,7 @@ function dbCapacityPerZone(
 }
 
 export const zoneSpread = stackRule<ZoneConfig>({
-  name: "zone-spread",
+  name: "harbor-zone-spread",
   description:
     "In the listed environments (prod) the platform spans >= 2 zones; wherever it spans 2+ zones (or in those environments), every zone has a db node group (minSize >= 1) when the plan has db node groups, and Patroni/Redis pods and every Harbor component spread over topology.kubernetes.io/zone (topologySpreadConstraints or zone anti-affinity).",
   severity: "high",
@@ -384,7 +386,7 @@ export const zoneSpread = stackRule<ZoneConfig>({
           `HarborPlatform (${facts.environment})`,
           `spans ${facts.zones.length} zone(s) (${facts.zones.join(", ") || "none"})`,
           `>= ${c.minZones} zones`,
-          `list at least ${c.minZones} availability zones in the stack's zones`,
+          `list at least ${c.minZones} availability zones in the stack's zones (HarborPlatform zones)`,
         ),
         facts.urn,
       );

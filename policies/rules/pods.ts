@@ -33,7 +33,7 @@ export interface DataPodConfig {
   dbNodeMemoryGib: number;
   appNodeVcpu: number;
   appNodeMemoryGib: number;
-  /** Instance types to add to the table (as node-hardware-sizing's extraInstanceTypes). */
+  /** Instance types to add to the table (as harbor-node-hardware-sizing's extraInstanceTypes). */
   extraInstanceTypes: Record<string, InstanceSpec>;
 }
 
@@ -66,12 +66,12 @@ function sum(containers: Container[], kind: "requests" | "limits", res: "cpu" | 
 }
 
 export const dataPodResources = stackRule<DataPodConfig>({
-  name: "data-pod-resources",
+  name: "harbor-data-pod-resources",
   description:
     "Patroni and Redis/sentinel containers (StatefulSets/Deployments under PatroniCluster and RedisSentinel) set cpu and memory requests and limits, and each pod fits a node of the tier it is pinned to.",
   severity: "high",
   remediationSteps:
-    "Set the stack's postgres/redis cpu and memoryGi so that they fit the tier's instance type (minus ~10 % for the kubelet), or choose larger nodes.",
+    "Set the stack's postgres/redis cpu and memoryGi (PatroniCluster / RedisSentinel Args cpu and memoryGi) so that they fit the tier's instance type (minus ~10 % for the kubelet), or choose larger nodes.",
   config: {
     nodeReserveFraction: num(0.1, "fraction of node capacity not allocatable to pods"),
     dbNodeVcpu: num(8, "vCPU of a db node when the stack brings its own nodes"),
@@ -81,7 +81,8 @@ export const dataPodResources = stackRule<DataPodConfig>({
     extraInstanceTypes: {
       type: "object",
       default: {},
-      description: "instance types to add to the table: { type: { vcpu, memoryGib, baselineGbit, burstGbit?, burstableCpu? } }",
+      description:
+        "instance types to add to the table: { type: { vcpu, memoryGib, baselineGbit, burstGbit?, burstableCpu? } }",
     },
   },
   check(g, c, report, _args, cannotCheck) {

@@ -68,7 +68,7 @@ function publicAllow(st: Obj): boolean {
 }
 
 export const s3BucketSecurity = stackRule<{ sseAlgorithms: string[] }>({
-  name: "s3-bucket-security",
+  name: "harbor-s3-bucket-security",
   description:
     "Every S3 bucket has a public access block with all four flags true, default server-side encryption, a bucket policy denying requests without TLS (aws:SecureTransport false), no public ACL and no unconditional public Allow.",
   severity: "critical",
@@ -207,7 +207,7 @@ export function secretLiterals(doc: unknown, base: string): string[] {
 }
 
 export const noSecretLiterals = stackRule<Record<string, never>>({
-  name: "no-secret-literals",
+  name: "harbor-no-secret-literals",
   description:
     "No ConfigMap and no Helm release values carry a secret-looking literal (keys like password/secret/token/*Key with a non-empty value, `requirepass`/`masterauth`/`sentinel auth-pass` lines, PEM private keys). References (existingSecret, *secretName, $ENV) are fine.",
   severity: "critical",
@@ -282,7 +282,7 @@ export function patroniMaxConnections(g: Graph, component?: Res): { value: numbe
 }
 
 export const dbConnectionBudget = stackRule<{ reservedConnections: number; defaultMaxOpenConns: number }>({
-  name: "db-connection-budget",
+  name: "harbor-db-connection-budget",
   description:
     "Harbor's database pools, (core + jobservice + exporter) x (replicas + rolling surge) x database.maxOpenConns, fit PostgreSQL's max_connections (found in the Patroni config under the PatroniCluster) minus the reserved connections.",
   severity: "high",

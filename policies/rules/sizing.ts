@@ -2,7 +2,7 @@
  * Hardware sizing of the nodes: vCPU, memory, root volume and SUSTAINED network per tier, resolved from the
  * instance table (AWS's published specifications). Burstable-CPU types are refused for the db and app
  * tiers (a t3.2xlarge sustains 40 % per vCPU), and the network floor is the baseline bandwidth, not an
- * "up to" burst. The database's 1 TiB lives on the Patroni data volumes (policy `patroni-volume-size`);
+ * "up to" burst. The database's 1 TiB lives on the Patroni data volumes (policy `harbor-patroni-volume-size`);
  * a node's root volume only holds the OS, images and logs, so it has its own, smaller minimum. Applies to EKS node groups (tier from the `harbor-ha.io/tier` label, disk from the
  * launch template they use), launch templates and EC2 instances (tier from their tags).
  */
@@ -60,12 +60,12 @@ export function launchTemplateOf(g: Graph, ng: Res): Res | undefined {
 }
 
 export const hardwareSizing = stackRule<SizingConfig>({
-  name: "node-hardware-sizing",
+  name: "harbor-node-hardware-sizing",
   description:
     "Nodes meet the seed's hardware minima with sustained capacity: db >= 8 vCPU / 32 GiB / 100 GiB SSD root (the database's 1 TiB is on Patroni's volumes), app >= 4 vCPU / 16 GiB / 200 GiB SSD, >= 16 GiB per instance (32 GiB when high-throughput), >= 1 Gbit baseline network, no burstable-CPU types in the db and app tiers.",
   severity: "high",
   remediationSteps:
-    "Pick a larger, non-burstable instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools; add unknown instance types, with figures from AWS's specifications, to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
+    "Pick a larger, non-burstable instance type (e.g. r6i.2xlarge for db, m6i.2xlarge for app) or a larger root volume in the stack's nodePools (NodePools Args pools); add unknown instance types, with figures from AWS's specifications, to policies/rules/instanceTypes.ts or the policy's extraInstanceTypes config.",
   config: {
     dbMinVcpu: num(8, "vCPU per db node"),
     dbMinMemoryGib: num(32, "GiB memory per db node"),

@@ -2,6 +2,7 @@
  * Storage: SSD volume types only; Patroni data volumes at least the db disk minimum; registry
  * capacity at least 3x the expected data where the storage has a size.
  */
+import { HARBOR_DATABASE_LABEL } from "../../components/facts";
 import { stackRule, num, strList, violation } from "./common";
 import { EBS_PROVISIONERS, harborChartClaims, LOCAL_PROVISIONERS, SSD_EBS_VOLUME_TYPES } from "../../components/facts";
 import {
@@ -51,7 +52,8 @@ export function planClaims(g: Graph, cannotCheck: (what: string, urn?: string) =
   const className = (v: unknown) => (typeof v === "string" ? v : undefined);
   for (const pvc of g.ofType(T.Pvc)) {
     if (g.unknown(pvc, "spec.storageClassName")) cannotCheck(`${label(pvc)} spec.storageClassName`, pvc.urn);
-    else out.push({ r: pvc, where: "spec.storageClassName", storageClass: className(kube(pvc).spec?.storageClassName) });
+    else
+      out.push({ r: pvc, where: "spec.storageClassName", storageClass: className(kube(pvc).spec?.storageClassName) });
   }
   for (const set of g.ofType(T.StatefulSet)) {
     if (g.unknown(set, "spec.volumeClaimTemplates")) {
@@ -68,7 +70,12 @@ export function planClaims(g: Graph, cannotCheck: (what: string, urn?: string) =
   }
   for (const pg of g.ofType(T.ZalandoPostgresql)) {
     if (g.unknown(pg, "spec.volume")) cannotCheck(`${label(pg)} spec.volume`, pg.urn);
-    else out.push({ r: pg, where: "spec.volume.storageClass", storageClass: className(kube(pg).spec?.volume?.storageClass) });
+    else
+      out.push({
+        r: pg,
+        where: "spec.volume.storageClass",
+        storageClass: className(kube(pg).spec?.volume?.storageClass),
+      });
   }
   for (const rel of harborReleases(g)) {
     // Exactly the values the chart's claims depend on (harborChartClaims).
@@ -89,13 +96,17 @@ export function planClaims(g: Graph, cannotCheck: (what: string, urn?: string) =
       continue;
     }
     for (const c of harborChartClaims(valuesOf(rel)))
-      out.push({ r: rel, where: `values.${c.valuesPath} (the chart's ${c.claim} claim)`, storageClass: c.storageClass });
+      out.push({
+        r: rel,
+        where: `values.${c.valuesPath} (the chart's ${c.claim} claim)`,
+        storageClass: c.storageClass,
+      });
   }
   return out;
 }
 
 export const ssdStorage = stackRule<SsdConfig>({
-  name: "ssd-storage-only",
+  name: "harbor-ssd-storage-only",
   description:
     "EBS volumes, launch template block devices, EC2 instance volumes and EBS StorageClasses use SSD volume types (gp3, gp2, io1, io2), never st1, sc1 or standard; every volume claim (PVCs, volumeClaimTemplates, the Harbor chart's claims from its values) names a StorageClass the plan defines, of an SSD type.",
   severity: "high",
@@ -155,7 +166,8 @@ function checkClaims(
   }
   const staticVolumes = g.ofType(T.Pv).filter((pv) => (kube(pv).spec?.storageClassName ?? "") === "");
   const dev = platformFacts(g).environment === "dev";
-  const fix = "name the stack's own class (harbor-ha:storageClass.name, created by the plan) or define the class in the plan";
+  const fix =
+    "name the stack's own class (harbor-ha:storageClass.name, created by the plan) or define the class in the plan";
   for (const c of planClaims(g, cannotCheck)) {
     const where = `${c.where}`;
     if (c.storageClass === undefined) {
@@ -229,17 +241,20 @@ function claimSizes(r: Res): [string, unknown][] {
 }
 
 export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
-  name: "patroni-volume-size",
+  name: "harbor-patroni-volume-size",
   description:
-    "Patroni data volumes (volumeClaimTemplates of the StatefulSets under a PatroniCluster) are at least the db disk minimum (1 TiB).",
+    "Harbor's Patroni data volumes (volumeClaimTemplates of the StatefulSet marked harbor-ha.io/harbor-database under a PatroniCluster) are at least the db disk minimum (1 TiB).",
   severity: "high",
-  remediationSteps: "Raise the stack's postgres.volumeGb (PatroniCluster volumeGb) to the minimum.",
+  remediationSteps:
+    "Raise the stack's postgres.volumeGb (Args: PatroniCluster volumeGb, HarborPlatform database.volumeGb) to the minimum.",
   config: { minVolumeGib: num(1024, "GiB per Patroni data volume") },
   check(g, c, report, _args, cannotCheck) {
+    // Harbor's sizing: only the database marked as Harbor's (HarborPlatform marks its own), not a
+    // PatroniCluster another application deploys with harbor-ha.
     const rs = [
       ...g.under(ComponentTypes.PatroniCluster, T.StatefulSet),
       ...g.under(ComponentTypes.PatroniCluster, T.ZalandoPostgresql),
-    ];
+    ].filter((r) => kube(r).metadata?.labels?.[HARBOR_DATABASE_LABEL] === "true");
     for (const r of rs) {
       const hidden = g.unknownOf(r, "spec.volumeClaimTemplates", "spec.volume");
       if (hidden) {
@@ -265,7 +280,7 @@ export const patroniVolumeSize = stackRule<PatroniVolumeConfig>({
               label(r),
               `${where} is ${bytes === undefined ? `unreadable (${JSON.stringify(q)})` : fmtGib(bytes)}`,
               `>= ${c.minVolumeGib} GiB`,
-              `set the stack's postgres.volumeGb to ${c.minVolumeGib} or more`,
+              `set the stack's postgres.volumeGb to ${c.minVolumeGib} or more (PatroniCluster volumeGb)`,
             ),
             r.urn,
           );
@@ -324,7 +339,7 @@ export function registryCapacities(
 }
 
 export const registryCapacity = stackRule<CapacityConfig>({
-  name: "registry-capacity-headroom",
+  name: "harbor-registry-capacity-headroom",
   description:
     "Where the registry's storage has a size (PVC/PV of the storage component, or Harbor's own registry PVC), it is at least 3x the platform's expectedDataGb (200 % growth headroom). Object storage (S3) has no size and is not checked.",
   severity: "medium",

@@ -33,12 +33,12 @@ export function tierNodes(g: Graph, tier: string): { nodes: number; groups: Res[
 }
 
 export const podsFitNodes = stackRule<Record<string, never>>({
-  name: "one-pod-per-node-fits",
+  name: "harbor-one-pod-per-node-fits",
   description:
     "A workload with required hostname anti-affinity (one pod per node, e.g. Patroni members) pinned to a node tier has no more replicas than that tier's node groups keep (their minSize); the others would stay Pending.",
   severity: "high",
   remediationSteps:
-    "Lower the replicas (the stack's postgres.members, redis.sentinels) or raise the tier's node group minSize (nodePools.<tier>.minSize).",
+    "Lower the replicas (the stack's postgres.members, redis.sentinels; Args: PatroniCluster members, RedisSentinel sentinels) or raise the tier's node group minSize (nodePools.<tier>.minSize).",
   config: {},
   check(g, _c, report, _args, cannotCheck) {
     for (const w of [...g.ofType(T.StatefulSet), ...g.ofType(T.Deployment)]) {

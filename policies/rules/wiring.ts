@@ -19,7 +19,7 @@ import { sentinelFacts } from "./ha";
 import { rwServiceHosts, serviceHosts } from "./security";
 
 export const tierWiring = stackRule<Record<string, never>>({
-  name: "tier-wiring",
+  name: "harbor-tier-wiring",
   description:
     "Harbor's redis.external.addr lists the sentinels under the stack's RedisSentinel (pod DNS names of its sentinel StatefulSet, or Services under it exposing 26379) with the same master set, and database.external.host is the PatroniCluster's read-write Service.",
   severity: "high",
@@ -126,9 +126,9 @@ export const tierWiring = stackRule<Record<string, never>>({
 });
 
 export const platformFactsPresent = stackRule<Record<string, never>>({
-  name: "platform-facts",
+  name: "harbor-platform-facts",
   description:
-    "The HarborPlatform resource exposes the stack facts the other rules read (environment, highThroughput, zones, optional expectedDataGb) in its props; without them zone-spread, the high-throughput memory floor and the capacity headroom would pass silently.",
+    "The HarborPlatform resource exposes the stack facts the other rules read (environment, highThroughput, zones, optional expectedDataGb) in its props; without them harbor-zone-spread, the high-throughput memory floor and the capacity headroom would pass silently.",
   severity: "high",
   remediationSteps:
     "Pass { environment, expectedDataGb, highThroughput, zones } to HarborPlatform's super() AND to its registerOutputs (pulumi preview's stack policies see a component's registered outputs).",

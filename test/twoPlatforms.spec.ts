@@ -1,0 +1,84 @@
+/**
+ * Two HarborPlatforms in one cluster (two teams, or blue/green): every Kubernetes object, Helm release
+ * and NodePort must be distinct, or the second `pulumi up` would fight the first over them. Names are
+ * derived from the component name (and namespace); the cluster-wide controllers (cert-manager, Envoy
+ * Gateway) are installed once, by the first platform, and the second uses them.
+ */
+import { strict as assert } from "assert";
+import { HarborPlatform, HarborPlatformArgs } from "../components/platform";
+import { CapturedResource, kubernetesObject, PlanGraph, runProgram, unwrapSecrets } from "../engine";
+
+const devLike = (namespace: string, https: number, http: number): HarborPlatformArgs => ({
+  environment: "dev",
+  namespace,
+  externalUrl: `https://${namespace}.127.0.0.1.nip.io:${https}`,
+  storage: { kind: "filesystem", capacityGb: 20 },
+  tls: { issuer: { mode: "self-signed" } },
+  edge: { exposure: "nodePort", replicas: 1, nodePorts: { https, http } },
+  database: { kind: "patroni", members: 1, volumeGb: 10, cpu: 0.5, memoryGi: 1, synchronousMode: false },
+  redis: { kind: "sentinel", replicas: 1, sentinels: 1, quorum: 1, memoryGi: 0.25, cpu: 0.25 },
+  harbor: { replicas: 1, maxOpenConns: 15, maxIdleConns: 5, trivy: false },
+  projects: [{ name: "dev" }],
+});
+
+const HELM = "kubernetes:helm.sh/v3:Release";
+
+function duplicates(keys: string[]): string[] {
+  const seen = new Map<string, number>();
+  for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([k, n]) => `${k} x${n}`);
+}
+
+describe("two platforms in one cluster", function () {
+  this.timeout(240_000);
+  let g: PlanGraph;
+  const objects = () =>
+    g.resources.map((r) => [r, kubernetesObject(r)] as const).filter(([, o]) => o) as [CapturedResource, any][];
+
+  before(async () => {
+    g = await runProgram(async () => {
+      const a = devLike("registry-a", 30443, 30080);
+      const b = devLike("registry-b", 31443, 31080);
+      new HarborPlatform("team-a", a);
+      // The second platform uses the cluster's cert-manager and Envoy Gateway, which the first installed.
+      new HarborPlatform("team-b", {
+        ...b,
+        tls: { ...b.tls, installCertManager: false },
+        edge: { ...b.edge, installController: false },
+      });
+    });
+  });
+
+  it("plans both without errors", () => {
+    assert.deepEqual(g.errors, []);
+    assert.equal(g.resources.filter((r) => r.type === "harbor-ha:platform:HarborPlatform").length, 2);
+  });
+
+  it("no Kubernetes object twice (kind, namespace, name), cluster-scoped ones included", () => {
+    const keys = objects().map(
+      ([, o]) => `${o.apiVersion}/${o.kind} ${o.metadata?.namespace ?? "(cluster)"}/${o.metadata?.name}`,
+    );
+    assert.ok(keys.length > 40);
+    assert.deepEqual(duplicates(keys), []);
+  });
+
+  it("no Helm release twice (namespace, name); each platform's releases are named after it", () => {
+    const releases = g.resources.filter((r) => r.type === HELM).map((r) => unwrapSecrets(r.inputs) as any);
+    assert.deepEqual(duplicates(releases.map((r) => `${r.namespace}/${r.name}`)), []);
+    const harbor = releases
+      .filter((r) => r.chart === "harbor")
+      .map((r) => `${r.namespace}/${r.name}`)
+      .sort();
+    assert.deepEqual(harbor, ["registry-a/team-a", "registry-b/team-b"]);
+  });
+
+  it("no NodePort twice (a NodePort is cluster-wide)", () => {
+    const ports = objects()
+      .filter(([, o]) => o.kind === "Service")
+      .flatMap(([, o]) => (o.spec?.ports ?? []).map((p: any) => p.nodePort).filter((p: unknown) => p !== undefined));
+    const envoyProxies = objects().filter(([, o]) => o.kind === "EnvoyProxy");
+    const proxyPorts = envoyProxies.flatMap(([, o]) => JSON.stringify(o.spec ?? {}).match(/"nodePort":\d+/g) ?? []);
+    assert.deepEqual(duplicates([...ports.map(String), ...proxyPorts]), []);
+    assert.ok(ports.length + proxyPorts.length >= 4, "both platforms' NodePorts are checked");
+  });
+});
