@@ -29,7 +29,8 @@ import { renderSsdStorageClass } from "../components/storage";
 import { HarborClient, pingDiagnosis } from "../components/harborApi";
 
 type Cfg = Record<string, any>;
-const STACKS = ["dev", "staging", "prod"] as const;
+// prod-fresh too: a cluster from an empty account has no StorageClass but the ones its plan makes.
+const STACKS = ["dev", "staging", "prod", "prod-fresh"] as const;
 
 function variant(dir: string, stack: string, edit: (c: Cfg) => void): string {
   const doc = parse(fs.readFileSync(stackFilePath(stack), "utf8"));
