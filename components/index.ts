@@ -144,6 +144,14 @@ export {
   renderMonitors,
   renderDashboards,
 } from "./observability";
+export type {
+  AlertOverride,
+  MonitorPorts,
+  MonitorsArgs,
+  ObservedDeployment,
+  PrometheusLocation,
+} from "./observability";
+export type { HarborServiceMonitor } from "./harbor";
 export { ComponentTypes, ComponentType } from "./tokens";
 export {
   InvalidArgsError,

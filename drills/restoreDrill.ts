@@ -442,7 +442,7 @@ export async function runRestoreDrill(opts: RestoreDrillOptions = {}): Promise<R
         say(
           `--- tail of ${n} log ---\n${readFileSync(join(box.dir, `${n}.log`), "utf8")
             .split("\n")
-            .slice(-25)
+            .slice(-90)
             .join("\n")}`,
         );
       } catch {

@@ -435,6 +435,8 @@ const BAD: BadCase[] = [
         "aws-load-balancer-controller": { enabled: true },
       };
       c["harbor-ha:tls"] = { mode: "acme-http01", email: "ops@example.com" };
+      // Backups' IRSA role needs the provider too (its own case); here only the add-ons are asked about.
+      c["harbor-ha:backups"] = { enabled: false };
     },
     key: "harbor-ha:cluster.oidcProviderArn",
     fix: "aws-ebs-csi-driver, aws-load-balancer-controller",

@@ -106,14 +106,18 @@ describe("prod-fresh: everything from an empty account", function () {
     assert.equal(inputs(cluster).version, "1.35");
     assert.equal(of(g, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 1);
     const groups = of(g, "aws:eks/nodeGroup:NodeGroup");
-    assert.equal(groups.length, 2);
+    // app: one group over the zones; db: one group per zone (each with its zone's subnet).
+    assert.equal(groups.length, 4);
     const privateSubnets = of(g, "aws:ec2/subnet:Subnet").filter(
       (s) => inputs(s).tags["kubernetes.io/role/internal-elb"],
     );
     for (const ng of groups) {
       assert.ok(ng.dependencies.includes(cluster.urn), "node groups join the created cluster");
-      assert.equal(inputs(ng).subnetIds.length, 3);
-      for (const s of privateSubnets) assert.ok(ng.dependencies.includes(s.urn));
+      const zone = inputs(ng).labels["harbor-ha.io/zone"];
+      // app: every private subnet; db: its zone's subnet only.
+      const mine = zone ? privateSubnets.filter((s) => inputs(s).availabilityZone === zone) : privateSubnets;
+      assert.equal(inputs(ng).subnetIds.length, zone ? 1 : 3);
+      for (const s of mine) assert.ok(ng.dependencies.includes(s.urn));
     }
     const addons = of(g, "aws:eks/addon:Addon")
       .map((a) => inputs(a).addonName)
@@ -142,11 +146,12 @@ describe("prod-fresh: everything from an empty account", function () {
   });
 
   it("the app pool stays untainted (CoreDNS and the add-ons' controllers need a node), the db pool is tainted", () => {
-    const taints = Object.fromEntries(
-      of(g, "aws:eks/nodeGroup:NodeGroup").map((n) => [n.name.split("-").pop(), inputs(n).taints ?? []]),
-    );
-    assert.deepEqual(taints.app, []);
-    assert.equal(taints.db.length, 1);
+    const groups = of(g, "aws:eks/nodeGroup:NodeGroup");
+    const tier = (n: CapturedResource) => inputs(n).labels["harbor-ha.io/tier"];
+    for (const n of groups.filter((n) => tier(n) === "app")) assert.deepEqual(inputs(n).taints ?? [], []);
+    const db = groups.filter((n) => tier(n) === "db");
+    assert.equal(db.length, 3);
+    for (const n of db) assert.equal(inputs(n).taints.length, 1);
   });
 
   it("wiring: every IRSA role trusts exactly its annotated service account through the plan's OIDC provider", () => {
@@ -155,6 +160,8 @@ describe("prod-fresh: everything from an empty account", function () {
       .sort();
     assert.deepEqual(accounts, [
       "cert-manager/cert-manager",
+      // WAL-G backups: the database members' own account (projected token, no webhook).
+      "harbor/harbor-db",
       "kube-system/ebs-csi-controller-sa",
       "kube-system/harbor-addons-aws-load-balancer-controller",
     ]);

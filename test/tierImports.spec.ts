@@ -46,6 +46,10 @@ describe("tiers never import each other", () => {
   });
 
   for (const folder of [
+    "addons",
+    "admission",
+    "cluster",
+    "observability",
     "conventions",
     "harborApi",
     "edge",
@@ -70,6 +74,10 @@ describe("tiers never import each other", () => {
 
   it("every tier folder is checked (a new tier must be added above or be the platform)", () => {
     const checked = new Set([
+      "addons",
+      "admission",
+      "cluster",
+      "observability",
       "conventions",
       "harborApi",
       "edge",

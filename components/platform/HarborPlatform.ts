@@ -499,8 +499,10 @@ export class HarborPlatform extends pulumi.ComponentResource {
     });
 
     args = this.createdCluster(name, args, scope);
-    const layout = this.ssdStorageClass(this.layout(name, args), args);
-    this.clusterAddons(layout, args, scope);
+    const nodes = this.layout(name, args);
+    // The class after the add-ons: on a created cluster its claims need the EBS CSI driver.
+    this.clusterAddons(nodes, args, scope);
+    const layout = this.ssdStorageClass(nodes, args);
     const database = this.database(layout, args);
     const redis = this.redis(layout, args);
     const storage = this.storageTier(layout, args);
@@ -642,7 +644,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
   private ssdStorageClass(l: Layout, args: HarborPlatformArgs): Layout {
     const { create, ...classArgs } = args.storageClass ?? {};
     if (create === false) return { ...l, storageClass: classArgs.name ?? ssdStorageClassDefaults.name };
-    const sc = new SsdStorageClass(`${l.name}-ssd`, classArgs, { parent: this });
+    // Cluster-scoped: named after the platform unless given ("harbor" -> harbor-ssd), so two platforms fit a cluster.
+    const sc = new SsdStorageClass(`${l.name}-ssd`, { name: `${l.name}-ssd`, ...classArgs }, { parent: this });
     return { ...l, storageClass: sc.name, storageClassReady: [sc.storageClass] };
   }
 

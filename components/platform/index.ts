@@ -1,1 +1,2 @@
 export * from "./HarborPlatform";
+export type { PlatformCluster } from "./clusterWiring";

@@ -37,10 +37,10 @@ export type BackupTarget =
       forceDestroy?: boolean;
       /**
        * The cluster's IAM OIDC provider (from the stack config, or the cluster created with the stack).
-       * Required; HarborPlatform fills it in from the cluster it creates (`cluster.create`).
+       * Default: none, and required: HarborPlatform fills it in from the cluster it creates (`cluster.create`).
        */
       oidcProviderArn?: pulumi.Input<string>;
-      /** The cluster's OIDC issuer URL. Required; filled in like oidcProviderArn. */
+      /** The cluster's OIDC issuer URL. Default: none, and required (filled in like oidcProviderArn). */
       oidcIssuerUrl?: pulumi.Input<string>;
     }
   | {

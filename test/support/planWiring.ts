@@ -37,6 +37,29 @@ export function irsaServiceAccounts(g: PlanGraph): { ns: string; name: string; r
     const name = v.serviceAccount.name ?? (release.includes(chart) ? release : `${release}-${chart}`);
     out.push({ ns: inputs(rel).namespace ?? "default", name, roleArn: arn, from: rel.urn });
   }
+  // Pods given a role without the EKS webhook (PatroniCluster's WAL-G: a projected token and AWS_ROLE_ARN from
+  // a ConfigMap): the workload's service account, when it exists in the plan, is the one the role must trust.
+  const accounts = new Set(
+    ofKind(g, "kubernetes:core/v1:ServiceAccount").map((sa) => `${meta(sa).namespace}/${meta(sa).name}`),
+  );
+  const configMaps = new Map(
+    ofKind(g, "kubernetes:core/v1:ConfigMap").map((c) => [
+      `${meta(c).namespace}/${meta(c).name}`,
+      inputs(c).data ?? {},
+    ]),
+  );
+  for (const w of ofKind(g, "kubernetes:apps/v1:StatefulSet")) {
+    const ns = meta(w).namespace ?? "default";
+    const pod = inputs(w).spec?.template?.spec ?? {};
+    for (const c of pod.containers ?? [])
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.configMapKeyRef;
+        if (!String(e.name).endsWith("AWS_ROLE_ARN") || !ref) continue;
+        const arn = configMaps.get(`${ns}/${ref.name}`)?.[ref.key];
+        if (arn && accounts.has(`${ns}/${pod.serviceAccountName}`))
+          out.push({ ns, name: pod.serviceAccountName, roleArn: arn, from: w.urn });
+      }
+  }
   for (const addon of ofKind(g, "aws:eks/addon:Addon")) {
     const arn = inputs(addon).serviceAccountRoleArn;
     const identity = EKS_ADDON_IDENTITIES[inputs(addon).addonName as AddonName];
