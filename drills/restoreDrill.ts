@@ -113,10 +113,11 @@ target=""; datadir=""
 for a in "$@"; do case "$a" in --recovery-target-time=*) target="\${a#*=}";; --datadir=*) datadir="\${a#*=}";; esac; done
 best=LATEST
 if [ -n "$target" ]; then
-  t=$(date -u -d "$target" +%s)
+  # Nanoseconds, as Spilo compares datetimes: whole seconds made a backup that finished in T's second "not before T".
+  t=$(date -u -d "$target" +%s%N)
   best=""
   wal-g backup-list | tail -n +2 | while read -r name modified rest; do
-    m=$(date -u -d "$modified" +%s); [ "$m" -lt "$t" ] && echo "$m $name"
+    m=$(date -u -d "$modified" +%s%N); [ "$m" -lt "$t" ] && echo "$m $name"
   done | sort -n | tail -n1 | cut -d' ' -f2 > "$datadir.choice" || true
   best=$(cat "$datadir.choice"); rm -f "$datadir.choice"
   [ -n "$best" ] || { echo "no backup before $target" >&2; exit 1; }
@@ -442,7 +443,7 @@ export async function runRestoreDrill(opts: RestoreDrillOptions = {}): Promise<R
         say(
           `--- tail of ${n} log ---\n${readFileSync(join(box.dir, `${n}.log`), "utf8")
             .split("\n")
-            .slice(-90)
+            .slice(-40)
             .join("\n")}`,
         );
       } catch {
