@@ -36,6 +36,7 @@ import {
   redisSentinelDefaults,
   s3StorageDefaults,
 } from "../components";
+import { closestName } from "../components/conventions";
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 import { admissionConfig, admissionProblems } from "./configAdmission";
@@ -679,22 +680,6 @@ function keyName(path: PropertyKey[]): string {
   return out;
 }
 
-/** The closest known key, for "did you mean". */
-function closest(word: string, candidates: string[]): string | undefined {
-  const dist = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  const best = candidates
-    .map((c) => [c, dist(word.toLowerCase(), c.toLowerCase())] as const)
-    .sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? best[0] : undefined;
-}
-
 /** The parts of a zod schema's definition that key suggestions walk through. */
 interface SchemaNode {
   def?: {
@@ -770,7 +755,7 @@ function issueToProblem(issue: z.core.$ZodIssue, raw: Record<string, unknown>, s
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((k) => {
-        const guess = closest(k, knownKeysAt(issue.path, raw));
+        const guess = closestName(k, knownKeysAt(issue.path, raw), 2);
         return `${at([k])}: unknown key. Fix: ${guess ? `did you mean "${guess}"? Rename it` : "remove it"}${issue.path.length === 0 ? "" : ` (known keys here: ${knownKeysAt(issue.path, raw).join(", ")})`}.`;
       });
     case "invalid_type": {
@@ -876,7 +861,7 @@ function namespaceProblems(values: Record<string, string>): string[] {
       out.push(
         `${fullKey}: a key without a namespace, which harbor-ha never reads. Fix: did you mean ${guess}? Write it with its namespace.`,
       );
-    else if (closest(ns, [NAMESPACE]))
+    else if (closestName(ns, [NAMESPACE], 2))
       out.push(`${fullKey}: unknown namespace "${ns}". Fix: did you mean ${guess}? Rename it.`);
     else
       out.push(

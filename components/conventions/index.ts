@@ -8,3 +8,4 @@ export * from "./irsa";
 export * from "./s3Bucket";
 export * from "./tags";
 export * from "./arn";
+export * from "./closestName";

@@ -5,6 +5,7 @@
  * budget's max_connections, Patroni's maximum_lag_on_failover, the sentinels' quorum, Redis' maxmemory), which
  * the platform hands in; the catalog's own defaults are ratios or durations of those. SDK-free.
  */
+import { closestName } from "../conventions";
 
 /** `job` labels the monitors set (relabelings), so that rules select exactly this stack's targets. */
 export const METRICS_JOBS = {
@@ -418,7 +419,7 @@ export function alertOverrideProblems(overrides: AlertOverrides): { path: string
   for (const [name, o] of Object.entries(overrides)) {
     const def = (ALERTS as Record<string, AlertDefinition>)[name];
     if (!def) {
-      const near = closestName(name, ALERT_NAMES);
+      const near = closestName(name, ALERT_NAMES, 3);
       out.push({
         path: name,
         problem: `is not an alert of harbor-ha`,
@@ -450,21 +451,6 @@ export function alertOverrideProblems(overrides: AlertOverrides): { path: string
       });
   }
   return out;
-}
-
-function closestName(word: string, candidates: readonly string[]): string | undefined {
-  const dist = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  const best = candidates
-    .map((c) => [c, dist(word.toLowerCase(), c.toLowerCase())] as const)
-    .sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= Math.max(3, Math.floor(word.length / 3)) ? best[0] : undefined;
 }
 
 /** One rendered Prometheus alerting rule. */
