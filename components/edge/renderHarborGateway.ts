@@ -146,10 +146,25 @@ const toCore = (a: HarborGatewayRenderArgs) => [
   { group: "", kind: "Service", name: a.coreService.name, port: a.coreService.port, weight: 1 },
 ];
 
-/** Admin route name (its SecurityPolicy targets it). */
-export const ADMIN_ROUTE = "harbor-admin-api";
-export const PUBLIC_API_ROUTE = "harbor-public-api";
-export const REDIRECT_ROUTE = "harbor-http-redirect";
+/**
+ * Names of the edge's namespaced objects, each derived from the Gateway's name (the platform's): two
+ * Harbors fit one namespace. The admin route is the one its SecurityPolicy (same name) targets. Pure.
+ */
+export function edgeObjectNames(gatewayName: string) {
+  return {
+    envoyProxy: `${gatewayName}-edge`,
+    clientTrafficPolicy: `${gatewayName}-clients`,
+    backendTrafficPolicy: `${gatewayName}-backends`,
+    redirectRoute: `${gatewayName}-http-redirect`,
+    adminRoute: `${gatewayName}-admin-api`,
+    publicApiRoute: `${gatewayName}-public-api`,
+  };
+}
+
+/** The GatewayClass of a Gateway (cluster-scoped): named after the Gateway and its namespace. Pure. */
+export function edgeGatewayClassName(gatewayName: string, namespace: string): string {
+  return `${gatewayName}-${namespace}`;
+}
 
 export interface HarborGatewayObjects {
   gatewayClass: K8sObject;
@@ -166,6 +181,7 @@ export interface HarborGatewayObjects {
 
 export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayObjects {
   const meta = (name: string, component: string) => ({ name, namespace: a.namespace, labels: labels(component) });
+  const names = edgeObjectNames(a.gatewayName);
   const parent = (sectionName: string) => ({
     group: "gateway.networking.k8s.io",
     kind: "Gateway",
@@ -252,7 +268,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     clientTrafficPolicy: {
       apiVersion: ENVOY_GATEWAY_API,
       kind: "ClientTrafficPolicy",
-      metadata: meta("harbor-clients", "client-traffic"),
+      metadata: meta(names.clientTrafficPolicy, "client-traffic"),
       spec: {
         targetRefs: gatewayRef,
         tls: { minVersion: "1.2" },
@@ -272,7 +288,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     backendTrafficPolicy: {
       apiVersion: ENVOY_GATEWAY_API,
       kind: "BackendTrafficPolicy",
-      metadata: meta("harbor-backends", "backend-traffic"),
+      metadata: meta(names.backendTrafficPolicy, "backend-traffic"),
       // No `requestBuffer`: request bodies stream to Harbor, with no size limit.
       spec: {
         targetRefs: gatewayRef,
@@ -288,7 +304,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     redirectRoute: {
       apiVersion: GATEWAY_API,
       kind: "HTTPRoute",
-      metadata: meta(REDIRECT_ROUTE, "redirect"),
+      metadata: meta(names.redirectRoute, "redirect"),
       spec: {
         parentRefs: [parent(HTTP_LISTENER)],
         hostnames: [a.host],
@@ -316,7 +332,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     out.adminRoute = {
       apiVersion: GATEWAY_API,
       kind: "HTTPRoute",
-      metadata: meta(ADMIN_ROUTE, "admin-api"),
+      metadata: meta(names.adminRoute, "admin-api"),
       spec: {
         parentRefs: [parent(HTTPS_LISTENER)],
         hostnames: [a.host],
@@ -331,7 +347,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     out.publicApiRoute = {
       apiVersion: GATEWAY_API,
       kind: "HTTPRoute",
-      metadata: meta(PUBLIC_API_ROUTE, "public-api"),
+      metadata: meta(names.publicApiRoute, "public-api"),
       spec: {
         parentRefs: [parent(HTTPS_LISTENER)],
         hostnames: [a.host],
@@ -346,9 +362,9 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     out.adminSecurityPolicy = {
       apiVersion: ENVOY_GATEWAY_API,
       kind: "SecurityPolicy",
-      metadata: meta(ADMIN_ROUTE, "admin-api"),
+      metadata: meta(names.adminRoute, "admin-api"),
       spec: {
-        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: ADMIN_ROUTE }],
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: names.adminRoute }],
         authorization: {
           defaultAction: "Deny",
           rules: [{ name: "admin-networks", action: "Allow", principal: { clientCIDRs: a.adminAllowlist } }],
@@ -359,13 +375,16 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
   return out;
 }
 
+/** The Gateway name of the routes the lockout check renders (only their paths matter). */
+const LOCKOUT_GATEWAY = "harbor";
+
 /** The admin and public API routes a Gateway for `host` would carry with this allowlist (for checks). Pure. */
 export function apiRoutesFor(host: string, adminAllowlist: string[]): K8sObject[] {
   const o = renderHarborGateway({
     namespace: "-",
     host,
     externalHttpsPort: 443,
-    gatewayName: "-",
+    gatewayName: LOCKOUT_GATEWAY,
     gatewayClassName: "-",
     envoyProxyName: "-",
     tlsSecretName: "-",
@@ -392,6 +411,6 @@ export function edgeLockoutProblems(a: {
   return selfLockoutProblems({
     ...a,
     routes: apiRoutesFor(a.host, a.adminAllowlist) as unknown as RoutedHttpRoute[],
-    adminRouteName: ADMIN_ROUTE,
+    adminRouteName: edgeObjectNames(LOCKOUT_GATEWAY).adminRoute,
   });
 }

@@ -788,6 +788,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
       `${name}-edge`,
       {
         namespace: ns,
+        // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
+        gatewayName: name,
         externalUrl: args.externalUrl,
         tlsSecretName,
         coreServiceName: `${harborFullName(harborReleaseName(name))}-core`,
