@@ -32,6 +32,10 @@ export {
   HARBOR_CHART,
   harborReleaseDefaults,
   ResourceSpec,
+  HarborRedis,
+  HarborRedisEndpoint,
+  HarborRedisSentinel,
+  harborRedisProblems,
 } from "./harbor";
 export {
   S3Storage,

@@ -40,6 +40,10 @@ import {
 import {
   harborDatabaseClientPools,
   harborFullName,
+  HarborRedis,
+  HarborRedisEndpoint,
+  harborRedisProblems,
+  HarborRedisSentinel,
   HarborRelease,
   resolveHarborReleaseArgs,
   ResourceSpec,
@@ -103,22 +107,22 @@ export type PlatformDatabase =
       maxConnections?: number;
     };
 
-/** Redis: ours (Sentinel) or the team's own sentinels. */
+/**
+ * Redis: ours (RedisSentinel, the default), the team's own sentinels, or the team's own endpoint, plain or
+ * TLS (ElastiCache's primary endpoint with cluster mode disabled; Harbor does not support Redis Cluster).
+ * Addresses are host:port without a scheme; checked before any resource. Alerts and exporters for Redis
+ * apply only to ours.
+ */
 export type PlatformRedis =
   | ({
       /** A RedisSentinel created here. */
       kind: "sentinel";
     } & Omit<RedisSentinelArgs, "namespace" | "placement" | "requireZoneSpread">)
-  | {
+  | ({
       /** Sentinels the team brings. */
       kind: "existing";
-      /** `host:26379,host:26379,...` */
-      sentinelAddrs: pulumi.Input<string>;
-      /** The master set name. */
-      masterSet: pulumi.Input<string>;
-      /** Secret with key `REDIS_PASSWORD`. */
-      passwordSecretName: pulumi.Input<string>;
-    };
+    } & Omit<HarborRedisSentinel, "kind">)
+  | HarborRedisEndpoint;
 
 /** Registry storage. */
 export type PlatformStorage =
@@ -418,13 +422,6 @@ interface DatabaseConnection {
   connectionBudget?: number;
 }
 
-/** Harbor's Redis: our sentinels or the team's. */
-interface RedisConnection {
-  sentinelAddrs: pulumi.Input<string>;
-  masterSet: pulumi.Input<string>;
-  passwordSecretName: pulumi.Input<string>;
-}
-
 /** The edge as Harbor's release takes it. */
 interface EdgeWiring {
   /** The Gateway listener Harbor's chart HTTPRoute attaches to. */
@@ -474,9 +471,11 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   readonly namespace: pulumi.Output<string>;
   readonly externalUrl: pulumi.Output<string>;
-  /** Harbor's database host and Redis sentinels, as Harbor was given them. */
+  /** Harbor's database host and Redis sentinels, as Harbor was given them (no sentinels: "", with a Redis endpoint). */
   readonly databaseHost: pulumi.Output<string>;
   readonly redisSentinels: pulumi.Output<string>;
+  /** Harbor's Redis address as given to the chart (`redis.external.addr`): the sentinels, or the endpoint. */
+  readonly redisAddress: pulumi.Output<string>;
   /** Where the registry keeps blobs. */
   readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
   /** Secret holding the admin password (key `HARBOR_ADMIN_PASSWORD`). */
@@ -515,7 +514,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
     this.namespace = pulumi.output(layout.nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
     this.databaseHost = pulumi.output(database.host);
-    this.redisSentinels = pulumi.output(redis.sentinelAddrs);
+    this.redisSentinels = pulumi.output(redis.kind === "endpoint" ? "" : redis.sentinelAddrs);
+    this.redisAddress = pulumi.output(redis.kind === "endpoint" ? redis.addr : redis.sentinelAddrs);
     this.registryStorage = storage;
     this.adminPasswordSecretName = this.harbor.adminPasswordSecretName;
     this.tlsSecretName = edge.tlsSecretName;
@@ -526,6 +526,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       externalUrl: this.externalUrl,
       databaseHost: this.databaseHost,
       redisSentinels: this.redisSentinels,
+      redisAddress: this.redisAddress,
     });
   }
 
@@ -687,10 +688,11 @@ export class HarborPlatform extends pulumi.ComponentResource {
     };
   }
 
-  /** Redis: a RedisSentinel reachable from Harbor's pods, or the team's sentinels. */
-  private redis(l: Layout, args: HarborPlatformArgs): RedisConnection {
+  /** Redis: a RedisSentinel reachable from Harbor's pods, or the team's sentinels or endpoint. */
+  private redis(l: Layout, args: HarborPlatformArgs): HarborRedis {
     const rd = args.redis ?? { kind: "sentinel" };
-    if (rd.kind === "existing") return rd;
+    if (rd.kind === "existing") return { ...rd, kind: "sentinel" };
+    if (rd.kind === "endpoint") return rd;
     const { kind: _kind, ...redisArgs } = rd;
     const sentinel = new RedisSentinel(
       `${l.name}-redis`,
@@ -707,6 +709,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       waitingFor(this, [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady]),
     );
     return {
+      kind: "sentinel",
       sentinelAddrs: sentinel.sentinelAddrs,
       masterSet: sentinel.masterSet,
       passwordSecretName: sentinel.passwordSecretName,
@@ -863,7 +866,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     args: HarborPlatformArgs,
     tiers: {
       database: DatabaseConnection;
-      redis: RedisConnection;
+      redis: HarborRedis;
       storage: pulumi.Output<RegistryStorageDescriptor>;
       edge: EdgeWiring;
     },
@@ -1037,6 +1040,19 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       why ?? "",
       "lower harbor.maxOpenConns or replicas, or raise max_connections",
     );
+  }
+  // The team's Redis (sentinels or an endpoint): addresses without a scheme, a master set, TLS stated.
+  const rd = args.redis;
+  if (rd && rd.kind !== "sentinel") {
+    const given: HarborRedis = rd.kind === "existing" ? { ...rd, kind: "sentinel" } : rd;
+    if (!["existing", "endpoint"].includes(String(rd.kind)))
+      check.check(
+        false,
+        "redis.kind",
+        `is "${String(rd.kind)}"`,
+        'use "sentinel" (ours), "existing" (your sentinels) or "endpoint"',
+      );
+    else check.problems.push(...harborRedisProblems(given).map((p) => ({ ...p, path: `redis.${p.path}` })));
   }
   if (args.cluster) {
     check.check(
