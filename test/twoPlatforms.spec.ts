@@ -5,7 +5,7 @@
  * Gateway) are installed once, by the first platform, and the second uses them.
  */
 import { strict as assert } from "assert";
-import { HarborPlatform, HarborPlatformArgs } from "../components/platform";
+import { HarborPlatform, HarborPlatformArgs, PlatformOwnEdge } from "../components/platform";
 import { CapturedResource, kubernetesObject, PlanGraph, runProgram, unwrapSecrets } from "../engine";
 
 const devLike = (namespace: string, host: string, https: number, http: number): HarborPlatformArgs => ({
@@ -48,7 +48,7 @@ for (const shared of [false, true])
           ...b,
           createNamespace: !shared,
           tls: { ...b.tls, installCertManager: false },
-          edge: { ...b.edge, installController: false },
+          edge: { ...(b.edge as PlatformOwnEdge), installController: false },
         });
       });
     });

@@ -142,7 +142,7 @@ const labels = (component: string) => ({
 });
 
 /** Route rule backend: Harbor core's Service. */
-const toCore = (a: HarborGatewayRenderArgs) => [
+const toCore = (a: { coreService: { name: string; port: number } }) => [
   { group: "", kind: "Service", name: a.coreService.name, port: a.coreService.port, weight: 1 },
 ];
 
@@ -179,6 +179,113 @@ export interface HarborGatewayObjects {
   adminSecurityPolicy?: K8sObject;
 }
 
+/** A parentRef to one listener of a Gateway (`namespace` when the Gateway is in another namespace than the route). */
+export interface ListenerRef {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  sectionName: string;
+}
+
+export interface HarborRoutesRenderArgs {
+  /** Harbor's namespace: the routes and the policy go there (beside core's Service). */
+  namespace: string;
+  /** Objects are named `<namePrefix>-http-redirect`, `-admin-api`, `-public-api` ({@link edgeObjectNames}). */
+  namePrefix: string;
+  host: string;
+  /** The HTTPS port clients use (the redirect's target). */
+  externalHttpsPort: number;
+  /** The HTTPS listener the API routes attach to. */
+  httpsParent: ListenerRef;
+  /** The HTTP listener the redirect attaches to; none: no redirect route. */
+  httpParent?: ListenerRef;
+  coreService: { name: string; port: number };
+  /** Client CIDRs allowed on the admin API route; empty: no admin route. */
+  adminAllowlist: string[];
+}
+
+/** Harbor's own routes on a Gateway: the HTTP redirect and, with an allowlist, the admin and public API routes and the admin route's Envoy Gateway SecurityPolicy. Pure. */
+export function renderHarborRoutes(
+  a: HarborRoutesRenderArgs,
+): Pick<HarborGatewayObjects, "adminRoute" | "publicApiRoute" | "adminSecurityPolicy"> & { redirectRoute?: K8sObject } {
+  const meta = (name: string, component: string) => ({ name, namespace: a.namespace, labels: labels(component) });
+  const names = edgeObjectNames(a.namePrefix);
+  const out: ReturnType<typeof renderHarborRoutes> = {};
+  if (a.httpParent)
+    out.redirectRoute = {
+      apiVersion: GATEWAY_API,
+      kind: "HTTPRoute",
+      metadata: meta(names.redirectRoute, "redirect"),
+      spec: {
+        parentRefs: [a.httpParent],
+        hostnames: [a.host],
+        // cert-manager's HTTP-01 solver adds an Exact /.well-known/acme-challenge/<token> route on this
+        // listener; Exact outranks this PathPrefix, so challenges are answered, everything else redirected.
+        rules: [
+          {
+            matches: [{ path: { type: "PathPrefix", value: "/" } }],
+            filters: [
+              {
+                type: "RequestRedirect",
+                requestRedirect: {
+                  scheme: "https",
+                  statusCode: 301,
+                  ...(a.externalHttpsPort !== 443 ? { port: a.externalHttpsPort } : {}),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    };
+  if (a.adminAllowlist.length > 0) {
+    out.adminRoute = {
+      apiVersion: GATEWAY_API,
+      kind: "HTTPRoute",
+      metadata: meta(names.adminRoute, "admin-api"),
+      spec: {
+        parentRefs: [a.httpsParent],
+        hostnames: [a.host],
+        rules: [
+          {
+            matches: ADMIN_API_PREFIXES.map((value) => ({ path: { type: "PathPrefix", value } })),
+            backendRefs: toCore(a),
+          },
+        ],
+      },
+    };
+    out.publicApiRoute = {
+      apiVersion: GATEWAY_API,
+      kind: "HTTPRoute",
+      metadata: meta(names.publicApiRoute, "public-api"),
+      spec: {
+        parentRefs: [a.httpsParent],
+        hostnames: [a.host],
+        rules: [
+          {
+            matches: PUBLIC_API_EXCEPTIONS.map(({ type, value }) => ({ path: { type, value } })),
+            backendRefs: toCore(a),
+          },
+        ],
+      },
+    };
+    out.adminSecurityPolicy = {
+      apiVersion: ENVOY_GATEWAY_API,
+      kind: "SecurityPolicy",
+      metadata: meta(names.adminRoute, "admin-api"),
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: names.adminRoute }],
+        authorization: {
+          defaultAction: "Deny",
+          rules: [{ name: "admin-networks", action: "Allow", principal: { clientCIDRs: a.adminAllowlist } }],
+        },
+      },
+    };
+  }
+  return out;
+}
+
 export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayObjects {
   const meta = (name: string, component: string) => ({ name, namespace: a.namespace, labels: labels(component) });
   const names = edgeObjectNames(a.gatewayName);
@@ -196,7 +303,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
   const gatewayRef = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: a.gatewayName }];
   const selector = { matchLabels: { "gateway.envoyproxy.io/owning-gateway-name": a.gatewayName } };
 
-  const out: HarborGatewayObjects = {
+  return {
     gatewayClass: {
       apiVersion: GATEWAY_API,
       kind: "GatewayClass",
@@ -301,78 +408,17 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
         },
       },
     },
-    redirectRoute: {
-      apiVersion: GATEWAY_API,
-      kind: "HTTPRoute",
-      metadata: meta(names.redirectRoute, "redirect"),
-      spec: {
-        parentRefs: [parent(HTTP_LISTENER)],
-        hostnames: [a.host],
-        // cert-manager's HTTP-01 solver adds an Exact /.well-known/acme-challenge/<token> route on this
-        // listener; Exact outranks this PathPrefix, so challenges are answered, everything else redirected.
-        rules: [
-          {
-            matches: [{ path: { type: "PathPrefix", value: "/" } }],
-            filters: [
-              {
-                type: "RequestRedirect",
-                requestRedirect: {
-                  scheme: "https",
-                  statusCode: 301,
-                  ...(a.externalHttpsPort !== 443 ? { port: a.externalHttpsPort } : {}),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    },
-  };
-  if (a.adminAllowlist.length > 0) {
-    out.adminRoute = {
-      apiVersion: GATEWAY_API,
-      kind: "HTTPRoute",
-      metadata: meta(names.adminRoute, "admin-api"),
-      spec: {
-        parentRefs: [parent(HTTPS_LISTENER)],
-        hostnames: [a.host],
-        rules: [
-          {
-            matches: ADMIN_API_PREFIXES.map((value) => ({ path: { type: "PathPrefix", value } })),
-            backendRefs: toCore(a),
-          },
-        ],
-      },
-    };
-    out.publicApiRoute = {
-      apiVersion: GATEWAY_API,
-      kind: "HTTPRoute",
-      metadata: meta(names.publicApiRoute, "public-api"),
-      spec: {
-        parentRefs: [parent(HTTPS_LISTENER)],
-        hostnames: [a.host],
-        rules: [
-          {
-            matches: PUBLIC_API_EXCEPTIONS.map(({ type, value }) => ({ path: { type, value } })),
-            backendRefs: toCore(a),
-          },
-        ],
-      },
-    };
-    out.adminSecurityPolicy = {
-      apiVersion: ENVOY_GATEWAY_API,
-      kind: "SecurityPolicy",
-      metadata: meta(names.adminRoute, "admin-api"),
-      spec: {
-        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: names.adminRoute }],
-        authorization: {
-          defaultAction: "Deny",
-          rules: [{ name: "admin-networks", action: "Allow", principal: { clientCIDRs: a.adminAllowlist } }],
-        },
-      },
-    };
-  }
-  return out;
+    ...renderHarborRoutes({
+      namespace: a.namespace,
+      namePrefix: a.gatewayName,
+      host: a.host,
+      externalHttpsPort: a.externalHttpsPort,
+      httpsParent: parent(HTTPS_LISTENER),
+      httpParent: parent(HTTP_LISTENER),
+      coreService: a.coreService,
+      adminAllowlist: a.adminAllowlist,
+    }),
+  } as HarborGatewayObjects;
 }
 
 /** The Gateway name of the routes the lockout check renders (only their paths matter). */

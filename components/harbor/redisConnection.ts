@@ -10,7 +10,7 @@ import type { ArgsProblem } from "../conventions/validation";
 
 /** Sentinels Harbor asks for the master (RedisSentinel's outputs, or the team's sentinels). */
 export interface HarborRedisSentinel {
-  /** Sentinels (the default kind). */
+  /** Sentinels. Default: this kind, when `kind` is left out. */
   kind?: "sentinel";
   /** `host:port,host:port,...` of the sentinels, no scheme (`redis.external.addr`). */
   sentinelAddrs: pulumi.Input<string>;
@@ -25,6 +25,7 @@ export interface HarborRedisSentinel {
 
 /** One Redis endpoint: ElastiCache's primary endpoint (cluster mode disabled) or any single Redis. */
 export interface HarborRedisEndpoint {
+  /** One endpoint (not the default kind: sentinels). */
   kind: "endpoint";
   /** `host:port`, no scheme (`redis.external.addr`); ElastiCache: the primary endpoint, port 6379. */
   addr: pulumi.Input<string>;

@@ -29,6 +29,10 @@ import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import {
   edgeLockoutProblems,
   EnvoyGateway,
+  ExistingGatewayRef,
+  GatewayImplementation,
+  HarborGatewayRoutes,
+  harborGatewayRoutesProblems,
   envoyGatewayDefaults,
   harborGatewayDefaults,
   HarborGateway,
@@ -169,11 +173,13 @@ export interface PlatformTls {
   issuer: IssuerMode;
 }
 
-/** The edge: Envoy Gateway and Harbor's Gateway. */
-export type PlatformEdge = Pick<
+/** The edge the platform runs: Envoy Gateway and Harbor's Gateway (the default kind). */
+export type PlatformOwnEdge = Pick<
   HarborGatewayArgs,
   "exposure" | "internal" | "nodePorts" | "replicas" | "adminAllowlist"
 > & {
+  /** The platform's own Envoy Gateway edge. Default: this kind, when `kind` is left out. */
+  kind?: "envoy-gateway";
   /** NLB deletion protection. Default: true in prod, false elsewhere. */
   deletionProtection?: boolean;
   /**
@@ -191,6 +197,65 @@ export type PlatformEdge = Pick<
    * adminAllowlist, or the platform refuses before any resource. Default: [].
    */
   operatorCidrs?: string[];
+};
+
+/**
+ * Harbor on a Gateway the team runs (a shared gateway): the platform attaches Harbor's chart route, the
+ * HTTP redirect (with `gateway.httpListener`) and, with an allowlist, the admin API route behind an Envoy
+ * Gateway SecurityPolicy to the team's listeners (HarborGatewayRoutes). The Gateway, its proxies, load
+ * balancer, certificate and client-address handling stay the team's: the settings of the platform's own
+ * edge are refused here rather than ignored.
+ */
+export interface PlatformExistingEdge {
+  /** The team's Gateway. */
+  kind: "existing";
+  /** Its name, namespace and listeners; the listeners must allow routes from Harbor's namespace. */
+  gateway: ExistingGatewayRef;
+  /**
+   * The Gateway's implementation; an allowlist needs `envoy-gateway` (its SecurityPolicy CRD) and is refused
+   * otherwise. Default: `other`.
+   */
+  implementation?: GatewayImplementation;
+  /**
+   * IPv4 CIDRs allowed on Harbor's admin API paths, as the team's Envoy sees client addresses (its load
+   * balancer must pass them on: proxy protocol or `externalTrafficPolicy: Local`). Default: [] (no admin route).
+   */
+  adminAllowlist?: string[];
+  /** Where `pulumi up` runs from; each must lie within adminAllowlist when the stack calls admin paths. Default: []. */
+  operatorCidrs?: string[];
+  /** The team's load balancer has public addresses (then private ranges in the allowlists are refused: clients arrive through NAT). Default: true. */
+  internetFacing?: boolean;
+  /** Refused: the platform's own load balancer only. Default: none. */
+  exposure?: never;
+  /** Refused: the platform's own load balancer only. Default: none. */
+  internal?: never;
+  /** Refused: the platform's own proxies only. Default: none. */
+  nodePorts?: never;
+  /** Refused: the platform's own proxies only. Default: none. */
+  replicas?: never;
+  /** Refused: the platform's own NLB only. Default: none. */
+  deletionProtection?: never;
+  /** Refused: the platform's own NLB only. Default: none. */
+  accessLogs?: never;
+  /** Refused: the team's gateway runs its own controller. Default: none. */
+  installController?: never;
+  /** Refused: the team's gateway runs its own controller. Default: none. */
+  controllerReplicas?: never;
+}
+
+/** The edge: the platform's own Envoy Gateway (default) or the team's Gateway (`kind: "existing"`). */
+export type PlatformEdge = PlatformOwnEdge | PlatformExistingEdge;
+
+/** Settings of the platform's own edge, refused with the team's gateway, and what each one is about. */
+const OWN_EDGE_ONLY: Record<string, string> = {
+  exposure: "how the platform's own proxies are reached",
+  internal: "the scheme of the platform's own NLB",
+  nodePorts: "the NodePorts of the platform's own proxies",
+  replicas: "the replicas of the platform's own Envoy proxies",
+  deletionProtection: "the platform's own NLB",
+  accessLogs: "the platform's own NLB",
+  installController: "installing Envoy Gateway for the platform's own Gateway",
+  controllerReplicas: "the platform's own Envoy Gateway controller",
 };
 
 /** Harbor's name in Route53: an alias record for the external URL's host pointing at the edge's NLB. */
@@ -747,10 +812,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const { name, ns, nsName, appTier, namespace } = l;
     const child = { parent: this };
     const edgeArgs = args.edge ?? {};
+    // The team's Gateway: no controller, proxies or load balancer of ours (their settings were refused).
+    const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
     const host = new URL(args.externalUrl).hostname;
     const highAvailability = args.environment !== "dev";
     const controller =
-      (edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)
+      !existing && (edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)
         ? new EnvoyGateway(
             `${name}-envoy-gateway`,
             {
@@ -787,30 +854,47 @@ export class HarborPlatform extends pulumi.ComponentResource {
       waitingFor(this, http01 ? controllerReady : []),
     );
     const tlsSecretName = `${name}-tls`;
-    const gateway = new HarborGateway(
-      `${name}-edge`,
-      {
-        namespace: ns,
-        // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
-        gatewayName: name,
-        externalUrl: args.externalUrl,
-        tlsSecretName,
-        coreServiceName: `${harborFullName(harborReleaseName(name))}-core`,
-        adminAllowlist: edgeArgs.adminAllowlist,
-        exposure: edgeArgs.exposure,
-        internal: edgeArgs.internal,
-        ...nlbProtection(args),
-        nodePorts: edgeArgs.nodePorts,
-        replicas: edgeArgs.replicas,
-        highAvailability,
-        placement: appTier,
-        zoneSpread: l.zonesHard,
-        waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
-        addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
-      },
-      child,
-    );
-    const dnsRecord = this.dnsRecord(l, args, gateway);
+    const coreServiceName = `${harborFullName(harborReleaseName(name))}-core`;
+    const gateway: Pick<HarborGateway, "harborParentRefs" | "acmeParentRefs" | "adminReady"> = existing
+      ? new HarborGatewayRoutes(
+          `${name}-edge`,
+          {
+            namespace: ns,
+            externalUrl: args.externalUrl,
+            gateway: existing.gateway,
+            implementation: existing.implementation,
+            coreServiceName,
+            adminAllowlist: existing.adminAllowlist,
+            // The platform's name: <name>-admin-api, <name>-public-api, <name>-http-redirect.
+            routeNamePrefix: name,
+            waitFor: namespace ? [namespace] : [],
+          },
+          child,
+        )
+      : new HarborGateway(
+          `${name}-edge`,
+          {
+            namespace: ns,
+            // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
+            gatewayName: name,
+            externalUrl: args.externalUrl,
+            tlsSecretName,
+            coreServiceName,
+            adminAllowlist: edgeArgs.adminAllowlist,
+            exposure: edgeArgs.exposure,
+            internal: edgeArgs.internal,
+            ...nlbProtection(args),
+            nodePorts: edgeArgs.nodePorts,
+            replicas: edgeArgs.replicas,
+            highAvailability,
+            placement: appTier,
+            zoneSpread: l.zonesHard,
+            waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
+            addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
+          },
+          child,
+        );
+    const dnsRecord = gateway instanceof HarborGateway ? this.dnsRecord(l, args, gateway) : undefined;
     // The API resources need the certificate issued: then (and only then) the edge Certificate is waited for.
     const apiCalls = stackApiCalls(args).length > 0;
     const issuer: IssuerMode =
@@ -1072,10 +1156,11 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
     check.problems.push(
       ...observabilityArgsProblems(args.observability).map((p) => ({ ...p, path: `observability.${p.path}` })),
     );
-  // The stack's own API resources must still reach the admin paths an allowlist restricts.
   const edgeArgs = args.edge ?? {};
-  if (args.dns) {
-    check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
+  const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
+  if (args.dns) check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
+  if (existing) existingEdgeProblems(check, args, existing);
+  else if (args.dns) {
     const exposure = edgeArgs.exposure ?? harborGatewayDefaults.exposure;
     check.check(
       exposure === "nlb",
@@ -1084,22 +1169,75 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       'use edge.exposure "nlb", or leave dns out and point the name at the edge yourself',
     );
   }
+  // The stack's own API resources must still reach the admin paths an allowlist restricts.
   check.problems.push(
     ...edgeLockoutProblems({
       host: hostnameOf(args.externalUrl),
       adminAllowlist: edgeArgs.adminAllowlist ?? [],
       operatorCidrs: edgeArgs.operatorCidrs ?? [],
       calls: stackApiCalls(args),
-      internetFacing:
-        (edgeArgs.exposure ?? harborGatewayDefaults.exposure) !== "nodePort" &&
-        !(edgeArgs.internal ?? harborGatewayDefaults.internal),
-    }).map((p) => ({ ...p, path: `edge.${p.path}` })),
+      internetFacing: existing
+        ? (existing.internetFacing ?? true)
+        : (edgeArgs.exposure ?? harborGatewayDefaults.exposure) !== "nodePort" &&
+          !(edgeArgs.internal ?? harborGatewayDefaults.internal),
+    }).map((p) => ({
+      ...p,
+      path: `edge.${p.path}`,
+      fix: existing
+        ? p.fix.replace(
+            /set internal: true to serve Harbor on an internal load balancer[^,;]*/,
+            "set edge.internetFacing: false if your gateway's load balancer is internal",
+          )
+        : p.fix,
+    })),
   );
   for (const p of awsTagProblems(args.tags ?? {}, true)) {
     const [problem, fix] = p.split(". Fix: ");
     check.check(false, "tags", problem, fix);
   }
   check.throwIfAny();
+}
+
+/**
+ * The team's Gateway: the platform's own edge settings are refused (not silently ignored), the routes' Args
+ * checked (an allowlist needs Envoy Gateway's SecurityPolicy), and what needs the platform's own edge (an
+ * alias to its NLB, HTTP-01 without an HTTP listener) refused.
+ */
+function existingEdgeProblems(check: ArgsChecker, args: HarborPlatformArgs, edge: PlatformExistingEdge): void {
+  for (const [key, about] of Object.entries(OWN_EDGE_ONLY))
+    if ((edge as unknown as Record<string, unknown>)[key] !== undefined)
+      check.check(
+        false,
+        `edge.${key}`,
+        `sets ${about}, but edge.kind is "existing": the team's Gateway runs its own proxies and load balancer, so it would be ignored`,
+        `remove edge.${key} (set it where the team's Gateway is managed), or drop edge.kind to let the platform run its own edge`,
+      );
+  check.problems.push(
+    ...harborGatewayRoutesProblems({
+      namespace: "-",
+      externalUrl: args.externalUrl,
+      gateway: edge.gateway,
+      implementation: edge.implementation,
+      coreServiceName: "-",
+      adminAllowlist: edge.adminAllowlist,
+    })
+      .filter((p) => p.path !== "externalUrl")
+      .map((p) => ({ ...p, path: `edge.${p.path}` })),
+  );
+  if (args.dns)
+    check.check(
+      false,
+      "dns",
+      'an alias record points at the platform\'s own NLB, but edge.kind is "existing"',
+      "leave dns out and point Harbor's name at your gateway's address",
+    );
+  if (args.tls.issuer.mode === "acme-http01")
+    check.check(
+      edge.gateway?.httpListener !== undefined,
+      "edge.gateway.httpListener",
+      "is not set, but tls.issuer is acme-http01: cert-manager answers the challenge through an HTTP listener of the Gateway",
+      "name the team's HTTP listener (port 80), or issue with acme-dns01 or an existing issuer",
+    );
 }
 
 /** The database's AWS backup target gets the created cluster's OIDC provider (IRSA) unless it names one. */
