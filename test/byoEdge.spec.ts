@@ -276,6 +276,12 @@ describe("BYO edge: refusals, each before any resource with one message", functi
     );
   });
 
+  it("an edge kind that is neither the platform's nor the team's gateway is refused, not taken as the default", async () => {
+    const e = await refused(base({ ...byo, kind: "exsiting" } as unknown as PlatformExistingEdge));
+    assert.equal(e.problems[0].path, "edge.kind");
+    assert.match(e.message, /edge\.kind: is "exsiting"\. Fix: use "envoy-gateway" .* or "existing"/);
+  });
+
   it("the component on its own: an allowlist without Envoy Gateway, and a bad listener name", async () => {
     const e = await runProgram(
       async () =>

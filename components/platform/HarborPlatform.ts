@@ -1159,6 +1159,13 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
   const edgeArgs = args.edge ?? {};
   const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
   if (args.dns) check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
+  const edgeKind = (edgeArgs as { kind?: unknown }).kind;
+  check.check(
+    edgeKind === undefined || edgeKind === "envoy-gateway" || edgeKind === "existing",
+    "edge.kind",
+    `is "${String(edgeKind)}"`,
+    'use "envoy-gateway" (the platform\'s own edge, the default) or "existing" (your Gateway)',
+  );
   if (existing) existingEdgeProblems(check, args, existing);
   else if (args.dns) {
     const exposure = edgeArgs.exposure ?? harborGatewayDefaults.exposure;
