@@ -79,6 +79,24 @@ for (const shared of [false, true])
       assert.deepEqual(harbor, [`${nsA}/team-a`, `${nsB}/team-b`]);
     });
 
+    it("each platform's database and Redis admit only its own Harbor pods (app and release labels)", () => {
+      const admitted = objects()
+        .filter(([, o]) => o.kind === "NetworkPolicy")
+        .flatMap(([, o]) =>
+          (o.spec.ingress ?? []).flatMap((rule: any) =>
+            (rule.from ?? [])
+              .map((peer: any) => peer.podSelector?.matchLabels)
+              .filter((m: any) => m?.app === "harbor")
+              .map((m: any) => `${o.metadata.name.split("-").slice(0, 2).join("-")} <- ${JSON.stringify(m)}`),
+          ),
+        );
+      assert.deepEqual([...new Set(admitted)].sort(), [
+        'team-a <- {"app":"harbor","release":"team-a"}',
+        'team-b <- {"app":"harbor","release":"team-b"}',
+      ]);
+      assert.ok(admitted.length >= 4, `database and Redis of both: ${admitted.join("; ")}`);
+    });
+
     it("no NodePort twice (a NodePort is cluster-wide)", () => {
       const ports = objects()
         .filter(([, o]) => o.kind === "Service")

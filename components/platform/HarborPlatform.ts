@@ -454,6 +454,14 @@ export function harborReleaseName(platformName: string): string {
 }
 
 /**
+ * The labels of this platform's Harbor pods (the chart's `app` and `release`): only they may reach its
+ * database and Redis, also when another platform shares the namespace.
+ */
+function harborPods(platformName: string): Record<string, string> {
+  return { app: "harbor", release: harborReleaseName(platformName) };
+}
+
+/**
  * The platform's own defaults (what no tier decides). Everything else is passed through to the tiers as
  * given, so that each tier's exported defaults apply: `undefined` stays `undefined`.
  */
@@ -731,6 +739,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       {
         ...patroniArgs,
         storageClass: patroniArgs.storageClass ?? l.storageClass,
+        clientPodSelector: patroniArgs.clientPodSelector ?? harborPods(l.name),
         namespace: l.nsName,
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
@@ -764,7 +773,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       {
         ...redisArgs,
         namespace: l.ns,
-        clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
+        clientPodSelector: redisArgs.clientPodSelector ?? harborPods(l.name),
         // Redis data and sentinel state on the stack's SSD class unless given.
         storageClass: redisArgs.storageClass ?? l.storageClass,
         placement: l.dbTier,
