@@ -18,6 +18,7 @@ export const ComponentTypes = {
   HarborCertificates: "harbor-ha:tls:HarborCertificates",
   EnvoyGateway: "harbor-ha:edge:EnvoyGateway",
   HarborGateway: "harbor-ha:edge:HarborGateway",
+  HarborGatewayRoutes: "harbor-ha:edge:HarborGatewayRoutes",
   HarborDnsRecord: "harbor-ha:edge:HarborDnsRecord",
   NlbAccessLogBucket: "harbor-ha:edge:NlbAccessLogBucket",
   NodePools: "harbor-ha:nodepools:NodePools",

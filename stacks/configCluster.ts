@@ -45,7 +45,7 @@ export function clusterSchema(h: ClusterSchemaHelpers) {
       .optional(),
     /** Existing cluster: its OIDC issuer URL. */
     oidcIssuerUrl: h.httpsUrl("https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE").optional(),
-    /** Existing cluster: its VPC, for the load balancer controller. Default: the controller discovers it. */
+    /** Existing cluster: its VPC, for the load balancer controller; required while the stack manages the controller (pods cannot reach IMDS to discover it). Default: none. */
     vpcId: z.string().min(1).optional(),
     /** A cluster the stack creates, across `zones`. Default: none. */
     create: z
@@ -129,6 +129,15 @@ export function clusterConfigProblems(
         out.push(
           `${k(`cluster.${f}`)}: required for an existing cluster${f === "name" ? "" : ` when ${k("nodePools")} is set`}. Fix: set it, or set ${k("cluster.create")} to create the cluster.`,
         );
+    // The controller on an existing cluster (asked for, or on by default: plain name and OIDC provider given)
+    // needs the VPC's id: it would ask the instance metadata service, which the nodes' hop limit 1 hides from pods.
+    const lbc = cl.addons["aws-load-balancer-controller"]?.enabled;
+    const lbcManaged =
+      lbc === true || (lbc === undefined && !leaves.encryptedName && !!(cl.oidcProviderArn && cl.oidcIssuerUrl));
+    if (lbcManaged && cl.vpcId === undefined)
+      out.push(
+        `${k("cluster.vpcId")}: required on an existing cluster when the AWS Load Balancer Controller is managed here: without it the controller asks the instance metadata service for its VPC, which the nodes' IMDS hop limit of 1 keeps from pods, and it never starts (no NLB for Harbor). Fix: set ${k("cluster.vpcId")} to the cluster's VPC (\`aws eks describe-cluster --name <cluster> --query cluster.resourcesVpcConfig.vpcId\`), or switch the controller off (${k("cluster.addons")}.aws-load-balancer-controller.enabled: false).`,
+      );
     // Without the OIDC provider the IRSA add-ons default to off (README); asking for one is refused.
     const irsa = ADDON_NAMES.filter((a) => a !== "vpc-cni").filter((a) => cl.addons[a]?.enabled === true);
     if (irsa.length && !(cl.oidcProviderArn && cl.oidcIssuerUrl))

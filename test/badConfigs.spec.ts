@@ -548,6 +548,14 @@ const BAD: BadCase[] = [
     key: "harbor-ha:postgres",
     fix: "expected a map, got a list",
   },
+  {
+    // The controller would ask IMDS for its VPC, which the nodes' hop limit 1 keeps from pods.
+    name: "load balancer controller (on by default) on an existing cluster without its VPC id",
+    base: "prod",
+    edit: (c) => delete c["harbor-ha:cluster"].vpcId,
+    key: "harbor-ha:cluster.vpcId",
+    fix: "aws-load-balancer-controller.enabled: false",
+  },
 ];
 
 function writeStack(dir: string, base: string, edit: (c: Cfg) => void): string {
@@ -675,6 +683,14 @@ describe("bad stack configs", function () {
         (c) => (c["harbor-ha:cluster"].nodeRoleArn = "arn:aws-us-gov:iam::123456789012:role/eks/harbor-nodes"),
       ],
       ["a 64 TiB volume", "prod", (c) => (c["harbor-ha:postgres"].volumeGb = 65536)],
+      [
+        "an existing cluster without its VPC id when the team runs the load balancer controller",
+        "prod",
+        (c) => {
+          delete c["harbor-ha:cluster"].vpcId;
+          c["harbor-ha:cluster"].addons = { "aws-load-balancer-controller": { enabled: false } };
+        },
+      ],
       [
         "quorum 1 of 3 sentinels (Redis allows it; failover still needs a majority)",
         "prod",

@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
 import {
-  ADMIN_ROUTE,
   cidrWithin,
+  edgeObjectNames,
   DEV_NODE_PORTS,
   EDGE_TIMEOUTS,
   ENVOY_GATEWAY_CHART,
@@ -104,6 +104,8 @@ const cr = (o: { apiVersion: string; kind: string; metadata: Record<string, unkn
     custom: true,
     inputs: o,
   }) as unknown as CapturedResource;
+
+const ADMIN_ROUTE = edgeObjectNames(prodArgs.gatewayName).adminRoute;
 
 describe("edge: Envoy Gateway chart", () => {
   it("pins gateway-helm v1.9.0 from its OCI registry and the images the chart defaults to, by exact tag", () => {
@@ -374,13 +376,32 @@ describe("edge: Harbor's Gateway", () => {
       "HTTPRoute",
       "SecurityPolicy",
     ]);
+    // Named after the component ("edge"): the Gateway, and every other object after the Gateway.
     assert.deepEqual(
       (g.outputs.https as any[]).map((r) => [r.name, r.sectionName]),
-      [["harbor", "https"]],
+      [["edge", "https"]],
     );
     assert.deepEqual(
       (g.outputs.acme as any[]).map((r) => [r.name, r.sectionName]),
-      [["harbor", "http"]],
+      [["edge", "http"]],
+    );
+    assert.deepEqual(
+      g.resources
+        .map(kubernetesObject)
+        .filter(Boolean)
+        .map((o) => `${o!.kind} ${o!.metadata.name}`)
+        .sort(),
+      [
+        "BackendTrafficPolicy edge-backends",
+        "ClientTrafficPolicy edge-clients",
+        "EnvoyProxy edge-edge",
+        "Gateway edge",
+        "GatewayClass edge-harbor",
+        "HTTPRoute edge-admin-api",
+        "HTTPRoute edge-http-redirect",
+        "HTTPRoute edge-public-api",
+        "SecurityPolicy edge-admin-api",
+      ],
     );
     assert.equal(g.outputs.ready, 3);
     await assert.rejects(

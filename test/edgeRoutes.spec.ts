@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { runStack, kubernetesObject, unwrapSecrets, PlanGraph } from "../engine";
-import { ADMIN_ROUTE, routeFor, RoutedHttpRoute, unmodelledMatches } from "../components/edge";
+import { edgeObjectNames, routeFor, RoutedHttpRoute, unmodelledMatches } from "../components/edge";
 
 const FIXTURES = path.join(__dirname, "fixtures", "upstream");
 const swagger = parse(fs.readFileSync(path.join(FIXTURES, "harbor-api-2.15.2", "swagger.yaml"), "utf8"));
@@ -140,7 +140,7 @@ describe("admin API classification over Harbor 2.15.2's OpenAPI document", funct
     assert.equal(policy.spec.authorization.defaultAction, "Deny");
     assert.deepEqual(policy.spec.authorization.rules[0].principal.clientCIDRs, ["203.0.113.0/24", "198.51.100.10/32"]);
     adminRoute = policy.spec.targetRefs[0].name;
-    assert.equal(adminRoute, ADMIN_ROUTE);
+    assert.equal(adminRoute, edgeObjectNames("harbor").adminRoute);
     assert.deepEqual(unmodelledMatches(routes), []);
   });
 

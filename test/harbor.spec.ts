@@ -538,7 +538,7 @@ describe("Harbor release", () => {
     );
     const admin = g.resources
       .map(kubernetesObject)
-      .find((o) => o?.kind === "HTTPRoute" && o.metadata.name === "harbor-admin-api")!;
+      .find((o) => o?.kind === "HTTPRoute" && o.metadata.name === "edge-admin-api")!;
     assert.equal(admin.spec.rules[0].backendRefs[0].name, g.outputs.core);
     assert.deepEqual(unwrapSecrets(g.outputs.values), values);
     // No ConfigMap anywhere carries a generated secret value.

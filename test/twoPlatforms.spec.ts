@@ -5,13 +5,13 @@
  * Gateway) are installed once, by the first platform, and the second uses them.
  */
 import { strict as assert } from "assert";
-import { HarborPlatform, HarborPlatformArgs } from "../components/platform";
+import { HarborPlatform, HarborPlatformArgs, PlatformOwnEdge } from "../components/platform";
 import { CapturedResource, kubernetesObject, PlanGraph, runProgram, unwrapSecrets } from "../engine";
 
-const devLike = (namespace: string, https: number, http: number): HarborPlatformArgs => ({
+const devLike = (namespace: string, host: string, https: number, http: number): HarborPlatformArgs => ({
   environment: "dev",
   namespace,
-  externalUrl: `https://${namespace}.127.0.0.1.nip.io:${https}`,
+  externalUrl: `https://${host}.127.0.0.1.nip.io:${https}`,
   storage: { kind: "filesystem", capacityGb: 20 },
   tls: { issuer: { mode: "self-signed" } },
   edge: { exposure: "nodePort", replicas: 1, nodePorts: { https, http } },
@@ -29,56 +29,81 @@ function duplicates(keys: string[]): string[] {
   return [...seen].filter(([, n]) => n > 1).map(([k, n]) => `${k} x${n}`);
 }
 
-describe("two platforms in one cluster", function () {
-  this.timeout(240_000);
-  let g: PlanGraph;
-  const objects = () =>
-    g.resources.map((r) => [r, kubernetesObject(r)] as const).filter(([, o]) => o) as [CapturedResource, any][];
+// Both in their own namespace, and both in one namespace (the second then must not create it again).
+for (const shared of [false, true])
+  describe(`two platforms in one cluster${shared ? ", in ONE namespace" : ""}`, function () {
+    this.timeout(240_000);
+    let g: PlanGraph;
+    const objects = () =>
+      g.resources.map((r) => [r, kubernetesObject(r)] as const).filter(([, o]) => o) as [CapturedResource, any][];
+    const [nsA, nsB] = shared ? ["registry", "registry"] : ["registry-a", "registry-b"];
 
-  before(async () => {
-    g = await runProgram(async () => {
-      const a = devLike("registry-a", 30443, 30080);
-      const b = devLike("registry-b", 31443, 31080);
-      new HarborPlatform("team-a", a);
-      // The second platform uses the cluster's cert-manager and Envoy Gateway, which the first installed.
-      new HarborPlatform("team-b", {
-        ...b,
-        tls: { ...b.tls, installCertManager: false },
-        edge: { ...b.edge, installController: false },
+    before(async () => {
+      g = await runProgram(async () => {
+        const a = devLike(nsA, "registry-a", 30443, 30080);
+        const b = devLike(nsB, "registry-b", 31443, 31080);
+        new HarborPlatform("team-a", a);
+        // The second platform uses the cluster's cert-manager and Envoy Gateway, which the first installed.
+        new HarborPlatform("team-b", {
+          ...b,
+          createNamespace: !shared,
+          tls: { ...b.tls, installCertManager: false },
+          edge: { ...(b.edge as PlatformOwnEdge), installController: false },
+        });
       });
     });
-  });
 
-  it("plans both without errors", () => {
-    assert.deepEqual(g.errors, []);
-    assert.equal(g.resources.filter((r) => r.type === "harbor-ha:platform:HarborPlatform").length, 2);
-  });
+    it("plans both without errors", () => {
+      assert.deepEqual(g.errors, []);
+      assert.equal(g.resources.filter((r) => r.type === "harbor-ha:platform:HarborPlatform").length, 2);
+    });
 
-  it("no Kubernetes object twice (kind, namespace, name), cluster-scoped ones included", () => {
-    const keys = objects().map(
-      ([, o]) => `${o.apiVersion}/${o.kind} ${o.metadata?.namespace ?? "(cluster)"}/${o.metadata?.name}`,
-    );
-    assert.ok(keys.length > 40);
-    assert.deepEqual(duplicates(keys), []);
-  });
+    it("no Kubernetes object twice (kind, namespace, name), cluster-scoped ones included", () => {
+      const keys = objects().map(
+        ([, o]) => `${o.apiVersion}/${o.kind} ${o.metadata?.namespace ?? "(cluster)"}/${o.metadata?.name}`,
+      );
+      assert.ok(keys.length > 40);
+      assert.deepEqual(duplicates(keys), []);
+      // Each platform's edge is its own: two Gateways and EnvoyProxies, however the namespaces fall.
+      assert.equal(objects().filter(([, o]) => o.kind === "Gateway").length, 2);
+      assert.equal(objects().filter(([, o]) => o.kind === "EnvoyProxy").length, 2);
+    });
 
-  it("no Helm release twice (namespace, name); each platform's releases are named after it", () => {
-    const releases = g.resources.filter((r) => r.type === HELM).map((r) => unwrapSecrets(r.inputs) as any);
-    assert.deepEqual(duplicates(releases.map((r) => `${r.namespace}/${r.name}`)), []);
-    const harbor = releases
-      .filter((r) => r.chart === "harbor")
-      .map((r) => `${r.namespace}/${r.name}`)
-      .sort();
-    assert.deepEqual(harbor, ["registry-a/team-a", "registry-b/team-b"]);
-  });
+    it("no Helm release twice (namespace, name); each platform's releases are named after it", () => {
+      const releases = g.resources.filter((r) => r.type === HELM).map((r) => unwrapSecrets(r.inputs) as any);
+      assert.deepEqual(duplicates(releases.map((r) => `${r.namespace}/${r.name}`)), []);
+      const harbor = releases
+        .filter((r) => r.chart === "harbor")
+        .map((r) => `${r.namespace}/${r.name}`)
+        .sort();
+      assert.deepEqual(harbor, [`${nsA}/team-a`, `${nsB}/team-b`]);
+    });
 
-  it("no NodePort twice (a NodePort is cluster-wide)", () => {
-    const ports = objects()
-      .filter(([, o]) => o.kind === "Service")
-      .flatMap(([, o]) => (o.spec?.ports ?? []).map((p: any) => p.nodePort).filter((p: unknown) => p !== undefined));
-    const envoyProxies = objects().filter(([, o]) => o.kind === "EnvoyProxy");
-    const proxyPorts = envoyProxies.flatMap(([, o]) => JSON.stringify(o.spec ?? {}).match(/"nodePort":\d+/g) ?? []);
-    assert.deepEqual(duplicates([...ports.map(String), ...proxyPorts]), []);
-    assert.ok(ports.length + proxyPorts.length >= 4, "both platforms' NodePorts are checked");
+    it("each platform's database and Redis admit only its own Harbor pods (app and release labels)", () => {
+      const admitted = objects()
+        .filter(([, o]) => o.kind === "NetworkPolicy")
+        .flatMap(([, o]) =>
+          (o.spec.ingress ?? []).flatMap((rule: any) =>
+            (rule.from ?? [])
+              .map((peer: any) => peer.podSelector?.matchLabels)
+              .filter((m: any) => m?.app === "harbor")
+              .map((m: any) => `${o.metadata.name.split("-").slice(0, 2).join("-")} <- ${JSON.stringify(m)}`),
+          ),
+        );
+      assert.deepEqual([...new Set(admitted)].sort(), [
+        'team-a <- {"app":"harbor","release":"team-a"}',
+        'team-b <- {"app":"harbor","release":"team-b"}',
+      ]);
+      assert.ok(admitted.length >= 4, `database and Redis of both: ${admitted.join("; ")}`);
+    });
+
+    it("no NodePort twice (a NodePort is cluster-wide)", () => {
+      const ports = objects()
+        .filter(([, o]) => o.kind === "Service")
+        .flatMap(([, o]) => (o.spec?.ports ?? []).map((p: any) => p.nodePort).filter((p: unknown) => p !== undefined));
+      const envoyProxies = objects().filter(([, o]) => o.kind === "EnvoyProxy");
+      const proxyPorts = envoyProxies.flatMap(([, o]) => JSON.stringify(o.spec ?? {}).match(/"nodePort":\d+/g) ?? []);
+      assert.deepEqual(duplicates([...ports.map(String), ...proxyPorts]), []);
+      assert.ok(ports.length + proxyPorts.length >= 4, "both platforms' NodePorts are checked");
+    });
   });
-});

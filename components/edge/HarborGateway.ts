@@ -5,6 +5,8 @@ import { ComponentTypes } from "../tokens";
 import { ArgsChecker, Placement, podPlacement } from "../conventions";
 import {
   EdgeExposure,
+  edgeGatewayClassName,
+  edgeObjectNames,
   HarborGatewayObjects,
   HTTP_LISTENER,
   HTTPS_LISTENER,
@@ -39,6 +41,12 @@ export const harborGatewayDefaults = {
 export interface HarborGatewayArgs {
   /** Namespace of Harbor: the Gateway, its routes and policies go there, beside the certificate Secret. */
   namespace: string;
+  /**
+   * The Gateway's name; the edge's other objects are named after it (`<name>-edge` EnvoyProxy, `<name>-clients`,
+   * `<name>-admin-api`, ..., GatewayClass `<name>-<namespace>`), so two edges fit one namespace and one
+   * cluster. Default: the component's name.
+   */
+  gatewayName?: string;
   /** Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort). */
   externalUrl: string;
   /** Secret of Harbor's certificate (HarborCertificates' `tlsSecretName`). */
@@ -132,6 +140,14 @@ export class HarborGateway extends pulumi.ComponentResource {
     const allowlist = args.adminAllowlist ?? [];
     const check = new ArgsChecker("HarborGateway", name);
     check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
+    const gatewayName = args.gatewayName ?? name;
+    // Envoy Gateway labels the proxies with it (owning-gateway-name): a label value, at most 63 characters.
+    check.check(
+      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(gatewayName),
+      args.gatewayName === undefined ? "name" : "gatewayName",
+      `"${gatewayName}" is not a Kubernetes name of at most 63 characters (it names the Gateway and labels its proxies)`,
+      "use lowercase letters, digits and '-', or pass gatewayName",
+    );
     let url: URL | undefined;
     try {
       url = new URL(args.externalUrl);
@@ -181,7 +197,6 @@ export class HarborGateway extends pulumi.ComponentResource {
 
     const host = url!.hostname;
     const placement = podPlacement(args.placement);
-    const gatewayName = "harbor";
     const logBucket = args.accessLogs
       ? args.accessLogs.bucket !== undefined
         ? pulumi.output(args.accessLogs.bucket)
@@ -199,8 +214,8 @@ export class HarborGateway extends pulumi.ComponentResource {
         host,
         externalHttpsPort: port,
         gatewayName,
-        gatewayClassName: `harbor-${args.namespace}`,
-        envoyProxyName: "harbor-edge",
+        gatewayClassName: edgeGatewayClassName(gatewayName, args.namespace),
+        envoyProxyName: edgeObjectNames(gatewayName).envoyProxy,
         tlsSecretName,
         coreService: { name: core, port: args.coreServicePort ?? d.coreServicePort },
         adminAllowlist: allowlist,

@@ -1,5 +1,6 @@
 export * from "./EnvoyGateway";
 export * from "./HarborGateway";
+export * from "./HarborGatewayRoutes";
 export * from "./renderEnvoyGatewayValues";
 export * from "./renderHarborGateway";
 export * from "./harborApiAccess";

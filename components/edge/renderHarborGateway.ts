@@ -142,14 +142,29 @@ const labels = (component: string) => ({
 });
 
 /** Route rule backend: Harbor core's Service. */
-const toCore = (a: HarborGatewayRenderArgs) => [
+const toCore = (a: { coreService: { name: string; port: number } }) => [
   { group: "", kind: "Service", name: a.coreService.name, port: a.coreService.port, weight: 1 },
 ];
 
-/** Admin route name (its SecurityPolicy targets it). */
-export const ADMIN_ROUTE = "harbor-admin-api";
-export const PUBLIC_API_ROUTE = "harbor-public-api";
-export const REDIRECT_ROUTE = "harbor-http-redirect";
+/**
+ * Names of the edge's namespaced objects, each derived from the Gateway's name (the platform's): two
+ * Harbors fit one namespace. The admin route is the one its SecurityPolicy (same name) targets. Pure.
+ */
+export function edgeObjectNames(gatewayName: string) {
+  return {
+    envoyProxy: `${gatewayName}-edge`,
+    clientTrafficPolicy: `${gatewayName}-clients`,
+    backendTrafficPolicy: `${gatewayName}-backends`,
+    redirectRoute: `${gatewayName}-http-redirect`,
+    adminRoute: `${gatewayName}-admin-api`,
+    publicApiRoute: `${gatewayName}-public-api`,
+  };
+}
+
+/** The GatewayClass of a Gateway (cluster-scoped): named after the Gateway and its namespace. Pure. */
+export function edgeGatewayClassName(gatewayName: string, namespace: string): string {
+  return `${gatewayName}-${namespace}`;
+}
 
 export interface HarborGatewayObjects {
   gatewayClass: K8sObject;
@@ -164,8 +179,116 @@ export interface HarborGatewayObjects {
   adminSecurityPolicy?: K8sObject;
 }
 
+/** A parentRef to one listener of a Gateway (`namespace` when the Gateway is in another namespace than the route). */
+export interface ListenerRef {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  sectionName: string;
+}
+
+export interface HarborRoutesRenderArgs {
+  /** Harbor's namespace: the routes and the policy go there (beside core's Service). */
+  namespace: string;
+  /** Objects are named `<namePrefix>-http-redirect`, `-admin-api`, `-public-api` ({@link edgeObjectNames}). */
+  namePrefix: string;
+  host: string;
+  /** The HTTPS port clients use (the redirect's target). */
+  externalHttpsPort: number;
+  /** The HTTPS listener the API routes attach to. */
+  httpsParent: ListenerRef;
+  /** The HTTP listener the redirect attaches to; none: no redirect route. */
+  httpParent?: ListenerRef;
+  coreService: { name: string; port: number };
+  /** Client CIDRs allowed on the admin API route; empty: no admin route. */
+  adminAllowlist: string[];
+}
+
+/** Harbor's own routes on a Gateway: the HTTP redirect and, with an allowlist, the admin and public API routes and the admin route's Envoy Gateway SecurityPolicy. Pure. */
+export function renderHarborRoutes(
+  a: HarborRoutesRenderArgs,
+): Pick<HarborGatewayObjects, "adminRoute" | "publicApiRoute" | "adminSecurityPolicy"> & { redirectRoute?: K8sObject } {
+  const meta = (name: string, component: string) => ({ name, namespace: a.namespace, labels: labels(component) });
+  const names = edgeObjectNames(a.namePrefix);
+  const out: ReturnType<typeof renderHarborRoutes> = {};
+  if (a.httpParent)
+    out.redirectRoute = {
+      apiVersion: GATEWAY_API,
+      kind: "HTTPRoute",
+      metadata: meta(names.redirectRoute, "redirect"),
+      spec: {
+        parentRefs: [a.httpParent],
+        hostnames: [a.host],
+        // cert-manager's HTTP-01 solver adds an Exact /.well-known/acme-challenge/<token> route on this
+        // listener; Exact outranks this PathPrefix, so challenges are answered, everything else redirected.
+        rules: [
+          {
+            matches: [{ path: { type: "PathPrefix", value: "/" } }],
+            filters: [
+              {
+                type: "RequestRedirect",
+                requestRedirect: {
+                  scheme: "https",
+                  statusCode: 301,
+                  ...(a.externalHttpsPort !== 443 ? { port: a.externalHttpsPort } : {}),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    };
+  if (a.adminAllowlist.length > 0) {
+    out.adminRoute = {
+      apiVersion: GATEWAY_API,
+      kind: "HTTPRoute",
+      metadata: meta(names.adminRoute, "admin-api"),
+      spec: {
+        parentRefs: [a.httpsParent],
+        hostnames: [a.host],
+        rules: [
+          {
+            matches: ADMIN_API_PREFIXES.map((value) => ({ path: { type: "PathPrefix", value } })),
+            backendRefs: toCore(a),
+          },
+        ],
+      },
+    };
+    out.publicApiRoute = {
+      apiVersion: GATEWAY_API,
+      kind: "HTTPRoute",
+      metadata: meta(names.publicApiRoute, "public-api"),
+      spec: {
+        parentRefs: [a.httpsParent],
+        hostnames: [a.host],
+        rules: [
+          {
+            matches: PUBLIC_API_EXCEPTIONS.map(({ type, value }) => ({ path: { type, value } })),
+            backendRefs: toCore(a),
+          },
+        ],
+      },
+    };
+    out.adminSecurityPolicy = {
+      apiVersion: ENVOY_GATEWAY_API,
+      kind: "SecurityPolicy",
+      metadata: meta(names.adminRoute, "admin-api"),
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: names.adminRoute }],
+        authorization: {
+          defaultAction: "Deny",
+          rules: [{ name: "admin-networks", action: "Allow", principal: { clientCIDRs: a.adminAllowlist } }],
+        },
+      },
+    };
+  }
+  return out;
+}
+
 export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayObjects {
   const meta = (name: string, component: string) => ({ name, namespace: a.namespace, labels: labels(component) });
+  const names = edgeObjectNames(a.gatewayName);
   const parent = (sectionName: string) => ({
     group: "gateway.networking.k8s.io",
     kind: "Gateway",
@@ -180,7 +303,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
   const gatewayRef = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: a.gatewayName }];
   const selector = { matchLabels: { "gateway.envoyproxy.io/owning-gateway-name": a.gatewayName } };
 
-  const out: HarborGatewayObjects = {
+  return {
     gatewayClass: {
       apiVersion: GATEWAY_API,
       kind: "GatewayClass",
@@ -252,7 +375,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     clientTrafficPolicy: {
       apiVersion: ENVOY_GATEWAY_API,
       kind: "ClientTrafficPolicy",
-      metadata: meta("harbor-clients", "client-traffic"),
+      metadata: meta(names.clientTrafficPolicy, "client-traffic"),
       spec: {
         targetRefs: gatewayRef,
         tls: { minVersion: "1.2" },
@@ -272,7 +395,7 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
     backendTrafficPolicy: {
       apiVersion: ENVOY_GATEWAY_API,
       kind: "BackendTrafficPolicy",
-      metadata: meta("harbor-backends", "backend-traffic"),
+      metadata: meta(names.backendTrafficPolicy, "backend-traffic"),
       // No `requestBuffer`: request bodies stream to Harbor, with no size limit.
       spec: {
         targetRefs: gatewayRef,
@@ -285,79 +408,21 @@ export function renderHarborGateway(a: HarborGatewayRenderArgs): HarborGatewayOb
         },
       },
     },
-    redirectRoute: {
-      apiVersion: GATEWAY_API,
-      kind: "HTTPRoute",
-      metadata: meta(REDIRECT_ROUTE, "redirect"),
-      spec: {
-        parentRefs: [parent(HTTP_LISTENER)],
-        hostnames: [a.host],
-        // cert-manager's HTTP-01 solver adds an Exact /.well-known/acme-challenge/<token> route on this
-        // listener; Exact outranks this PathPrefix, so challenges are answered, everything else redirected.
-        rules: [
-          {
-            matches: [{ path: { type: "PathPrefix", value: "/" } }],
-            filters: [
-              {
-                type: "RequestRedirect",
-                requestRedirect: {
-                  scheme: "https",
-                  statusCode: 301,
-                  ...(a.externalHttpsPort !== 443 ? { port: a.externalHttpsPort } : {}),
-                },
-              },
-            ],
-          },
-        ],
-      },
-    },
-  };
-  if (a.adminAllowlist.length > 0) {
-    out.adminRoute = {
-      apiVersion: GATEWAY_API,
-      kind: "HTTPRoute",
-      metadata: meta(ADMIN_ROUTE, "admin-api"),
-      spec: {
-        parentRefs: [parent(HTTPS_LISTENER)],
-        hostnames: [a.host],
-        rules: [
-          {
-            matches: ADMIN_API_PREFIXES.map((value) => ({ path: { type: "PathPrefix", value } })),
-            backendRefs: toCore(a),
-          },
-        ],
-      },
-    };
-    out.publicApiRoute = {
-      apiVersion: GATEWAY_API,
-      kind: "HTTPRoute",
-      metadata: meta(PUBLIC_API_ROUTE, "public-api"),
-      spec: {
-        parentRefs: [parent(HTTPS_LISTENER)],
-        hostnames: [a.host],
-        rules: [
-          {
-            matches: PUBLIC_API_EXCEPTIONS.map(({ type, value }) => ({ path: { type, value } })),
-            backendRefs: toCore(a),
-          },
-        ],
-      },
-    };
-    out.adminSecurityPolicy = {
-      apiVersion: ENVOY_GATEWAY_API,
-      kind: "SecurityPolicy",
-      metadata: meta(ADMIN_ROUTE, "admin-api"),
-      spec: {
-        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: ADMIN_ROUTE }],
-        authorization: {
-          defaultAction: "Deny",
-          rules: [{ name: "admin-networks", action: "Allow", principal: { clientCIDRs: a.adminAllowlist } }],
-        },
-      },
-    };
-  }
-  return out;
+    ...renderHarborRoutes({
+      namespace: a.namespace,
+      namePrefix: a.gatewayName,
+      host: a.host,
+      externalHttpsPort: a.externalHttpsPort,
+      httpsParent: parent(HTTPS_LISTENER),
+      httpParent: parent(HTTP_LISTENER),
+      coreService: a.coreService,
+      adminAllowlist: a.adminAllowlist,
+    }),
+  } as HarborGatewayObjects;
 }
+
+/** The Gateway name of the routes the lockout check renders (only their paths matter). */
+const LOCKOUT_GATEWAY = "harbor";
 
 /** The admin and public API routes a Gateway for `host` would carry with this allowlist (for checks). Pure. */
 export function apiRoutesFor(host: string, adminAllowlist: string[]): K8sObject[] {
@@ -365,7 +430,7 @@ export function apiRoutesFor(host: string, adminAllowlist: string[]): K8sObject[
     namespace: "-",
     host,
     externalHttpsPort: 443,
-    gatewayName: "-",
+    gatewayName: LOCKOUT_GATEWAY,
     gatewayClassName: "-",
     envoyProxyName: "-",
     tlsSecretName: "-",
@@ -392,6 +457,6 @@ export function edgeLockoutProblems(a: {
   return selfLockoutProblems({
     ...a,
     routes: apiRoutesFor(a.host, a.adminAllowlist) as unknown as RoutedHttpRoute[],
-    adminRouteName: ADMIN_ROUTE,
+    adminRouteName: edgeObjectNames(LOCKOUT_GATEWAY).adminRoute,
   });
 }

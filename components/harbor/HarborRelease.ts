@@ -14,6 +14,7 @@ import {
   ResourceSpec,
   HarborServiceMonitor,
 } from "./renderHarborValues";
+import { HarborRedis, harborRedisProblems, HarborRedisValues } from "./redisConnection";
 
 export const HARBOR_CHART = {
   chart: "harbor",
@@ -53,15 +54,12 @@ export interface HarborReleaseArgs {
   maxOpenConns?: number;
   /** `database.maxIdleConns`. Default: 50. */
   maxIdleConns?: number;
-  /** Redis in sentinel mode (RedisSentinel's outputs). */
-  redis: {
-    /** `host:26379,host:26379,...` (`redis.external.addr`). */
-    sentinelAddrs: pulumi.Input<string>;
-    /** The sentinels' master set (`redis.external.sentinelMasterSet`). */
-    masterSet: pulumi.Input<string>;
-    /** Secret with key `REDIS_PASSWORD` (`redis.external.existingSecret`). */
-    passwordSecretName: pulumi.Input<string>;
-  };
+  /**
+   * Redis: sentinels and their master set (RedisSentinel's outputs, or the team's; the default kind), or one
+   * endpoint, plain or TLS (`kind: "endpoint"`: ElastiCache's primary endpoint, cluster mode disabled).
+   * Addresses are host:port without a scheme (checked when plain).
+   */
+  redis: HarborRedis;
   /** Registry storage: a storage component's `registryStorage`. */
   storage: pulumi.Input<RegistryStorage>;
   /** Access mode of filesystem storage when `storage` is an Output (lets RWO with replicas > 1 be refused before any resource). Default: read from `storage` when plain. */
@@ -176,7 +174,7 @@ export function harborDatabaseClientPools(
 }
 
 /**
- * Harbor 2.15 (chart 1.19.2) wired to external PostgreSQL, Redis Sentinel and registry storage, with
+ * Harbor 2.15 (chart 1.19.2) wired to external PostgreSQL, Redis (Sentinel or one endpoint) and registry storage, with
  * every secret the chart would regenerate on each render generated once by {@link HarborSecrets} and
  * passed by name: the values hold Secret names only.
  */
@@ -279,8 +277,22 @@ function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: Harbor
       sslmode: typeof args.database.sslmode === "string" ? args.database.sslmode : undefined,
     }),
   );
+  check.problems.push(...harborRedisProblems(args.redis).map((p) => ({ ...p, path: `redis.${p.path}` })));
   check.atLeast(s.timeoutSeconds, 60, "timeoutSeconds");
   check.throwIfAny();
+}
+
+/** The chart's view of Harbor's Redis, values still Inputs. */
+function redisInputs(r: HarborRedis): pulumi.Input<Record<string, unknown>> {
+  if (r.kind === "endpoint")
+    return {
+      kind: "endpoint",
+      addr: r.addr,
+      tls: r.tls,
+      caBundleSecretName: r.caBundleSecretName,
+      existingSecret: r.passwordSecretName,
+    };
+  return { sentinelAddrs: r.sentinelAddrs, sentinelMasterSet: r.masterSet, existingSecret: r.passwordSecretName };
 }
 
 /** The chart values, once the other tiers' outputs and the Secret names are known. */
@@ -302,11 +314,7 @@ function chartValues(
         existingSecret: args.database.passwordSecretName,
         sslmode: args.database.sslmode ?? d.sslmode,
       },
-      redis: {
-        sentinelAddrs: args.redis.sentinelAddrs,
-        sentinelMasterSet: args.redis.masterSet,
-        existingSecret: args.redis.passwordSecretName,
-      },
+      redis: redisInputs(args.redis),
       storage: args.storage,
       tokenSecret: args.tokenServiceSecretName,
       parentRefs: args.routeParentRefs,
@@ -320,7 +328,7 @@ function chartValues(
         databaseConnectionBudget: args.databaseConnectionBudget,
         maxOpenConns: s.maxOpenConns,
         maxIdleConns: s.maxIdleConns,
-        redis,
+        redis: redis as unknown as HarborRedisValues,
         storage: storage as RegistryStorage,
         secrets: names,
         tokenServiceSecretName: tokenSecret,

@@ -4,3 +4,4 @@ export * from "./renderHarborValues";
 export { HARBOR_DB_POOL_COMPONENTS, HARBOR_IMAGES } from "./chartComponents";
 export type { HarborDbPoolComponent } from "./chartComponents";
 export * from "./chartClaims";
+export * from "./redisConnection";

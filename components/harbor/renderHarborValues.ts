@@ -11,6 +11,7 @@ import {
   HarborComponent,
   HarborDbPoolComponent,
 } from "./chartComponents";
+import { harborRedisProblems, type HarborRedisValues } from "./redisConnection";
 
 export { HARBOR_COMPONENTS } from "./chartComponents";
 export type { HarborComponent } from "./chartComponents";
@@ -65,7 +66,8 @@ export interface HarborValuesArgs {
   maxOpenConns: number;
   /** `database.maxIdleConns`. */
   maxIdleConns: number;
-  redis: { sentinelAddrs: string; sentinelMasterSet: string; existingSecret: string };
+  /** Sentinels with their master set, or one endpoint (plain or TLS). */
+  redis: HarborRedisValues;
   storage: RegistryStorage;
   secrets: HarborSecretNamesPlain;
   tokenServiceSecretName: string;
@@ -192,6 +194,26 @@ export function harborFullName(releaseName: string): string {
   return (releaseName.includes("harbor") ? releaseName : `${releaseName}-harbor`).slice(0, 63).replace(/-+$/, "");
 }
 
+/** `redis.external`: a comma list of sentinels plus the master set (redis+sentinel://), or one endpoint (redis:// or rediss://). */
+function redisExternal(r: HarborRedisValues): Record<string, unknown> {
+  const common = {
+    // Harbor requires the core database index to be "0".
+    coreDatabaseIndex: "0",
+    jobserviceDatabaseIndex: "1",
+    registryDatabaseIndex: "2",
+    trivyAdapterIndex: "5",
+  };
+  if (r.kind === "endpoint")
+    return {
+      addr: r.addr,
+      // Only `true` is written: the chart's default is off.
+      ...(r.tls ? { tlsOptions: { enable: true } } : {}),
+      ...common,
+      ...(r.existingSecret ? { existingSecret: r.existingSecret } : {}),
+    };
+  return { addr: r.sentinelAddrs, sentinelMasterSet: r.sentinelMasterSet, ...common, existingSecret: r.existingSecret };
+}
+
 /**
  * The values. Throws InvalidArgsError when the arguments are invalid (the same checks the component
  * makes before registering anything), so no caller can render a release that would exhaust the database
@@ -205,6 +227,11 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
       storageAccessMode: a.storage.type === "filesystem" ? a.storage.accessMode : undefined,
       sslmode: a.database.sslmode,
     }),
+    ...harborRedisProblems(
+      a.redis.kind === "endpoint"
+        ? { ...a.redis, passwordSecretName: a.redis.existingSecret }
+        : { sentinelAddrs: a.redis.sentinelAddrs, masterSet: a.redis.sentinelMasterSet, passwordSecretName: "" },
+    ).map((p) => ({ ...p, path: `redis.${p.path}` })),
   );
   check.throwIfAny();
 
@@ -282,20 +309,11 @@ export function renderHarborValues(a: HarborValuesArgs): Record<string, unknown>
       maxOpenConns: a.maxOpenConns,
       maxIdleConns: a.maxIdleConns,
     },
-    redis: {
-      type: "external",
-      external: {
-        // A comma list of sentinels plus the master set makes Harbor use redis+sentinel://.
-        addr: a.redis.sentinelAddrs,
-        sentinelMasterSet: a.redis.sentinelMasterSet,
-        // Harbor requires the core database index to be "0".
-        coreDatabaseIndex: "0",
-        jobserviceDatabaseIndex: "1",
-        registryDatabaseIndex: "2",
-        trivyAdapterIndex: "5",
-        existingSecret: a.redis.existingSecret,
-      },
-    },
+    redis: { type: "external", external: redisExternal(a.redis) },
+    // The CA of a TLS Redis endpoint, in the trust store of core, jobservice, registry, trivy and the exporter.
+    ...(a.redis.kind === "endpoint" && a.redis.tls && a.redis.caBundleSecretName
+      ? { caBundleSecretName: a.redis.caBundleSecretName }
+      : {}),
     persistence: {
       enabled: true,
       resourcePolicy: "keep",

@@ -29,6 +29,10 @@ import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import {
   edgeLockoutProblems,
   EnvoyGateway,
+  ExistingGatewayRef,
+  GatewayImplementation,
+  HarborGatewayRoutes,
+  harborGatewayRoutesProblems,
   envoyGatewayDefaults,
   harborGatewayDefaults,
   HarborGateway,
@@ -40,6 +44,10 @@ import {
 import {
   harborDatabaseClientPools,
   harborFullName,
+  HarborRedis,
+  HarborRedisEndpoint,
+  harborRedisProblems,
+  HarborRedisSentinel,
   HarborRelease,
   resolveHarborReleaseArgs,
   ResourceSpec,
@@ -103,22 +111,22 @@ export type PlatformDatabase =
       maxConnections?: number;
     };
 
-/** Redis: ours (Sentinel) or the team's own sentinels. */
+/**
+ * Redis: ours (RedisSentinel, the default), the team's own sentinels, or the team's own endpoint, plain or
+ * TLS (ElastiCache's primary endpoint with cluster mode disabled; Harbor does not support Redis Cluster).
+ * Addresses are host:port without a scheme; checked before any resource. Alerts and exporters for Redis
+ * apply only to ours.
+ */
 export type PlatformRedis =
   | ({
       /** A RedisSentinel created here. */
       kind: "sentinel";
     } & Omit<RedisSentinelArgs, "namespace" | "placement" | "requireZoneSpread">)
-  | {
+  | ({
       /** Sentinels the team brings. */
       kind: "existing";
-      /** `host:26379,host:26379,...` */
-      sentinelAddrs: pulumi.Input<string>;
-      /** The master set name. */
-      masterSet: pulumi.Input<string>;
-      /** Secret with key `REDIS_PASSWORD`. */
-      passwordSecretName: pulumi.Input<string>;
-    };
+    } & Omit<HarborRedisSentinel, "kind">)
+  | HarborRedisEndpoint;
 
 /** Registry storage. */
 export type PlatformStorage =
@@ -165,11 +173,13 @@ export interface PlatformTls {
   issuer: IssuerMode;
 }
 
-/** The edge: Envoy Gateway and Harbor's Gateway. */
-export type PlatformEdge = Pick<
+/** The edge the platform runs: Envoy Gateway and Harbor's Gateway (the default kind). */
+export type PlatformOwnEdge = Pick<
   HarborGatewayArgs,
   "exposure" | "internal" | "nodePorts" | "replicas" | "adminAllowlist"
 > & {
+  /** The platform's own Envoy Gateway edge. Default: this kind, when `kind` is left out. */
+  kind?: "envoy-gateway";
   /** NLB deletion protection. Default: true in prod, false elsewhere. */
   deletionProtection?: boolean;
   /**
@@ -187,6 +197,65 @@ export type PlatformEdge = Pick<
    * adminAllowlist, or the platform refuses before any resource. Default: [].
    */
   operatorCidrs?: string[];
+};
+
+/**
+ * Harbor on a Gateway the team runs (a shared gateway): the platform attaches Harbor's chart route, the
+ * HTTP redirect (with `gateway.httpListener`) and, with an allowlist, the admin API route behind an Envoy
+ * Gateway SecurityPolicy to the team's listeners (HarborGatewayRoutes). The Gateway, its proxies, load
+ * balancer, certificate and client-address handling stay the team's: the settings of the platform's own
+ * edge are refused here rather than ignored.
+ */
+export interface PlatformExistingEdge {
+  /** The team's Gateway. */
+  kind: "existing";
+  /** Its name, namespace and listeners; the listeners must allow routes from Harbor's namespace. */
+  gateway: ExistingGatewayRef;
+  /**
+   * The Gateway's implementation; an allowlist needs `envoy-gateway` (its SecurityPolicy CRD) and is refused
+   * otherwise. Default: `other`.
+   */
+  implementation?: GatewayImplementation;
+  /**
+   * IPv4 CIDRs allowed on Harbor's admin API paths, as the team's Envoy sees client addresses (its load
+   * balancer must pass them on: proxy protocol or `externalTrafficPolicy: Local`). Default: [] (no admin route).
+   */
+  adminAllowlist?: string[];
+  /** Where `pulumi up` runs from; each must lie within adminAllowlist when the stack calls admin paths. Default: []. */
+  operatorCidrs?: string[];
+  /** The team's load balancer has public addresses (then private ranges in the allowlists are refused: clients arrive through NAT). Default: true. */
+  internetFacing?: boolean;
+  /** Refused: the platform's own load balancer only. Default: none. */
+  exposure?: never;
+  /** Refused: the platform's own load balancer only. Default: none. */
+  internal?: never;
+  /** Refused: the platform's own proxies only. Default: none. */
+  nodePorts?: never;
+  /** Refused: the platform's own proxies only. Default: none. */
+  replicas?: never;
+  /** Refused: the platform's own NLB only. Default: none. */
+  deletionProtection?: never;
+  /** Refused: the platform's own NLB only. Default: none. */
+  accessLogs?: never;
+  /** Refused: the team's gateway runs its own controller. Default: none. */
+  installController?: never;
+  /** Refused: the team's gateway runs its own controller. Default: none. */
+  controllerReplicas?: never;
+}
+
+/** The edge: the platform's own Envoy Gateway (default) or the team's Gateway (`kind: "existing"`). */
+export type PlatformEdge = PlatformOwnEdge | PlatformExistingEdge;
+
+/** Settings of the platform's own edge, refused with the team's gateway, and what each one is about. */
+const OWN_EDGE_ONLY: Record<string, string> = {
+  exposure: "how the platform's own proxies are reached",
+  internal: "the scheme of the platform's own NLB",
+  nodePorts: "the NodePorts of the platform's own proxies",
+  replicas: "the replicas of the platform's own Envoy proxies",
+  deletionProtection: "the platform's own NLB",
+  accessLogs: "the platform's own NLB",
+  installController: "installing Envoy Gateway for the platform's own Gateway",
+  controllerReplicas: "the platform's own Envoy Gateway controller",
 };
 
 /** Harbor's name in Route53: an alias record for the external URL's host pointing at the edge's NLB. */
@@ -385,6 +454,14 @@ export function harborReleaseName(platformName: string): string {
 }
 
 /**
+ * The labels of this platform's Harbor pods (the chart's `app` and `release`): only they may reach its
+ * database and Redis, also when another platform shares the namespace.
+ */
+function harborPods(platformName: string): Record<string, string> {
+  return { app: "harbor", release: harborReleaseName(platformName) };
+}
+
+/**
  * The platform's own defaults (what no tier decides). Everything else is passed through to the tiers as
  * given, so that each tier's exported defaults apply: `undefined` stays `undefined`.
  */
@@ -416,13 +493,6 @@ interface DatabaseConnection {
   sslmode?: pulumi.Input<string>;
   /** Connections the database offers applications; undefined: not checked. */
   connectionBudget?: number;
-}
-
-/** Harbor's Redis: our sentinels or the team's. */
-interface RedisConnection {
-  sentinelAddrs: pulumi.Input<string>;
-  masterSet: pulumi.Input<string>;
-  passwordSecretName: pulumi.Input<string>;
 }
 
 /** The edge as Harbor's release takes it. */
@@ -474,9 +544,11 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   readonly namespace: pulumi.Output<string>;
   readonly externalUrl: pulumi.Output<string>;
-  /** Harbor's database host and Redis sentinels, as Harbor was given them. */
+  /** Harbor's database host and Redis sentinels, as Harbor was given them (no sentinels: "", with a Redis endpoint). */
   readonly databaseHost: pulumi.Output<string>;
   readonly redisSentinels: pulumi.Output<string>;
+  /** Harbor's Redis address as given to the chart (`redis.external.addr`): the sentinels, or the endpoint. */
+  readonly redisAddress: pulumi.Output<string>;
   /** Where the registry keeps blobs. */
   readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
   /** Secret holding the admin password (key `HARBOR_ADMIN_PASSWORD`). */
@@ -515,7 +587,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
     this.namespace = pulumi.output(layout.nsName);
     this.externalUrl = pulumi.output(args.externalUrl);
     this.databaseHost = pulumi.output(database.host);
-    this.redisSentinels = pulumi.output(redis.sentinelAddrs);
+    this.redisSentinels = pulumi.output(redis.kind === "endpoint" ? "" : redis.sentinelAddrs);
+    this.redisAddress = pulumi.output(redis.kind === "endpoint" ? redis.addr : redis.sentinelAddrs);
     this.registryStorage = storage;
     this.adminPasswordSecretName = this.harbor.adminPasswordSecretName;
     this.tlsSecretName = edge.tlsSecretName;
@@ -526,6 +599,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       externalUrl: this.externalUrl,
       databaseHost: this.databaseHost,
       redisSentinels: this.redisSentinels,
+      redisAddress: this.redisAddress,
     });
   }
 
@@ -665,6 +739,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       {
         ...patroniArgs,
         storageClass: patroniArgs.storageClass ?? l.storageClass,
+        clientPodSelector: patroniArgs.clientPodSelector ?? harborPods(l.name),
         namespace: l.nsName,
         // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
         clientPools: harborDatabaseClientPools(args.harbor ?? {}),
@@ -687,17 +762,18 @@ export class HarborPlatform extends pulumi.ComponentResource {
     };
   }
 
-  /** Redis: a RedisSentinel reachable from Harbor's pods, or the team's sentinels. */
-  private redis(l: Layout, args: HarborPlatformArgs): RedisConnection {
+  /** Redis: a RedisSentinel reachable from Harbor's pods, or the team's sentinels or endpoint. */
+  private redis(l: Layout, args: HarborPlatformArgs): HarborRedis {
     const rd = args.redis ?? { kind: "sentinel" };
-    if (rd.kind === "existing") return rd;
+    if (rd.kind === "existing") return { ...rd, kind: "sentinel" };
+    if (rd.kind === "endpoint") return rd;
     const { kind: _kind, ...redisArgs } = rd;
     const sentinel = new RedisSentinel(
       `${l.name}-redis`,
       {
         ...redisArgs,
         namespace: l.ns,
-        clientPodSelector: redisArgs.clientPodSelector ?? { app: "harbor" },
+        clientPodSelector: redisArgs.clientPodSelector ?? harborPods(l.name),
         // Redis data and sentinel state on the stack's SSD class unless given.
         storageClass: redisArgs.storageClass ?? l.storageClass,
         placement: l.dbTier,
@@ -707,6 +783,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
       waitingFor(this, [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady]),
     );
     return {
+      kind: "sentinel",
       sentinelAddrs: sentinel.sentinelAddrs,
       masterSet: sentinel.masterSet,
       passwordSecretName: sentinel.passwordSecretName,
@@ -744,10 +821,12 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const { name, ns, nsName, appTier, namespace } = l;
     const child = { parent: this };
     const edgeArgs = args.edge ?? {};
+    // The team's Gateway: no controller, proxies or load balancer of ours (their settings were refused).
+    const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
     const host = new URL(args.externalUrl).hostname;
     const highAvailability = args.environment !== "dev";
     const controller =
-      (edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)
+      !existing && (edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)
         ? new EnvoyGateway(
             `${name}-envoy-gateway`,
             {
@@ -784,28 +863,47 @@ export class HarborPlatform extends pulumi.ComponentResource {
       waitingFor(this, http01 ? controllerReady : []),
     );
     const tlsSecretName = `${name}-tls`;
-    const gateway = new HarborGateway(
-      `${name}-edge`,
-      {
-        namespace: ns,
-        externalUrl: args.externalUrl,
-        tlsSecretName,
-        coreServiceName: `${harborFullName(harborReleaseName(name))}-core`,
-        adminAllowlist: edgeArgs.adminAllowlist,
-        exposure: edgeArgs.exposure,
-        internal: edgeArgs.internal,
-        ...nlbProtection(args),
-        nodePorts: edgeArgs.nodePorts,
-        replicas: edgeArgs.replicas,
-        highAvailability,
-        placement: appTier,
-        zoneSpread: l.zonesHard,
-        waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
-        addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
-      },
-      child,
-    );
-    const dnsRecord = this.dnsRecord(l, args, gateway);
+    const coreServiceName = `${harborFullName(harborReleaseName(name))}-core`;
+    const gateway: Pick<HarborGateway, "harborParentRefs" | "acmeParentRefs" | "adminReady"> = existing
+      ? new HarborGatewayRoutes(
+          `${name}-edge`,
+          {
+            namespace: ns,
+            externalUrl: args.externalUrl,
+            gateway: existing.gateway,
+            implementation: existing.implementation,
+            coreServiceName,
+            adminAllowlist: existing.adminAllowlist,
+            // The platform's name: <name>-admin-api, <name>-public-api, <name>-http-redirect.
+            routeNamePrefix: name,
+            waitFor: namespace ? [namespace] : [],
+          },
+          child,
+        )
+      : new HarborGateway(
+          `${name}-edge`,
+          {
+            namespace: ns,
+            // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
+            gatewayName: name,
+            externalUrl: args.externalUrl,
+            tlsSecretName,
+            coreServiceName,
+            adminAllowlist: edgeArgs.adminAllowlist,
+            exposure: edgeArgs.exposure,
+            internal: edgeArgs.internal,
+            ...nlbProtection(args),
+            nodePorts: edgeArgs.nodePorts,
+            replicas: edgeArgs.replicas,
+            highAvailability,
+            placement: appTier,
+            zoneSpread: l.zonesHard,
+            waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
+            addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
+          },
+          child,
+        );
+    const dnsRecord = gateway instanceof HarborGateway ? this.dnsRecord(l, args, gateway) : undefined;
     // The API resources need the certificate issued: then (and only then) the edge Certificate is waited for.
     const apiCalls = stackApiCalls(args).length > 0;
     const issuer: IssuerMode =
@@ -861,7 +959,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     args: HarborPlatformArgs,
     tiers: {
       database: DatabaseConnection;
-      redis: RedisConnection;
+      redis: HarborRedis;
       storage: pulumi.Output<RegistryStorageDescriptor>;
       edge: EdgeWiring;
     },
@@ -1036,6 +1134,19 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       "lower harbor.maxOpenConns or replicas, or raise max_connections",
     );
   }
+  // The team's Redis (sentinels or an endpoint): addresses without a scheme, a master set, TLS stated.
+  const rd = args.redis;
+  if (rd && rd.kind !== "sentinel") {
+    const given: HarborRedis = rd.kind === "existing" ? { ...rd, kind: "sentinel" } : rd;
+    if (!["existing", "endpoint"].includes(String(rd.kind)))
+      check.check(
+        false,
+        "redis.kind",
+        `is "${String(rd.kind)}"`,
+        'use "sentinel" (ours), "existing" (your sentinels) or "endpoint"',
+      );
+    else check.problems.push(...harborRedisProblems(given).map((p) => ({ ...p, path: `redis.${p.path}` })));
+  }
   if (args.cluster) {
     check.check(
       !(args.cluster.create && args.cluster.existing),
@@ -1054,10 +1165,18 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
     check.problems.push(
       ...observabilityArgsProblems(args.observability).map((p) => ({ ...p, path: `observability.${p.path}` })),
     );
-  // The stack's own API resources must still reach the admin paths an allowlist restricts.
   const edgeArgs = args.edge ?? {};
-  if (args.dns) {
-    check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
+  const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
+  if (args.dns) check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
+  const edgeKind = (edgeArgs as { kind?: unknown }).kind;
+  check.check(
+    edgeKind === undefined || edgeKind === "envoy-gateway" || edgeKind === "existing",
+    "edge.kind",
+    `is "${String(edgeKind)}"`,
+    'use "envoy-gateway" (the platform\'s own edge, the default) or "existing" (your Gateway)',
+  );
+  if (existing) existingEdgeProblems(check, args, existing);
+  else if (args.dns) {
     const exposure = edgeArgs.exposure ?? harborGatewayDefaults.exposure;
     check.check(
       exposure === "nlb",
@@ -1066,22 +1185,75 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       'use edge.exposure "nlb", or leave dns out and point the name at the edge yourself',
     );
   }
+  // The stack's own API resources must still reach the admin paths an allowlist restricts.
   check.problems.push(
     ...edgeLockoutProblems({
       host: hostnameOf(args.externalUrl),
       adminAllowlist: edgeArgs.adminAllowlist ?? [],
       operatorCidrs: edgeArgs.operatorCidrs ?? [],
       calls: stackApiCalls(args),
-      internetFacing:
-        (edgeArgs.exposure ?? harborGatewayDefaults.exposure) !== "nodePort" &&
-        !(edgeArgs.internal ?? harborGatewayDefaults.internal),
-    }).map((p) => ({ ...p, path: `edge.${p.path}` })),
+      internetFacing: existing
+        ? (existing.internetFacing ?? true)
+        : (edgeArgs.exposure ?? harborGatewayDefaults.exposure) !== "nodePort" &&
+          !(edgeArgs.internal ?? harborGatewayDefaults.internal),
+    }).map((p) => ({
+      ...p,
+      path: `edge.${p.path}`,
+      fix: existing
+        ? p.fix.replace(
+            /set internal: true to serve Harbor on an internal load balancer[^,;]*/,
+            "set edge.internetFacing: false if your gateway's load balancer is internal",
+          )
+        : p.fix,
+    })),
   );
   for (const p of awsTagProblems(args.tags ?? {}, true)) {
     const [problem, fix] = p.split(". Fix: ");
     check.check(false, "tags", problem, fix);
   }
   check.throwIfAny();
+}
+
+/**
+ * The team's Gateway: the platform's own edge settings are refused (not silently ignored), the routes' Args
+ * checked (an allowlist needs Envoy Gateway's SecurityPolicy), and what needs the platform's own edge (an
+ * alias to its NLB, HTTP-01 without an HTTP listener) refused.
+ */
+function existingEdgeProblems(check: ArgsChecker, args: HarborPlatformArgs, edge: PlatformExistingEdge): void {
+  for (const [key, about] of Object.entries(OWN_EDGE_ONLY))
+    if ((edge as unknown as Record<string, unknown>)[key] !== undefined)
+      check.check(
+        false,
+        `edge.${key}`,
+        `sets ${about}, but edge.kind is "existing": the team's Gateway runs its own proxies and load balancer, so it would be ignored`,
+        `remove edge.${key} (set it where the team's Gateway is managed), or drop edge.kind to let the platform run its own edge`,
+      );
+  check.problems.push(
+    ...harborGatewayRoutesProblems({
+      namespace: "-",
+      externalUrl: args.externalUrl,
+      gateway: edge.gateway,
+      implementation: edge.implementation,
+      coreServiceName: "-",
+      adminAllowlist: edge.adminAllowlist,
+    })
+      .filter((p) => p.path !== "externalUrl")
+      .map((p) => ({ ...p, path: `edge.${p.path}` })),
+  );
+  if (args.dns)
+    check.check(
+      false,
+      "dns",
+      'an alias record points at the platform\'s own NLB, but edge.kind is "existing"',
+      "leave dns out and point Harbor's name at your gateway's address",
+    );
+  if (args.tls.issuer.mode === "acme-http01")
+    check.check(
+      edge.gateway?.httpListener !== undefined,
+      "edge.gateway.httpListener",
+      "is not set, but tls.issuer is acme-http01: cert-manager answers the challenge through an HTTP listener of the Gateway",
+      "name the team's HTTP listener (port 80), or issue with acme-dns01 or an existing issuer",
+    );
 }
 
 /** The database's AWS backup target gets the created cluster's OIDC provider (IRSA) unless it names one. */

@@ -75,7 +75,11 @@ export function observabilityWiring(
           }
         : undefined,
       certManagerNamespace: CERT_MANAGER_NAMESPACE,
-      envoy: { namespace: envoyGatewayDefaults.namespace, gatewayNamespace: l.ns },
+      // The team's Gateway's proxies are the team's to watch.
+      envoy:
+        args.edge?.kind === "existing"
+          ? undefined
+          : { namespace: envoyGatewayDefaults.namespace, gatewayNamespace: l.ns },
     },
     ports: {
       patroni: PATRONI_METRICS_PORT_NAME,
