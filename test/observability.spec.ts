@@ -28,6 +28,7 @@ import {
 import { computeConnectionBudget } from "../components/conventions/connectionBudget";
 import { postgresExporterPools, POSTGRES_EXPORTER_CONNECTIONS } from "../components/postgres/renderPostgresExporter";
 import { redisMaxmemoryMb } from "../components/redis/renderRedisConfig";
+import { backupAgeLimits } from "../components/postgres/backupFacts";
 import { isInputError, plan } from "../cli/plan";
 
 const ROOT = path.join(__dirname, "..");
@@ -52,6 +53,7 @@ export const SAMPLE: ObservedDeployment = {
     maximumLagOnFailoverBytes: 1048576,
     statefulSet: "harbor-db",
     backups: true,
+    backupAgeCheck: { cronJob: "harbor-db-backup-age", ...backupAgeLimits("0 1 * * *")! },
   },
   redis: { masterSet: "harbor", sentinels: 3, quorum: 2, maxmemoryBytes: redisMaxmemoryMb(2) * 1024 * 1024 },
   certificates: true,
@@ -180,6 +182,12 @@ describe("observability: alert rules follow the sizing", () => {
     const asyncDb = { ...SAMPLE, postgres: { ...SAMPLE.postgres!, synchronousMode: false, backups: false } };
     assert.equal(rule(asyncDb, "PatroniNoSyncStandby"), undefined);
     assert.equal(rule(asyncDb, "PostgresWalArchivingFailing"), undefined);
+    assert.equal(rule(asyncDb, "PostgresBaseBackupTooOld"), undefined, "no backups: no backup-age alert");
+    // The alert's limits are the check's: the CronJob's name and backupAgeLimits' numbers, nothing copied.
+    const tooOld = rule(SAMPLE, "PostgresBaseBackupTooOld")!.expr;
+    const l = backupAgeLimits("0 1 * * *")!;
+    assert.match(tooOld, /cronjob="harbor-db-backup-age"/);
+    assert.ok(tooOld.includes(`> ${l.alertAfterSeconds})`) && tooOld.includes(`> ${l.neverSucceededAfterSeconds} `));
     assert.ok(rule(SAMPLE, "PatroniNoSyncStandby"));
     assert.equal(rule(SAMPLE, "RedisNoMaster", { RedisNoMaster: { enabled: false } }), undefined);
   });

@@ -36,7 +36,8 @@ import {
   DbPool,
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
-import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
+import { renderApplyDcsScript, renderBackupAgeScript, renderHarborDbScript } from "./renderJobScripts";
+import { backupAgeLimits } from "./backupFacts";
 import { postgresExporterPools, renderPostgresExporterContainer } from "./renderPostgresExporter";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
@@ -53,6 +54,7 @@ import {
   renderSelfAssumeStatement,
   renderWalgConfigFile,
   renderWalgS3Policy,
+  spiloS3Envdir,
   WALG_CONFIG_FILE,
 } from "./walgBackup";
 
@@ -174,7 +176,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const statefulSet = this.members(l, { secrets, config, account });
     const { rw, ro } = this.services(l);
     this.networkPolicy(l);
-    this.jobs(l, { secrets, config, statefulSet, rw });
+    const scripts = this.jobs(l, { secrets, config, statefulSet, rw });
+    this.backupAgeCheck(l, { store: backupStore, account, config, scripts });
 
     this.host = pulumi.all([rw.metadata.name, pulumi.output(l.ns)]).apply(([svc, n]) => serviceHost(svc, n));
     this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(l.ns)]).apply(([svc, n]) => serviceHost(svc, n));
@@ -622,7 +625,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       statefulSet: k8s.apps.v1.StatefulSet;
       rw: k8s.core.v1.Service;
     },
-  ): void {
+  ): k8s.core.v1.ConfigMap {
     const { name, ns, labels, args } = l;
     const scripts = new k8s.core.v1.ConfigMap(
       `${name}-jobs`,
@@ -631,6 +634,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
         data: {
           "create-harbor-db.sh": renderHarborDbScript(l.database, l.user),
           "apply-dcs.sh": renderApplyDcsScript(),
+          ...(l.args.backup ? { [BACKUP_AGE_SCRIPT]: renderBackupAgeScript() } : {}),
         },
       },
       { parent: this },
@@ -702,7 +706,123 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       afterMembers,
     );
+    return scripts;
   }
+
+  /**
+   * With backups: a CronJob `<name>-backup-age` that lists the archive with the members' own WAL-G settings
+   * (Spilo's envdir for this environment, modelled by spiloS3Envdir) and fails when the newest base backup is
+   * older than backupAgeLimits(schedule) allows. Its last success is what the PostgresBaseBackupTooOld alert
+   * watches (kube-state-metrics). It runs as the members' ServiceAccount for IRSA (the role's trust names it),
+   * without the Kubernetes API token (automountServiceAccountToken: false): it needs the bucket, not Patroni's Role.
+   */
+  private backupAgeCheck(
+    l: ClusterLayout,
+    deps: {
+      store: AwsBackupStore | undefined;
+      account: k8s.core.v1.ServiceAccount;
+      config: k8s.core.v1.ConfigMap;
+      scripts: k8s.core.v1.ConfigMap;
+    },
+  ): void {
+    const backup = l.args.backup;
+    if (!backup) return;
+    // checkBackupArgs refused a schedule this model cannot read.
+    const limits = backupAgeLimits(backup.schedule ?? patroniBackupDefaults.schedule)!;
+    const { name, ns, labels, args } = l;
+    const checkName = backupAgeCheckName(name);
+    const rendered = renderBackupEnv(backup, deps.store);
+    const fromSecrets = rendered.filter((e) => "valueFrom" in e);
+    const plain = Object.fromEntries(
+      rendered.flatMap((e) => ("value" in e ? [[e.name, e.value] as [string, pulumi.Input<string>]] : [])),
+    );
+    // What Spilo writes into the members' envdir; keys held in Secrets stay references.
+    const envdir = pulumi.all(plain).apply((values) => {
+      const present = Object.fromEntries(fromSecrets.map((e) => [e.name, "from-a-secret"]));
+      const w = spiloS3Envdir({ ...values, ...present, SCOPE: name, PGVERSION: SPILO_PGVERSION });
+      for (const n of Object.keys(present)) delete w[n];
+      return w;
+    });
+    const env = new k8s.core.v1.ConfigMap(
+      `${checkName}-env`,
+      { metadata: { name: `${checkName}-env`, namespace: ns, labels }, data: envdir },
+      { parent: this },
+    );
+    const irsa = usesIrsa(args);
+    new k8s.batch.v1.CronJob(
+      checkName,
+      {
+        metadata: { name: checkName, namespace: ns, labels },
+        spec: {
+          schedule: limits.checkSchedule,
+          concurrencyPolicy: "Forbid",
+          startingDeadlineSeconds: 600,
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              // One attempt: a failure is the signal (kube-state-metrics' last successful time stops).
+              backoffLimit: 0,
+              activeDeadlineSeconds: 600,
+              ttlSecondsAfterFinished: 86400,
+              template: {
+                metadata: { labels: standardLabels("postgresql-backup-age", name) },
+                spec: {
+                  restartPolicy: "Never",
+                  serviceAccountName: deps.account.metadata.name,
+                  automountServiceAccountToken: false,
+                  ...podPlacement(args.placement),
+                  containers: [
+                    {
+                      name: "backup-age",
+                      image: SPILO_IMAGE,
+                      command: ["python3", `/scripts/${BACKUP_AGE_SCRIPT}`],
+                      envFrom: [{ configMapRef: { name: env.metadata.name } }],
+                      env: [
+                        { name: "MAX_BACKUP_AGE_SECONDS", value: String(limits.maxAgeSeconds) },
+                        // WAL-G reads $HOME/.walg.json (AWS_ROLE_SESSION_NAME with IRSA, see renderWalgConfigFile).
+                        { name: "HOME", value: WALG_CONFIG_FILE.replace(/\/[^/]*$/, "") },
+                        ...fromSecrets,
+                      ],
+                      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                      securityContext: { allowPrivilegeEscalation: false },
+                      volumeMounts: [
+                        { name: "scripts", mountPath: "/scripts" },
+                        ...(irsa
+                          ? [
+                              { name: "aws-iam-token", mountPath: IRSA_TOKEN_DIR, readOnly: true },
+                              {
+                                name: "walg-config",
+                                mountPath: WALG_CONFIG_FILE,
+                                subPath: "walg.json",
+                                readOnly: true,
+                              },
+                            ]
+                          : []),
+                      ],
+                    },
+                  ],
+                  volumes: [
+                    { name: "scripts", configMap: { name: deps.scripts.metadata.name } },
+                    ...this.archiveVolumes(l, deps.config),
+                  ],
+                },
+              },
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+  }
+}
+
+/** The backup-age check's script in the jobs' ConfigMap. */
+const BACKUP_AGE_SCRIPT = "backup-age.py";
+
+/** The backup-age CronJob of a cluster (the alert selects kube-state-metrics' series by this name). */
+export function backupAgeCheckName(cluster: string): string {
+  return `${cluster}-backup-age`;
 }
 
 /** What every builder of a cluster reads: the resolved Args, names, labels and the rendered configuration. */
