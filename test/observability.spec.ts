@@ -26,7 +26,12 @@ import {
   staticScrapeConfigs,
 } from "../components/observability";
 import { computeConnectionBudget } from "../components/conventions/connectionBudget";
-import { postgresExporterPools, POSTGRES_EXPORTER_CONNECTIONS } from "../components/postgres/renderPostgresExporter";
+import {
+  postgresExporterPools,
+  POSTGRES_EXPORTER_CONNECTIONS,
+  POSTGRES_EXPORTER_ROLE,
+} from "../components/postgres/renderPostgresExporter";
+import { renderMonitoringRoleScript } from "../components/postgres/renderJobScripts";
 import { redisMaxmemoryMb } from "../components/redis/renderRedisConfig";
 import { backupAgeLimits } from "../components/postgres/backupFacts";
 import { isInputError, plan } from "../cli/plan";
@@ -311,6 +316,28 @@ describe("observability: the platform and the stack config", function () {
     const pass = exporter.env.find((e: any) => e.name === "DATA_SOURCE_PASS");
     assert.ok(pass.valueFrom.secretKeyRef, "the password comes from a Secret");
     assert.ok(!JSON.stringify(exporter.args ?? []).includes("pass"));
+    // Least privilege: its own pg_monitor role and Secret, never the superuser's.
+    const user = exporter.env.find((e: any) => e.name === "DATA_SOURCE_USER").value;
+    assert.equal(user, POSTGRES_EXPORTER_ROLE);
+    assert.deepEqual(pass.valueFrom.secretKeyRef, { name: "harbor-db-postgres-exporter", key: "password" });
+    const secretObj = kinds("Secret").find((x) => x.metadata.name === "harbor-db-postgres-exporter");
+    assert.ok(secretObj, "the exporter's Secret");
+    const roleJob = kinds("Job").find((j) => j.metadata.name === "harbor-db-monitoring-role");
+    const jobEnv = roleJob.spec.template.spec.containers[0].env;
+    assert.deepEqual(jobEnv.find((e: any) => e.name === "MONITOR_PASSWORD").valueFrom.secretKeyRef, {
+      name: "harbor-db-postgres-exporter",
+      key: "password",
+    });
+    const script = kinds("ConfigMap").find((c) => c.metadata.name === "harbor-db-jobs").data[
+      "create-monitoring-role.sh"
+    ];
+    assert.equal(
+      script,
+      renderMonitoringRoleScript(POSTGRES_EXPORTER_ROLE, POSTGRES_EXPORTER_CONNECTIONS),
+      "the script the drill runs",
+    );
+    assert.match(script, /SET log_statement = 'none';[\s\S]*\\getenv pw MONITOR_PASSWORD[\s\S]*GRANT pg_monitor/);
+    assert.match(script, /NOSUPERUSER/);
     for (const set of ["harbor-redis-redis", "harbor-redis-sentinel"])
       assert.ok(
         kinds("StatefulSet")

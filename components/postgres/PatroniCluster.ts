@@ -36,9 +36,19 @@ import {
   DbPool,
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
-import { renderApplyDcsScript, renderBackupAgeScript, renderHarborDbScript } from "./renderJobScripts";
+import {
+  renderApplyDcsScript,
+  renderBackupAgeScript,
+  renderHarborDbScript,
+  renderMonitoringRoleScript,
+} from "./renderJobScripts";
 import { backupAgeLimits } from "./backupFacts";
-import { postgresExporterPools, renderPostgresExporterContainer } from "./renderPostgresExporter";
+import {
+  POSTGRES_EXPORTER_CONNECTIONS,
+  POSTGRES_EXPORTER_ROLE,
+  postgresExporterPools,
+  renderPostgresExporterContainer,
+} from "./renderPostgresExporter";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import {
@@ -229,7 +239,19 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       child,
     );
-    return { credentials, harbor };
+    // The metrics exporter's own role (pg_monitor), with the sidecar only.
+    const exporter = l.args.metricsExporter
+      ? new k8s.core.v1.Secret(
+          `${name}-postgres-exporter`,
+          {
+            metadata: { name: `${name}-postgres-exporter`, namespace: ns, labels },
+            type: "Opaque",
+            stringData: { password: password("postgres-exporter") },
+          },
+          child,
+        )
+      : undefined;
+    return { credentials, harbor, exporter };
   }
 
   /** The shared Patroni configuration (SPILO_CONFIGURATION) and the dynamic part the apply-dcs Job PATCHes. */
@@ -338,8 +360,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
               volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }, ...this.archiveVolumes(l, deps.config)],
               containers: [
                 this.postgresContainer(l, deps),
-                ...(l.args.metricsExporter
-                  ? [renderPostgresExporterContainer(exporterArgs(deps.secrets.credentials))]
+                ...(deps.secrets.exporter
+                  ? [renderPostgresExporterContainer(exporterArgs(deps.secrets.exporter))]
                   : []),
               ],
             },
@@ -635,6 +657,14 @@ export class PatroniCluster extends pulumi.ComponentResource {
           "create-harbor-db.sh": renderHarborDbScript(l.database, l.user),
           "apply-dcs.sh": renderApplyDcsScript(),
           ...(l.args.backup ? { [BACKUP_AGE_SCRIPT]: renderBackupAgeScript() } : {}),
+          ...(deps.secrets.exporter
+            ? {
+                [MONITORING_ROLE_SCRIPT]: renderMonitoringRoleScript(
+                  POSTGRES_EXPORTER_ROLE,
+                  POSTGRES_EXPORTER_CONNECTIONS,
+                ),
+              }
+            : {}),
         },
       },
       { parent: this },
@@ -686,6 +716,29 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       afterMembers,
     );
+    if (deps.secrets.exporter)
+      new k8s.batch.v1.Job(
+        `${name}-monitoring-role`,
+        {
+          metadata: { name: `${name}-monitoring-role`, namespace: ns, labels },
+          spec: jobPod({
+            name: "create-monitoring-role",
+            image: PSQL_IMAGE,
+            command: ["sh", `/scripts/${MONITORING_ROLE_SCRIPT}`],
+            env: [
+              { name: "PGHOST", value: rwHost },
+              { name: "PGPORT", value: "5432" },
+              { name: "PGUSER", value: "postgres" },
+              { name: "PGSSLMODE", value: "require" },
+              secretEnv("PGPASSWORD", deps.secrets.credentials.metadata.name, "superuser"),
+              secretEnv("MONITOR_PASSWORD", deps.secrets.exporter.metadata.name, "password"),
+            ],
+            resources: jobResources,
+            volumeMounts: mounts,
+          }),
+        },
+        afterMembers,
+      );
     new k8s.batch.v1.Job(
       `${name}-apply-dcs`,
       {
@@ -819,6 +872,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
 
 /** The backup-age check's script in the jobs' ConfigMap. */
 const BACKUP_AGE_SCRIPT = "backup-age.py";
+/** The exporter role's script in the jobs' ConfigMap. */
+const MONITORING_ROLE_SCRIPT = "create-monitoring-role.sh";
 
 /** The backup-age CronJob of a cluster (the alert selects kube-state-metrics' series by this name). */
 export function backupAgeCheckName(cluster: string): string {
@@ -852,10 +907,12 @@ function usesIrsa(args: PatroniClusterArgs): boolean {
   return args.backup?.target.kind === "aws";
 }
 
-/** The members' credentials (`superuser`, `replication`) and Harbor's (`password`). */
+/** The members' credentials (`superuser`, `replication`), Harbor's and the metrics exporter's (`password`). */
 interface ClusterSecrets {
   credentials: k8s.core.v1.Secret;
   harbor: k8s.core.v1.Secret;
+  /** With the exporter sidecar only. */
+  exporter?: k8s.core.v1.Secret;
 }
 
 function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
@@ -908,12 +965,12 @@ function budgetedPoolsOf(args: PatroniClusterArgs) {
   ];
 }
 
-/** The exporter's credentials: the superuser's password from the cluster's Secret (sslmode as Harbor's). */
-function exporterArgs(credentials: k8s.core.v1.Secret) {
+/** The exporter's credentials: its own pg_monitor role and Secret, never the superuser (sslmode as Harbor's). */
+function exporterArgs(secret: k8s.core.v1.Secret) {
   return {
-    credentialsSecretName: credentials.metadata.name,
-    passwordKey: "superuser",
-    user: "postgres",
+    credentialsSecretName: secret.metadata.name,
+    passwordKey: "password",
+    user: POSTGRES_EXPORTER_ROLE,
     sslmode: "require",
   };
 }
@@ -980,7 +1037,7 @@ function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
     `"${args.user}" is not a plain PostgreSQL identifier`,
     "use lowercase letters, digits and _",
   );
-  const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby"]);
+  const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby", POSTGRES_EXPORTER_ROLE]);
   check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
   checkBackupArgs(check, args.backup, args.restore);
   check.throwIfAny();

@@ -27,6 +27,31 @@ export function renderHarborDbScript(database: string, user: string): string {
   );
 }
 
+/**
+ * Idempotent creation of the metrics exporter's login role: `pg_monitor` only (PostgreSQL's predefined role
+ * for monitoring: reads every pg_stat_* view and setting, replication state included), no superuser, and a
+ * connection limit per member of what the connection budget counts for it. Same password handling as
+ * renderHarborDbScript: psql reads $MONITOR_PASSWORD itself (`\\getenv`), statement logging off first.
+ */
+export function renderMonitoringRoleScript(user: string, connectionLimit: number): string {
+  return (
+    [
+      "set -eu",
+      // PGHOST/PGPORT/PGUSER/PGPASSWORD/PGSSLMODE come from the environment.
+      "until pg_isready -q; do sleep 2; done",
+      `psql -v ON_ERROR_STOP=1 -v user="${user}" <<'SQL'`,
+      "SET log_statement = 'none';",
+      "SET log_min_duration_statement = -1;",
+      "SET log_min_error_statement = 'panic';",
+      "\\getenv pw MONITOR_PASSWORD",
+      `SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user')\\gexec`,
+      `ALTER ROLE :"user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT ${connectionLimit} PASSWORD :'pw';`,
+      `GRANT pg_monitor TO :"user";`,
+      "SQL",
+    ].join("\n") + "\n"
+  );
+}
+
 /** PATCHes the rendered dynamic configuration into the DCS through the leader's REST API. */
 export function renderApplyDcsScript(): string {
   return (
