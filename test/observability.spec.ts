@@ -20,6 +20,8 @@ import {
   labelMapProblem,
   METRICS_JOBS,
   ObservedDeployment,
+  PROMETHEUS_OPERATOR_CRDS,
+  PROMETHEUS_OPERATOR_CRDS_CHART,
   renderAlertGroups,
   renderDashboards,
   renderMonitors,
@@ -371,6 +373,66 @@ describe("observability: the platform and the stack config", function () {
     });
     const dashboards = kinds("ConfigMap").filter((c) => c.metadata.labels?.grafana_dashboard === "1");
     assert.equal(dashboards.length, 3);
+  });
+
+  it("staging and prod read prometheus-operator's CRDs as prerequisites; prod-fresh installs them; dev stays off", async () => {
+    const monitoringKinds = Object.keys(PROMETHEUS_OPERATOR_CRDS) as (keyof typeof PROMETHEUS_OPERATOR_CRDS)[];
+    for (const stack of ["staging", "prod", "prod-fresh", "dev"]) {
+      const { graph, exitCode, violations } = await plan(stack, {});
+      assert.deepEqual(graph.errors, [], stack);
+      assert.equal(exitCode, 0, stack);
+      assert.deepEqual(
+        violations.filter((v) => v.enforcementLevel === "mandatory"),
+        [],
+        stack,
+      );
+      const monitoring = graph.resources.filter((r) => monitoringKinds.includes((r.inputs as any)?.kind));
+      const crdReads = (graph.reads ?? []).filter((r) => r.type.endsWith("CustomResourceDefinition"));
+      const crdRelease = graph.resources.find((r) => (r.inputs as any)?.chart === PROMETHEUS_OPERATOR_CRDS_CHART.chart);
+      const harbor = graph.resources.find((r) => (r.inputs as any)?.chart === "harbor")!;
+      if (stack === "dev") {
+        assert.deepEqual([monitoring.length, crdReads.length, crdRelease], [0, 0, undefined], "dev: off");
+        continue;
+      }
+      assert.equal(monitoring.length, 6, `${stack}: 4 PodMonitors, 1 ServiceMonitor, 1 PrometheusRule`);
+      // What each monitoring object waits for: the read of its kind's CRD, or the chart that installs it.
+      const prerequisiteOf = (kind: keyof typeof PROMETHEUS_OPERATOR_CRDS) =>
+        stack === "prod-fresh" ? crdRelease!.urn : crdReads.find((r) => r.id === PROMETHEUS_OPERATOR_CRDS[kind])!.urn;
+      if (stack === "prod-fresh") {
+        assert.equal(crdReads.length, 0, "nothing to read in a cluster the stack creates");
+        const inputs = crdRelease!.inputs as any;
+        assert.equal(inputs.version, PROMETHEUS_OPERATOR_CRDS_CHART.version);
+        assert.equal(inputs.repositoryOpts.repo, PROMETHEUS_OPERATOR_CRDS_CHART.repo);
+        assert.deepEqual(
+          Object.entries(inputs.values.crds)
+            .filter(([, v]: [string, any]) => v.enabled)
+            .map(([k]) => k)
+            .sort(),
+          ["podmonitors", "prometheusrules", "servicemonitors"],
+          "exactly the CRDs harbor-ha's objects need",
+        );
+      } else {
+        assert.deepEqual(
+          crdReads.map((r) => r.id).sort(),
+          Object.values(PROMETHEUS_OPERATOR_CRDS).sort(),
+          `${stack}: the three CRDs are read`,
+        );
+        for (const r of crdReads) assert.ok(!graph.resources.some((x) => x.urn === r.urn), "read, never created");
+      }
+      for (const m of monitoring) {
+        const kind = (m.inputs as any).kind as keyof typeof PROMETHEUS_OPERATOR_CRDS;
+        assert.ok(m.dependencies.includes(prerequisiteOf(kind)), `${stack}: ${m.name} waits for its CRD`);
+      }
+      assert.ok(harbor.dependencies.includes(prerequisiteOf("ServiceMonitor")), "Harbor's chart ServiceMonitor too");
+      // With backups on, the backup-age check and its alert.
+      assert.ok(
+        graph.resources.some((r) => (r.inputs as any)?.kind === "CronJob"),
+        `${stack}: backup-age CronJob`,
+      );
+      const rule = monitoring.find((r) => (r.inputs as any).kind === "PrometheusRule")!.inputs as any;
+      const alerts = rule.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert));
+      assert.ok(alerts.includes("PostgresBaseBackupTooOld"), stack);
+    }
   });
 
   it("without observability nothing of it is planned (no sidecar, no monitor)", async () => {
