@@ -68,8 +68,8 @@ import { AdmissionPolicies, AdmissionPoliciesArgs, normalizeImage } from "../adm
 import { HARBOR_IMAGES } from "../harbor";
 import { CERT_MANAGER_IMAGES } from "../tls";
 import { ENVOY_GATEWAY_IMAGES } from "../edge";
-import { PSQL_IMAGE, SPILO_IMAGE } from "../postgres";
-import { REDIS_IMAGE } from "../redis";
+import { POSTGRES_EXPORTER_IMAGE, PSQL_IMAGE, SPILO_IMAGE } from "../postgres";
+import { REDIS_EXPORTER_IMAGE, REDIS_IMAGE } from "../redis";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -334,6 +334,9 @@ export function platformImages(): string[] {
     SPILO_IMAGE,
     PSQL_IMAGE,
     REDIS_IMAGE,
+    // The metrics sidecars of the data tier's pods (observability): refused, they would keep the database out.
+    POSTGRES_EXPORTER_IMAGE,
+    REDIS_EXPORTER_IMAGE,
   ]
     .map(normalizeImage)
     .sort();
