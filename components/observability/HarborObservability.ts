@@ -197,8 +197,9 @@ export function observabilityArgsProblems(
  * postgres_exporter sidecars, the Redis and sentinel exporters and Envoy's proxies, a ServiceMonitor for
  * cert-manager (Harbor's own comes from its chart), one PrometheusRule with an alert group per tier, Grafana
  * dashboards as sidecar-labelled ConfigMaps, and a NetworkPolicy that lets the user's Prometheus (and only it)
- * reach the data tier's metrics ports. Monitors and rules need prometheus-operator's CRDs in the cluster
- * (a prerequisite, like the chart's own ServiceMonitor, whose template fails without them).
+ * reach the data tier's metrics ports. Monitors and rules need prometheus-operator's CRDs: read from the cluster
+ * as a prerequisite that every monitor and rule depends on (or installed from the pinned chart), see
+ * `prometheusOperatorCrds`.
  */
 export class HarborObservability extends pulumi.ComponentResource {
   static readonly __pulumiType = ComponentTypes.HarborObservability;
