@@ -10,7 +10,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { crdJsonSchemas } from "./support/crdSchemas";
 import { validateKubernetesObject } from "../engine/schemas";
-import { CapturedResource } from "../engine";
+import { CapturedResource, UNKNOWN } from "../engine";
 import {
   ALERT_NAMES,
   ALERTS,
@@ -433,6 +433,18 @@ describe("observability: the platform and the stack config", function () {
       const alerts = rule.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert));
       assert.ok(alerts.includes("PostgresBaseBackupTooOld"), stack);
     }
+  });
+
+  it("a first preview of prod: the backup-age check's WAL-G settings stay known but for AWS's values, so no policy gives up", async () => {
+    const { graph, violations } = await plan("prod", { preview: true });
+    assert.deepEqual(graph.errors, []);
+    const env = graph.resources.find((r) => r.name === "harbor-db-backup-age-env")!.inputs as any;
+    assert.equal(env.data.WALG_S3_SSE, "aws:kms");
+    assert.equal(env.data.AWS_WEB_IDENTITY_TOKEN_FILE, "/var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+    assert.match(env.data.WALG_S3_PREFIX, /^s3:\/\/harbor-db-backups-\w+\/spilo\/harbor-db\/wal\/17$/);
+    assert.equal(env.data.AWS_ROLE_ARN, UNKNOWN, "the role's ARN is AWS's");
+    const blind = violations.filter((v) => /backup-age/.test(v.message));
+    assert.deepEqual(blind, [], "the check's ConfigMap leaves no policy unable to check");
   });
 
   it("without observability nothing of it is planned (no sidecar, no monitor)", async () => {

@@ -789,13 +789,26 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const plain = Object.fromEntries(
       rendered.flatMap((e) => ("value" in e ? [[e.name, e.value] as [string, pulumi.Input<string>]] : [])),
     );
-    // What Spilo writes into the members' envdir; keys held in Secrets stay references.
-    const envdir = pulumi.all(plain).apply((values) => {
-      const present = Object.fromEntries(fromSecrets.map((e) => [e.name, "from-a-secret"]));
-      const w = spiloS3Envdir({ ...values, ...present, SCOPE: name, PGVERSION: SPILO_PGVERSION });
-      for (const n of Object.keys(present)) delete w[n];
-      return w;
-    });
+    // What Spilo writes into the members' envdir; keys held in Secrets stay references. Values AWS computes
+    // (bucket, region, ARNs) go through the model as tokens and come back as outputs, key by key, so a first
+    // preview knows every other value (policies judge the ConfigMap instead of "unknown until apply").
+    const tokens = new Map<string, pulumi.Input<string>>();
+    const modelled = Object.fromEntries(
+      Object.entries(plain).map(([k, v]) => {
+        if (typeof v === "string") return [k, v];
+        tokens.set(k, v);
+        return [k, `@@computed:${k}@@`];
+      }),
+    );
+    const present = Object.fromEntries(fromSecrets.map((e) => [e.name, "from-a-secret"]));
+    const w = spiloS3Envdir({ ...modelled, ...present, SCOPE: name, PGVERSION: SPILO_PGVERSION });
+    for (const n of Object.keys(present)) delete w[n];
+    const envdir = Object.fromEntries(
+      Object.entries(w).map(([k, v]) => {
+        const parts = v.split(/@@computed:(\w+)@@/).map((p, i) => (i % 2 ? tokens.get(p)! : p));
+        return [k, parts.length === 1 ? v : pulumi.concat(...parts)];
+      }),
+    );
     const env = new k8s.core.v1.ConfigMap(
       `${checkName}-env`,
       { metadata: { name: `${checkName}-env`, namespace: ns, labels }, data: envdir },
