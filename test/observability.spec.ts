@@ -451,7 +451,15 @@ describe("observability: the platform and the stack config", function () {
     const { graph } = await plan("dev", {});
     const objs = graph.resources.map((r) => r.inputs as any);
     assert.equal(objs.filter((o) => ["PodMonitor", "ServiceMonitor", "PrometheusRule"].includes(o?.kind)).length, 0);
-    assert.ok(!JSON.stringify(objs).includes("redis_exporter"));
+    // No exporter sidecar in any pod (the admission policy still lists their images as the platform's own).
+    const containers = objs.flatMap((o) => o?.spec?.template?.spec?.containers ?? []);
+    assert.ok(containers.length > 0);
+    assert.deepEqual(
+      containers.filter((c: any) => /exporter/.test(c.name) || /exporter/.test(c.image)).map((c: any) => c.name),
+      [],
+    );
+    assert.equal(objs.filter((o) => o?.metadata?.name?.endsWith("-postgres-exporter")).length, 0, "no role Secret");
+    assert.equal((graph.reads ?? []).filter((r) => r.type.endsWith("CustomResourceDefinition")).length, 0);
   });
 
   const BAD: [string, unknown, string, RegExp][] = [
