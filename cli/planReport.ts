@@ -15,6 +15,8 @@ export interface PlanDocument {
     provider: string;
     inputs: unknown;
   }[];
+  /** Resources read from the cluster or cloud, never created: they must exist before `pulumi up` (always written; optional in plans saved before it). */
+  prerequisites?: { urn: string; type: string; id: string }[];
   outputs: unknown;
   violations: Violation[];
 }
@@ -33,6 +35,7 @@ export function planDocument(graph: PlanGraph, violations: Violation[]): PlanDoc
       provider: r.provider,
       inputs: showUnknowns(redact(r.inputs)),
     })),
+    prerequisites: (graph.reads ?? []).map((r) => ({ urn: r.urn, type: r.type, id: r.id })),
     outputs: showUnknowns(redact(graph.outputs)),
     violations,
   };
@@ -70,6 +73,15 @@ export function renderHuman(graph: PlanGraph, violations: Violation[], elapsedMs
   );
   out.push("", "Resources:");
   out.push(...renderTree(graph).map((l) => `  ${l}`));
+  if (graph.reads?.length) {
+    // Read, not created: `pulumi up` stops early when one is missing.
+    out.push("", "Prerequisites (read from the cluster, never created; must exist before `pulumi up`):");
+    for (const r of graph.reads) {
+      const waiting = graph.resources.filter((x) => x.dependencies.includes(r.urn)).length;
+      const wait = waiting === 1 ? "1 resource waits" : `${waiting} resources wait`;
+      out.push(`  ${r.type} "${r.id}"${waiting ? ` (${wait} for it)` : ""}`);
+    }
+  }
   out.push("", "Outputs:");
   const outputs = showUnknowns(redact(graph.outputs)) as Record<string, unknown>;
   for (const k of Object.keys(outputs).sort())

@@ -14,6 +14,7 @@
  * Kubernetes DCS, Debian's postgres_exporter 0.11.1 and redis_exporter 1.45.0 for the pinned images
  * (v0.20.1, v1.88.0), static targets for Kubernetes pod discovery.
  */
+import { spawnSync } from "child_process";
 import { chmodSync, writeFileSync } from "fs";
 import * as http from "http";
 import { arch } from "os";
@@ -25,9 +26,12 @@ import {
   renderPatroniConfig,
   DEFAULT_TIMING,
 } from "../components/postgres/renderPatroniConfig";
+import { renderMonitoringRoleScript } from "../components/postgres/renderJobScripts";
 import {
   PATRONI_METRICS_PORT_NAME,
+  POSTGRES_EXPORTER_CONNECTIONS,
   POSTGRES_EXPORTER_PORT_NAME,
+  POSTGRES_EXPORTER_ROLE,
   renderPostgresExporterContainer,
 } from "../components/postgres/renderPostgresExporter";
 import {
@@ -46,6 +50,7 @@ import {
   ObservedDeployment,
   renderAlertGroups,
   renderMonitors,
+  METRICS_JOBS,
   StaticTarget,
   staticScrapeConfigs,
 } from "../components/observability";
@@ -100,8 +105,26 @@ export interface ObservabilityDrillResult {
   timings: AlertTiming[];
   /** Targets Prometheus scraped (job names). */
   jobs: string[];
+  /**
+   * The exporters' login role, created by the cluster's rendered script: psql's `rolsuper|pg_monitor member|
+   * rolconnlimit` row, and the number of series per metric the rules and dashboards read.
+   */
+  exporterRole: { name: string; superuserPgMonitorConnLimit: string; series: Record<string, number> };
   totalSeconds: number;
 }
+
+/**
+ * postgres_exporter's series the alert rules and dashboards read (alertRules.ts, renderDashboards.ts), and one of
+ * pg_stat_replication's (the leader's view of its standbys: hidden from a role without pg_monitor).
+ */
+export const EXPORTER_METRICS_USED = [
+  "pg_up",
+  "pg_stat_activity_count",
+  "pg_stat_archiver_failed_count",
+  "pg_settings_max_connections",
+  "pg_stat_database_xact_commit",
+  "pg_stat_replication_pg_wal_lsn_diff",
+];
 
 export interface ObservabilityDrillOptions {
   /** Whole-drill budget. Default: 85 s (the issue's bound is 90 s). */
@@ -255,23 +278,6 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
       ...Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
       ...overrides,
     });
-    const pgExporter = renderPostgresExporterContainer({
-      credentialsSecretName: "-",
-      passwordKey: "superuser",
-      user: "postgres",
-      sslmode: "disable", // no certificates in the sandbox; the cluster's sidecar uses sslmode=require
-    });
-    members.forEach((m, i) =>
-      box.start(
-        `pg-exporter${i}`,
-        POSTGRES_EXPORTER,
-        [`--web.listen-address=127.0.0.1:${pgExporterPorts[i]}`],
-        envOf(pgExporter, {
-          DATA_SOURCE_URI: pgExporter.env[0].value!.replace("localhost:5432", `127.0.0.1:${m.pgPort}`),
-          DATA_SOURCE_PASS: superPassword,
-        }),
-      ),
-    );
     const redisTargets = [
       ...topo.redis.map((e, i) => ({ role: "redis" as const, e, i })),
       ...topo.sentinels.map((e, i) => ({ role: "sentinel" as const, e, i })),
@@ -306,6 +312,59 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
       60000,
       500,
     );
+    // ---- The exporter's own role (pg_monitor), created by the cluster's rendered script on the leader (it
+    // replicates to the standbys); then postgres_exporter logs in as it, as the sidecar does.
+    const pgLeader = (await leaderOf(members))!;
+    const monitorPassword = `${superPassword}-monitor`;
+    const roleScript = join(box.mkdir("monitoring-role"), "create-monitoring-role.sh");
+    writeFileSync(roleScript, renderMonitoringRoleScript(POSTGRES_EXPORTER_ROLE, POSTGRES_EXPORTER_CONNECTIONS));
+    const created = spawnSync("/bin/sh", [roleScript], {
+      encoding: "utf8",
+      timeout: 15000,
+      env: {
+        PATH: `${PG_BIN}:/usr/bin:/bin`,
+        ...{ PGHOST: "127.0.0.1", PGPORT: String(pgLeader.pgPort), PGUSER: "postgres", PGDATABASE: "postgres" },
+        PGPASSWORD: superPassword,
+        MONITOR_PASSWORD: monitorPassword,
+      },
+    });
+    if (created.status !== 0) throw new Error(`the monitoring role script failed: ${created.stderr}`);
+    const roleRow = spawnSync(
+      join(PG_BIN, "psql"),
+      [
+        "-tAc",
+        `SELECT rolsuper, pg_has_role(rolname, 'pg_monitor', 'member'), rolconnlimit FROM pg_roles WHERE rolname = '${POSTGRES_EXPORTER_ROLE}'`,
+      ],
+      {
+        encoding: "utf8",
+        timeout: 5000,
+        env: {
+          PGHOST: "127.0.0.1",
+          PGPORT: String(pgLeader.pgPort),
+          PGUSER: "postgres",
+          PGDATABASE: "postgres",
+          PGPASSWORD: superPassword,
+        },
+      },
+    ).stdout.trim();
+    const pgExporter = renderPostgresExporterContainer({
+      credentialsSecretName: "-",
+      passwordKey: "password",
+      user: POSTGRES_EXPORTER_ROLE,
+      sslmode: "disable", // no certificates in the sandbox; the cluster's sidecar uses sslmode=require
+    });
+    members.forEach((m, i) =>
+      box.start(
+        `pg-exporter${i}`,
+        POSTGRES_EXPORTER,
+        [`--web.listen-address=127.0.0.1:${pgExporterPorts[i]}`],
+        envOf(pgExporter, {
+          DATA_SOURCE_URI: pgExporter.env[0].value!.replace("localhost:5432", `127.0.0.1:${m.pgPort}`),
+          DATA_SOURCE_PASS: monitorPassword,
+        }),
+      ),
+    );
+    say(`exporters log in as ${POSTGRES_EXPORTER_ROLE} (pg_monitor), created by the rendered role script`);
     const redisMaster = await box.waitFor(
       "Redis: a master with two replicas online",
       async () => {
@@ -426,6 +485,15 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
       300,
     );
 
+    // What the exporter exposes as the pg_monitor role: the series the alert rules and dashboards read, and
+    // pg_stat_replication's (its LSN columns are NULL for a role without pg_read_all_stats, which pg_monitor has).
+    const exporterSeries: Record<string, number> = {};
+    for (const name of EXPORTER_METRICS_USED)
+      exporterSeries[name] = Number(
+        (await q(`count(${name}{job="${METRICS_JOBS.postgres}"})`)).data.result[0]?.value[1] ?? 0,
+      );
+    say(`postgres_exporter as ${POSTGRES_EXPORTER_ROLE} (${roleRow}): ${JSON.stringify(exporterSeries)}`);
+
     type Alerts = { data: { alerts: { labels: { alertname: string }; state: string }[] } };
     const firing = async () =>
       new Set(
@@ -481,6 +549,7 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
       healthyWatchedSeconds,
       timings: result,
       jobs,
+      exporterRole: { name: POSTGRES_EXPORTER_ROLE, superuserPgMonitorConnLimit: roleRow, series: exporterSeries },
       totalSeconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -15,14 +15,17 @@
  * choose_backup rule) and fetches it. etcd stands in for the Kubernetes DCS.
  */
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as http from "http";
 import { arch } from "os";
 import { join } from "path";
 import { Client } from "pg";
 import { stringify } from "yaml";
 import { patroniSettings, renderPatroniConfig } from "../components/postgres/renderPatroniConfig";
+import { backupAgeLimits } from "../components/postgres/backupFacts";
+import { renderBackupAgeScript } from "../components/postgres/renderJobScripts";
 import {
+  patroniBackupDefaults,
   renderBackupEnv,
   renderRestoreEnv,
   SPILO_S3_ENVDIR_NAMES,
@@ -65,7 +68,7 @@ case "$cmd" in
     exit 1
     ;;
   backup-push)
-    ts=$(date -u +%Y%m%dT%H%M%SZ); tmp="$store/basebackups_005/.incoming.$$"
+    ts=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); tmp="$store/basebackups_005/.incoming.$$"
     "${pgBin}/pg_basebackup" -D "$tmp" -X none --checkpoint=fast --no-password
     start=$(sed -n 's/^START WAL LOCATION: .* (file \\([0-9A-F]*\\))$/\\1/p' "$tmp/backup_label")
     name="base_$start"
@@ -75,13 +78,25 @@ case "$cmd" in
     log "backup-push: $name"
     ;;
   backup-list)
-    echo "name modified wal_segment_backup_start"
+    # --detail --json: WAL-G v3.0.3 prints a JSON array of each backup's extended metadata (backup_name, time,
+    # wal_file_name, start_time, finish_time, ...), or nothing and "No backups found" on stderr.
+    json=""; for a in "$@"; do [ "$a" = "--json" ] && json=1; done
+    [ -n "$json" ] || echo "name modified wal_segment_backup_start"
+    sep=""; out=""
     for s in "$store"/basebackups_005/*_backup_stop_sentinel.json; do
       [ -f "$s" ] || continue
       n=$(basename "$s" _backup_stop_sentinel.json)
       m=$(sed -n 's/.*"finish_time":"\\([^"]*\\)".*/\\1/p' "$s")
-      echo "$n $m \${n#base_}"
+      b=$(sed -n 's/.*"start_time":"\\([^"]*\\)".*/\\1/p' "$s")
+      if [ -n "$json" ]; then
+        out="$out$sep$(printf '{"backup_name":"%s","time":"%s","wal_file_name":"%s","start_time":"%s","finish_time":"%s"}' "$n" "$m" "\${n#base_}" "$b" "$m")"; sep=","
+      else
+        echo "$n $m \${n#base_}"
+      fi
     done
+    if [ -n "$json" ]; then
+      if [ -n "$out" ]; then echo "[$out]"; else log "No backups found"; fi
+    fi
     ;;
   backup-fetch)
     dir="$1"; name="$2"
@@ -141,6 +156,12 @@ export interface RestoreDrillResult {
   restoreSeconds: number;
   restoredBytes: number;
   secondsPerGiB: number;
+  /**
+   * The PatroniCluster's backup-age check (its rendered script, through the envdir, against the stand-in's
+   * `backup-list --detail --json`): exit codes with no backup yet, right after the base backup, and with that
+   * backup's finish_time moved back by more than the limit.
+   */
+  backupAgeCheck: { none: number; fresh: number; backdated: number; output: string };
   totalSeconds: number;
 }
 
@@ -326,6 +347,27 @@ export async function runRestoreDrill(opts: RestoreDrillOptions = {}): Promise<R
       }
     };
     await write(30);
+    // The backup-age check as its CronJob runs it: the rendered script, WAL-G's settings from the envdir.
+    writeFileSync(join(bin, "backup-age.py"), renderBackupAgeScript());
+    const maxAge = backupAgeLimits(patroniBackupDefaults.schedule)!.maxAgeSeconds;
+    // As the members' user, like backup-push: the stand-in creates the store's folders on first use.
+    const backupAge = (dir: string) =>
+      spawnSync(
+        SETPRIV,
+        [
+          ...["--reuid=postgres", "--regid=postgres", "--init-groups"],
+          join(bin, "envdir"),
+          dir,
+          "python3",
+          join(bin, "backup-age.py"),
+        ],
+        {
+          encoding: "utf8",
+          timeout: 10000,
+          env: { PATH, MAX_BACKUP_AGE_SECONDS: String(maxAge) },
+        },
+      );
+    const none = backupAge(envDir);
     // The base backup, as Spilo's postgres_backup.sh ends: `wal-g backup-push "$PGDATA"`, in the envdir.
     const push = spawnSync(
       SETPRIV,
@@ -341,6 +383,30 @@ export async function runRestoreDrill(opts: RestoreDrillOptions = {}): Promise<R
     );
     if (push.status !== 0) throw new Error(`backup-push failed: ${push.stderr}`);
     say(`base backup pushed (${push.stderr.trim().split("\n").pop()})`);
+    const fresh = backupAge(envDir);
+    // The same archive's sentinels with finish_time (and time) moved back by the limit plus an hour.
+    const old = box.mkdir("archive-backdated");
+    const oldEnv = box.mkdir("wal-e.d-env-backdated");
+    box.mkdir("archive-backdated/basebackups_005");
+    const backdated = new Date(Date.now() - (maxAge + 3600) * 1000).toISOString();
+    for (const f of readdirSync(join(archive, "basebackups_005")).filter((n) => n.endsWith("_sentinel.json")))
+      writeFileSync(
+        join(old, "basebackups_005", f),
+        readFileSync(join(archive, "basebackups_005", f), "utf8").replace(
+          /"finish_time":"[^"]*"/,
+          `"finish_time":"${backdated}"`,
+        ),
+      );
+    for (const f of readdirSync(envDir)) writeFileSync(join(oldEnv, f), readFileSync(join(envDir, f)));
+    writeFileSync(join(oldEnv, "WALG_FILE_PREFIX"), `${old}\n`);
+    const stale = backupAge(oldEnv);
+    const backupAgeCheck = {
+      none: none.status ?? -1,
+      fresh: fresh.status ?? -1,
+      backdated: stale.status ?? -1,
+      output: [none, fresh, stale].map((r) => `${r.status}: ${(r.stdout + r.stderr).trim()}`).join(" | "),
+    };
+    say(`backup-age check (limit ${(maxAge / 3600).toFixed(0)} h): ${backupAgeCheck.output}`);
     await write(60);
     const tRow = await db.query("SELECT clock_timestamp() AS t");
     const target = (tRow.rows[0].t as Date).toISOString();
@@ -431,6 +497,7 @@ export async function runRestoreDrill(opts: RestoreDrillOptions = {}): Promise<R
       restoreSeconds,
       restoredBytes,
       secondsPerGiB: restoreSeconds / (restoredBytes / 1024 ** 3),
+      backupAgeCheck,
       totalSeconds: (Date.now() - started) / 1000,
     };
     say(

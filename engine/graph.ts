@@ -19,10 +19,26 @@ export interface CapturedResource {
   outputs?: Record<string, unknown>;
 }
 
+/**
+ * A resource the program reads from the cloud or cluster (`Resource.get`), never creates: a prerequisite that
+ * must exist before `pulumi up` (e.g. prometheus-operator's CRDs). Resources that wait for it list its URN in
+ * their `dependencies`.
+ */
+export interface ReadResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** The id read (e.g. a CRD's name). */
+  id: string;
+  parent: string;
+}
+
 export interface PlanGraph {
   project: string;
   stack: string;
   resources: CapturedResource[];
+  /** Resources read, not created (present only when the program reads any). */
+  reads?: ReadResource[];
   /** Stack outputs, secrets still in their envelope. */
   outputs: Record<string, unknown>;
   /** Problems of the plan itself (schema failures, leaked secrets). Each is fatal (exit 1). */

@@ -8,7 +8,7 @@ const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpc = require("@pulumi/pulumi/runtime/rpc");
 import { isUnknown } from "@pulumi/pulumi/output";
-import { CapturedResource, UNKNOWN } from "./graph";
+import { CapturedResource, ReadResource, UNKNOWN } from "./graph";
 import { isSecretEnvelope, SECRET_SIG, SECRET_SIG_KEY } from "./secrets";
 import { fakeState, invokeFakes, previewState, UnmockedInvokeError } from "./fakes";
 
@@ -26,6 +26,14 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList?(): string[];
   getDeletebeforereplace?(): boolean;
+}
+
+/** The parts of the SDK's ReadResourceRequest (a `Resource.get`) the monitor reads. */
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
 }
 
 interface RegisterOutputsRequest {
@@ -59,6 +67,8 @@ function markUnknowns(v: unknown): unknown {
 
 export class CapturingMonitor extends MockMonitor {
   readonly captured: CapturedResource[] = [];
+  /** `Resource.get` calls: prerequisites read, not part of what the plan creates. */
+  readonly reads: ReadResource[] = [];
   stackOutputs: Record<string, unknown> = {};
   private stackUrn = "";
   private answering = "";
@@ -89,6 +99,19 @@ export class CapturingMonitor extends MockMonitor {
         return fake(args.inputs);
       },
     });
+  }
+
+  /** A `Resource.get`: recorded as a read (MockMonitor answers it through `newResource` with the id). */
+  async readResource(req: ReadRequest, callback: Callback): Promise<void> {
+    const parent = req.getParent();
+    this.reads.push({
+      urn: this.newUrn(parent, req.getType(), req.getName()),
+      type: req.getType(),
+      name: req.getName(),
+      id: req.getId(),
+      parent,
+    });
+    return super.readResource(req, callback);
   }
 
   async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {

@@ -109,6 +109,8 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
     running = false;
   }
   const graph = finishGraph(project, stack, monitor.captured, monitor.stackOutputs, options);
+  if (monitor.reads.length > 0)
+    graph.reads = [...monitor.reads].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return preview ? { ...graph, preview } : graph;
 }
 

@@ -47,6 +47,11 @@ export const observabilitySchema = z.strictObject({
   rules: z.boolean().default(observabilityDefaults.rules),
   /** Grafana dashboard ConfigMaps. Default: true. */
   dashboards: z.boolean().default(observabilityDefaults.dashboards),
+  /**
+   * prometheus-operator's CRDs: `read` from the cluster as a prerequisite (an operator is installed), or `install`
+   * the three needed from the pinned prometheus-operator-crds chart (a cluster created with the stack). Default: read.
+   */
+  prometheusOperatorCrds: z.enum(["read", "install"]).default(observabilityDefaults.prometheusOperatorCrds),
   /** Labels the user's Prometheus selects monitors and rules by. Default: {}. */
   selectorLabels: labelMap.default(observabilityDefaults.selectorLabels),
   /** Namespace where Grafana's sidecar looks for dashboards. Default: Harbor's namespace. */

@@ -140,6 +140,7 @@ export function platformArgs(c: StackConfig): HarborPlatformArgs {
       ? {
           monitors: c.observability.monitors,
           rules: c.observability.rules,
+          prometheusOperatorCrds: c.observability.prometheusOperatorCrds,
           dashboards: c.observability.dashboards,
           selectorLabels: c.observability.selectorLabels,
           dashboardNamespace: c.observability.dashboardNamespace,

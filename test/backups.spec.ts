@@ -12,7 +12,10 @@ import { parse, stringify } from "yaml";
 import { isInputError, plan as planStack, EXIT_POLICY } from "../cli/plan";
 import { kubernetesObject, runProgram, stackFilePath, unwrapSecrets } from "../engine";
 import {
+  backupAgeLimits,
+  BACKUP_AGE_RULES,
   checkBackupArgs,
+  cronMaxIntervalSeconds,
   PatroniCluster,
   PatroniClusterArgs,
   renderBackupEnv,
@@ -20,6 +23,7 @@ import {
   SPILO_S3_ENVDIR_NAMES,
   spiloArchiveCommand,
   spiloCloneBootstrap,
+  spiloS3Envdir,
   targetTimeProblem,
 } from "../components/postgres";
 import { ArgsChecker, InvalidArgsError, renderIrsaTrustPolicy } from "../components/conventions";
@@ -178,6 +182,65 @@ describe("backups: the WAL-G environment against the pinned Spilo and WAL-G", ()
   });
 });
 
+describe("backups: the backup-age check's model of Spilo and of the schedule", () => {
+  it("spiloS3Envdir builds the prefix with the quoted template of configure_spilo.py and copies it to WALG_S3_PREFIX", () => {
+    const quote = (line: number) => spilo.quotes.find((q: { line: number }) => q.line === line).text as string;
+    const template = /'(\/spilo\/[^']+)'\.format/.exec(quote(929))![1];
+    assert.match(quote(929), /prefix_template = '\{0\}:\/\/\{\{WAL_\{1\}_BUCKET\}\}\{2\}'/);
+    assert.match(quote(933), /wale\[write_envdir_names\[1\]\] = wale\[prefix_env_name\]/);
+    const env = { ...plainEnv(renderBackupEnv({ target: COMPATIBLE })), SCOPE: "harbor-db", PGVERSION: "17" };
+    const expected = `s3://${COMPATIBLE.bucket}${template.replace(/\{(\w+)\}/g, (_, n) => (env as Cfg)[n] ?? "")}`;
+    const w = spiloS3Envdir(env);
+    assert.equal(w.WALE_S3_PREFIX, expected);
+    assert.equal(w.WALG_S3_PREFIX, "s3://pg-archive/spilo/harbor-db/wal/17");
+    // The S3-compatible branch (quoted lines 844-860): path style from "+path", SSE off, region kept for WAL-G.
+    assert.match(quote(844), /convention = match\.group\(2\)/);
+    assert.equal(w.WALE_S3_ENDPOINT, "https+path://minio.example.com");
+    assert.equal(w.AWS_ENDPOINT, "https://minio.example.com");
+    assert.equal(w.AWS_S3_FORCE_PATH_STYLE, "true");
+    assert.equal(w.WALG_DISABLE_S3_SSE, "true");
+    assert.equal(w.WALG_S3_SSE, undefined);
+    assert.equal(w.AWS_REGION, "us-east-1");
+    const vhost = spiloS3Envdir({ ...env, WALE_S3_ENDPOINT: "https+virtualhost://minio.example.com" });
+    assert.equal(vhost.AWS_S3_FORCE_PATH_STYLE, "false");
+    // AWS: SSE as given, instance profile when no keys; every name one Spilo writes.
+    const aws = spiloS3Envdir({
+      ...plainEnv(renderBackupEnv({ target: { kind: "aws" } }, AWS_STORE)),
+      SCOPE: "db",
+      PGVERSION: "17",
+    });
+    assert.equal(aws.WALG_S3_PREFIX, "s3://b/spilo/db/wal/17");
+    assert.equal(aws.WALG_S3_SSE, "aws:kms");
+    assert.equal(aws.AWS_INSTANCE_PROFILE, "true");
+    for (const n of Object.keys(aws)) assert.ok(SPILO_S3_ENVDIR_NAMES.includes(n), n);
+  });
+
+  it("cronMaxIntervalSeconds: the longest gap between runs; backupAgeLimits: two intervals plus the slack", () => {
+    const day = 86400;
+    assert.equal(cronMaxIntervalSeconds("0 1 * * *"), day);
+    assert.equal(cronMaxIntervalSeconds("0 */6 * * *"), 6 * 3600);
+    assert.equal(cronMaxIntervalSeconds("0 1,13 * * *"), 12 * 3600);
+    assert.equal(cronMaxIntervalSeconds("0 22 * * 1-5"), 3 * day, "Friday to Monday");
+    assert.equal(cronMaxIntervalSeconds("0 1 * * 0"), 7 * day);
+    assert.equal(cronMaxIntervalSeconds("0 1 * * 7"), 7 * day, "7 is Sunday too");
+    assert.equal(cronMaxIntervalSeconds("0 1 1,15 * *"), 17 * day, "the 15th to the 1st of a 31-day month");
+    assert.equal(cronMaxIntervalSeconds("0 1 1 * 0"), 7 * day, "day of month OR day of week when both are set");
+    for (const bad of ["0 1 * *", "61 1 * * *", "0 1 31 2 *", "x 1 * * *", "0 1-0 * * *"])
+      assert.equal(cronMaxIntervalSeconds(bad), undefined, bad);
+    const l = backupAgeLimits("0 1 * * *")!;
+    assert.equal(l.maxAgeSeconds, 2 * day + BACKUP_AGE_RULES.slackSeconds);
+    assert.equal(l.alertAfterSeconds, 2 * BACKUP_AGE_RULES.checkIntervalSeconds);
+    assert.equal(l.neverSucceededAfterSeconds, l.maxAgeSeconds + l.alertAfterSeconds);
+    assert.equal(backupAgeLimits("0 1 31 2 *"), undefined);
+    const c = new ArgsChecker("PatroniCluster", "db");
+    checkBackupArgs(c, { target: COMPATIBLE, schedule: "0 1 31 2 *" }, undefined);
+    assert.deepEqual(
+      c.problems.map((p) => p.path),
+      ["backup.schedule"],
+    );
+  });
+});
+
 describe("backups: PatroniCluster as planned", function () {
   this.timeout(60_000);
   const plan = async (args: PatroniClusterArgs) => {
@@ -241,6 +304,47 @@ describe("backups: PatroniCluster as planned", function () {
     const none = await plan({});
     const cm = none.resources.map((r) => kubernetesObject(r) as any).find((o) => o?.metadata?.name === "db-patroni");
     assert.equal(JSON.parse(cm.data["dcs.json"]).postgresql.parameters.archive_timeout, undefined);
+  });
+
+  it("backup-age check: a CronJob with the members' WAL-G settings as Spilo writes them, its limit from the schedule", async () => {
+    const g = await plan({
+      namespace: "harbor",
+      backup: { target: { kind: "aws", ...OIDC }, schedule: "30 2 * * *" },
+    });
+    assert.deepEqual(g.errors, []);
+    const objects = g.resources.map((r) => kubernetesObject(r) as any).filter(Boolean);
+    const cron = objects.find((o) => o.kind === "CronJob");
+    assert.equal(cron.metadata.name, "db-backup-age");
+    assert.equal(cron.spec.schedule, BACKUP_AGE_RULES.checkSchedule);
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const sa = objects.find((o) => o.kind === "ServiceAccount");
+    assert.equal(pod.serviceAccountName, sa.metadata.name, "the IRSA role trusts the members' account");
+    assert.equal(pod.automountServiceAccountToken, false, "no Kubernetes API token (Patroni's Role)");
+    const c = pod.containers[0];
+    assert.deepEqual(c.command, ["python3", "/scripts/backup-age.py"], "nothing but the script in argv");
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    assert.equal(Number(env.MAX_BACKUP_AGE_SECONDS), backupAgeLimits("30 2 * * *")!.maxAgeSeconds);
+    assert.equal(Number(env.MAX_BACKUP_AGE_SECONDS), 2 * 86400 + BACKUP_AGE_RULES.slackSeconds);
+    assert.ok(pod.volumes.some((v: any) => v.name === "aws-iam-token"));
+    const envCm = objects.find((o) => o.metadata?.name === c.envFrom[0].configMapRef.name);
+    assert.equal(envCm.data.WALG_S3_PREFIX, `s3://${envCm.data.WALG_S3_PREFIX.split("/")[2]}/spilo/db/wal/17`);
+    assert.equal(envCm.data.AWS_INSTANCE_PROFILE, "true");
+    assert.ok(envCm.data.AWS_ROLE_ARN && envCm.data.WALG_S3_SSE_KMS_ID && envCm.data.AWS_WEB_IDENTITY_TOKEN_FILE);
+    const scripts = objects.find((o) => o.metadata?.name === "db-jobs");
+    assert.match(scripts.data["backup-age.py"], /"backup-list", "--detail", "--json"/);
+    // S3-compatible: keys stay secretKeyRefs, never in the ConfigMap.
+    const h = await plan({ backup: { target: COMPATIBLE } });
+    const ho = h.resources.map((r) => kubernetesObject(r) as any).filter(Boolean);
+    const hc = ho.find((o) => o.kind === "CronJob").spec.jobTemplate.spec.template.spec.containers[0];
+    const key = hc.env.find((e: any) => e.name === "AWS_SECRET_ACCESS_KEY");
+    assert.deepEqual(key.valueFrom.secretKeyRef, { name: "minio-creds", key: "AWS_SECRET_ACCESS_KEY" });
+    const hcm = ho.find((o) => o.metadata?.name === hc.envFrom[0].configMapRef.name);
+    assert.equal(hcm.data.AWS_SECRET_ACCESS_KEY, undefined);
+    assert.equal(hcm.data.AWS_INSTANCE_PROFILE, undefined, "keys given: no instance profile (Spilo's rule)");
+    assert.equal(hcm.data.WALG_S3_PREFIX, "s3://pg-archive/spilo/db/wal/17");
+    // No backups: no check.
+    const none = await plan({});
+    assert.equal(none.resources.filter((r) => r.type.endsWith("CronJob")).length, 0);
   });
 
   it("every bad value is refused before any resource, all at once, each naming the Arg and the fix", async () => {
@@ -395,6 +499,12 @@ describe("backups: restore drill (real PostgreSQL 15 + Patroni)", () => {
     assert.equal(r.restoredBeforeT, r.rowsBeforeT, "every row committed before T is back");
     assert.equal(r.rowsAfterTFound, 0, "nothing after T");
     assert.ok(r.archiveLagSeconds <= r.archiveTimeoutSeconds + 5, `archive lag ${r.archiveLagSeconds} s`);
+    // The backup-age check's rendered script on the stand-in's `backup-list --detail --json`.
+    console.log(`      backup-age check: ${r.backupAgeCheck.output}`);
+    assert.deepEqual(
+      { none: r.backupAgeCheck.none, fresh: r.backupAgeCheck.fresh, backdated: r.backupAgeCheck.backdated },
+      { none: 1, fresh: 0, backdated: 1 },
+    );
     assert.ok(r.totalSeconds < 60, `drill took ${r.totalSeconds} s`);
   });
 });

@@ -10,7 +10,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { crdJsonSchemas } from "./support/crdSchemas";
 import { validateKubernetesObject } from "../engine/schemas";
-import { CapturedResource } from "../engine";
+import { CapturedResource, UNKNOWN } from "../engine";
 import {
   ALERT_NAMES,
   ALERTS,
@@ -20,14 +20,22 @@ import {
   labelMapProblem,
   METRICS_JOBS,
   ObservedDeployment,
+  PROMETHEUS_OPERATOR_CRDS,
+  PROMETHEUS_OPERATOR_CRDS_CHART,
   renderAlertGroups,
   renderDashboards,
   renderMonitors,
   staticScrapeConfigs,
 } from "../components/observability";
 import { computeConnectionBudget } from "../components/conventions/connectionBudget";
-import { postgresExporterPools, POSTGRES_EXPORTER_CONNECTIONS } from "../components/postgres/renderPostgresExporter";
+import {
+  postgresExporterPools,
+  POSTGRES_EXPORTER_CONNECTIONS,
+  POSTGRES_EXPORTER_ROLE,
+} from "../components/postgres/renderPostgresExporter";
+import { renderMonitoringRoleScript } from "../components/postgres/renderJobScripts";
 import { redisMaxmemoryMb } from "../components/redis/renderRedisConfig";
+import { backupAgeLimits } from "../components/postgres/backupFacts";
 import { isInputError, plan } from "../cli/plan";
 
 const ROOT = path.join(__dirname, "..");
@@ -52,6 +60,7 @@ export const SAMPLE: ObservedDeployment = {
     maximumLagOnFailoverBytes: 1048576,
     statefulSet: "harbor-db",
     backups: true,
+    backupAgeCheck: { cronJob: "harbor-db-backup-age", ...backupAgeLimits("0 1 * * *")! },
   },
   redis: { masterSet: "harbor", sentinels: 3, quorum: 2, maxmemoryBytes: redisMaxmemoryMb(2) * 1024 * 1024 },
   certificates: true,
@@ -180,6 +189,12 @@ describe("observability: alert rules follow the sizing", () => {
     const asyncDb = { ...SAMPLE, postgres: { ...SAMPLE.postgres!, synchronousMode: false, backups: false } };
     assert.equal(rule(asyncDb, "PatroniNoSyncStandby"), undefined);
     assert.equal(rule(asyncDb, "PostgresWalArchivingFailing"), undefined);
+    assert.equal(rule(asyncDb, "PostgresBaseBackupTooOld"), undefined, "no backups: no backup-age alert");
+    // The alert's limits are the check's: the CronJob's name and backupAgeLimits' numbers, nothing copied.
+    const tooOld = rule(SAMPLE, "PostgresBaseBackupTooOld")!.expr;
+    const l = backupAgeLimits("0 1 * * *")!;
+    assert.match(tooOld, /cronjob="harbor-db-backup-age"/);
+    assert.ok(tooOld.includes(`> ${l.alertAfterSeconds})`) && tooOld.includes(`> ${l.neverSucceededAfterSeconds} `));
     assert.ok(rule(SAMPLE, "PatroniNoSyncStandby"));
     assert.equal(rule(SAMPLE, "RedisNoMaster", { RedisNoMaster: { enabled: false } }), undefined);
   });
@@ -303,6 +318,28 @@ describe("observability: the platform and the stack config", function () {
     const pass = exporter.env.find((e: any) => e.name === "DATA_SOURCE_PASS");
     assert.ok(pass.valueFrom.secretKeyRef, "the password comes from a Secret");
     assert.ok(!JSON.stringify(exporter.args ?? []).includes("pass"));
+    // Least privilege: its own pg_monitor role and Secret, never the superuser's.
+    const user = exporter.env.find((e: any) => e.name === "DATA_SOURCE_USER").value;
+    assert.equal(user, POSTGRES_EXPORTER_ROLE);
+    assert.deepEqual(pass.valueFrom.secretKeyRef, { name: "harbor-db-postgres-exporter", key: "password" });
+    const secretObj = kinds("Secret").find((x) => x.metadata.name === "harbor-db-postgres-exporter");
+    assert.ok(secretObj, "the exporter's Secret");
+    const roleJob = kinds("Job").find((j) => j.metadata.name === "harbor-db-monitoring-role");
+    const jobEnv = roleJob.spec.template.spec.containers[0].env;
+    assert.deepEqual(jobEnv.find((e: any) => e.name === "MONITOR_PASSWORD").valueFrom.secretKeyRef, {
+      name: "harbor-db-postgres-exporter",
+      key: "password",
+    });
+    const script = kinds("ConfigMap").find((c) => c.metadata.name === "harbor-db-jobs").data[
+      "create-monitoring-role.sh"
+    ];
+    assert.equal(
+      script,
+      renderMonitoringRoleScript(POSTGRES_EXPORTER_ROLE, POSTGRES_EXPORTER_CONNECTIONS),
+      "the script the drill runs",
+    );
+    assert.match(script, /SET log_statement = 'none';[\s\S]*\\getenv pw MONITOR_PASSWORD[\s\S]*GRANT pg_monitor/);
+    assert.match(script, /NOSUPERUSER/);
     for (const set of ["harbor-redis-redis", "harbor-redis-sentinel"])
       assert.ok(
         kinds("StatefulSet")
@@ -338,11 +375,91 @@ describe("observability: the platform and the stack config", function () {
     assert.equal(dashboards.length, 3);
   });
 
+  it("staging and prod read prometheus-operator's CRDs as prerequisites; prod-fresh installs them; dev stays off", async () => {
+    const monitoringKinds = Object.keys(PROMETHEUS_OPERATOR_CRDS) as (keyof typeof PROMETHEUS_OPERATOR_CRDS)[];
+    for (const stack of ["staging", "prod", "prod-fresh", "dev"]) {
+      const { graph, exitCode, violations } = await plan(stack, {});
+      assert.deepEqual(graph.errors, [], stack);
+      assert.equal(exitCode, 0, stack);
+      assert.deepEqual(
+        violations.filter((v) => v.enforcementLevel === "mandatory"),
+        [],
+        stack,
+      );
+      const monitoring = graph.resources.filter((r) => monitoringKinds.includes((r.inputs as any)?.kind));
+      const crdReads = (graph.reads ?? []).filter((r) => r.type.endsWith("CustomResourceDefinition"));
+      const crdRelease = graph.resources.find((r) => (r.inputs as any)?.chart === PROMETHEUS_OPERATOR_CRDS_CHART.chart);
+      const harbor = graph.resources.find((r) => (r.inputs as any)?.chart === "harbor")!;
+      if (stack === "dev") {
+        assert.deepEqual([monitoring.length, crdReads.length, crdRelease], [0, 0, undefined], "dev: off");
+        continue;
+      }
+      assert.equal(monitoring.length, 6, `${stack}: 4 PodMonitors, 1 ServiceMonitor, 1 PrometheusRule`);
+      // What each monitoring object waits for: the read of its kind's CRD, or the chart that installs it.
+      const prerequisiteOf = (kind: keyof typeof PROMETHEUS_OPERATOR_CRDS) =>
+        stack === "prod-fresh" ? crdRelease!.urn : crdReads.find((r) => r.id === PROMETHEUS_OPERATOR_CRDS[kind])!.urn;
+      if (stack === "prod-fresh") {
+        assert.equal(crdReads.length, 0, "nothing to read in a cluster the stack creates");
+        const inputs = crdRelease!.inputs as any;
+        assert.equal(inputs.version, PROMETHEUS_OPERATOR_CRDS_CHART.version);
+        assert.equal(inputs.repositoryOpts.repo, PROMETHEUS_OPERATOR_CRDS_CHART.repo);
+        assert.deepEqual(
+          Object.entries(inputs.values.crds)
+            .filter(([, v]: [string, any]) => v.enabled)
+            .map(([k]) => k)
+            .sort(),
+          ["podmonitors", "prometheusrules", "servicemonitors"],
+          "exactly the CRDs harbor-ha's objects need",
+        );
+      } else {
+        assert.deepEqual(
+          crdReads.map((r) => r.id).sort(),
+          Object.values(PROMETHEUS_OPERATOR_CRDS).sort(),
+          `${stack}: the three CRDs are read`,
+        );
+        for (const r of crdReads) assert.ok(!graph.resources.some((x) => x.urn === r.urn), "read, never created");
+      }
+      for (const m of monitoring) {
+        const kind = (m.inputs as any).kind as keyof typeof PROMETHEUS_OPERATOR_CRDS;
+        assert.ok(m.dependencies.includes(prerequisiteOf(kind)), `${stack}: ${m.name} waits for its CRD`);
+      }
+      assert.ok(harbor.dependencies.includes(prerequisiteOf("ServiceMonitor")), "Harbor's chart ServiceMonitor too");
+      // With backups on, the backup-age check and its alert.
+      assert.ok(
+        graph.resources.some((r) => (r.inputs as any)?.kind === "CronJob"),
+        `${stack}: backup-age CronJob`,
+      );
+      const rule = monitoring.find((r) => (r.inputs as any).kind === "PrometheusRule")!.inputs as any;
+      const alerts = rule.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert));
+      assert.ok(alerts.includes("PostgresBaseBackupTooOld"), stack);
+    }
+  });
+
+  it("a first preview of prod: the backup-age check's WAL-G settings stay known but for AWS's values, so no policy gives up", async () => {
+    const { graph, violations } = await plan("prod", { preview: true });
+    assert.deepEqual(graph.errors, []);
+    const env = graph.resources.find((r) => r.name === "harbor-db-backup-age-env")!.inputs as any;
+    assert.equal(env.data.WALG_S3_SSE, "aws:kms");
+    assert.equal(env.data.AWS_WEB_IDENTITY_TOKEN_FILE, "/var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+    assert.match(env.data.WALG_S3_PREFIX, /^s3:\/\/harbor-db-backups-\w+\/spilo\/harbor-db\/wal\/17$/);
+    assert.equal(env.data.AWS_ROLE_ARN, UNKNOWN, "the role's ARN is AWS's");
+    const blind = violations.filter((v) => /backup-age/.test(v.message));
+    assert.deepEqual(blind, [], "the check's ConfigMap leaves no policy unable to check");
+  });
+
   it("without observability nothing of it is planned (no sidecar, no monitor)", async () => {
     const { graph } = await plan("dev", {});
     const objs = graph.resources.map((r) => r.inputs as any);
     assert.equal(objs.filter((o) => ["PodMonitor", "ServiceMonitor", "PrometheusRule"].includes(o?.kind)).length, 0);
-    assert.ok(!JSON.stringify(objs).includes("redis_exporter"));
+    // No exporter sidecar in any pod (the admission policy still lists their images as the platform's own).
+    const containers = objs.flatMap((o) => o?.spec?.template?.spec?.containers ?? []);
+    assert.ok(containers.length > 0);
+    assert.deepEqual(
+      containers.filter((c: any) => /exporter/.test(c.name) || /exporter/.test(c.image)).map((c: any) => c.name),
+      [],
+    );
+    assert.equal(objs.filter((o) => o?.metadata?.name?.endsWith("-postgres-exporter")).length, 0, "no role Secret");
+    assert.equal((graph.reads ?? []).filter((r) => r.type.endsWith("CustomResourceDefinition")).length, 0);
   });
 
   const BAD: [string, unknown, string, RegExp][] = [

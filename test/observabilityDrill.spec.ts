@@ -5,7 +5,12 @@
  * why, without them.
  */
 import { strict as assert } from "assert";
-import { observabilityDrillUnavailable, runObservabilityDrill } from "../drills/observabilityDrill";
+import {
+  EXPORTER_METRICS_USED,
+  observabilityDrillUnavailable,
+  runObservabilityDrill,
+} from "../drills/observabilityDrill";
+import { POSTGRES_EXPORTER_CONNECTIONS } from "../components/postgres/renderPostgresExporter";
 
 /** The issue's bound for the whole drill on 2 cores. */
 export const OBSERVABILITY_DRILL_SECONDS = 90;
@@ -30,6 +35,11 @@ describe("drill 4: observability on real daemons (Prometheus, exporters, Patroni
       "harbor-ha-redis",
       "harbor-ha-sentinel",
     ]);
+    // The exporters log in as their own role: not superuser, a pg_monitor member, limited to the budgeted connections.
+    console.log(`      exporter role ${r.exporterRole.name}: ${JSON.stringify(r.exporterRole.series)}`);
+    assert.equal(r.exporterRole.superuserPgMonitorConnLimit, `f|t|${POSTGRES_EXPORTER_CONNECTIONS}`);
+    for (const m of EXPORTER_METRICS_USED) assert.ok(r.exporterRole.series[m] > 0, `${m} exposed as the role`);
+    assert.equal(r.exporterRole.series.pg_up, 3, "every member's exporter up as the role");
     assert.ok(r.healthyWatchedSeconds >= 5);
     assert.deepEqual(r.healthyFiring, [], "a healthy cluster fires nothing");
     const t = (a: string) => r.timings.find((x) => x.alert === a);

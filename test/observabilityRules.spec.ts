@@ -17,8 +17,18 @@ import {
   renderAlertGroups,
 } from "../components/observability";
 import { redisMaxmemoryMb } from "../components/redis/renderRedisConfig";
+import { backupAgeLimits } from "../components/postgres/backupFacts";
 
 const PROMTOOL = "/usr/bin/promtool";
+
+/** Spilo's default schedule (daily at 01:00): the limits the check and the alert use. */
+const LIMITS = backupAgeLimits("0 1 * * *")!;
+const BACKUP_CHECK = {
+  cronJob: "harbor-db-backup-age",
+  maxAgeSeconds: LIMITS.maxAgeSeconds,
+  alertAfterSeconds: LIMITS.alertAfterSeconds,
+  neverSucceededAfterSeconds: LIMITS.neverSucceededAfterSeconds,
+};
 
 const D: ObservedDeployment = {
   namespace: "harbor",
@@ -30,6 +40,7 @@ const D: ObservedDeployment = {
     maximumLagOnFailoverBytes: 1048576,
     statefulSet: "harbor-db",
     backups: true,
+    backupAgeCheck: BACKUP_CHECK,
   },
   redis: { masterSet: "harbor", sentinels: 3, quorum: 2, maxmemoryBytes: redisMaxmemoryMb(2) * 1024 * 1024 },
   certificates: true,
@@ -199,6 +210,25 @@ const CASES: Record<string, Case> = {
     quiet: [series("pg_stat_archiver_failed_count", job("postgres", { instance: "m0" }), "5x20")],
     labels: { ...ns, instance: "m0" },
   },
+  PostgresBaseBackupTooOld: {
+    // The check succeeded at 0 and never since; alertAfterSeconds later it is an alert.
+    at: LIMITS.alertAfterSeconds / 60 + 5,
+    fire: [
+      series("kube_cronjob_created", { ...ns, cronjob: BACKUP_CHECK.cronJob }, "0x200"),
+      series("kube_cronjob_status_last_successful_time", { ...ns, cronjob: BACKUP_CHECK.cronJob }, "0x200"),
+    ],
+    quiet: [
+      // Hourly successes (the last one at most an hour ago); another CronJob's silence is not ours.
+      series("kube_cronjob_created", { ...ns, cronjob: BACKUP_CHECK.cronJob }, "0x200"),
+      series(
+        "kube_cronjob_status_last_successful_time",
+        { ...ns, cronjob: BACKUP_CHECK.cronJob },
+        "0x59 3600x59 7200x59 10800x22",
+      ),
+      series("kube_cronjob_status_last_successful_time", { ...ns, cronjob: "other" }, "0x200"),
+    ],
+    labels: { ...ns, cronjob: BACKUP_CHECK.cronJob },
+  },
   PostgresDiskFilling: {
     at: 20,
     fire: [
@@ -355,6 +385,57 @@ describe("observability: alert rules on promtool (Debian package prometheus)", f
     const r = promtool("test", "rules", write("tests.yaml", tests));
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /SUCCESS/);
+  });
+
+  it("PostgresBaseBackupTooOld fires when the check's last success is older than the limit, not before", () => {
+    // Hourly backups (the daily default's never-succeeded limit, 54 h, makes promtool evaluate for half a minute).
+    const limits = backupAgeLimits("0 * * * *")!;
+    const hourly: ObservedDeployment = {
+      ...D,
+      postgres: { ...D.postgres!, backupAgeCheck: { ...BACKUP_CHECK, ...limits } },
+    };
+    write("hourly.yaml", { groups: renderAlertGroups(hourly) });
+    const sel = { ...ns, cronjob: BACKUP_CHECK.cronJob };
+    const after = limits.alertAfterSeconds / 60;
+    const never = limits.neverSucceededAfterSeconds / 60;
+    assert.ok(Number.isInteger(after) && Number.isInteger(never), "limits are whole minutes");
+    const rule = renderAlertGroups(hourly)
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === "PostgresBaseBackupTooOld")!;
+    const exp = [{ exp_labels: { ...sel, ...rule.labels }, exp_annotations: rule.annotations }];
+    const at = (m: number, firing: boolean) => ({
+      eval_time: `${m}m`,
+      alertname: rule.alert,
+      exp_alerts: firing ? exp : [],
+    });
+    const tests = {
+      rule_files: ["hourly.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          name: "last success at 0: quiet until alertAfterSeconds, firing after",
+          interval: "1m",
+          input_series: [
+            series("kube_cronjob_created", sel, `0x${after + 10}`),
+            series("kube_cronjob_status_last_successful_time", sel, `0x${after + 10}`),
+          ],
+          alert_rule_test: [at(after - 1, false), at(after, false), at(after + 1, true)],
+        },
+        {
+          name: "never succeeded: quiet until neverSucceededAfterSeconds after creation, firing after",
+          interval: "1m",
+          input_series: [series("kube_cronjob_created", sel, `0x${never + 10}`)],
+          alert_rule_test: [at(after + 1, false), at(never - 1, false), at(never + 1, true)],
+        },
+      ],
+    };
+    const r = promtool("test", "rules", write("backup-age-tests.yaml", tests));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // Control: the same expectations one limit earlier fail.
+    const early = structuredClone(tests);
+    early.tests[0].alert_rule_test = [at(after - 1, true)];
+    const c = promtool("test", "rules", write("backup-age-early.yaml", early));
+    assert.notEqual(c.status, 0);
   });
 
   it("control: the same tests fail when a threshold moves (the tests can fail)", () => {

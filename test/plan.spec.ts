@@ -79,13 +79,18 @@ describe("harbor-ha plan (CLI, as a user runs it)", () => {
     assert.equal(one.code, 0, one.stderr);
     assert.equal(one.stdout, two.stdout, "plan --json must be byte-identical across runs");
     const doc = JSON.parse(one.stdout);
-    assert.deepEqual(Object.keys(doc), ["outputs", "project", "resources", "stack", "violations"]);
+    assert.deepEqual(Object.keys(doc), ["outputs", "prerequisites", "project", "resources", "stack", "violations"]);
     assert.equal(doc.project, "harbor-ha");
     assert.equal(doc.stack, "dev");
     assert.ok(doc.resources.length > 1);
     for (const r of doc.resources)
       assert.deepEqual(Object.keys(r), ["custom", "inputs", "name", "parent", "provider", "type", "urn"]);
     assert.ok(Array.isArray(doc.violations));
+    // Reads (Resource.get) are prerequisites, never resources: dev reads the CA Secret cert-manager made.
+    for (const p of doc.prerequisites) assert.deepEqual(Object.keys(p), ["id", "type", "urn"]);
+    assert.ok(doc.prerequisites.some((p: any) => p.id === "cert-manager/harbor-certs-ca"));
+    for (const p of doc.prerequisites)
+      assert.ok(!doc.resources.some((r: any) => r.urn === p.urn), `${p.urn} is read, not created`);
   });
 
   it("shows the component tree, outputs, policy verdicts and a summary line", () => {
@@ -93,6 +98,10 @@ describe("harbor-ha plan (CLI, as a user runs it)", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /harbor-ha:platform:HarborPlatform "harbor"/);
     assert.match(r.stdout, /Outputs:\n\s+\w+/);
+    assert.match(
+      r.stdout,
+      /Prerequisites \(read from the cluster, never created[^\n]*\n\s+kubernetes:core\/v1:Secret "cert-manager\/harbor-certs-ca"/,
+    );
     assert.match(r.stdout, /Policies: /);
     assert.match(r.stdout, /Summary: \d+ resources .* \d+\.\d\d s$/m);
   });

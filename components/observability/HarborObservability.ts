@@ -7,6 +7,110 @@ import { MonitorPorts, MonitorsArgs, renderMonitors } from "./renderMonitors";
 import { GRAFANA_DASHBOARD_LABEL, renderDashboards } from "./renderDashboards";
 import { labelMapProblem } from "./labelMaps";
 
+/** The prometheus-operator kinds harbor-ha creates, each with the CRD that must be in the cluster first. */
+export const PROMETHEUS_OPERATOR_CRDS = {
+  ServiceMonitor: "servicemonitors.monitoring.coreos.com",
+  PodMonitor: "podmonitors.monitoring.coreos.com",
+  PrometheusRule: "prometheusrules.monitoring.coreos.com",
+} as const;
+export type MonitoringKind = keyof typeof PROMETHEUS_OPERATOR_CRDS;
+
+/** The CRD reads monitoring objects wait for, by kind. */
+export type MonitoringCrdReads = Partial<Record<MonitoringKind, pulumi.Resource>>;
+
+/**
+ * Reads prometheus-operator's CRDs for `kinds` from the cluster (`CustomResourceDefinition.get`: nothing is
+ * created). They are a prerequisite: every ServiceMonitor, PodMonitor and PrometheusRule (Harbor's chart
+ * ServiceMonitor too) depends on its CRD's read, so `pulumi up` stops at the read, before creating any of them,
+ * when the operator's CRDs are missing ("customresourcedefinitions ... not found", naming the CRD and this
+ * resource), instead of failing half-way on "no matches for kind".
+ */
+export function readPrometheusOperatorCrds(
+  name: string,
+  kinds: MonitoringKind[],
+  opts: pulumi.CustomResourceOptions,
+): MonitoringCrdReads {
+  return Object.fromEntries(
+    [...new Set(kinds)].map((kind) => [
+      kind,
+      k8s.apiextensions.v1.CustomResourceDefinition.get(
+        `${name}-crd-${PROMETHEUS_OPERATOR_CRDS[kind].split(".")[0]}`,
+        PROMETHEUS_OPERATOR_CRDS[kind],
+        opts,
+      ),
+    ]),
+  );
+}
+
+/**
+ * prometheus-community's `prometheus-operator-crds` chart 31.0.0: appVersion v0.93.0, the CRDs the monitors are
+ * validated against (charts/prometheus-operator-crds/Chart.yaml at prometheus-community/helm-charts commit
+ * a414b565, PR #7146 "Update dependency prometheus-operator/prometheus-operator to v0.93.0"). Its CRDs are
+ * templates (Helm upgrades them); kube-prometheus-stack keeps its copies in `crds/`, which Helm skips when they
+ * exist, so the stack can be installed later.
+ */
+export const PROMETHEUS_OPERATOR_CRDS_CHART = {
+  chart: "prometheus-operator-crds",
+  version: "31.0.0",
+  repo: "https://prometheus-community.github.io/helm-charts",
+  appVersion: "v0.93.0",
+};
+
+/** Values key of each kind's CRD in that chart (`crds.<key>.enabled`). */
+const CHART_CRD_KEYS: Record<MonitoringKind, string> = {
+  ServiceMonitor: "servicemonitors",
+  PodMonitor: "podmonitors",
+  PrometheusRule: "prometheusrules",
+};
+
+/**
+ * Installs exactly the CRDs of `kinds` from PROMETHEUS_OPERATOR_CRDS_CHART (one Helm release in kube-system;
+ * every other CRD of the chart off), for a cluster created with the stack, where no operator can be yet. The
+ * monitoring objects then wait for the release instead of a read.
+ */
+export function installPrometheusOperatorCrds(
+  name: string,
+  kinds: MonitoringKind[],
+  opts: pulumi.CustomResourceOptions,
+): MonitoringCrdReads {
+  if (kinds.length === 0) return {};
+  const c = PROMETHEUS_OPERATOR_CRDS_CHART;
+  const wanted = new Set(kinds.map((k) => CHART_CRD_KEYS[k]));
+  const all = [
+    ...["alertmanagerconfigs", "alertmanagers", "podmonitors", "probes", "prometheusagents"],
+    ...["prometheuses", "prometheusrules", "scrapeconfigs", "servicemonitors", "thanosrulers"],
+  ];
+  const release = new k8s.helm.v3.Release(
+    `${name}-crds`,
+    {
+      name: `${name}-crds`.slice(0, 53),
+      namespace: "kube-system",
+      chart: c.chart,
+      version: c.version,
+      repositoryOpts: { repo: c.repo },
+      values: { crds: Object.fromEntries(all.map((k) => [k, { enabled: wanted.has(k) }])) },
+    },
+    opts,
+  );
+  return Object.fromEntries(kinds.map((k) => [k, release]));
+}
+
+/** The CRDs `args` needs (monitors: ServiceMonitor, PodMonitor; rules: PrometheusRule), read or installed. */
+export function prometheusOperatorCrds(
+  name: string,
+  args: Pick<HarborObservabilityArgs, "monitors" | "rules" | "prometheusOperatorCrds">,
+  opts: pulumi.CustomResourceOptions,
+): MonitoringCrdReads {
+  const d = observabilityDefaults;
+  const kinds: MonitoringKind[] = [
+    ...((args.monitors ?? d.monitors) ? (["ServiceMonitor", "PodMonitor"] as const) : []),
+    ...((args.rules ?? d.rules) ? (["PrometheusRule"] as const) : []),
+  ];
+  return (args.prometheusOperatorCrds ?? d.prometheusOperatorCrds) === "install"
+    ? installPrometheusOperatorCrds(name, kinds, opts)
+    : readPrometheusOperatorCrds(name, kinds, opts);
+}
+
 /** Where the user's Prometheus runs: the NetworkPolicy lets exactly these pods scrape the data tier. */
 export interface PrometheusLocation {
   /** Namespace of the Prometheus pods. */
@@ -38,6 +142,17 @@ export interface HarborObservabilityArgs {
   alertOverrides?: AlertOverrides;
   /** The Prometheus pods that may scrape the data tier's pods (a NetworkPolicy). Default: `observabilityDefaults.prometheus`. */
   prometheus?: PrometheusLocation;
+  /**
+   * How prometheus-operator's CRDs get there: `read` them from the cluster as a prerequisite (an operator such as
+   * kube-prometheus-stack is installed; `pulumi up` stops early without it), or `install` the three this needs
+   * from the pinned `prometheus-operator-crds` chart (a cluster created with the stack). Default: `read`.
+   */
+  prometheusOperatorCrds?: "read" | "install";
+  /**
+   * The prometheus-operator CRD reads the monitors and rules wait for (HarborPlatform reads them once, for
+   * Harbor's chart ServiceMonitor too). Default: read here (readPrometheusOperatorCrds) for the kinds created.
+   */
+  crdReads?: MonitoringCrdReads;
 }
 
 /** Defaults of HarborObservabilityArgs (the stack config imports these, never copies). */
@@ -46,6 +161,7 @@ export const observabilityDefaults = {
   rules: true,
   dashboards: true,
   selectorLabels: {} as Record<string, string>,
+  prometheusOperatorCrds: "read" as "read" | "install",
   /** kube-prometheus-stack's Prometheus in `monitoring` (its pods carry `app.kubernetes.io/name: prometheus`). */
   prometheus: {
     namespace: "monitoring",
@@ -81,8 +197,9 @@ export function observabilityArgsProblems(
  * postgres_exporter sidecars, the Redis and sentinel exporters and Envoy's proxies, a ServiceMonitor for
  * cert-manager (Harbor's own comes from its chart), one PrometheusRule with an alert group per tier, Grafana
  * dashboards as sidecar-labelled ConfigMaps, and a NetworkPolicy that lets the user's Prometheus (and only it)
- * reach the data tier's metrics ports. Monitors and rules need prometheus-operator's CRDs in the cluster
- * (a prerequisite, like the chart's own ServiceMonitor, whose template fails without them).
+ * reach the data tier's metrics ports. Monitors and rules need prometheus-operator's CRDs: read from the cluster
+ * as a prerequisite that every monitor and rule depends on (or installed from the pinned chart), see
+ * `prometheusOperatorCrds`.
  */
 export class HarborObservability extends pulumi.ComponentResource {
   static readonly __pulumiType = ComponentTypes.HarborObservability;
@@ -101,8 +218,9 @@ export class HarborObservability extends pulumi.ComponentResource {
 
     const labels = standardLabels("observability", name);
     const selectorLabels = args.selectorLabels ?? d.selectorLabels;
-    const monitors = (args.monitors ?? d.monitors) ? this.monitors(name, args, labels, selectorLabels) : [];
-    const alerts = (args.rules ?? d.rules) ? this.rules(name, args, labels, selectorLabels) : [];
+    const crds = args.crdReads ?? prometheusOperatorCrds(name, args, { parent: this });
+    const monitors = (args.monitors ?? d.monitors) ? this.monitors(name, args, labels, selectorLabels, crds) : [];
+    const alerts = (args.rules ?? d.rules) ? this.rules(name, args, labels, selectorLabels, crds) : [];
     if (args.dashboards ?? d.dashboards) this.dashboards(name, args, labels);
     this.scrapeAccess(name, args, labels);
 
@@ -116,6 +234,7 @@ export class HarborObservability extends pulumi.ComponentResource {
     args: HarborObservabilityArgs,
     labels: Record<string, string>,
     selectorLabels: Record<string, string>,
+    crds: MonitoringCrdReads,
   ): string[] {
     const objects = renderMonitors(
       { ...args.targets, namespace: args.namespace, name, selectorLabels, labels },
@@ -125,7 +244,7 @@ export class HarborObservability extends pulumi.ComponentResource {
       new k8s.apiextensions.CustomResource(
         `${o.metadata.name}-${o.kind === "PodMonitor" ? "pods" : "service"}`,
         { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec },
-        { parent: this },
+        { parent: this, dependsOn: afterCrd(crds, o.kind as MonitoringKind) },
       );
     return objects.map((o) => o.metadata.name);
   }
@@ -135,6 +254,7 @@ export class HarborObservability extends pulumi.ComponentResource {
     args: HarborObservabilityArgs,
     labels: Record<string, string>,
     selectorLabels: Record<string, string>,
+    crds: MonitoringCrdReads,
   ): string[] {
     const groups = renderAlertGroups(args.deployment, args.alertOverrides);
     new k8s.apiextensions.CustomResource(
@@ -145,7 +265,7 @@ export class HarborObservability extends pulumi.ComponentResource {
         metadata: { name: `${name}-alerts`, namespace: args.namespace, labels: { ...labels, ...selectorLabels } },
         spec: { groups },
       },
-      { parent: this },
+      { parent: this, dependsOn: afterCrd(crds, "PrometheusRule") },
     );
     return groups.flatMap((g) => g.rules.map((r) => r.alert));
   }
@@ -201,4 +321,11 @@ export class HarborObservability extends pulumi.ComponentResource {
       policy("sentinel", t.redisPods.sentinel, [args.ports.redisExporterPort]);
     }
   }
+}
+
+/** The read a monitoring object of `kind` waits for; a missing one is a wiring error, not a user's. */
+function afterCrd(crds: MonitoringCrdReads, kind: MonitoringKind): pulumi.Resource[] {
+  const read = crds[kind];
+  if (!read) throw new Error(`HarborObservability: no read of ${PROMETHEUS_OPERATOR_CRDS[kind]} for a ${kind}`);
+  return [read];
 }

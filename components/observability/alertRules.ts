@@ -38,6 +38,20 @@ export interface ObservedDeployment {
     statefulSet: string;
     /** WAL archiving and base backups are configured (archiving and backup-age alerts). */
     backups: boolean;
+    /**
+     * The backup-age check (a CronJob listing the archive) and when its silence is an alert, from the
+     * postgres tier's backupAgeLimits. Default: none (no backup-age alert).
+     */
+    backupAgeCheck?: {
+      /** The CronJob's name (kube-state-metrics' `cronjob` label). */
+      cronJob: string;
+      /** The newest base backup may be this old, seconds (the check fails beyond it). */
+      maxAgeSeconds: number;
+      /** Alert when the check has not succeeded for this long, seconds. */
+      alertAfterSeconds: number;
+      /** Alert when the check never succeeded this long after the CronJob was created, seconds. */
+      neverSucceededAfterSeconds: number;
+    };
   };
   /** Our RedisSentinel, with its sizing. Default: none (sentinels the team brings: no Redis alerts). */
   redis?: {
@@ -275,6 +289,27 @@ export const ALERTS = {
       d.postgres?.backups
         ? `sum by (namespace, instance) (increase(pg_stat_archiver_failed_count${sel(d, METRICS_JOBS.postgres)}[15m])) >= ${t}`
         : undefined,
+  },
+  PostgresBaseBackupTooOld: {
+    tier: "postgres",
+    severity: "critical",
+    for: "0m",
+    summary: "The newest PostgreSQL base backup is too old (or cannot be checked)",
+    meaning:
+      "The backup-age check (CronJob <cluster>-backup-age, hourly) has not succeeded for two runs: the newest base backup in the archive is older than two backup intervals plus the backup's own duration, there is none, or WAL-G cannot list the archive. Point-in-time recovery then needs more WAL replayed, or is impossible.",
+    firstCheck:
+      "kubectl logs of the check's last job (kubectl get jobs | grep backup-age): it prints the newest backup and its age, or WAL-G's error. Then take a backup by hand on the leader as Spilo's cron does (envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh $PGDATA) and read its error.",
+    // kube-state-metrics' series (kube-prometheus-stack scrapes it): the check's last success, or its creation.
+    expr: (d) => {
+      const c = d.postgres?.backups ? d.postgres.backupAgeCheck : undefined;
+      if (!c) return undefined;
+      const s = `{namespace="${d.namespace}", cronjob="${c.cronJob}"}`;
+      const last = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${s})`;
+      return (
+        `(time() - ${last} > ${c.alertAfterSeconds})` +
+        ` or (time() - max by (namespace, cronjob) (kube_cronjob_created${s}) > ${c.neverSucceededAfterSeconds} unless on (namespace, cronjob) ${last})`
+      );
+    },
   },
   PostgresDiskFilling: {
     tier: "postgres",

@@ -13,7 +13,13 @@ import {
 } from "../conventions";
 import { budgetOf, PatroniCluster, PatroniClusterArgs, poolsExceedBudget } from "../postgres";
 import { RedisSentinel, RedisSentinelArgs } from "../redis";
-import { HarborObservability, HarborObservabilityArgs, observabilityArgsProblems } from "../observability";
+import {
+  HarborObservability,
+  HarborObservabilityArgs,
+  MonitoringCrdReads,
+  observabilityArgsProblems,
+  prometheusOperatorCrds,
+} from "../observability";
 import { observabilityWiring } from "./observabilityWiring";
 import {
   FilesystemStorage,
@@ -70,8 +76,8 @@ import { AdmissionPolicies, AdmissionPoliciesArgs, normalizeImage } from "../adm
 import { HARBOR_IMAGES } from "../harbor";
 import { CERT_MANAGER_IMAGES } from "../tls";
 import { ENVOY_GATEWAY_IMAGES } from "../edge";
-import { PSQL_IMAGE, SPILO_IMAGE } from "../postgres";
-import { REDIS_IMAGE } from "../redis";
+import { POSTGRES_EXPORTER_IMAGE, PSQL_IMAGE, SPILO_IMAGE } from "../postgres";
+import { REDIS_EXPORTER_IMAGE, REDIS_IMAGE } from "../redis";
 
 export type Environment = "dev" | "staging" | "prod";
 
@@ -397,6 +403,9 @@ export function platformImages(): string[] {
     SPILO_IMAGE,
     PSQL_IMAGE,
     REDIS_IMAGE,
+    // The metrics sidecars of the data tier's pods (observability): refused, they would keep the database out.
+    POSTGRES_EXPORTER_IMAGE,
+    REDIS_EXPORTER_IMAGE,
   ]
     .map(normalizeImage)
     .sort();
@@ -559,6 +568,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
   readonly harbor: HarborRelease;
   /** Our PatroniCluster (undefined with a database the team brings): the observability tier reads its sizing. */
   private dbCluster?: PatroniCluster;
+  /** prometheus-operator's CRDs, read (never created) once for every monitoring object, Harbor's chart's too. */
+  private monitoringCrds: MonitoringCrdReads = {};
 
   constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     checkPlatformArgs(name, args);
@@ -579,6 +590,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const redis = this.redis(layout, args);
     const storage = this.storageTier(layout, args);
     const edge = this.edge(layout, args);
+    this.monitoringCrds = this.readMonitoringCrds(layout, args);
     this.harbor = this.harborRelease(layout, args, { database, redis, storage, edge });
     this.harborConfiguration(layout, args, edge);
     this.admission(layout, args);
@@ -994,7 +1006,13 @@ export class HarborPlatform extends pulumi.ComponentResource {
       },
       // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
       // as its route serves admin paths too, for the restricted admin route.
-      waitingFor(this, [...tiers.edge.controllerReady, ...tiers.edge.adminReady, ...l.storageClassReady]),
+      waitingFor(this, [
+        ...tiers.edge.controllerReady,
+        ...tiers.edge.adminReady,
+        ...l.storageClassReady,
+        // Its ServiceMonitor needs prometheus-operator's CRD (read as a prerequisite).
+        ...(this.monitoringCrds.ServiceMonitor ? [this.monitoringCrds.ServiceMonitor] : []),
+      ]),
     );
   }
 
@@ -1050,13 +1068,30 @@ export class HarborPlatform extends pulumi.ComponentResource {
       );
   }
 
+  /**
+   * prometheus-operator's CRDs for the monitoring objects observability creates (monitors: ServiceMonitor,
+   * PodMonitor; rules: PrometheusRule), read from the cluster as a prerequisite or installed from the pinned
+   * chart (`observability.prometheusOperatorCrds`): nothing without observability.
+   */
+  private readMonitoringCrds(l: Layout, args: HarborPlatformArgs): MonitoringCrdReads {
+    const obs = args.observability;
+    return obs ? prometheusOperatorCrds(`${l.name}-observability`, obs, { parent: this }) : {};
+  }
+
   /** Metrics, alert rules and dashboards for every tier, sized from the tiers' own numbers. */
   private observability(l: Layout, args: HarborPlatformArgs): void {
     if (!args.observability) return;
     const w = observabilityWiring(l, args, this.dbCluster?.budget);
     new HarborObservability(
       `${l.name}-observability`,
-      { ...args.observability, namespace: l.ns, deployment: w.deployment, targets: w.targets, ports: w.ports },
+      {
+        ...args.observability,
+        namespace: l.ns,
+        deployment: w.deployment,
+        targets: w.targets,
+        ports: w.ports,
+        crdReads: this.monitoringCrds,
+      },
       { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
     );
   }

@@ -6,12 +6,15 @@
 import { selectorLabels } from "../conventions";
 import { ConnectionBudget } from "../conventions/connectionBudget";
 import {
+  backupAgeCheckName,
+  backupAgeLimits,
   DEFAULT_TIMING,
   PATRONI_METRICS_PORT,
   PATRONI_METRICS_PORT_NAME,
   patroniClusterDefaults,
   POSTGRES_EXPORTER_PORT,
   POSTGRES_EXPORTER_PORT_NAME,
+  patroniBackupDefaults,
 } from "../postgres";
 import { REDIS_EXPORTER_PORT, REDIS_EXPORTER_PORT_NAME, redisMaxmemoryMb, redisSentinelDefaults } from "../redis";
 import { harborChartServiceMonitor, HarborObservabilityArgs, ObservedDeployment } from "../observability";
@@ -50,6 +53,7 @@ export function observabilityWiring(
             maximumLagOnFailoverBytes: db.timing?.maximumLagOnFailover ?? DEFAULT_TIMING.maximumLagOnFailover,
             statefulSet: dbName,
             backups: db.backup !== undefined,
+            backupAgeCheck: backupAgeCheckOf(dbName, db.backup?.schedule, db.backup !== undefined),
           }
         : undefined,
     redis:
@@ -92,4 +96,16 @@ export function observabilityWiring(
     harborServiceMonitor:
       obs && metrics && (obs.monitors ?? true) ? harborChartServiceMonitor(obs.selectorLabels ?? {}) : undefined,
   };
+}
+
+/** The backup-age CronJob PatroniCluster makes with backups, and its limits (the postgres tier's one home). */
+function backupAgeCheckOf(
+  cluster: string,
+  schedule: string | undefined,
+  backups: boolean,
+): NonNullable<ObservedDeployment["postgres"]>["backupAgeCheck"] {
+  const limits = backups ? backupAgeLimits(schedule ?? patroniBackupDefaults.schedule) : undefined;
+  if (!limits) return undefined;
+  const { maxAgeSeconds, alertAfterSeconds, neverSucceededAfterSeconds } = limits;
+  return { cronJob: backupAgeCheckName(cluster), maxAgeSeconds, alertAfterSeconds, neverSucceededAfterSeconds };
 }

@@ -36,8 +36,19 @@ import {
   DbPool,
   reservedRoleProblem,
 } from "../conventions/connectionBudget";
-import { renderApplyDcsScript, renderHarborDbScript } from "./renderJobScripts";
-import { postgresExporterPools, renderPostgresExporterContainer } from "./renderPostgresExporter";
+import {
+  renderApplyDcsScript,
+  renderBackupAgeScript,
+  renderHarborDbScript,
+  renderMonitoringRoleScript,
+} from "./renderJobScripts";
+import { backupAgeLimits } from "./backupFacts";
+import {
+  POSTGRES_EXPORTER_CONNECTIONS,
+  POSTGRES_EXPORTER_ROLE,
+  postgresExporterPools,
+  renderPostgresExporterContainer,
+} from "./renderPostgresExporter";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import {
@@ -53,6 +64,7 @@ import {
   renderSelfAssumeStatement,
   renderWalgConfigFile,
   renderWalgS3Policy,
+  spiloS3Envdir,
   WALG_CONFIG_FILE,
 } from "./walgBackup";
 
@@ -174,7 +186,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
     const statefulSet = this.members(l, { secrets, config, account });
     const { rw, ro } = this.services(l);
     this.networkPolicy(l);
-    this.jobs(l, { secrets, config, statefulSet, rw });
+    const scripts = this.jobs(l, { secrets, config, statefulSet, rw });
+    this.backupAgeCheck(l, { store: backupStore, account, config, scripts });
 
     this.host = pulumi.all([rw.metadata.name, pulumi.output(l.ns)]).apply(([svc, n]) => serviceHost(svc, n));
     this.readOnlyHost = pulumi.all([ro.metadata.name, pulumi.output(l.ns)]).apply(([svc, n]) => serviceHost(svc, n));
@@ -226,7 +239,19 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       child,
     );
-    return { credentials, harbor };
+    // The metrics exporter's own role (pg_monitor), with the sidecar only.
+    const exporter = l.args.metricsExporter
+      ? new k8s.core.v1.Secret(
+          `${name}-postgres-exporter`,
+          {
+            metadata: { name: `${name}-postgres-exporter`, namespace: ns, labels },
+            type: "Opaque",
+            stringData: { password: password("postgres-exporter") },
+          },
+          child,
+        )
+      : undefined;
+    return { credentials, harbor, exporter };
   }
 
   /** The shared Patroni configuration (SPILO_CONFIGURATION) and the dynamic part the apply-dcs Job PATCHes. */
@@ -335,8 +360,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
               volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }, ...this.archiveVolumes(l, deps.config)],
               containers: [
                 this.postgresContainer(l, deps),
-                ...(l.args.metricsExporter
-                  ? [renderPostgresExporterContainer(exporterArgs(deps.secrets.credentials))]
+                ...(deps.secrets.exporter
+                  ? [renderPostgresExporterContainer(exporterArgs(deps.secrets.exporter))]
                   : []),
               ],
             },
@@ -622,7 +647,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
       statefulSet: k8s.apps.v1.StatefulSet;
       rw: k8s.core.v1.Service;
     },
-  ): void {
+  ): k8s.core.v1.ConfigMap {
     const { name, ns, labels, args } = l;
     const scripts = new k8s.core.v1.ConfigMap(
       `${name}-jobs`,
@@ -631,6 +656,15 @@ export class PatroniCluster extends pulumi.ComponentResource {
         data: {
           "create-harbor-db.sh": renderHarborDbScript(l.database, l.user),
           "apply-dcs.sh": renderApplyDcsScript(),
+          ...(l.args.backup ? { [BACKUP_AGE_SCRIPT]: renderBackupAgeScript() } : {}),
+          ...(deps.secrets.exporter
+            ? {
+                [MONITORING_ROLE_SCRIPT]: renderMonitoringRoleScript(
+                  POSTGRES_EXPORTER_ROLE,
+                  POSTGRES_EXPORTER_CONNECTIONS,
+                ),
+              }
+            : {}),
         },
       },
       { parent: this },
@@ -682,6 +716,29 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       afterMembers,
     );
+    if (deps.secrets.exporter)
+      new k8s.batch.v1.Job(
+        `${name}-monitoring-role`,
+        {
+          metadata: { name: `${name}-monitoring-role`, namespace: ns, labels },
+          spec: jobPod({
+            name: "create-monitoring-role",
+            image: PSQL_IMAGE,
+            command: ["sh", `/scripts/${MONITORING_ROLE_SCRIPT}`],
+            env: [
+              { name: "PGHOST", value: rwHost },
+              { name: "PGPORT", value: "5432" },
+              { name: "PGUSER", value: "postgres" },
+              { name: "PGSSLMODE", value: "require" },
+              secretEnv("PGPASSWORD", deps.secrets.credentials.metadata.name, "superuser"),
+              secretEnv("MONITOR_PASSWORD", deps.secrets.exporter.metadata.name, "password"),
+            ],
+            resources: jobResources,
+            volumeMounts: mounts,
+          }),
+        },
+        afterMembers,
+      );
     new k8s.batch.v1.Job(
       `${name}-apply-dcs`,
       {
@@ -702,7 +759,138 @@ export class PatroniCluster extends pulumi.ComponentResource {
       },
       afterMembers,
     );
+    return scripts;
   }
+
+  /**
+   * With backups: a CronJob `<name>-backup-age` that lists the archive with the members' own WAL-G settings
+   * (Spilo's envdir for this environment, modelled by spiloS3Envdir) and fails when the newest base backup is
+   * older than backupAgeLimits(schedule) allows. Its last success is what the PostgresBaseBackupTooOld alert
+   * watches (kube-state-metrics). It runs as the members' ServiceAccount for IRSA (the role's trust names it),
+   * without the Kubernetes API token (automountServiceAccountToken: false): it needs the bucket, not Patroni's Role.
+   */
+  private backupAgeCheck(
+    l: ClusterLayout,
+    deps: {
+      store: AwsBackupStore | undefined;
+      account: k8s.core.v1.ServiceAccount;
+      config: k8s.core.v1.ConfigMap;
+      scripts: k8s.core.v1.ConfigMap;
+    },
+  ): void {
+    const backup = l.args.backup;
+    if (!backup) return;
+    // checkBackupArgs refused a schedule this model cannot read.
+    const limits = backupAgeLimits(backup.schedule ?? patroniBackupDefaults.schedule)!;
+    const { name, ns, labels, args } = l;
+    const checkName = backupAgeCheckName(name);
+    const rendered = renderBackupEnv(backup, deps.store);
+    const fromSecrets = rendered.filter((e) => "valueFrom" in e);
+    const plain = Object.fromEntries(
+      rendered.flatMap((e) => ("value" in e ? [[e.name, e.value] as [string, pulumi.Input<string>]] : [])),
+    );
+    // What Spilo writes into the members' envdir; keys held in Secrets stay references. Values AWS computes
+    // (bucket, region, ARNs) go through the model as tokens and come back as outputs, key by key, so a first
+    // preview knows every other value (policies judge the ConfigMap instead of "unknown until apply").
+    const tokens = new Map<string, pulumi.Input<string>>();
+    const modelled = Object.fromEntries(
+      Object.entries(plain).map(([k, v]) => {
+        if (typeof v === "string") return [k, v];
+        tokens.set(k, v);
+        return [k, `@@computed:${k}@@`];
+      }),
+    );
+    const present = Object.fromEntries(fromSecrets.map((e) => [e.name, "from-a-secret"]));
+    const w = spiloS3Envdir({ ...modelled, ...present, SCOPE: name, PGVERSION: SPILO_PGVERSION });
+    for (const n of Object.keys(present)) delete w[n];
+    const envdir = Object.fromEntries(
+      Object.entries(w).map(([k, v]) => {
+        const parts = v.split(/@@computed:(\w+)@@/).map((p, i) => (i % 2 ? tokens.get(p)! : p));
+        return [k, parts.length === 1 ? v : pulumi.concat(...parts)];
+      }),
+    );
+    const env = new k8s.core.v1.ConfigMap(
+      `${checkName}-env`,
+      { metadata: { name: `${checkName}-env`, namespace: ns, labels }, data: envdir },
+      { parent: this },
+    );
+    const irsa = usesIrsa(args);
+    new k8s.batch.v1.CronJob(
+      checkName,
+      {
+        metadata: { name: checkName, namespace: ns, labels },
+        spec: {
+          schedule: limits.checkSchedule,
+          concurrencyPolicy: "Forbid",
+          startingDeadlineSeconds: 600,
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              // One attempt: a failure is the signal (kube-state-metrics' last successful time stops).
+              backoffLimit: 0,
+              activeDeadlineSeconds: 600,
+              ttlSecondsAfterFinished: 86400,
+              template: {
+                metadata: { labels: standardLabels("postgresql-backup-age", name) },
+                spec: {
+                  restartPolicy: "Never",
+                  serviceAccountName: deps.account.metadata.name,
+                  automountServiceAccountToken: false,
+                  ...podPlacement(args.placement),
+                  containers: [
+                    {
+                      name: "backup-age",
+                      image: SPILO_IMAGE,
+                      command: ["python3", `/scripts/${BACKUP_AGE_SCRIPT}`],
+                      envFrom: [{ configMapRef: { name: env.metadata.name } }],
+                      env: [
+                        { name: "MAX_BACKUP_AGE_SECONDS", value: String(limits.maxAgeSeconds) },
+                        // WAL-G reads $HOME/.walg.json (AWS_ROLE_SESSION_NAME with IRSA, see renderWalgConfigFile).
+                        { name: "HOME", value: WALG_CONFIG_FILE.replace(/\/[^/]*$/, "") },
+                        ...fromSecrets,
+                      ],
+                      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                      securityContext: { allowPrivilegeEscalation: false },
+                      volumeMounts: [
+                        { name: "scripts", mountPath: "/scripts" },
+                        ...(irsa
+                          ? [
+                              { name: "aws-iam-token", mountPath: IRSA_TOKEN_DIR, readOnly: true },
+                              {
+                                name: "walg-config",
+                                mountPath: WALG_CONFIG_FILE,
+                                subPath: "walg.json",
+                                readOnly: true,
+                              },
+                            ]
+                          : []),
+                      ],
+                    },
+                  ],
+                  volumes: [
+                    { name: "scripts", configMap: { name: deps.scripts.metadata.name } },
+                    ...this.archiveVolumes(l, deps.config),
+                  ],
+                },
+              },
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+  }
+}
+
+/** The backup-age check's script in the jobs' ConfigMap. */
+const BACKUP_AGE_SCRIPT = "backup-age.py";
+/** The exporter role's script in the jobs' ConfigMap. */
+const MONITORING_ROLE_SCRIPT = "create-monitoring-role.sh";
+
+/** The backup-age CronJob of a cluster (the alert selects kube-state-metrics' series by this name). */
+export function backupAgeCheckName(cluster: string): string {
+  return `${cluster}-backup-age`;
 }
 
 /** What every builder of a cluster reads: the resolved Args, names, labels and the rendered configuration. */
@@ -732,10 +920,12 @@ function usesIrsa(args: PatroniClusterArgs): boolean {
   return args.backup?.target.kind === "aws";
 }
 
-/** The members' credentials (`superuser`, `replication`) and Harbor's (`password`). */
+/** The members' credentials (`superuser`, `replication`), Harbor's and the metrics exporter's (`password`). */
 interface ClusterSecrets {
   credentials: k8s.core.v1.Secret;
   harbor: k8s.core.v1.Secret;
+  /** With the exporter sidecar only. */
+  exporter?: k8s.core.v1.Secret;
 }
 
 function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
@@ -788,12 +978,12 @@ function budgetedPoolsOf(args: PatroniClusterArgs) {
   ];
 }
 
-/** The exporter's credentials: the superuser's password from the cluster's Secret (sslmode as Harbor's). */
-function exporterArgs(credentials: k8s.core.v1.Secret) {
+/** The exporter's credentials: its own pg_monitor role and Secret, never the superuser (sslmode as Harbor's). */
+function exporterArgs(secret: k8s.core.v1.Secret) {
   return {
-    credentialsSecretName: credentials.metadata.name,
-    passwordKey: "superuser",
-    user: "postgres",
+    credentialsSecretName: secret.metadata.name,
+    passwordKey: "password",
+    user: POSTGRES_EXPORTER_ROLE,
     sslmode: "require",
   };
 }
@@ -860,7 +1050,7 @@ function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
     `"${args.user}" is not a plain PostgreSQL identifier`,
     "use lowercase letters, digits and _",
   );
-  const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby"]);
+  const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby", POSTGRES_EXPORTER_ROLE]);
   check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
   checkBackupArgs(check, args.backup, args.restore);
   check.throwIfAny();

@@ -23,6 +23,11 @@ export const PATRONI_METRICS_PORT_NAME = "patroni";
  * scrape"); two allow one overlapping scrape.
  */
 export const POSTGRES_EXPORTER_CONNECTIONS = 2;
+/**
+ * The exporter's own login role: `pg_monitor`, never the superuser, limited to POSTGRES_EXPORTER_CONNECTIONS
+ * connections per member (renderMonitoringRoleScript). Its password lives in `<cluster>-postgres-exporter`.
+ */
+export const POSTGRES_EXPORTER_ROLE = "postgres_exporter";
 
 /** The exporters' pool for the connection budget: one exporter per member, no rolling surge (StatefulSet). */
 export function postgresExporterPools(members: number, enabled: boolean): DbPool[] {
@@ -39,11 +44,11 @@ export function postgresExporterPools(members: number, enabled: boolean): DbPool
 }
 
 export interface PostgresExporterArgs<S = string> {
-  /** Secret with the superuser password (PatroniCluster's credentials Secret; a plain name or a Pulumi Output). */
+  /** Secret with the exporter role's password (a plain name or a Pulumi Output). */
   credentialsSecretName: S;
   /** Key of the password in that Secret. */
   passwordKey: string;
-  /** Superuser (the exporter reads pg_stat_* views and settings). */
+  /** The exporter's login role (POSTGRES_EXPORTER_ROLE: member of pg_monitor, which reads pg_stat_* views and settings). */
   user: string;
   /** `sslmode` to the local member (Spilo requires TLS). */
   sslmode: string;

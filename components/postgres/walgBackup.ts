@@ -16,7 +16,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ArgsChecker } from "../conventions/validation";
 import { bucketNameProblem } from "../conventions/s3Bucket";
-import { BACKUP_RULES } from "./backupFacts";
+import { BACKUP_RULES, cronMaxIntervalSeconds } from "./backupFacts";
 
 /** Where the projected service-account token for IRSA is mounted (the EKS webhook's path, set here explicitly). */
 export const IRSA_TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
@@ -130,9 +130,11 @@ export function targetTimeProblem(t: string, now: Date = new Date()): { problem:
   return undefined;
 }
 
-/** A 5-field cron as Spilo writes it into the crontab. */
+/** A 5-field cron as Spilo writes it into the crontab, that runs at least twice (the backup-age check reads its interval). */
 function cronProblem(c: string): string | undefined {
-  return /^\s*\S+(\s+\S+){4}\s*$/.test(c) ? undefined : `"${c}" is not a 5-field cron (minute hour day month weekday)`;
+  return cronMaxIntervalSeconds(c) !== undefined
+    ? undefined
+    : `"${c}" is not a 5-field cron (minute hour day month weekday) that runs repeatedly`;
 }
 
 /**
@@ -485,4 +487,58 @@ export function spiloCloneBootstrap(
       },
     },
   };
+}
+
+/**
+ * What Spilo 4.0-p2 writes into WAL-G's envdir for an S3 archive (configure_spilo.py `write_wale_environment`,
+ * lines 808-944: its S3 branch), given the pod's environment as Spilo's placeholders see it (SCOPE, PGVERSION,
+ * WAL_BUCKET_SCOPE_PREFIX and the backup environment; AWS keys present or not). The model the backup-age check
+ * takes its WAL-G settings from, so that it lists exactly the archive the members write: the prefix
+ * `s3://<WAL_S3_BUCKET>/spilo/<WAL_BUCKET_SCOPE_PREFIX><SCOPE><WAL_BUCKET_SCOPE_SUFFIX>/wal/<PGVERSION>`
+ * (copied to WALG_S3_PREFIX), the endpoint and addressing style, the region and SSE defaults. Names are those
+ * of SPILO_S3_ENVDIR_NAMES; empty values are not written (Spilo's `if wale.get(name)`).
+ */
+export function spiloS3Envdir(env: Record<string, string | undefined>): Record<string, string> {
+  const w: Record<string, string> = {};
+  for (const n of [
+    ...SPILO_S3_ENVDIR_NAMES,
+    "SCOPE",
+    "PGVERSION",
+    "WAL_BUCKET_SCOPE_PREFIX",
+    "WAL_BUCKET_SCOPE_SUFFIX",
+  ])
+    w[n] = env[n] ?? "";
+  w.WAL_S3_BUCKET = env.WAL_S3_BUCKET ?? "";
+  if (!(w.WAL_S3_BUCKET || w.WALE_S3_PREFIX || w.WALG_S3_PREFIX))
+    throw new Error(
+      "spiloS3Envdir: no S3 archive (WAL_S3_BUCKET, WALE_S3_PREFIX or WALG_S3_PREFIX) in the environment",
+    );
+  let walEndpoint = w.WALE_S3_ENDPOINT;
+  let awsEndpoint = w.AWS_ENDPOINT;
+  const region = w.AWS_REGION;
+  w.WALE_S3_ENDPOINT = w.AWS_ENDPOINT = w.AWS_REGION = "";
+  if (awsEndpoint || walEndpoint) {
+    let convention = "path";
+    if (!walEndpoint) walEndpoint = awsEndpoint.replace("://", "+path://");
+    else {
+      const m = /^(\w+)\+(\w+)(:\/\/.+)$/.exec(walEndpoint);
+      if (m) convention = m[2];
+      if (!awsEndpoint) awsEndpoint = m ? `${m[1]}${m[3]}` : walEndpoint;
+    }
+    Object.assign(w, { WALE_S3_ENDPOINT: walEndpoint, AWS_ENDPOINT: awsEndpoint });
+    for (const n of ["WALE_DISABLE_S3_SSE", "WALG_DISABLE_S3_SSE"]) if (!w[n]) w[n] = "true";
+    w.AWS_S3_FORCE_PATH_STYLE = convention === "path" ? "true" : "false";
+    if (region && w.USE_WALG_BACKUP === "true") w.AWS_REGION = region;
+  } else if (!region) {
+    // Spilo guesses the region from the bucket name or the instance's zone: the component always sets it.
+    throw new Error("spiloS3Envdir: AWS_REGION is unset (Spilo would guess it from the instance metadata)");
+  } else w.AWS_REGION = region;
+  if (!(w.AWS_SECRET_ACCESS_KEY && w.AWS_ACCESS_KEY_ID)) w.AWS_INSTANCE_PROFILE = "true";
+  if (w.WALE_DISABLE_S3_SSE && !w.WALG_DISABLE_S3_SSE) w.WALG_DISABLE_S3_SSE = w.WALE_DISABLE_S3_SSE;
+  if (w.USE_WALG_BACKUP && w.WALG_DISABLE_S3_SSE !== "true" && !w.WALG_S3_SSE) w.WALG_S3_SSE = "AES256";
+  if (!w.WALE_S3_PREFIX)
+    w.WALE_S3_PREFIX = `s3://${w.WAL_S3_BUCKET}/spilo/${w.WAL_BUCKET_SCOPE_PREFIX}${w.SCOPE}${w.WAL_BUCKET_SCOPE_SUFFIX}/wal/${w.PGVERSION}`;
+  if (!w.WALG_S3_PREFIX) w.WALG_S3_PREFIX = w.WALE_S3_PREFIX;
+  w.WALE_LOG_DESTINATION = "stderr";
+  return Object.fromEntries(SPILO_S3_ENVDIR_NAMES.filter((n) => w[n]).map((n) => [n, w[n]]));
 }

@@ -26,7 +26,8 @@ function envOf(sts: Res): Map<string, string | undefined> {
 function archiveSettings(g: Graph, cluster: Res): { timeout?: number; mode?: string; found: boolean; unknown?: Res } {
   for (const cm of g.under(ComponentTypes.PatroniCluster, T.ConfigMap)) {
     if (g.ancestor(cm, ComponentTypes.PatroniCluster)?.urn !== cluster.urn) continue;
-    if (g.unknown(cm, "data")) return { found: false, unknown: cm };
+    // Only an unknown dcs.json hides the settings: other ConfigMaps of the cluster hold computed values too.
+    if (g.unknownAt(cm, "data") || g.unknownAt(cm, "data.dcs.json")) return { found: false, unknown: cm };
     const dcs = str(obj(obj(cm.props).data)["dcs.json"]);
     if (!dcs) continue;
     try {
