@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import { kubernetesObject, readStackConfig, runStack } from "../engine";
-import { CRD_AJV_OPTIONS } from "../engine/schemas";
-import { precompileCrdValidators } from "../engine/precompileCrdValidators";
+import { CRD_AJV_OPTIONS, CRD_CODE_CACHE_SUFFIX } from "../engine/schemas";
+import { precompileCrdValidators, withoutDescriptions } from "../engine/precompileCrdValidators";
+import { loadWithCodeCache } from "../engine/codeCache";
 
 const CRDS = path.join(__dirname, "..", "engine", "crds");
 const errorsOf = (v: ValidateFunction, obj: unknown) => {
@@ -45,8 +46,11 @@ describe("precompiled CRD validators", function () {
       const runtime = new Ajv(CRD_AJV_OPTIONS).compile(
         JSON.parse(fs.readFileSync(path.join(CRDS, `${key}.json`), "utf8")),
       );
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the generated module under test
-      const precompiled = (require(path.join(out, `${key}.validate.js`)) as { default: ValidateFunction }).default;
+      // Loaded as the plan loads it: with the code cache the build wrote (V8 takes it in the process that wrote it).
+      const file = path.join(out, `${key}.validate.js`);
+      const loaded = loadWithCodeCache(file, file.replace(/\.js$/, CRD_CODE_CACHE_SUFFIX));
+      assert.ok(loaded.cacheUsed, `${key}: V8 used the code cache`);
+      const precompiled = (loaded.exports as { default: ValidateFunction }).default;
       assert.deepEqual(errorsOf(precompiled, obj), [], `${key} ${r.name} is valid`);
       assert.deepEqual(errorsOf(runtime, obj), []);
       const broken = { ...obj, spec: { ...obj.spec, unknownField: 1, [Object.keys(obj.spec ?? {})[0] ?? "x"]: 42 } };
@@ -56,5 +60,29 @@ describe("precompiled CRD validators", function () {
       compared++;
     }
     assert.ok(compared >= 5, `compared ${compared} custom resources of the prod plan`);
+  });
+});
+
+describe("withoutDescriptions (what the precompiled validators are compiled from)", () => {
+  it("drops description annotations only: a property named description and data values keep theirs", () => {
+    const schema = {
+      type: "object",
+      description: "an object",
+      required: ["description"],
+      properties: {
+        description: { type: "string", description: "the field called description" },
+        mode: { enum: [{ description: "x" }], default: { description: "y" } },
+      },
+      items: [{ description: "tuple item", type: "integer" }],
+    };
+    assert.deepEqual(withoutDescriptions(schema), {
+      type: "object",
+      required: ["description"],
+      properties: {
+        description: { type: "string" },
+        mode: { enum: [{ description: "x" }], default: { description: "y" } },
+      },
+      items: [{ type: "integer" }],
+    });
   });
 });
