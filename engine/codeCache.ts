@@ -34,14 +34,15 @@ export interface CachedLoad {
   cacheUsed: boolean;
 }
 
-/** Loads `file` as a CommonJS module, with the V8 code cache `cacheFile` when there is one. */
+/**
+ * Loads `file` as a CommonJS module, with the V8 code cache `cacheFile` when there is one and it is not
+ * older than the file: V8 checks a cache against the source's length only, so a file rewritten since
+ * (a build cut short) must not get the old code.
+ */
 export function loadWithCodeCache(file: string, cacheFile: string): CachedLoad {
   let cachedData: Buffer | undefined;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    /* no cache: compile the source */
-  }
+  const cacheTime = fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
+  if (cacheTime !== undefined && cacheTime >= fs.statSync(file).mtimeMs) cachedData = fs.readFileSync(cacheFile);
   const script = compile(file, cachedData);
   return { exports: run(script, file), cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
