@@ -13,6 +13,35 @@ const errorsOf = (v: ValidateFunction, obj: unknown) => {
   return (v.errors ?? []).map((e) => `${e.instancePath} ${e.keyword} ${e.message}`).sort();
 };
 
+/**
+ * A copy of `obj` whose first object at least two levels below `spec` gets an unknown key and its first
+ * string a number; undefined when `spec` nests no object that deep.
+ */
+function brokenDeep(obj: Record<string, unknown>): Record<string, unknown> | undefined {
+  const copy = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
+  const find = (v: unknown, depth: number): Record<string, unknown> | undefined => {
+    if (Array.isArray(v)) {
+      for (const e of v) {
+        const f = find(e, depth + 1);
+        if (f) return f;
+      }
+    } else if (v && typeof v === "object") {
+      if (depth >= 2) return v as Record<string, unknown>;
+      for (const e of Object.values(v)) {
+        const f = find(e, depth + 1);
+        if (f) return f;
+      }
+    }
+    return undefined;
+  };
+  const target = find(copy.spec, 0);
+  if (!target) return undefined;
+  target.unknownNestedField = 1;
+  const str = Object.keys(target).find((k) => typeof target[k] === "string");
+  if (str) target[str] = 42;
+  return copy;
+}
+
 // The build precompiles CRD validators (ajv standalone code) so that plans skip the schema compile; they
 // must judge every object exactly as the runtime-compiled schema does, valid and broken ones alike.
 describe("precompiled CRD validators", function () {
@@ -38,6 +67,7 @@ describe("precompiled CRD validators", function () {
     );
     const graph = await runStack("prod", { configInput: readStackConfig("prod") });
     let compared = 0;
+    let comparedDeep = 0;
     for (const r of graph.resources) {
       const obj = kubernetesObject(r);
       if (!obj) continue;
@@ -57,9 +87,18 @@ describe("precompiled CRD validators", function () {
       const expected = errorsOf(runtime, broken);
       assert.ok(expected.length > 0, `${key}: the broken object is invalid`);
       assert.deepEqual(errorsOf(precompiled, broken), expected, `${key}: same errors as the runtime schema`);
+      // Deeper down, where the precompiled validator calls the function of a nested object's definition.
+      const deep = brokenDeep(obj);
+      if (deep) {
+        const deepExpected = errorsOf(runtime, deep);
+        assert.ok(deepExpected.length > 0, `${key}: the deeply broken object is invalid`);
+        assert.deepEqual(errorsOf(precompiled, deep), deepExpected, `${key}: same errors deep down`);
+        comparedDeep++;
+      }
       compared++;
     }
     assert.ok(compared >= 5, `compared ${compared} custom resources of the prod plan`);
+    assert.ok(comparedDeep >= 3, `compared ${comparedDeep} deeply broken custom resources`);
   });
 });
 
