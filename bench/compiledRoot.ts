@@ -53,6 +53,20 @@ export function compiledRoot(): CompiledRoot {
   if (fs.existsSync(path.join(ROOT, "engine", "crds")))
     fs.cpSync(path.join(ROOT, "engine", "crds"), path.join(dir, "dist", "engine", "crds"), { recursive: true });
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  // The rest of `npm run build`: the precompiled CRD validators and their code caches, as a user's build has.
+  const precompile = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require(${JSON.stringify(path.join(dir, "dist", "engine", "precompileCrdValidators.js"))})` +
+        `.precompileCrdValidators(${JSON.stringify(path.join(ROOT, "engine", "crds"))}, ${JSON.stringify(path.join(dir, "dist", "engine", "crds"))})`,
+    ],
+    { cwd: dir, encoding: "utf8" },
+  );
+  if (precompile.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`bench: precompiling the CRD validators failed:\n${precompile.stdout}${precompile.stderr}`);
+  }
   return {
     root: dir,
     origin: `a throw-away build (dist/ is stale or absent; tsc took ${((Date.now() - started) / 1000).toFixed(1)} s)`,

@@ -3,9 +3,12 @@
  * comparable on a shared, noisy machine. Nothing here asserts a time.
  *
  * Every figure comes from child processes running the COMPILED package (what `npx harbor-ha` runs; see
- * compiledRoot.ts): CLI processes for wall time / CPU / peak RSS (best of 3: least disturbed by other
- * load), planPhases.js for where a plan's time goes and the graph figures, scaleChild.js for replication
- * scaling. Targets (issue 7): prod plan < 1.5 s wall and < 250 MB RSS; 1000 targets < 5 s; chain <= 6.
+ * compiledRoot.ts): CLI processes for wall time / CPU / peak RSS (best of RUNS, taken in turns with the
+ * bare `require('@pulumi/pulumi')` they are compared with, so that both see the same load), planPhases.js
+ * for where a plan's time goes and the graph figures, scaleChild.js for replication scaling.
+ * Targets: prod plan at most 1.5x the bare require's wall time (issue 11) and < 250 MB peak RSS; 1000
+ * targets < 5 s (issue 7). The longest creation chain is reported without a target: its length follows
+ * the order in which resources must exist (see README, "What `pulumi up` must do one after another").
  */
 import { spawnSync } from "child_process";
 import * as os from "os";
@@ -15,7 +18,7 @@ import { compiledRoot, ROOT } from "./compiledRoot";
 const REPORTER = path.join(__dirname, "reportRss.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/ is plain JavaScript without types
 const { distIsFresh } = require(path.join(ROOT, "bin", "distFreshness.js")) as { distIsFresh(): boolean };
-const RUNS = 3;
+const RUNS = 5;
 
 interface ProcessFigure {
   wallMs: number;
@@ -24,22 +27,31 @@ interface ProcessFigure {
   code: number | null;
 }
 
-/** Best (lowest wall) of `RUNS` child processes. */
-function measureProcess(args: string[], cwd: string): ProcessFigure {
-  let best: ProcessFigure | undefined;
-  for (let i = 0; i < RUNS; i++) {
-    const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ["--require", REPORTER, ...args], {
-      cwd,
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_MS=(\d+)/.exec(r.stderr);
-    const fig = { wallMs, cpuMs: m ? Number(m[2]) : NaN, maxRssMb: m ? Number(m[1]) / 1024 : NaN, code: r.status };
-    if (!best || fig.wallMs < best.wallMs) best = fig;
-  }
-  return best!;
+/** One child process: wall time, and CPU and peak RSS as it reports them at exit (reportRss.js). */
+function runProcess(args: string[], cwd: string): ProcessFigure {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ["--require", REPORTER, ...args], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const m = /BENCH_MAXRSS_KB=(\d+) BENCH_CPU_MS=(\d+)/.exec(r.stderr);
+  return { wallMs, cpuMs: m ? Number(m[2]) : NaN, maxRssMb: m ? Number(m[1]) / 1024 : NaN, code: r.status };
+}
+
+/**
+ * Best (lowest wall) of `RUNS` processes per command, the commands taken in turns (a, b, c, a, b, c, ...):
+ * on a shared machine the load drifts, and ratios between figures taken minutes apart drift with it.
+ */
+function measureInTurns(commands: Record<string, { args: string[]; cwd: string }>): Record<string, ProcessFigure> {
+  const best: Record<string, ProcessFigure> = {};
+  for (let i = 0; i < RUNS; i++)
+    for (const [name, { args, cwd }] of Object.entries(commands)) {
+      const fig = runProcess(args, cwd);
+      if (!best[name] || fig.wallMs < best[name].wallMs) best[name] = fig;
+    }
+  return best;
 }
 
 function jsonChild<T>(script: string, args: string[]): T {
@@ -57,7 +69,9 @@ interface Phases {
   sdkMs: number;
   loadMs: number;
   policyLoadMs: number;
+  programLoadMs: number;
   runMs: number;
+  validateMs: number;
   secondRunMs: number;
   policiesMs: number;
   jsonMs: number;
@@ -88,19 +102,26 @@ function main() {
     console.log(`compiled package: ${compiled.origin}`);
     console.log(`process figures: best of ${RUNS} processes by wall time; CPU = user + system of that process\n`);
 
-    const bare = measureProcess(["-e", "require('@pulumi/pulumi')"], compiled.root);
+    const figures = measureInTurns({
+      bare: { args: ["-e", "require('@pulumi/pulumi')"], cwd: compiled.root },
+      dev: { args: [cli, "plan", "dev", "--json"], cwd: compiled.root },
+      prod: { args: [cli, "plan", "prod", "--json"], cwd: compiled.root },
+    });
+    const { bare } = figures;
     console.log(
       `bare require('@pulumi/pulumi')     ${s(bare.wallMs)} wall, ${s(bare.cpuMs)} CPU, ${bare.maxRssMb.toFixed(0)} MB peak RSS`,
     );
-    const plans: Record<string, ProcessFigure> = {};
+    const plans: Record<string, ProcessFigure> = { dev: figures.dev, prod: figures.prod };
     for (const stack of ["dev", "prod"]) {
-      const f = (plans[stack] = measureProcess([cli, "plan", stack, "--json"], compiled.root));
+      const f = plans[stack];
       console.log(
-        `plan ${stack.padEnd(4)} --json (CLI process)      ${s(f.wallMs)} wall (${(f.wallMs / bare.wallMs).toFixed(1)}x bare), ${s(f.cpuMs)} CPU ` +
-          `(${(f.cpuMs / bare.cpuMs).toFixed(1)}x), ${f.maxRssMb.toFixed(0)} MB peak RSS (${(f.maxRssMb / bare.maxRssMb).toFixed(1)}x), exit ${f.code}`,
+        `plan ${stack.padEnd(4)} --json (CLI process)      ${s(f.wallMs)} wall (${(f.wallMs / bare.wallMs).toFixed(2)}x bare), ${s(f.cpuMs)} CPU ` +
+          `(${(f.cpuMs / bare.cpuMs).toFixed(2)}x), ${f.maxRssMb.toFixed(0)} MB peak RSS (${(f.maxRssMb / bare.maxRssMb).toFixed(1)}x), exit ${f.code}`,
       );
     }
-    const fromSource = measureProcess([path.join(ROOT, "bin", "harbor-ha.js"), "plan", "prod", "--json"], ROOT);
+    const fromSource = measureInTurns({
+      prod: { args: [path.join(ROOT, "bin", "harbor-ha.js"), "plan", "prod", "--json"], cwd: ROOT },
+    }).prod;
     console.log(
       `plan prod from this checkout          ${s(fromSource.wallMs)} wall, ${fromSource.maxRssMb.toFixed(0)} MB ` +
         `(${distIsFresh() ? "dist/" : "ts-node: dist/ stale; run `npm run build`"})`,
@@ -111,8 +132,8 @@ function main() {
     for (const stack of ["dev", "prod", "prod-fresh"]) {
       const p = (phases[stack] = jsonChild<Phases>("planPhases.js", [compiled.root, stack]));
       console.log(
-        `  ${stack.padEnd(4)} load ${s(p.loadMs)} (SDK ${s(p.sdkMs)}, policy pack ${s(p.policyLoadMs)}), program run ${s(p.runMs)} ` +
-          `(incl. loading components; a second run ${s(p.secondRunMs)}), policies ${s(p.policiesMs)}, JSON ${s(p.jsonMs)}`,
+        `  ${stack.padEnd(4)} load ${s(p.loadMs)} (SDK ${s(p.sdkMs)}, policy pack ${s(p.policyLoadMs)}), stack program's modules ${s(p.programLoadMs)}, ` +
+          `program run ${s(p.runMs)} (incl. schema validation ${s(p.validateMs)}; a second run ${s(p.secondRunMs)}), policies ${s(p.policiesMs)}, JSON ${s(p.jsonMs)}`,
       );
     }
 
@@ -152,12 +173,15 @@ function main() {
     }
 
     const prod = plans.prod;
-    console.log("\ntargets:");
+    const ratio = prod.wallMs / bare.wallMs;
+    console.log(`\ntargets (best of ${RUNS}, taken in turns in this run):`);
     console.log(
-      `  prod plan < 1.5 s wall: ${s(prod.wallMs)} ${mark(prod.wallMs < 1500)}; < 250 MB RSS: ${prod.maxRssMb.toFixed(0)} MB ${mark(prod.maxRssMb < 250)}`,
+      `  prod plan <= 1.5x bare require wall: ${s(prod.wallMs)} / ${s(bare.wallMs)} = ${ratio.toFixed(2)}x ${mark(ratio <= 1.5)} ` +
+        `(CPU ${(prod.cpuMs / bare.cpuMs).toFixed(2)}x)`,
     );
+    console.log(`  prod plan peak RSS < 250 MB: ${prod.maxRssMb.toFixed(0)} MB ${mark(prod.maxRssMb < 250)}`);
     console.log(`  1000 targets < 5 s: ${s(r1000.ms)} ${mark(r1000.ms < 5000)}`);
-    console.log(`  longest chain <= 6: ${phases.prod.chain.length} ${mark(phases.prod.chain.length <= 6)}`);
+    console.log(`  (no target) longest creation chain of prod: ${phases.prod.chain.length}`);
     if (load > os.cpus().length)
       console.log(
         `  (load average ${load.toFixed(2)} exceeds the CPU count: wall times are inflated; CPU times are the steadier figure)`,

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
+import { loadWithCodeCache } from "./codeCache";
 import { CapturedResource, PlanError, UNKNOWN, unknownPaths } from "./graph";
 import { unwrapSecrets } from "./secrets";
 
@@ -44,6 +45,9 @@ function modelClass(apiVersion: string, kind: string): (new (data: object) => { 
 /** ajv's options for CRD schemas, shared with the build step that precompiles them (precompileCrdValidators.ts). */
 export const CRD_AJV_OPTIONS = { allErrors: true, strict: false } as const;
 
+/** The build's V8 code cache of `<key>.validate.js` is `<key>.validate.cache` (see codeCache.ts). */
+export const CRD_CODE_CACHE_SUFFIX = ".cache";
+
 /** Where the build writes precompiled validators beside a copy of the schema each was compiled from. */
 const BUILT_CRD_DIR = path.join(__dirname, "crds");
 
@@ -68,10 +72,10 @@ function crdValidator(apiVersion: string, kind: string): ValidateFunction | null
     const file = path.join(CRD_DIR, `${key}.json`);
     const precompiled = path.join(BUILT_CRD_DIR, `${key}.validate.js`);
     if (fs.existsSync(precompiled) && sameSchema(file, path.join(BUILT_CRD_DIR, `${key}.json`))) {
-      // The build's standalone validator (see precompileCrdValidators.ts): no schema compile at plan time.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- generated JavaScript, loaded on demand
-      const m = require(precompiled) as { default: ValidateFunction };
-      crdValidators.set(key, m.default);
+      // The build's standalone validator (see precompileCrdValidators.ts): no schema compile at plan time,
+      // and with its code cache no compile of the generated code either.
+      const m = loadWithCodeCache(precompiled, precompiled.replace(/\.js$/, CRD_CODE_CACHE_SUFFIX)).exports;
+      crdValidators.set(key, (m as { default: ValidateFunction }).default);
     } else if (!fs.existsSync(file)) {
       crdValidators.set(key, null);
     } else {

@@ -965,7 +965,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
   const problems: string[] = namespaceProblems(source.values);
   const secrets = secretLeaves(raw, source);
   problems.push(...secrets.problems);
-  const result = stackConfigSchema.safeParse(raw);
+  // One parse per process: zod's eval-compiled fast path would cost more to generate than it saves.
+  const result = stackConfigSchema.safeParse(raw, { jitless: true });
   if (!result.success)
     for (const issue of result.error.issues) problems.push(...issueToProblem(issue, raw, secrets.secretPaths));
   if (result.success)
