@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem } from "../conventions";
+import { ArgsProblem, refuseInvalidArgs } from "../conventions";
 import {
   ADMISSION_MODES,
   AdmissionMode,
@@ -149,9 +149,7 @@ export class AdmissionPolicies extends pulumi.ComponentResource {
   readonly policyController?: k8s.helm.v3.Release;
 
   constructor(name: string, args: AdmissionPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("AdmissionPolicies", name);
-    check.problems.push(...admissionArgsProblems(args));
-    check.throwIfAny();
+    refuseInvalidArgs("AdmissionPolicies", name, admissionArgsProblems(args));
     const d = admissionPoliciesDefaults;
     const s = args.signatures;
     const exemptImages = [

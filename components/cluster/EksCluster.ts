@@ -5,7 +5,7 @@ import * as iam from "@pulumi/aws/iam";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import {
   CLUSTER_ROLE_POLICIES,
   cidrProblem,
@@ -78,7 +78,7 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly cluster: eks.Cluster;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkEksClusterArgs(name, args);
+    refuseInvalidArgs("EksCluster", name, checkEksClusterArgs(name, args));
     super(EksCluster.__pulumiType, name, {}, opts);
     const d = eksClusterDefaults;
     const tags = args.tags ?? {};
@@ -268,7 +268,8 @@ export class EksCluster extends pulumi.ComponentResource {
   }
 }
 
-function checkEksClusterArgs(name: string, args: EksClusterArgs): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkEksClusterArgs(name: string, args: EksClusterArgs): ArgsProblem[] {
   const check = new ArgsChecker("EksCluster", name);
   check.check(
     /^1\.\d+$/.test(args.kubernetesVersion ?? ""),
@@ -300,5 +301,5 @@ function checkEksClusterArgs(name: string, args: EksClusterArgs): void {
       );
     }
   }
-  check.throwIfAny();
+  return check.problems;
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as lb from "@pulumi/aws/lb";
 import * as route53 from "@pulumi/aws/route53";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions";
 
 export interface HarborDnsRecordArgs {
   /** The Route53 hosted zone holding Harbor's name (e.g. `Z0123456789EXAMPLE`). */
@@ -54,15 +54,7 @@ export class HarborDnsRecord extends pulumi.ComponentResource {
   readonly fqdn: pulumi.Output<string>;
 
   constructor(name: string, args: HarborDnsRecordArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("HarborDnsRecord", name);
-    check.rule("zoneName", hostedZoneProblem(args.host, args.zoneName));
-    check.check(
-      HOSTED_ZONE_ID.test(args.hostedZoneId),
-      "hostedZoneId",
-      `"${args.hostedZoneId}" is not a Route53 hosted zone id`,
-      "copy the zone's id (Z followed by letters and digits) from `aws route53 list-hosted-zones`",
-    );
-    check.throwIfAny();
+    refuseInvalidArgs("HarborDnsRecord", name, checkHarborDnsRecordArgs(name, args));
     super(HarborDnsRecord.__pulumiType, name, {}, opts);
     // The NLB's canonical hosted zone: a per-region constant the provider looks up without an API call.
     const nlbZone = lb.getHostedZoneIdOutput(
@@ -82,4 +74,17 @@ export class HarborDnsRecord extends pulumi.ComponentResource {
     this.fqdn = this.record.fqdn;
     this.registerOutputs({ fqdn: this.fqdn });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborDnsRecordArgs(name: string, args: HarborDnsRecordArgs): ArgsProblem[] {
+  const check = new ArgsChecker("HarborDnsRecord", name);
+  check.rule("zoneName", hostedZoneProblem(args.host, args.zoneName));
+  check.check(
+    HOSTED_ZONE_ID.test(args.hostedZoneId),
+    "hostedZoneId",
+    `"${args.hostedZoneId}" is not a Route53 hosted zone id`,
+    "copy the zone's id (Z followed by letters and digits) from `aws route53 list-hosted-zones`",
+  );
+  return check.problems;
 }

@@ -1,8 +1,8 @@
-import { NLB_ACCESS_LOG_PREFIX, NlbAccessLogBucket } from "./NlbAccessLogBucket";
+import { checkNlbAccessLogBucketArgs, NLB_ACCESS_LOG_PREFIX, NlbAccessLogBucket } from "./NlbAccessLogBucket";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement } from "../conventions";
+import { ArgsChecker, ArgsProblem, problemsUnder, refuseInvalidArgs, Placement, podPlacement } from "../conventions";
 import {
   EdgeExposure,
   HarborGatewayObjects,
@@ -125,61 +125,17 @@ export class HarborGateway extends pulumi.ComponentResource {
   readonly address?: pulumi.Output<string>;
 
   constructor(name: string, args: HarborGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("HarborGateway", name, checkHarborGatewayArgs(name, args));
+    super(HarborGateway.__pulumiType, name, {}, opts);
     const d = harborGatewayDefaults;
     const replicas = args.replicas ?? d.replicas;
     const exposure = args.exposure ?? d.exposure;
     const nodePorts = args.nodePorts ?? d.nodePorts;
     const allowlist = args.adminAllowlist ?? [];
-    const check = new ArgsChecker("HarborGateway", name);
-    check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
-    let url: URL | undefined;
-    try {
-      url = new URL(args.externalUrl);
-    } catch {
-      /* reported below */
-    }
-    check.check(
-      url?.protocol === "https:" && /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
-      "externalUrl",
-      `must be https://<host>[:port], got "${args.externalUrl}"`,
-      "use the https URL clients reach Harbor at",
-    );
-    const port = url?.port ? Number(url.port) : 443;
-    if (exposure === "nodePort") {
-      for (const [k, p] of Object.entries(nodePorts))
-        check.check(
-          Number.isInteger(p) && p >= 30000 && p <= 32767,
-          `nodePorts.${k}`,
-          `${p} is outside Kubernetes' default NodePort range 30000-32767`,
-          "pick a port in that range",
-        );
-      check.check(
-        port === nodePorts.https,
-        "externalUrl",
-        `names port ${port}, but clients reach the HTTPS NodePort ${nodePorts.https}`,
-        `use https://${url?.hostname ?? "<host>"}:${nodePorts.https} (or set nodePorts.https to ${port})`,
-      );
-    } else {
-      check.check(
-        port === 443,
-        "externalUrl",
-        `names port ${port}, but the load balancer listens on 443`,
-        "drop the port from externalUrl",
-      );
-    }
-    if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
-      check.check(
-        replicas >= 2,
-        "replicas",
-        `${replicas} proxy replica is a single point of failure and high availability is required`,
-        "run 2 or more replicas",
-      );
-    for (const cidr of allowlist)
-      check.check(IPV4_CIDR.test(cidr), "adminAllowlist", `"${cidr}" is not an IPv4 CIDR`, "write it like 10.0.0.0/8");
-    check.throwIfAny();
-    super(HarborGateway.__pulumiType, name, {}, opts);
+    const url = new URL(args.externalUrl);
+    const port = url.port ? Number(url.port) : 443;
 
-    const host = url!.hostname;
+    const host = url.hostname;
     const placement = podPlacement(args.placement);
     const gatewayName = "harbor";
     const logBucket = args.accessLogs
@@ -287,4 +243,68 @@ export class HarborGateway extends pulumi.ComponentResource {
       acmeParentRefs: this.acmeParentRefs,
     });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborGatewayArgs(name: string, args: HarborGatewayArgs): ArgsProblem[] {
+  const d = harborGatewayDefaults;
+  const replicas = args.replicas ?? d.replicas;
+  const exposure = args.exposure ?? d.exposure;
+  const nodePorts = args.nodePorts ?? d.nodePorts;
+  const allowlist = args.adminAllowlist ?? [];
+  const check = new ArgsChecker("HarborGateway", name);
+  check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
+  let url: URL | undefined;
+  try {
+    url = new URL(args.externalUrl);
+  } catch {
+    /* reported below */
+  }
+  check.check(
+    url?.protocol === "https:" && /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
+    "externalUrl",
+    `must be https://<host>[:port], got "${args.externalUrl}"`,
+    "use the https URL clients reach Harbor at",
+  );
+  const port = url?.port ? Number(url.port) : 443;
+  if (exposure === "nodePort") {
+    for (const [k, p] of Object.entries(nodePorts))
+      check.check(
+        Number.isInteger(p) && p >= 30000 && p <= 32767,
+        `nodePorts.${k}`,
+        `${p} is outside Kubernetes' default NodePort range 30000-32767`,
+        "pick a port in that range",
+      );
+    check.check(
+      port === nodePorts.https,
+      "externalUrl",
+      `names port ${port}, but clients reach the HTTPS NodePort ${nodePorts.https}`,
+      `use https://${url?.hostname ?? "<host>"}:${nodePorts.https} (or set nodePorts.https to ${port})`,
+    );
+  } else {
+    check.check(
+      port === 443,
+      "externalUrl",
+      `names port ${port}, but the load balancer listens on 443`,
+      "drop the port from externalUrl",
+    );
+  }
+  if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
+    check.check(
+      replicas >= 2,
+      "replicas",
+      `${replicas} proxy replica is a single point of failure and high availability is required`,
+      "run 2 or more replicas",
+    );
+  for (const cidr of allowlist)
+    check.check(IPV4_CIDR.test(cidr), "adminAllowlist", `"${cidr}" is not an IPv4 CIDR`, "write it like 10.0.0.0/8");
+  // The access-log bucket made here is checked now too: nothing exists when any of it is wrong.
+  if (args.accessLogs && args.accessLogs.bucket === undefined)
+    check.problems.push(
+      ...problemsUnder(
+        "accessLogs",
+        checkNlbAccessLogBucketArgs(`${name}-nlb-logs`, { prefix: args.accessLogs.prefix, tags: args.accessLogs.tags }),
+      ),
+    );
+  return check.problems;
 }

@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DbPool, DEFAULT_NAMESPACE, Placement, podPlacement } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
+  DbPool,
+  DEFAULT_NAMESPACE,
+  Placement,
+  podPlacement,
+} from "../conventions";
 import { HarborSecretNames, HarborSecrets } from "./HarborSecrets";
 import {
   harborDatabasePools,
@@ -200,9 +208,9 @@ export class HarborRelease extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: HarborReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    const settings = resolveHarborReleaseArgs(name, args);
-    checkHarborReleaseArgs(name, args, settings);
+    refuseInvalidArgs("HarborRelease", name, checkHarborReleaseArgs(name, args));
     super(HarborRelease.__pulumiType, name, {}, opts);
+    const settings = resolveHarborReleaseArgs(name, args);
 
     const ns = pulumi.output(settings.namespace);
     const fullName = harborFullName(settings.releaseName);
@@ -258,13 +266,17 @@ export class HarborRelease extends pulumi.ComponentResource {
   }
 }
 
-/** Refuses invalid Args before any resource, naming every problem (the checks renderHarborValues makes too). */
-function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: HarborReleaseSettings): void {
+/**
+ * Every problem of these Args (empty: valid), before any resource: the checks renderHarborValues makes too.
+ * Pure: HarborPlatform asks it too.
+ */
+export function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs): ArgsProblem[] {
+  const s = resolveHarborReleaseArgs(name, args);
   const plainStorage = pulumi.Output.isInstance(args.storage) ? undefined : (args.storage as RegistryStorage);
   const storageAccessMode =
     args.storageAccessMode ?? (plainStorage?.type === "filesystem" ? plainStorage.accessMode : undefined);
   const check = new ArgsChecker("HarborRelease", name);
-  check.requirePlain({ externalUrl: args.externalUrl });
+  if (!check.requirePlain({ externalUrl: args.externalUrl })) return check.problems;
   check.problems.push(
     ...harborValuesProblems({
       externalUrl: args.externalUrl,
@@ -280,7 +292,7 @@ function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: Harbor
     }),
   );
   check.atLeast(s.timeoutSeconds, 60, "timeoutSeconds");
-  check.throwIfAny();
+  return check.problems;
 }
 
 /** The chart values, once the other tiers' outputs and the Secret names are known. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, standardLabels } from "../conventions";
 import { alertOverrideProblems, AlertOverrides, ObservedDeployment, renderAlertGroups } from "./alertRules";
 import { MonitorPorts, MonitorsArgs, renderMonitors } from "./renderMonitors";
 import { GRAFANA_DASHBOARD_LABEL, renderDashboards } from "./renderDashboards";
@@ -93,11 +93,9 @@ export class HarborObservability extends pulumi.ComponentResource {
   readonly alertNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: HarborObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-    const d = observabilityDefaults;
-    const check = new ArgsChecker("HarborObservability", name);
-    check.problems.push(...observabilityArgsProblems(args));
-    check.throwIfAny();
+    refuseInvalidArgs("HarborObservability", name, checkHarborObservabilityArgs(name, args));
     super(HarborObservability.__pulumiType, name, {}, opts);
+    const d = observabilityDefaults;
 
     const labels = standardLabels("observability", name);
     const selectorLabels = args.selectorLabels ?? d.selectorLabels;
@@ -201,4 +199,11 @@ export class HarborObservability extends pulumi.ComponentResource {
       policy("sentinel", t.redisPods.sentinel, [args.ports.redisExporterPort]);
     }
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborObservabilityArgs(name: string, args: HarborObservabilityArgs): ArgsProblem[] {
+  const check = new ArgsChecker("HarborObservability", name);
+  check.problems.push(...observabilityArgsProblems(args));
+  return check.problems;
 }

@@ -2,7 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import * as random from "@pulumi/random";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement, selectorLabels, standardLabels, zoneSpread } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  Placement,
+  refuseInvalidArgs,
+  podPlacement,
+  selectorLabels,
+  standardLabels,
+  zoneSpread,
+} from "../conventions";
 import {
   checkQuorum,
   REDIS_PORT,
@@ -81,43 +90,12 @@ export class RedisSentinel extends pulumi.ComponentResource {
   readonly podSelector: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RedisSentinelArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("RedisSentinel", name, checkRedisSentinelArgs(name, args));
+    super(RedisSentinel.__pulumiType, name, {}, opts);
     const d = redisSentinelDefaults;
     const replicas = args.replicas ?? d.replicas;
     const sentinels = args.sentinels ?? d.sentinels;
-    const quorum = args.quorum ?? d.quorum;
     const memoryGi = args.memoryGi ?? d.memoryGi;
-    const check = new ArgsChecker("RedisSentinel", name);
-    check.requirePlain({ namespace: args.namespace });
-    check.atLeast(replicas, 1, "replicas");
-    check.atLeast(sentinels, 1, "sentinels");
-    check.atLeast(quorum, 1, "quorum");
-    check.check(
-      !checkQuorum(quorum, sentinels),
-      "quorum",
-      checkQuorum(quorum, sentinels) ?? "",
-      `set quorum to at most ${sentinels} (a majority, e.g. 2 of 3)`,
-    );
-    check.check(
-      memoryGi >= 0.125,
-      "memoryGi",
-      `must be at least 0.125, got ${memoryGi}`,
-      "give each Redis node at least 128 MiB",
-    );
-    check.check(
-      /^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? d.masterSet),
-      "masterSet",
-      `"${args.masterSet}" has characters Harbor's URL cannot carry`,
-      "use letters, digits, - and _",
-    );
-    // An empty selector would match every pod in the namespace and open the password-less sentinels to all.
-    check.check(
-      args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0,
-      "clientPodSelector",
-      "is empty, which would admit every pod in the namespace",
-      'give the labels of Harbor\'s pods, e.g. { app: "harbor" }',
-    );
-    check.throwIfAny();
-    super(RedisSentinel.__pulumiType, name, {}, opts);
 
     const ns = args.namespace ?? d.namespace;
     const topology = redisTopology(name, args);
@@ -318,4 +296,44 @@ export class RedisSentinel extends pulumi.ComponentResource {
       podSelector: this.podSelector,
     });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkRedisSentinelArgs(name: string, args: RedisSentinelArgs): ArgsProblem[] {
+  const d = redisSentinelDefaults;
+  const replicas = args.replicas ?? d.replicas;
+  const sentinels = args.sentinels ?? d.sentinels;
+  const quorum = args.quorum ?? d.quorum;
+  const memoryGi = args.memoryGi ?? d.memoryGi;
+  const check = new ArgsChecker("RedisSentinel", name);
+  if (!check.requirePlain({ namespace: args.namespace })) return check.problems;
+  check.atLeast(replicas, 1, "replicas");
+  check.atLeast(sentinels, 1, "sentinels");
+  check.atLeast(quorum, 1, "quorum");
+  check.check(
+    !checkQuorum(quorum, sentinels),
+    "quorum",
+    checkQuorum(quorum, sentinels) ?? "",
+    `set quorum to at most ${sentinels} (a majority, e.g. 2 of 3)`,
+  );
+  check.check(
+    memoryGi >= 0.125,
+    "memoryGi",
+    `must be at least 0.125, got ${memoryGi}`,
+    "give each Redis node at least 128 MiB",
+  );
+  check.check(
+    /^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? d.masterSet),
+    "masterSet",
+    `"${args.masterSet}" has characters Harbor's URL cannot carry`,
+    "use letters, digits, - and _",
+  );
+  // An empty selector would match every pod in the namespace and open the password-less sentinels to all.
+  check.check(
+    args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0,
+    "clientPodSelector",
+    "is empty, which would admit every pod in the namespace",
+    'give the labels of Harbor\'s pods, e.g. { app: "harbor" }',
+  );
+  return check.problems;
 }

@@ -3,7 +3,14 @@ import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import * as iam from "@pulumi/aws/iam";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement, renderIrsaTrustPolicy } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
+  Placement,
+  podPlacement,
+  renderIrsaTrustPolicy,
+} from "../conventions";
 import { renderCertManagerValues, renderRoute53Policy } from "./renderCertManagerValues";
 
 /** Pinned jetstack chart (a `helm.v3.Release`: simpler and current, unlike @pulumi/kubernetes-cert-manager). */
@@ -91,11 +98,11 @@ export class CertManager extends pulumi.ComponentResource {
   readonly route53RoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: CertManagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("CertManager", name, checkCertManagerArgs(name, args));
+    super(CertManager.__pulumiType, name, {}, opts);
     const d = certManagerDefaults;
     const ha = args.highAvailability ?? d.highAvailability;
     const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
-    checkCertManagerArgs(name, args, ha, replicas);
-    super(CertManager.__pulumiType, name, {}, opts);
     const ns = args.namespace ?? d.namespace;
     const roleArn = args.route53 ? this.route53Role(name, args.route53, ns) : undefined;
     if (!(args.existing ?? d.existing)) this.release = this.chartRelease(name, args, ns, replicas, ha, roleArn);
@@ -169,10 +176,13 @@ export class CertManager extends pulumi.ComponentResource {
   }
 }
 
-/** Refuses invalid Args before any resource, naming every problem. */
-function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, replicas: number): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkCertManagerArgs(name: string, args: CertManagerArgs): ArgsProblem[] {
+  const d = certManagerDefaults;
+  const ha = args.highAvailability ?? d.highAvailability;
+  const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
   const check = new ArgsChecker("CertManager", name);
-  check.requirePlain({ namespace: args.namespace });
+  if (!check.requirePlain({ namespace: args.namespace })) return check.problems;
   if (check.atLeast(replicas, 1, "replicas") && ha)
     check.check(
       replicas >= 2,
@@ -208,5 +218,5 @@ function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, 
       "give the cluster's OIDC issuer URL",
     );
   }
-  check.throwIfAny();
+  return check.problems;
 }

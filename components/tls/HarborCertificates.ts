@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { CERT_MANAGER_NAMESPACE } from "./CertManager";
 
 /** ACME account shared by both ACME modes. */
@@ -108,7 +108,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
   readonly edgeCertificate: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkHarborCertificatesArgs(name, args);
+    refuseInvalidArgs("HarborCertificates", name, checkHarborCertificatesArgs(name, args));
     super(HarborCertificates.__pulumiType, name, {}, opts);
     const d = harborCertificatesDefaults;
     const ns = args.namespace ?? d.namespace;
@@ -308,11 +308,11 @@ export class HarborCertificates extends pulumi.ComponentResource {
   }
 }
 
-/** Refuses invalid Args before any resource, naming every problem. */
-function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): ArgsProblem[] {
   const check = new ArgsChecker("HarborCertificates", name);
   check.atLeast(args.issuanceTimeoutSeconds, 1, "issuanceTimeoutSeconds");
-  check.requirePlain({ host: args.host });
+  if (!check.requirePlain({ host: args.host })) return check.problems;
   check.check(
     /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
     "host",
@@ -333,5 +333,5 @@ function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs)
       "is not an e-mail address",
       "give the ACME account's e-mail",
     );
-  check.throwIfAny();
+  return check.problems;
 }
