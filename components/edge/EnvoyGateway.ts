@@ -14,7 +14,7 @@ export const envoyGatewayDefaults = {
 
 export interface EnvoyGatewayArgs {
   /** Namespace of the controller (Envoy Gateway also runs the proxies it manages there). Default: `envoy-gateway-system`. */
-  namespace?: string;
+  namespace?: pulumi.Input<string>;
   /** Controller replicas (leader-elected). Default: 2. */
   replicas?: number;
   /** Refuse fewer than 2 replicas. Default: false. */

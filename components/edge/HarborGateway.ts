@@ -37,8 +37,11 @@ export const harborGatewayDefaults = {
 };
 
 export interface HarborGatewayArgs {
-  /** Namespace of Harbor: the Gateway, its routes and policies go there, beside the certificate Secret. */
-  namespace: string;
+  /**
+   * Namespace of Harbor (e.g. a Namespace's `metadata.name`): the Gateway, its routes and policies go there,
+   * beside the certificate Secret; the GatewayClass is named after it.
+   */
+  namespace: pulumi.Input<string>;
   /** Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort). */
   externalUrl: string;
   /** Secret of Harbor's certificate (HarborCertificates' `tlsSecretName`). */
@@ -149,13 +152,13 @@ export class HarborGateway extends pulumi.ComponentResource {
             },
           ).bucket
       : pulumi.output("");
-    const render = (tlsSecretName: string, core: string, bucket = "") =>
+    const render = (namespace: string, tlsSecretName: string, core: string, bucket = "") =>
       renderHarborGateway({
-        namespace: args.namespace,
+        namespace,
         host,
         externalHttpsPort: port,
         gatewayName,
-        gatewayClassName: `harbor-${args.namespace}`,
+        gatewayClassName: `harbor-${namespace}`,
         envoyProxyName: "harbor-edge",
         tlsSecretName,
         coreService: { name: core, port: args.coreServicePort ?? d.coreServicePort },
@@ -174,11 +177,13 @@ export class HarborGateway extends pulumi.ComponentResource {
         tolerations: placement.tolerations,
         zoneSpread: args.zoneSpread ?? d.zoneSpread,
       });
-    // Kinds and names are plain; only specs wait for the Secret and Service names.
-    const shape = render("", "");
+    // Kinds are plain; metadata waits for the namespace only, specs for the Secret and Service names too.
+    const shape = render("", "", "");
+    const ns = pulumi.output(args.namespace);
+    const metadata = ns.apply((n) => render(n, "", ""));
     const specs = pulumi
-      .all([pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName), logBucket])
-      .apply(([tls, core, bucket]) => render(tls, core, bucket));
+      .all([ns, pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName), logBucket])
+      .apply(([n, tls, core, bucket]) => render(n, tls, core, bucket));
     const create = (
       key: keyof HarborGatewayObjects,
       id: string,
@@ -190,9 +195,11 @@ export class HarborGateway extends pulumi.ComponentResource {
         {
           apiVersion: shape[key]!.apiVersion,
           kind: shape[key]!.kind,
-          metadata: annotations
-            ? { ...shape[key]!.metadata, annotations: { ...(shape[key]!.metadata.annotations ?? {}), ...annotations } }
-            : shape[key]!.metadata,
+          metadata: metadata.apply((o) =>
+            annotations
+              ? { ...o[key]!.metadata, annotations: { ...(o[key]!.metadata.annotations ?? {}), ...annotations } }
+              : o[key]!.metadata,
+          ),
           spec: specs.apply((o) => o[key]!.spec),
           // Declared so that the provider's state exposes it (the published address), never set here.
           ...(annotations ? { status: undefined } : {}),
@@ -222,20 +229,15 @@ export class HarborGateway extends pulumi.ComponentResource {
       const policy = create("adminSecurityPolicy", "admin-api-policy");
       adminReady.push(policy, create("adminRoute", "admin-api", [policy]), create("publicApiRoute", "public-api"));
     }
-    const ref = (sectionName: string): GatewayParentRef[] => [
-      {
-        group: "gateway.networking.k8s.io",
-        kind: "Gateway",
-        name: gatewayName,
-        namespace: args.namespace,
-        sectionName,
-      },
-    ];
+    const ref = (sectionName: string): pulumi.Output<GatewayParentRef[]> =>
+      ns.apply((namespace) => [
+        { group: "gateway.networking.k8s.io", kind: "Gateway", name: gatewayName, namespace, sectionName },
+      ]);
     this.adminReady = adminReady;
     this.gatewayName = pulumi.output(gatewayName);
     this.host = pulumi.output(host);
-    this.harborParentRefs = pulumi.output(ref(HTTPS_LISTENER));
-    this.acmeParentRefs = pulumi.output(ref(HTTP_LISTENER));
+    this.harborParentRefs = ref(HTTPS_LISTENER);
+    this.acmeParentRefs = ref(HTTP_LISTENER);
     this.registerOutputs({
       gatewayName: this.gatewayName,
       host: this.host,

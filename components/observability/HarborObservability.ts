@@ -16,8 +16,11 @@ export interface PrometheusLocation {
 }
 
 export interface HarborObservabilityArgs {
-  /** Namespace of Harbor and its backends: monitors, rules and dashboards go here. */
-  namespace: string;
+  /**
+   * Namespace of Harbor and its backends (e.g. a Namespace's `metadata.name`): monitors, rules and dashboards go
+   * here. The alerts' and dashboards' own namespace filter is `deployment.namespace` (plain: it is in their text).
+   */
+  namespace: pulumi.Input<string>;
   /** The deployment the alerts watch, with the sizing its thresholds follow from. */
   deployment: ObservedDeployment;
   /** Pods, Services and ports the monitors scrape (see MonitorsArgs). */
@@ -33,7 +36,7 @@ export interface HarborObservabilityArgs {
   /** Labels the user's Prometheus selects monitors and rules by (e.g. `{ release: "kube-prometheus-stack" }`). Default: `{}`. */
   selectorLabels?: Record<string, string>;
   /** Namespace of the dashboard ConfigMaps (where the Grafana sidecar looks). Default: `namespace`. */
-  dashboardNamespace?: string;
+  dashboardNamespace?: pulumi.Input<string>;
   /** Per-alert changes: `{ <AlertName>: { enabled, threshold, for } }`. Default: `{}`. */
   alertOverrides?: AlertOverrides;
   /** The Prometheus pods that may scrape the data tier's pods (a NetworkPolicy). Default: `observabilityDefaults.prometheus`. */
@@ -115,16 +118,24 @@ export class HarborObservability extends pulumi.ComponentResource {
     labels: Record<string, string>,
     selectorLabels: Record<string, string>,
   ): string[] {
-    const objects = renderMonitors(
-      { ...args.targets, namespace: args.namespace, name, selectorLabels, labels },
-      args.ports,
+    const render = (namespace: string) =>
+      renderMonitors({ ...args.targets, namespace, name, selectorLabels, labels }, args.ports);
+    // Kinds and names do not depend on the namespace; metadata and specs are rendered once it is known.
+    const objects = render("");
+    const rendered = pulumi.output(args.namespace).apply(render);
+    objects.forEach(
+      (o, i) =>
+        new k8s.apiextensions.CustomResource(
+          `${o.metadata.name}-${o.kind === "PodMonitor" ? "pods" : "service"}`,
+          {
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            metadata: rendered.apply((r) => r[i].metadata),
+            spec: rendered.apply((r) => r[i].spec),
+          },
+          { parent: this },
+        ),
     );
-    for (const o of objects)
-      new k8s.apiextensions.CustomResource(
-        `${o.metadata.name}-${o.kind === "PodMonitor" ? "pods" : "service"}`,
-        { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec },
-        { parent: this },
-      );
     return objects.map((o) => o.metadata.name);
   }
 

@@ -24,7 +24,7 @@ import {
 } from "../postgres";
 import { checkRedisSentinelArgs, RedisSentinel, RedisSentinelArgs } from "../redis";
 import { checkHarborObservabilityArgs, HarborObservability, HarborObservabilityArgs } from "../observability";
-import { observabilityWiring } from "./observabilityWiring";
+import { harborServiceMonitorWiring, observabilityWiring } from "./observabilityWiring";
 import {
   checkFilesystemStorageArgs,
   checkNfsStorageArgs,
@@ -266,8 +266,11 @@ export interface PlatformReplication {
 export interface HarborPlatformArgs {
   /** dev (laptop cluster), staging or prod. Recorded for the policy pack; HA is set by the other Args. */
   environment: Environment;
-  /** Namespace of Harbor and its backends. Default: `harbor`. */
-  namespace?: string;
+  /**
+   * Namespace of Harbor and its backends, e.g. a Namespace's `metadata.name` (with `createNamespace: false`).
+   * A plain string when `observability` is set: alert rules and dashboards carry it in their text. Default: `harbor`.
+   */
+  namespace?: pulumi.Input<string>;
   /** Create the namespace (false: it exists already). Default: true. */
   createNamespace?: boolean;
   /** Harbor's external URL, `https://<host>`. */
@@ -491,8 +494,8 @@ interface EdgeWiring {
 /** Where the platform puts things: namespace (name, and the resource when created here) and node tiers. */
 interface Layout {
   name: string;
-  /** The namespace's name as a plain string (for `ns/service` references). */
-  ns: string;
+  /** The namespace's name as given (plain, or another resource's output). */
+  ns: pulumi.Input<string>;
   /** The namespace's name, waiting for the Namespace when it is created here. */
   nsName: pulumi.Input<string>;
   namespace?: k8s.core.v1.Namespace;
@@ -729,7 +732,7 @@ export class HarborPlatform extends pulumi.ComponentResource {
   ): HarborRelease {
     return new HarborRelease(
       `${l.name}-harbor`,
-      harborReleaseArgs(l, args, tiers, this.dbCluster?.budget),
+      harborReleaseArgs(l, args, tiers),
       // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
       // as its route serves admin paths too, for the restricted admin route.
       waitingFor(this, [...tiers.edge.controllerReady, ...tiers.edge.adminReady, ...l.storageClassReady]),
@@ -1052,12 +1055,7 @@ interface ReleaseTiers {
   edge: Pick<EdgeWiring, "tokenServiceSecretName" | "routeParentRefs">;
 }
 
-function harborReleaseArgs(
-  l: Layout,
-  args: HarborPlatformArgs,
-  tiers: ReleaseTiers,
-  dbBudget: ConnectionBudget | undefined,
-): HarborReleaseArgs {
+function harborReleaseArgs(l: Layout, args: HarborPlatformArgs, tiers: ReleaseTiers): HarborReleaseArgs {
   const harborArgs = args.harbor ?? {};
   const { connectionBudget, ...database } = tiers.database;
   return {
@@ -1078,7 +1076,7 @@ function harborReleaseArgs(
     // Trivy's cache volumes (the chart's only claim with external database, Redis and registry storage).
     trivyStorageClass: l.storageClass,
     metrics: harborArgs.metrics,
-    serviceMonitor: observabilityWiring(l, args, dbBudget).harborServiceMonitor,
+    serviceMonitor: harborServiceMonitorWiring(args),
     resources: harborArgs.resources,
     zoneSpread: l.zonesHard ? "required" : "preferred",
     placement: l.appTier,
@@ -1137,7 +1135,8 @@ function observabilityArgs(
   dbBudget: ConnectionBudget | undefined,
 ): HarborObservabilityArgs | undefined {
   if (!args.observability) return undefined;
-  const w = observabilityWiring(l, args, dbBudget);
+  // Plain here: checkHarborPlatformArgs refuses an Output namespace with observability.
+  const w = observabilityWiring({ name: l.name, ns: l.ns as string }, args, dbBudget);
   return { ...args.observability, namespace: l.ns, deployment: w.deployment, targets: w.targets, ports: w.ports };
 }
 
@@ -1189,8 +1188,13 @@ function platformFacts(args: HarborPlatformArgs): PlatformFacts {
  */
 export function checkHarborPlatformArgs(name: string, args: HarborPlatformArgs): ArgsProblem[] {
   const check = new ArgsChecker("HarborPlatform", name);
-  if (!check.requirePlain({ namespace: args.namespace, externalUrl: args.externalUrl, zones: args.zones }))
-    return check.problems;
+  if (!check.requirePlain({ externalUrl: args.externalUrl, zones: args.zones })) return check.problems;
+  check.check(
+    !(args.observability && pulumi.Output.isInstance(args.namespace)),
+    "namespace",
+    "is a Pulumi Output, but the observability tier writes it into the text of alert rules and dashboards",
+    "pass the namespace as a plain string (a literal or stack config value), or leave observability out",
+  );
   if (args.storage.kind === "filesystem")
     check.rule(
       "storage.kind",
@@ -1312,17 +1316,12 @@ function tierProblems(name: string, platformArgs: HarborPlatformArgs, reported: 
     "harbor",
     checkHarborReleaseArgs(
       `${name}-harbor`,
-      harborReleaseArgs(
-        l,
-        args,
-        {
-          database,
-          redis: { sentinelAddrs: created, masterSet: created, passwordSecretName: created },
-          storage: pending({} as RegistryStorageDescriptor),
-          edge: { tokenServiceSecretName: created, routeParentRefs: pending([]) },
-        },
-        dbBudget,
-      ),
+      harborReleaseArgs(l, args, {
+        database,
+        redis: { sentinelAddrs: created, masterSet: created, passwordSecretName: created },
+        storage: pending({} as RegistryStorageDescriptor),
+        edge: { tokenServiceSecretName: created, routeParentRefs: pending([]) },
+      }),
     ),
     { ...shared, storage: "storage.kind", "database.sslmode": "database.sslmode" },
   ]);

@@ -32,7 +32,6 @@ export function observabilityWiring(
   ports: HarborObservabilityArgs["ports"];
   harborServiceMonitor: ReturnType<typeof harborChartServiceMonitor> | undefined;
 } {
-  const obs = args.observability;
   const db = args.database ?? { kind: "patroni" as const };
   const rd = args.redis ?? { kind: "sentinel" as const };
   const dbName = `${l.name}-db`;
@@ -85,7 +84,16 @@ export function observabilityWiring(
       redisExporter: REDIS_EXPORTER_PORT_NAME,
       redisExporterPort: REDIS_EXPORTER_PORT,
     },
-    harborServiceMonitor:
-      obs && metrics && (obs.monitors ?? true) ? harborChartServiceMonitor(obs.selectorLabels ?? {}) : undefined,
+    harborServiceMonitor: harborServiceMonitorWiring(args),
   };
+}
+
+/** Harbor chart's own ServiceMonitor, when the observability tier watches Harbor (metrics on, monitors on). */
+export function harborServiceMonitorWiring(
+  args: Pick<HarborPlatformArgs, "observability" | "harbor">,
+): ReturnType<typeof harborChartServiceMonitor> | undefined {
+  const obs = args.observability;
+  return obs && (args.harbor?.metrics ?? true) && (obs.monitors ?? true)
+    ? harborChartServiceMonitor(obs.selectorLabels ?? {})
+    : undefined;
 }

@@ -18,6 +18,7 @@ import {
   redisMaxmemoryMb,
   redisSentinelDefaults,
   redisTopology,
+  RedisTopology,
   renderRedisConf,
   renderRedisStartScript,
   renderSentinelConf,
@@ -35,8 +36,8 @@ import { renderRedisExporterContainer } from "./renderRedisExporter";
 export const REDIS_IMAGE = "redis:7.2.11-alpine";
 
 export interface RedisSentinelArgs {
-  /** Namespace (a plain string: it is part of the rendered host names). Default: `harbor`. */
-  namespace?: string;
+  /** Namespace (e.g. a Namespace's `metadata.name`; the rendered host names carry it). Default: `harbor`. */
+  namespace?: pulumi.Input<string>;
   /** Redis nodes: one master and replicas. Default: 3. */
   replicas?: number;
   /** Sentinels. HA minimums (3 in prod) are the policy pack's rule. Default: 3. */
@@ -98,7 +99,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
     const memoryGi = args.memoryGi ?? d.memoryGi;
 
     const ns = args.namespace ?? d.namespace;
-    const topology = redisTopology(name, args);
+    // Host names carry the namespace: the configs render once it is known (a plain string renders at once).
+    const topologyIn = pulumi.output(ns).apply((n) => redisTopology(name, { ...args, namespace: n }));
     const child = { parent: this };
     const labels = standardLabels("redis", name);
     const redisSelector = { ...selectorLabels("redis", name), "harbor-ha.io/role": "redis" };
@@ -111,28 +113,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       child,
     );
 
-    const files: Record<string, string> = {};
-    // One file per pod: each announces its own stable DNS name. The pod's command picks its file by hostname.
-    topology.redis.forEach((self, i) => {
-      const pod = `${name}-redis-${i}`;
-      files[`${pod}.conf`] = renderRedisConf({ self, maxmemoryMb: redisMaxmemoryMb(memoryGi), replicas: replicas - 1 });
-      files[`start-${pod}.sh`] = renderRedisStartScript({
-        ...topology,
-        source: `/config/${pod}.conf`,
-        target: "/data/redis.conf",
-        self,
-      });
-    });
-    topology.sentinels.forEach((self, i) => {
-      const pod = `${name}-sentinel-${i}`;
-      files[`${pod}.conf`] = renderSentinelConf({ ...topology, self });
-      files[`start-${pod}.sh`] = renderSentinelStartScript({
-        ...topology,
-        source: `/config/${pod}.conf`,
-        target: "/data/sentinel.conf",
-        self,
-      });
-    });
+    const files = topologyIn.apply((topology) => redisFiles(name, topology, memoryGi, replicas));
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
       { metadata: { name: `${name}-config`, namespace: ns, labels }, data: files },
@@ -285,8 +266,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
       child,
     );
 
-    this.sentinelAddrs = pulumi.output(sentinelAddrList(topology));
-    this.masterSet = pulumi.output(topology.masterSet);
+    this.sentinelAddrs = topologyIn.apply(sentinelAddrList);
+    this.masterSet = pulumi.output(args.masterSet ?? d.masterSet);
     this.passwordSecretName = auth.metadata.name;
     this.podSelector = pulumi.output(selectorLabels("redis", name));
     this.registerOutputs({
@@ -298,6 +279,33 @@ export class RedisSentinel extends pulumi.ComponentResource {
   }
 }
 
+/** The config files of every pod (one each: each announces its own stable DNS name), by file name. Pure. */
+function redisFiles(name: string, topology: RedisTopology, memoryGi: number, replicas: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  // The pod's command picks its file by hostname.
+  topology.redis.forEach((self, i) => {
+    const pod = `${name}-redis-${i}`;
+    files[`${pod}.conf`] = renderRedisConf({ self, maxmemoryMb: redisMaxmemoryMb(memoryGi), replicas: replicas - 1 });
+    files[`start-${pod}.sh`] = renderRedisStartScript({
+      ...topology,
+      source: `/config/${pod}.conf`,
+      target: "/data/redis.conf",
+      self,
+    });
+  });
+  topology.sentinels.forEach((self, i) => {
+    const pod = `${name}-sentinel-${i}`;
+    files[`${pod}.conf`] = renderSentinelConf({ ...topology, self });
+    files[`start-${pod}.sh`] = renderSentinelStartScript({
+      ...topology,
+      source: `/config/${pod}.conf`,
+      target: "/data/sentinel.conf",
+      self,
+    });
+  });
+  return files;
+}
+
 /** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
 export function checkRedisSentinelArgs(name: string, args: RedisSentinelArgs): ArgsProblem[] {
   const d = redisSentinelDefaults;
@@ -306,7 +314,6 @@ export function checkRedisSentinelArgs(name: string, args: RedisSentinelArgs): A
   const quorum = args.quorum ?? d.quorum;
   const memoryGi = args.memoryGi ?? d.memoryGi;
   const check = new ArgsChecker("RedisSentinel", name);
-  if (!check.requirePlain({ namespace: args.namespace })) return check.problems;
   check.atLeast(replicas, 1, "replicas");
   check.atLeast(sentinels, 1, "sentinels");
   check.atLeast(quorum, 1, "quorum");

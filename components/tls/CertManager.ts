@@ -51,8 +51,8 @@ export const certManagerDefaults = {
 export interface CertManagerArgs {
   /** The cluster already runs cert-manager: install nothing (the Route53 role is still created when asked). Default: false. */
   existing?: boolean;
-  /** Namespace of cert-manager. Default: `cert-manager`. */
-  namespace?: string;
+  /** Namespace of cert-manager (e.g. a Namespace's `metadata.name`). Default: `cert-manager`. */
+  namespace?: pulumi.Input<string>;
   /** Refuse fewer than 2 replicas (each deployment then gets a PDB). Default: false. */
   highAvailability?: boolean;
   /** Replicas of the controller, webhook and cainjector. Default: 2 with highAvailability, else 1. */
@@ -113,15 +113,19 @@ export class CertManager extends pulumi.ComponentResource {
   }
 
   /** The IRSA role cert-manager's service account assumes to change records in the given zones only. */
-  private route53Role(name: string, r: NonNullable<CertManagerArgs["route53"]>, ns: string): pulumi.Output<string> {
+  private route53Role(
+    name: string,
+    r: NonNullable<CertManagerArgs["route53"]>,
+    ns: pulumi.Input<string>,
+  ): pulumi.Output<string> {
     const role = new iam.Role(
       `${name}-route53`,
       {
         description: "cert-manager dns01 on Route53 (IRSA)",
         tags: r.tags ?? {},
         assumeRolePolicy: pulumi
-          .all([r.oidcProviderArn, r.oidcIssuerUrl])
-          .apply(([arn, url]) => JSON.stringify(renderIrsaTrustPolicy(arn, url, ns, CERT_MANAGER_SERVICE_ACCOUNT))),
+          .all([r.oidcProviderArn, r.oidcIssuerUrl, ns])
+          .apply(([arn, url, n]) => JSON.stringify(renderIrsaTrustPolicy(arn, url, n, CERT_MANAGER_SERVICE_ACCOUNT))),
       },
       { parent: this },
     );
@@ -142,7 +146,7 @@ export class CertManager extends pulumi.ComponentResource {
   private chartRelease(
     name: string,
     args: CertManagerArgs,
-    ns: string,
+    ns: pulumi.Input<string>,
     replicas: number,
     ha: boolean,
     roleArn: pulumi.Output<string> | undefined,
@@ -182,7 +186,6 @@ export function checkCertManagerArgs(name: string, args: CertManagerArgs): ArgsP
   const ha = args.highAvailability ?? d.highAvailability;
   const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
   const check = new ArgsChecker("CertManager", name);
-  if (!check.requirePlain({ namespace: args.namespace })) return check.problems;
   if (check.atLeast(replicas, 1, "replicas") && ha)
     check.check(
       replicas >= 2,

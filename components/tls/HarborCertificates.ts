@@ -50,10 +50,13 @@ export type IssuerMode =
 export interface HarborCertificatesArgs {
   /** Namespace of Harbor (where the certificate Secrets go). Default: `harbor`. */
   namespace?: pulumi.Input<string>;
-  /** cert-manager's namespace (the self-signed CA's Secret lives there). Default: `cert-manager`. */
-  certManagerNamespace?: string;
-  /** Harbor's host name, e.g. `harbor.example.com`. */
-  host: string;
+  /** cert-manager's namespace (the self-signed CA's Secret lives there), e.g. CertManager's. Default: `cert-manager`. */
+  certManagerNamespace?: pulumi.Input<string>;
+  /**
+   * Harbor's host name, e.g. `harbor.example.com` (only the certificate's DNS name: an Output, e.g. a record's
+   * name, is fine; a plain string is also checked as a DNS name before any resource).
+   */
+  host: pulumi.Input<string>;
   /** How the edge certificate is issued. */
   issuer: IssuerMode;
   /** Name of the edge certificate's Secret (the Gateway's HTTPS listener names it). Default: `<name>-tls`. */
@@ -169,7 +172,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
    */
   private privateCa(
     name: string,
-    certManagerNamespace: string,
+    certManagerNamespace: pulumi.Input<string>,
     args: HarborCertificatesArgs,
     namespaced?: pulumi.Input<string>,
   ): { issuer: pulumi.Output<string>; certificate: k8s.apiextensions.CustomResource; kind: string } {
@@ -312,9 +315,8 @@ export class HarborCertificates extends pulumi.ComponentResource {
 export function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): ArgsProblem[] {
   const check = new ArgsChecker("HarborCertificates", name);
   check.atLeast(args.issuanceTimeoutSeconds, 1, "issuanceTimeoutSeconds");
-  if (!check.requirePlain({ host: args.host })) return check.problems;
   check.check(
-    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
+    typeof args.host !== "string" || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
     "host",
     `"${args.host}" is not a DNS name`,
     "give Harbor's host name, e.g. harbor.example.com",
