@@ -11,7 +11,10 @@ import * as k8s from "@pulumi/kubernetes";
 import { HarborPlatform } from "../components/platform";
 import { RedisSentinel } from "../components/redis";
 import { CertManager, HarborCertificates } from "../components/tls";
-import { EnvoyGateway, HarborGateway } from "../components/edge";
+import { EnvoyGateway, HarborDnsRecord, HarborGateway } from "../components/edge";
+import { AdmissionPolicies } from "../components/admission";
+import { EksCluster } from "../components/cluster";
+import { HarborRelease } from "../components/harbor";
 import { HarborObservability } from "../components/observability";
 import { runProgram } from "../engine";
 import { Inputs, planComponent } from "./support/planComponent";
@@ -81,7 +84,63 @@ describe("plain values where harbor-ha reads them in plain text", function () {
       /HarborPlatform "p": 1 invalid argument:\n {2}- namespace: is a Pulumi Output, but the observability/,
     );
   });
+
+  it("the tiers' URLs, hosts and zones read as text: refused with the argument named", async () => {
+    const cases: [string, () => void, string][] = [
+      [
+        "HarborGateway",
+        () =>
+          new HarborGateway("edge", {
+            namespace: "harbor",
+            externalUrl: out("https://harbor.example.com"),
+            tlsSecretName: "tls",
+            coreServiceName: "core",
+          }),
+        "externalUrl",
+      ],
+      [
+        "HarborDnsRecord",
+        () =>
+          new HarborDnsRecord("dns", {
+            hostedZoneId: "Z0123456789EXAMPLE",
+            zoneName: "example.com",
+            host: out("harbor.example.com"),
+            loadBalancerHostname: "nlb.example.com",
+          }),
+        "host",
+      ],
+      [
+        "AdmissionPolicies",
+        () => new AdmissionPolicies("adm", { harborHost: out("h"), projects: ["lib"] }),
+        "harborHost",
+      ],
+      ["EksCluster", () => new EksCluster("eks", { kubernetesVersion: "1.33", zones: [out("eu-west-1a")] }), "zones"],
+      [
+        "HarborRelease",
+        () => new HarborRelease("h", { ...releaseArgs, externalUrl: out("https://h.example.com") }),
+        "externalUrl",
+      ],
+    ];
+    for (const [component, build, key] of cases) {
+      const msg = await refusal(build);
+      assert.match(
+        msg,
+        new RegExp(`^${component} "[a-z]+": 1 invalid argument:\\n {2}- ${key}: is a Pulumi Output`),
+        msg,
+      );
+      assert.ok(!TO_STRING.test(msg));
+    }
+  });
 });
+
+const releaseArgs = {
+  externalUrl: "https://harbor.example.com",
+  database: { host: "db", user: "harbor", passwordSecretName: "db" },
+  redis: { sentinelAddrs: "r:26379", masterSet: "harbor", passwordSecretName: "redis" },
+  storage: { type: "s3" as const, bucket: "b", region: "eu-west-1", encrypt: true, secretName: "s" },
+  tokenServiceSecretName: "token",
+  routeParentRefs: [],
+};
 
 describe("namespaces (and a certificate's host) from other resources' outputs", function () {
   this.timeout(120_000);

@@ -36,7 +36,10 @@ export type EksClusterVpc =
 export interface EksClusterArgs {
   /** Kubernetes version of the control plane, `1.<minor>` (one EKS supports). Required. */
   kubernetesVersion: string;
-  /** Availability zones of the stack; a new VPC gets one private and one public subnet (and a NAT gateway) in each. Required (at least one). */
+  /**
+   * Availability zones of the stack; a new VPC gets one private and one public subnet (and a NAT gateway) in each.
+   * Plain strings (an Output is refused, naming it): the subnets are counted and named per zone. Required (at least one).
+   */
   zones: string[];
   /** The VPC. Default: a new VPC of 10.0.0.0/16 across `zones`. */
   vpc?: EksClusterVpc;
@@ -271,6 +274,7 @@ export class EksCluster extends pulumi.ComponentResource {
 /** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
 export function checkEksClusterArgs(name: string, args: EksClusterArgs): ArgsProblem[] {
   const check = new ArgsChecker("EksCluster", name);
+  if (!check.requirePlain({ zones: args.zones })) return check.problems;
   check.check(
     /^1\.\d+$/.test(args.kubernetesVersion ?? ""),
     "kubernetesVersion",

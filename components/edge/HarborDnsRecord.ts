@@ -9,7 +9,10 @@ export interface HarborDnsRecordArgs {
   hostedZoneId: string;
   /** The hosted zone's domain (e.g. `example.com`); it must contain `host`. */
   zoneName: string;
-  /** Harbor's host name, the record's name (e.g. `harbor.example.com`). */
+  /**
+   * Harbor's host name, the record's name (e.g. `harbor.example.com`). Plain, as the zone fields (an Output is
+   * refused, naming it): the zone must be checked to contain it before any resource.
+   */
   host: string;
   /** The network load balancer's DNS name: the Gateway's address, known once the NLB exists. */
   loadBalancerHostname: pulumi.Input<string>;
@@ -79,6 +82,8 @@ export class HarborDnsRecord extends pulumi.ComponentResource {
 /** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
 export function checkHarborDnsRecordArgs(name: string, args: HarborDnsRecordArgs): ArgsProblem[] {
   const check = new ArgsChecker("HarborDnsRecord", name);
+  if (!check.requirePlain({ hostedZoneId: args.hostedZoneId, zoneName: args.zoneName, host: args.host }))
+    return check.problems;
   check.rule("zoneName", hostedZoneProblem(args.host, args.zoneName));
   check.check(
     HOSTED_ZONE_ID.test(args.hostedZoneId),

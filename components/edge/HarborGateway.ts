@@ -42,7 +42,11 @@ export interface HarborGatewayArgs {
    * beside the certificate Secret; the GatewayClass is named after it.
    */
   namespace: pulumi.Input<string>;
-  /** Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort). */
+  /**
+   * Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort).
+   * A plain string (an Output is refused, naming it): it is parsed and checked against the exposure before any
+   * resource, and its host scopes the listeners and routes.
+   */
   externalUrl: string;
   /** Secret of Harbor's certificate (HarborCertificates' `tlsSecretName`). */
   tlsSecretName: pulumi.Input<string>;
@@ -255,6 +259,7 @@ export function checkHarborGatewayArgs(name: string, args: HarborGatewayArgs): A
   const nodePorts = args.nodePorts ?? d.nodePorts;
   const allowlist = args.adminAllowlist ?? [];
   const check = new ArgsChecker("HarborGateway", name);
+  if (!check.requirePlain({ externalUrl: args.externalUrl })) return check.problems;
   check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
   let url: URL | undefined;
   try {

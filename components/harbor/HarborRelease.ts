@@ -35,7 +35,7 @@ export interface HarborReleaseArgs {
   namespace?: pulumi.Input<string>;
   /** Helm release name; the chart's Services are `<fullName>-core`, ... with fullName = the name if it contains "harbor", else `<name>-harbor`. Default: the component's name. */
   releaseName?: string;
-  /** Harbor's external URL, `https://<host>` (plain: it is checked). */
+  /** Harbor's external URL, `https://<host>`. Plain (an Output is refused, naming it): it is checked before any resource. */
   externalUrl: string;
   /** The external PostgreSQL: PatroniCluster's outputs, or RDS with a Secret holding `password`. */
   database: {

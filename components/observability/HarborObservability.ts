@@ -9,8 +9,8 @@ import { labelMapProblem } from "./labelMaps";
 
 /** Where the user's Prometheus runs: the NetworkPolicy lets exactly these pods scrape the data tier. */
 export interface PrometheusLocation {
-  /** Namespace of the Prometheus pods. */
-  namespace: string;
+  /** Namespace of the Prometheus pods (e.g. a Namespace's `metadata.name`). */
+  namespace: pulumi.Input<string>;
   /** Labels of the Prometheus pods. */
   podSelector: Record<string, string>;
 }

@@ -273,13 +273,21 @@ export interface HarborPlatformArgs {
   namespace?: pulumi.Input<string>;
   /** Create the namespace (false: it exists already). Default: true. */
   createNamespace?: boolean;
-  /** Harbor's external URL, `https://<host>`. */
+  /**
+   * Harbor's external URL, `https://<host>`. A plain string (an Output is refused, naming it): it is parsed and
+   * checked before any resource, and its host goes into the certificate, the DNS record, the Gateway's listeners,
+   * the admission policy's text and the API resources' lockout check.
+   */
   externalUrl: string;
   /** Registry data expected, in GB; storage must offer 3x this (a policy). Default: none. */
   expectedDataGb?: number;
   /** High-throughput workload (raises the memory floor the policies apply). Default: false. */
   highThroughput?: boolean;
-  /** Availability zones; with two or more, every tier is spread over them with a hard constraint. Default: []. */
+  /**
+   * Availability zones; with two or more, every tier is spread over them with a hard constraint. Plain strings (an
+   * Output is refused, naming it): the db tier gets one node group per zone, and the spread depends on how many.
+   * Default: [].
+   */
   zones?: string[];
   /** Harbor admin password (secret). Default: generated. */
   adminPassword?: pulumi.Input<string>;

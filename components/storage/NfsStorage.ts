@@ -38,8 +38,8 @@ export interface NfsStorageArgs {
   backup?: boolean;
   /** An existing NFS server. Exactly one of `efs` and `server` is required. Default: none. */
   server?: {
-    /** The server's host name or address. */
-    host: string;
+    /** The server's host name or address (e.g. another resource's DNS name output). */
+    host: pulumi.Input<string>;
     /** The exported path (writable by uid/gid 10000). */
     path: string;
   };
