@@ -423,7 +423,7 @@ describe("RedisSentinel under the engine", () => {
         // Every node is asked, by its stable name; only the first node has a bootstrap branch.
         assert.ok(
           script.includes(
-            `for n in ${redisTopology("cache", args)
+            `for n in ${redisTopology("cache", { ...args, namespace: args.namespace as string | undefined })
               .redis.map((e) => `${e.host}:${e.port}`)
               .join(" ")}; do`,
           ),

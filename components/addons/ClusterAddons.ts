@@ -5,7 +5,7 @@ import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import { renderIrsaTrustPolicy } from "../conventions/irsa";
 import { ADDON_NAMES, AddonName, NETWORK_POLICY_ENFORCERS, NetworkPolicyEnforcer, VPC_CNI_ADDON } from "./addonFacts";
 import {
@@ -89,7 +89,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
   readonly managed: AddonName[];
 
   constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const managed = checkClusterAddonsArgs(name, args);
+    refuseInvalidArgs("ClusterAddons", name, checkClusterAddonsArgs(name, args));
+    const managed = managedAddons(args);
     // The policy pack reads the stated enforcement and the managed add-ons from these inputs.
     const facts = {
       managed,
@@ -221,8 +222,20 @@ export class ClusterAddons extends pulumi.ComponentResource {
   }
 }
 
-/** Checks the Args before any resource; returns the add-ons to manage. */
-function checkClusterAddonsArgs(name: string, args: ClusterAddonsArgs): AddonName[] {
+/** The add-ons managed here: the ones asked for, else the defaults (those needing IRSA only with the OIDC provider). */
+function managedAddons(args: ClusterAddonsArgs): AddonName[] {
+  // Without the cluster's OIDC provider an add-on that needs an IRSA role is off unless asked for (then refused).
+  const enabled = (a: AddonName) =>
+    args.addons?.[a]?.enabled ??
+    ((a === "aws-efs-csi-driver" ? (args.efsStorage ?? false) : clusterAddonsDefaults.enabled[a]) &&
+      (!needsIrsa(a) || args.oidc !== undefined));
+  return ADDON_NAMES.filter(enabled);
+}
+
+const needsIrsa = (a: AddonName) => a === "aws-load-balancer-controller" || EKS_ADDON_IDENTITIES[a] !== undefined;
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkClusterAddonsArgs(name: string, args: ClusterAddonsArgs): ArgsProblem[] {
   const check = new ArgsChecker("ClusterAddons", name);
   for (const key of Object.keys(args.addons ?? {}))
     check.check(
@@ -238,14 +251,7 @@ function checkClusterAddonsArgs(name: string, args: ClusterAddonsArgs): AddonNam
       `is "${args.networkPolicyEnforcement}"`,
       `use one of ${NETWORK_POLICY_ENFORCERS.join(", ")}`,
     );
-  const irsa = (a: AddonName) => a === "aws-load-balancer-controller" || EKS_ADDON_IDENTITIES[a] !== undefined;
-  // Without the cluster's OIDC provider an add-on that needs an IRSA role is off unless asked for (then refused below).
-  const enabled = (a: AddonName) =>
-    args.addons?.[a]?.enabled ??
-    ((a === "aws-efs-csi-driver" ? (args.efsStorage ?? false) : clusterAddonsDefaults.enabled[a]) &&
-      (!irsa(a) || args.oidc !== undefined));
-  const managed = ADDON_NAMES.filter(enabled);
-  const needIrsa = managed.filter(irsa);
+  const needIrsa = managedAddons(args).filter(needsIrsa);
   check.check(
     needIrsa.length === 0 || args.oidc !== undefined,
     "oidc",
@@ -253,6 +259,5 @@ function checkClusterAddonsArgs(name: string, args: ClusterAddonsArgs): AddonNam
     "pass the cluster's OIDC provider ARN and issuer URL, or switch those add-ons off",
   );
   check.atLeast(args.loadBalancerControllerReplicas, 1, "loadBalancerControllerReplicas");
-  check.throwIfAny();
-  return managed;
+  return check.problems;
 }

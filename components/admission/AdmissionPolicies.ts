@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions";
 import {
   ADMISSION_MODES,
   AdmissionMode,
@@ -45,7 +45,10 @@ export interface AdmissionSignaturesArgs {
 }
 
 export interface AdmissionPoliciesArgs {
-  /** Harbor's registry host, `host[:port]` as images name it (the host of Harbor's externalUrl). */
+  /**
+   * Harbor's registry host, `host[:port]` as images name it (the host of Harbor's externalUrl). A plain string (an
+   * Output is refused, naming it): it is written into the policy's CEL expressions.
+   */
   harborHost: string;
   /** Harbor projects pods may pull from (`<harborHost>/<project>/...`), proxy-cache projects included. At least one. */
   projects: string[];
@@ -69,6 +72,8 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Every problem of the Args (SDK-free: the stack config asks the same before any resource). */
 export function admissionArgsProblems(args: AdmissionPoliciesArgs): ArgsProblem[] {
+  const plain = new ArgsChecker("AdmissionPolicies", "-");
+  if (!plain.requirePlain({ harborHost: args.harborHost })) return plain.problems;
   const out: ArgsProblem[] = [];
   const host = registryPrefixProblem(args.harborHost);
   if (host || args.harborHost.includes("/"))
@@ -149,9 +154,7 @@ export class AdmissionPolicies extends pulumi.ComponentResource {
   readonly policyController?: k8s.helm.v3.Release;
 
   constructor(name: string, args: AdmissionPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("AdmissionPolicies", name);
-    check.problems.push(...admissionArgsProblems(args));
-    check.throwIfAny();
+    refuseInvalidArgs("AdmissionPolicies", name, admissionArgsProblems(args));
     const d = admissionPoliciesDefaults;
     const s = args.signatures;
     const exemptImages = [

@@ -5,7 +5,7 @@ import * as iam from "@pulumi/aws/iam";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import {
   CLUSTER_ROLE_POLICIES,
   cidrProblem,
@@ -36,7 +36,10 @@ export type EksClusterVpc =
 export interface EksClusterArgs {
   /** Kubernetes version of the control plane, `1.<minor>` (one EKS supports). Required. */
   kubernetesVersion: string;
-  /** Availability zones of the stack; a new VPC gets one private and one public subnet (and a NAT gateway) in each. Required (at least one). */
+  /**
+   * Availability zones of the stack; a new VPC gets one private and one public subnet (and a NAT gateway) in each.
+   * Plain strings (an Output is refused, naming it): the subnets are counted and named per zone. Required (at least one).
+   */
   zones: string[];
   /** The VPC. Default: a new VPC of 10.0.0.0/16 across `zones`. */
   vpc?: EksClusterVpc;
@@ -78,7 +81,7 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly cluster: eks.Cluster;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkEksClusterArgs(name, args);
+    refuseInvalidArgs("EksCluster", name, checkEksClusterArgs(name, args));
     super(EksCluster.__pulumiType, name, {}, opts);
     const d = eksClusterDefaults;
     const tags = args.tags ?? {};
@@ -268,8 +271,10 @@ export class EksCluster extends pulumi.ComponentResource {
   }
 }
 
-function checkEksClusterArgs(name: string, args: EksClusterArgs): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkEksClusterArgs(name: string, args: EksClusterArgs): ArgsProblem[] {
   const check = new ArgsChecker("EksCluster", name);
+  if (!check.requirePlain({ zones: args.zones })) return check.problems;
   check.check(
     /^1\.\d+$/.test(args.kubernetesVersion ?? ""),
     "kubernetesVersion",
@@ -300,5 +305,5 @@ function checkEksClusterArgs(name: string, args: EksClusterArgs): void {
       );
     }
   }
-  check.throwIfAny();
+  return check.problems;
 }

@@ -61,9 +61,10 @@ export class ArgsChecker {
    * Values harbor-ha must read in plain text here (names it builds, URLs it parses): each must be a plain
    * string (or string list), not a Pulumi Output, which JavaScript callers can pass and which would end up
    * as "Calling [toString] on an [Output<T>]" inside names and addresses. Records one problem per such
-   * value and throws at once: the other checks would only read that text.
+   * value and returns false when there is one: the caller skips the checks that would read that text.
    */
-  requirePlain(values: Record<string, unknown>): void {
+  requirePlain(values: Record<string, unknown>): boolean {
+    const before = this.problems.length;
     for (const [path, v] of Object.entries(values)) {
       const outputs = (Array.isArray(v) ? v : [v]).some(
         (x) => x !== null && typeof x === "object" && (x as { __pulumiOutput?: unknown }).__pulumiOutput === true,
@@ -75,10 +76,28 @@ export class ArgsChecker {
         "pass a plain string (a literal or stack config value), or create the component inside that Output's apply",
       );
     }
-    this.throwIfAny();
+    return this.problems.length === before;
   }
 
   throwIfAny(): void {
     if (this.problems.length > 0) throw new InvalidArgsError(this.component, this.resourceName, this.problems);
   }
+}
+
+/** Throws one {@link InvalidArgsError} naming every problem, when there is any. */
+export function refuseInvalidArgs(component: string, resourceName: string, problems: ArgsProblem[]): void {
+  if (problems.length > 0) throw new InvalidArgsError(component, resourceName, problems);
+}
+
+/**
+ * A nested component's problems as the component that composes it reports them: each path under `prefix`
+ * (`quorum` -> `redis.quorum`), or renamed by `at` when the composing component sets that argument itself
+ * from one of its own (`registryReplicas` -> `harbor.replicas`; sub-paths follow: `a.b` with `{ a: "x" }` -> `x.b`).
+ */
+export function problemsUnder(prefix: string, problems: ArgsProblem[], at: Record<string, string> = {}): ArgsProblem[] {
+  return problems.map((p) => {
+    const head = Object.keys(at).find((k) => p.path === k || p.path.startsWith(`${k}.`) || p.path.startsWith(`${k}[`));
+    const path = head !== undefined ? at[head] + p.path.slice(head.length) : prefix ? `${prefix}.${p.path}` : p.path;
+    return { ...p, path };
+  });
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, Placement, podPlacement } from "../conventions";
 import { ENVOY_GATEWAY_CHART, renderEnvoyGatewayValues } from "./renderEnvoyGatewayValues";
 
 /** Defaults of {@link EnvoyGatewayArgs}, applied in the constructor only. */
@@ -14,7 +14,7 @@ export const envoyGatewayDefaults = {
 
 export interface EnvoyGatewayArgs {
   /** Namespace of the controller (Envoy Gateway also runs the proxies it manages there). Default: `envoy-gateway-system`. */
-  namespace?: string;
+  namespace?: pulumi.Input<string>;
   /** Controller replicas (leader-elected). Default: 2. */
   replicas?: number;
   /** Refuse fewer than 2 replicas. Default: false. */
@@ -38,18 +38,10 @@ export class EnvoyGateway extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: EnvoyGatewayArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("EnvoyGateway", name, checkEnvoyGatewayArgs(name, args));
+    super(EnvoyGateway.__pulumiType, name, {}, opts);
     const d = envoyGatewayDefaults;
     const replicas = args.replicas ?? d.replicas;
-    const check = new ArgsChecker("EnvoyGateway", name);
-    if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
-      check.check(
-        replicas >= 2,
-        "replicas",
-        `${replicas} replica is a single point of failure and high availability is required`,
-        "run 2 or more replicas",
-      );
-    check.throwIfAny();
-    super(EnvoyGateway.__pulumiType, name, {}, opts);
     const ns = args.namespace ?? d.namespace;
     const placement = podPlacement(args.placement);
     this.release = new k8s.helm.v3.Release(
@@ -72,4 +64,19 @@ export class EnvoyGateway extends pulumi.ComponentResource {
     this.namespace = pulumi.output(ns);
     this.registerOutputs({ namespace: this.namespace });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkEnvoyGatewayArgs(name: string, args: EnvoyGatewayArgs): ArgsProblem[] {
+  const d = envoyGatewayDefaults;
+  const replicas = args.replicas ?? d.replicas;
+  const check = new ArgsChecker("EnvoyGateway", name);
+  if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
+    check.check(
+      replicas >= 2,
+      "replicas",
+      `${replicas} replica is a single point of failure and high availability is required`,
+      "run 2 or more replicas",
+    );
+  return check.problems;
 }

@@ -2,14 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as lb from "@pulumi/aws/lb";
 import * as route53 from "@pulumi/aws/route53";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions";
 
 export interface HarborDnsRecordArgs {
   /** The Route53 hosted zone holding Harbor's name (e.g. `Z0123456789EXAMPLE`). */
   hostedZoneId: string;
   /** The hosted zone's domain (e.g. `example.com`); it must contain `host`. */
   zoneName: string;
-  /** Harbor's host name, the record's name (e.g. `harbor.example.com`). */
+  /**
+   * Harbor's host name, the record's name (e.g. `harbor.example.com`). Plain, as the zone fields (an Output is
+   * refused, naming it): the zone must be checked to contain it before any resource.
+   */
   host: string;
   /** The network load balancer's DNS name: the Gateway's address, known once the NLB exists. */
   loadBalancerHostname: pulumi.Input<string>;
@@ -54,15 +57,7 @@ export class HarborDnsRecord extends pulumi.ComponentResource {
   readonly fqdn: pulumi.Output<string>;
 
   constructor(name: string, args: HarborDnsRecordArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("HarborDnsRecord", name);
-    check.rule("zoneName", hostedZoneProblem(args.host, args.zoneName));
-    check.check(
-      HOSTED_ZONE_ID.test(args.hostedZoneId),
-      "hostedZoneId",
-      `"${args.hostedZoneId}" is not a Route53 hosted zone id`,
-      "copy the zone's id (Z followed by letters and digits) from `aws route53 list-hosted-zones`",
-    );
-    check.throwIfAny();
+    refuseInvalidArgs("HarborDnsRecord", name, checkHarborDnsRecordArgs(name, args));
     super(HarborDnsRecord.__pulumiType, name, {}, opts);
     // The NLB's canonical hosted zone: a per-region constant the provider looks up without an API call.
     const nlbZone = lb.getHostedZoneIdOutput(
@@ -82,4 +77,19 @@ export class HarborDnsRecord extends pulumi.ComponentResource {
     this.fqdn = this.record.fqdn;
     this.registerOutputs({ fqdn: this.fqdn });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborDnsRecordArgs(name: string, args: HarborDnsRecordArgs): ArgsProblem[] {
+  const check = new ArgsChecker("HarborDnsRecord", name);
+  if (!check.requirePlain({ hostedZoneId: args.hostedZoneId, zoneName: args.zoneName, host: args.host }))
+    return check.problems;
+  check.rule("zoneName", hostedZoneProblem(args.host, args.zoneName));
+  check.check(
+    HOSTED_ZONE_ID.test(args.hostedZoneId),
+    "hostedZoneId",
+    `"${args.hostedZoneId}" is not a Route53 hosted zone id`,
+    "copy the zone's id (Z followed by letters and digits) from `aws route53 list-hosted-zones`",
+  );
+  return check.problems;
 }

@@ -1,8 +1,8 @@
-import { NLB_ACCESS_LOG_PREFIX, NlbAccessLogBucket } from "./NlbAccessLogBucket";
+import { checkNlbAccessLogBucketArgs, NLB_ACCESS_LOG_PREFIX, NlbAccessLogBucket } from "./NlbAccessLogBucket";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement } from "../conventions";
+import { ArgsChecker, ArgsProblem, problemsUnder, refuseInvalidArgs, Placement, podPlacement } from "../conventions";
 import {
   EdgeExposure,
   edgeGatewayClassName,
@@ -39,15 +39,22 @@ export const harborGatewayDefaults = {
 };
 
 export interface HarborGatewayArgs {
-  /** Namespace of Harbor: the Gateway, its routes and policies go there, beside the certificate Secret. */
-  namespace: string;
+  /**
+   * Namespace of Harbor (e.g. a Namespace's `metadata.name`): the Gateway, its routes and policies go there,
+   * beside the certificate Secret; the GatewayClass is named after it and the Gateway.
+   */
+  namespace: pulumi.Input<string>;
   /**
    * The Gateway's name; the edge's other objects are named after it (`<name>-edge` EnvoyProxy, `<name>-clients`,
    * `<name>-admin-api`, ..., GatewayClass `<name>-<namespace>`), so two edges fit one namespace and one
    * cluster. Default: the component's name.
    */
   gatewayName?: string;
-  /** Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort). */
+  /**
+   * Harbor's external URL, `https://<host>[:port]`; the port, if any, is the one clients use (dev's NodePort).
+   * A plain string (an Output is refused, naming it): it is parsed and checked against the exposure before any
+   * resource, and its host scopes the listeners and routes.
+   */
   externalUrl: string;
   /** Secret of Harbor's certificate (HarborCertificates' `tlsSecretName`). */
   tlsSecretName: pulumi.Input<string>;
@@ -133,69 +140,18 @@ export class HarborGateway extends pulumi.ComponentResource {
   readonly address?: pulumi.Output<string>;
 
   constructor(name: string, args: HarborGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("HarborGateway", name, checkHarborGatewayArgs(name, args));
+    super(HarborGateway.__pulumiType, name, {}, opts);
     const d = harborGatewayDefaults;
     const replicas = args.replicas ?? d.replicas;
     const exposure = args.exposure ?? d.exposure;
     const nodePorts = args.nodePorts ?? d.nodePorts;
     const allowlist = args.adminAllowlist ?? [];
-    const check = new ArgsChecker("HarborGateway", name);
-    check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
     const gatewayName = args.gatewayName ?? name;
-    // Envoy Gateway labels the proxies with it (owning-gateway-name): a label value, at most 63 characters.
-    check.check(
-      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(gatewayName),
-      args.gatewayName === undefined ? "name" : "gatewayName",
-      `"${gatewayName}" is not a Kubernetes name of at most 63 characters (it names the Gateway and labels its proxies)`,
-      "use lowercase letters, digits and '-', or pass gatewayName",
-    );
-    let url: URL | undefined;
-    try {
-      url = new URL(args.externalUrl);
-    } catch {
-      /* reported below */
-    }
-    check.check(
-      url?.protocol === "https:" && /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
-      "externalUrl",
-      `must be https://<host>[:port], got "${args.externalUrl}"`,
-      "use the https URL clients reach Harbor at",
-    );
-    const port = url?.port ? Number(url.port) : 443;
-    if (exposure === "nodePort") {
-      for (const [k, p] of Object.entries(nodePorts))
-        check.check(
-          Number.isInteger(p) && p >= 30000 && p <= 32767,
-          `nodePorts.${k}`,
-          `${p} is outside Kubernetes' default NodePort range 30000-32767`,
-          "pick a port in that range",
-        );
-      check.check(
-        port === nodePorts.https,
-        "externalUrl",
-        `names port ${port}, but clients reach the HTTPS NodePort ${nodePorts.https}`,
-        `use https://${url?.hostname ?? "<host>"}:${nodePorts.https} (or set nodePorts.https to ${port})`,
-      );
-    } else {
-      check.check(
-        port === 443,
-        "externalUrl",
-        `names port ${port}, but the load balancer listens on 443`,
-        "drop the port from externalUrl",
-      );
-    }
-    if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
-      check.check(
-        replicas >= 2,
-        "replicas",
-        `${replicas} proxy replica is a single point of failure and high availability is required`,
-        "run 2 or more replicas",
-      );
-    for (const cidr of allowlist)
-      check.check(IPV4_CIDR.test(cidr), "adminAllowlist", `"${cidr}" is not an IPv4 CIDR`, "write it like 10.0.0.0/8");
-    check.throwIfAny();
-    super(HarborGateway.__pulumiType, name, {}, opts);
+    const url = new URL(args.externalUrl);
+    const port = url.port ? Number(url.port) : 443;
 
-    const host = url!.hostname;
+    const host = url.hostname;
     const placement = podPlacement(args.placement);
     const logBucket = args.accessLogs
       ? args.accessLogs.bucket !== undefined
@@ -208,13 +164,13 @@ export class HarborGateway extends pulumi.ComponentResource {
             },
           ).bucket
       : pulumi.output("");
-    const render = (tlsSecretName: string, core: string, bucket = "") =>
+    const render = (namespace: string, tlsSecretName: string, core: string, bucket = "") =>
       renderHarborGateway({
-        namespace: args.namespace,
+        namespace,
         host,
         externalHttpsPort: port,
         gatewayName,
-        gatewayClassName: edgeGatewayClassName(gatewayName, args.namespace),
+        gatewayClassName: edgeGatewayClassName(gatewayName, namespace),
         envoyProxyName: edgeObjectNames(gatewayName).envoyProxy,
         tlsSecretName,
         coreService: { name: core, port: args.coreServicePort ?? d.coreServicePort },
@@ -233,11 +189,13 @@ export class HarborGateway extends pulumi.ComponentResource {
         tolerations: placement.tolerations,
         zoneSpread: args.zoneSpread ?? d.zoneSpread,
       });
-    // Kinds and names are plain; only specs wait for the Secret and Service names.
-    const shape = render("", "");
+    // Kinds are plain; metadata waits for the namespace only, specs for the Secret and Service names too.
+    const shape = render("", "", "");
+    const ns = pulumi.output(args.namespace);
+    const metadata = ns.apply((n) => render(n, "", ""));
     const specs = pulumi
-      .all([pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName), logBucket])
-      .apply(([tls, core, bucket]) => render(tls, core, bucket));
+      .all([ns, pulumi.output(args.tlsSecretName), pulumi.output(args.coreServiceName), logBucket])
+      .apply(([n, tls, core, bucket]) => render(n, tls, core, bucket));
     const create = (
       key: keyof HarborGatewayObjects,
       id: string,
@@ -249,9 +207,11 @@ export class HarborGateway extends pulumi.ComponentResource {
         {
           apiVersion: shape[key]!.apiVersion,
           kind: shape[key]!.kind,
-          metadata: annotations
-            ? { ...shape[key]!.metadata, annotations: { ...(shape[key]!.metadata.annotations ?? {}), ...annotations } }
-            : shape[key]!.metadata,
+          metadata: metadata.apply((o) =>
+            annotations
+              ? { ...o[key]!.metadata, annotations: { ...(o[key]!.metadata.annotations ?? {}), ...annotations } }
+              : o[key]!.metadata,
+          ),
           spec: specs.apply((o) => o[key]!.spec),
           // Declared so that the provider's state exposes it (the published address), never set here.
           ...(annotations ? { status: undefined } : {}),
@@ -281,20 +241,15 @@ export class HarborGateway extends pulumi.ComponentResource {
       const policy = create("adminSecurityPolicy", "admin-api-policy");
       adminReady.push(policy, create("adminRoute", "admin-api", [policy]), create("publicApiRoute", "public-api"));
     }
-    const ref = (sectionName: string): GatewayParentRef[] => [
-      {
-        group: "gateway.networking.k8s.io",
-        kind: "Gateway",
-        name: gatewayName,
-        namespace: args.namespace,
-        sectionName,
-      },
-    ];
+    const ref = (sectionName: string): pulumi.Output<GatewayParentRef[]> =>
+      ns.apply((namespace) => [
+        { group: "gateway.networking.k8s.io", kind: "Gateway", name: gatewayName, namespace, sectionName },
+      ]);
     this.adminReady = adminReady;
     this.gatewayName = pulumi.output(gatewayName);
     this.host = pulumi.output(host);
-    this.harborParentRefs = pulumi.output(ref(HTTPS_LISTENER));
-    this.acmeParentRefs = pulumi.output(ref(HTTP_LISTENER));
+    this.harborParentRefs = ref(HTTPS_LISTENER);
+    this.acmeParentRefs = ref(HTTP_LISTENER);
     this.registerOutputs({
       gatewayName: this.gatewayName,
       host: this.host,
@@ -302,4 +257,77 @@ export class HarborGateway extends pulumi.ComponentResource {
       acmeParentRefs: this.acmeParentRefs,
     });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborGatewayArgs(name: string, args: HarborGatewayArgs): ArgsProblem[] {
+  const d = harborGatewayDefaults;
+  const replicas = args.replicas ?? d.replicas;
+  const exposure = args.exposure ?? d.exposure;
+  const nodePorts = args.nodePorts ?? d.nodePorts;
+  const allowlist = args.adminAllowlist ?? [];
+  const check = new ArgsChecker("HarborGateway", name);
+  if (!check.requirePlain({ externalUrl: args.externalUrl })) return check.problems;
+  check.atLeast(args.addressTimeoutSeconds, 1, "addressTimeoutSeconds");
+  const gatewayName = args.gatewayName ?? name;
+  // Envoy Gateway labels the proxies with it (owning-gateway-name): a label value, at most 63 characters.
+  check.check(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(gatewayName),
+    args.gatewayName === undefined ? "name" : "gatewayName",
+    `"${gatewayName}" is not a Kubernetes name of at most 63 characters (it names the Gateway and labels its proxies)`,
+    "use lowercase letters, digits and '-', or pass gatewayName",
+  );
+  let url: URL | undefined;
+  try {
+    url = new URL(args.externalUrl);
+  } catch {
+    /* reported below */
+  }
+  check.check(
+    url?.protocol === "https:" && /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
+    "externalUrl",
+    `must be https://<host>[:port], got "${args.externalUrl}"`,
+    "use the https URL clients reach Harbor at",
+  );
+  const port = url?.port ? Number(url.port) : 443;
+  if (exposure === "nodePort") {
+    for (const [k, p] of Object.entries(nodePorts))
+      check.check(
+        Number.isInteger(p) && p >= 30000 && p <= 32767,
+        `nodePorts.${k}`,
+        `${p} is outside Kubernetes' default NodePort range 30000-32767`,
+        "pick a port in that range",
+      );
+    check.check(
+      port === nodePorts.https,
+      "externalUrl",
+      `names port ${port}, but clients reach the HTTPS NodePort ${nodePorts.https}`,
+      `use https://${url?.hostname ?? "<host>"}:${nodePorts.https} (or set nodePorts.https to ${port})`,
+    );
+  } else {
+    check.check(
+      port === 443,
+      "externalUrl",
+      `names port ${port}, but the load balancer listens on 443`,
+      "drop the port from externalUrl",
+    );
+  }
+  if (check.atLeast(replicas, 1, "replicas") && (args.highAvailability ?? d.highAvailability))
+    check.check(
+      replicas >= 2,
+      "replicas",
+      `${replicas} proxy replica is a single point of failure and high availability is required`,
+      "run 2 or more replicas",
+    );
+  for (const cidr of allowlist)
+    check.check(IPV4_CIDR.test(cidr), "adminAllowlist", `"${cidr}" is not an IPv4 CIDR`, "write it like 10.0.0.0/8");
+  // The access-log bucket made here is checked now too: nothing exists when any of it is wrong.
+  if (args.accessLogs && args.accessLogs.bucket === undefined)
+    check.problems.push(
+      ...problemsUnder(
+        "accessLogs",
+        checkNlbAccessLogBucketArgs(`${name}-nlb-logs`, { prefix: args.accessLogs.prefix, tags: args.accessLogs.tags }),
+      ),
+    );
+  return check.problems;
 }

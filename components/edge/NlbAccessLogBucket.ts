@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as s3 from "@pulumi/aws/s3";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, awsTagProblems } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, awsTagProblems } from "../conventions";
 
 /** Prefix of the NLB's access logs in their bucket. */
 export const NLB_ACCESS_LOG_PREFIX = "nlb";
@@ -69,13 +69,7 @@ export class NlbAccessLogBucket extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
 
   constructor(name: string, args: NlbAccessLogBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("NlbAccessLogBucket", name);
-    check.atLeast(args.retentionDays ?? 90, 1, "retentionDays");
-    for (const p of awsTagProblems(args.tags ?? {})) {
-      const [problem, fix] = p.split(". Fix: ");
-      check.check(false, "tags", problem, fix);
-    }
-    check.throwIfAny();
+    refuseInvalidArgs("NlbAccessLogBucket", name, checkNlbAccessLogBucketArgs(name, args));
     super(NlbAccessLogBucket.__pulumiType, name, {}, opts);
     const child = { parent: this };
     const prefix = args.prefix ?? NLB_ACCESS_LOG_PREFIX;
@@ -118,4 +112,15 @@ export class NlbAccessLogBucket extends pulumi.ComponentResource {
     this.bucket = bucket.bucket;
     this.registerOutputs({ bucket: this.bucket });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkNlbAccessLogBucketArgs(name: string, args: NlbAccessLogBucketArgs): ArgsProblem[] {
+  const check = new ArgsChecker("NlbAccessLogBucket", name);
+  check.atLeast(args.retentionDays ?? 90, 1, "retentionDays");
+  for (const p of awsTagProblems(args.tags ?? {})) {
+    const [problem, fix] = p.split(". Fix: ");
+    check.check(false, "tags", problem, fix);
+  }
+  return check.problems;
 }

@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DbPool, DEFAULT_NAMESPACE, Placement, podPlacement } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
+  DbPool,
+  DEFAULT_NAMESPACE,
+  Placement,
+  podPlacement,
+} from "../conventions";
 import { HarborSecretNames, HarborSecrets } from "./HarborSecrets";
 import {
   harborDatabasePools,
@@ -28,7 +36,7 @@ export interface HarborReleaseArgs {
   namespace?: pulumi.Input<string>;
   /** Helm release name; the chart's Services are `<fullName>-core`, ... with fullName = the name if it contains "harbor", else `<name>-harbor`. Default: the component's name. */
   releaseName?: string;
-  /** Harbor's external URL, `https://<host>` (plain: it is checked). */
+  /** Harbor's external URL, `https://<host>`. Plain (an Output is refused, naming it): it is checked before any resource. */
   externalUrl: string;
   /** The external PostgreSQL: PatroniCluster's outputs, or RDS with a Secret holding `password`. */
   database: {
@@ -198,9 +206,9 @@ export class HarborRelease extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: HarborReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    const settings = resolveHarborReleaseArgs(name, args);
-    checkHarborReleaseArgs(name, args, settings);
+    refuseInvalidArgs("HarborRelease", name, checkHarborReleaseArgs(name, args));
     super(HarborRelease.__pulumiType, name, {}, opts);
+    const settings = resolveHarborReleaseArgs(name, args);
 
     const ns = pulumi.output(settings.namespace);
     const fullName = harborFullName(settings.releaseName);
@@ -256,13 +264,17 @@ export class HarborRelease extends pulumi.ComponentResource {
   }
 }
 
-/** Refuses invalid Args before any resource, naming every problem (the checks renderHarborValues makes too). */
-function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: HarborReleaseSettings): void {
+/**
+ * Every problem of these Args (empty: valid), before any resource: the checks renderHarborValues makes too.
+ * Pure: HarborPlatform asks it too.
+ */
+export function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs): ArgsProblem[] {
+  const s = resolveHarborReleaseArgs(name, args);
   const plainStorage = pulumi.Output.isInstance(args.storage) ? undefined : (args.storage as RegistryStorage);
   const storageAccessMode =
     args.storageAccessMode ?? (plainStorage?.type === "filesystem" ? plainStorage.accessMode : undefined);
   const check = new ArgsChecker("HarborRelease", name);
-  check.requirePlain({ externalUrl: args.externalUrl });
+  if (!check.requirePlain({ externalUrl: args.externalUrl })) return check.problems;
   check.problems.push(
     ...harborValuesProblems({
       externalUrl: args.externalUrl,
@@ -279,7 +291,7 @@ function checkHarborReleaseArgs(name: string, args: HarborReleaseArgs, s: Harbor
   );
   check.problems.push(...harborRedisProblems(args.redis).map((p) => ({ ...p, path: `redis.${p.path}` })));
   check.atLeast(s.timeoutSeconds, 60, "timeoutSeconds");
-  check.throwIfAny();
+  return check.problems;
 }
 
 /** The chart's view of Harbor's Redis, values still Inputs. */

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
 import { HarborRegistryEndpoint } from "../harborApi/registryEndpoint";
 import { HarborRobotAccount, renderRobotPermissions } from "../harborApi/robotAccount";
@@ -69,9 +69,7 @@ export class HarborOperations extends pulumi.ComponentResource {
   readonly robotSecrets: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: HarborOperationsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const checker = new ArgsChecker(HarborOperations.__pulumiType, name);
-    checkHarborOperations(args, checker);
-    checker.throwIfAny();
+    refuseInvalidArgs(HarborOperations.__pulumiType, name, checkHarborOperationsArgs(name, args));
     super(HarborOperations.__pulumiType, name, {}, opts);
     const conn = connectionInputs(args.harbor);
     const child = { parent: this, dependsOn: opts?.dependsOn };
@@ -292,4 +290,11 @@ export class HarborOperations extends pulumi.ComponentResource {
         child,
       );
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborOperationsArgs(name: string, args: HarborOperationsArgs): ArgsProblem[] {
+  const checker = new ArgsChecker(HarborOperations.__pulumiType, name);
+  checkHarborOperations(args, checker);
+  return checker.problems;
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as eks from "@pulumi/aws/eks";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import { NodeTier } from "../conventions/labels";
 import {
   NODE_GROUP_PREFIX_MAX,
@@ -59,69 +59,11 @@ export class NodePools extends pulumi.ComponentResource {
   readonly tiers: NodeTier[];
 
   constructor(name: string, args: NodePoolsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("NodePools", name);
-    const pools = args.pools ?? {};
-    check.check(
-      NODE_TIERS.some((t) => pools[t]),
-      "pools",
-      "configures no tier",
-      "set pools.app and/or pools.db (or don't create NodePools when the cluster brings its own nodes)",
-    );
-    for (const key of Object.keys(pools))
-      check.check(
-        (NODE_TIERS as string[]).includes(key),
-        `pools.${key}`,
-        `is not a node tier`,
-        `use one of ${NODE_TIERS.join(", ")}`,
-      );
-    for (const t of NODE_TIERS) {
-      if (pools[t])
-        for (const [path, problem, fix] of nodePoolProblems(t, pools[t]!)) check.check(false, path, problem, fix);
-    }
-    const zones = Object.keys(args.subnets ?? {});
-    check.check(
-      zones.length > 0 || args.subnetIds !== undefined,
-      "subnets",
-      "is not set (nor subnetIds)",
-      'set subnets to { "<zone>": "<private subnet id>" }, one per zone of the cluster',
-    );
-    check.check(
-      !(zones.length > 0 && args.subnetIds !== undefined),
-      "subnetIds",
-      "is set together with subnets",
-      "set subnets only (every subnet with its zone)",
-    );
-    if (Array.isArray(args.subnetIds))
-      check.check(
-        args.subnetIds.length > 0,
-        "subnetIds",
-        "is empty",
-        "list the cluster's private subnets, one per zone",
-      );
-    check.check(
-      !(pools.db && zones.length === 0),
-      "subnets",
-      "is required for the db tier (subnetIds does not say which zone each subnet is in)",
-      'db node groups are one per zone, each with its zone\'s subnet: set subnets to { "<zone>": "<subnet id>" }',
-    );
-    for (const z of zones)
-      check.check(
-        /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(z),
-        `subnets.${z}`,
-        "is not an availability zone name",
-        'key each subnet by its zone, e.g. { "eu-west-1a": "subnet-0abc" }',
-      );
-    const prefix = args.namePrefix ?? `${name}-${pulumi.getStack()}`;
-    const longest = Math.max(0, ...zones.map((z) => z.length + 1)) + `${prefix}-app-`.length;
-    check.check(
-      longest <= NODE_GROUP_PREFIX_MAX,
-      "namePrefix",
-      `"${prefix}" makes node group name prefixes of up to ${longest} characters; EKS allows ${NODE_GROUP_PREFIX_MAX} before the provider's 26-character suffix`,
-      "set a shorter namePrefix (or a shorter component name)",
-    );
-    check.throwIfAny();
-
+    refuseInvalidArgs("NodePools", name, checkNodePoolsArgs(name, args));
     super(NodePools.__pulumiType, name, {}, opts);
+    const pools = args.pools ?? {};
+    const zones = Object.keys(args.subnets ?? {});
+    const prefix = args.namePrefix ?? `${name}-${pulumi.getStack()}`;
     const rendered = renderNodePools(prefix, pools, args.tags ?? {}, zones);
     const allSubnets = args.subnetIds ?? Object.values(args.subnets ?? {});
     const names: Partial<Record<NodeTier, pulumi.Output<string>[]>> = {};
@@ -169,4 +111,64 @@ export class NodePools extends pulumi.ComponentResource {
       { parent: this, ignoreChanges: ["scalingConfig.desiredSize"], dependsOn: after ? [after] : [] },
     );
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkNodePoolsArgs(name: string, args: NodePoolsArgs): ArgsProblem[] {
+  const check = new ArgsChecker("NodePools", name);
+  const pools = args.pools ?? {};
+  check.check(
+    NODE_TIERS.some((t) => pools[t]),
+    "pools",
+    "configures no tier",
+    "set pools.app and/or pools.db (or don't create NodePools when the cluster brings its own nodes)",
+  );
+  for (const key of Object.keys(pools))
+    check.check(
+      (NODE_TIERS as string[]).includes(key),
+      `pools.${key}`,
+      `is not a node tier`,
+      `use one of ${NODE_TIERS.join(", ")}`,
+    );
+  for (const t of NODE_TIERS) {
+    if (pools[t])
+      for (const [path, problem, fix] of nodePoolProblems(t, pools[t]!)) check.check(false, path, problem, fix);
+  }
+  const zones = Object.keys(args.subnets ?? {});
+  check.check(
+    zones.length > 0 || args.subnetIds !== undefined,
+    "subnets",
+    "is not set (nor subnetIds)",
+    'set subnets to { "<zone>": "<private subnet id>" }, one per zone of the cluster',
+  );
+  check.check(
+    !(zones.length > 0 && args.subnetIds !== undefined),
+    "subnetIds",
+    "is set together with subnets",
+    "set subnets only (every subnet with its zone)",
+  );
+  if (Array.isArray(args.subnetIds))
+    check.check(args.subnetIds.length > 0, "subnetIds", "is empty", "list the cluster's private subnets, one per zone");
+  check.check(
+    !(pools.db && zones.length === 0),
+    "subnets",
+    "is required for the db tier (subnetIds does not say which zone each subnet is in)",
+    'db node groups are one per zone, each with its zone\'s subnet: set subnets to { "<zone>": "<subnet id>" }',
+  );
+  for (const z of zones)
+    check.check(
+      /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(z),
+      `subnets.${z}`,
+      "is not an availability zone name",
+      'key each subnet by its zone, e.g. { "eu-west-1a": "subnet-0abc" }',
+    );
+  const prefix = args.namePrefix ?? `${name}-${pulumi.getStack()}`;
+  const longest = Math.max(0, ...zones.map((z) => z.length + 1)) + `${prefix}-app-`.length;
+  check.check(
+    longest <= NODE_GROUP_PREFIX_MAX,
+    "namePrefix",
+    `"${prefix}" makes node group name prefixes of up to ${longest} characters; EKS allows ${NODE_GROUP_PREFIX_MAX} before the provider's 26-character suffix`,
+    "set a shorter namePrefix (or a shorter component name)",
+  );
+  return check.problems;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, standardLabels } from "../conventions";
 import { alertOverrideProblems, AlertOverrides, ObservedDeployment, renderAlertGroups } from "./alertRules";
 import { MonitorPorts, MonitorsArgs, renderMonitors } from "./renderMonitors";
 import { GRAFANA_DASHBOARD_LABEL, renderDashboards } from "./renderDashboards";
@@ -113,15 +113,18 @@ export function prometheusOperatorCrds(
 
 /** Where the user's Prometheus runs: the NetworkPolicy lets exactly these pods scrape the data tier. */
 export interface PrometheusLocation {
-  /** Namespace of the Prometheus pods. */
-  namespace: string;
+  /** Namespace of the Prometheus pods (e.g. a Namespace's `metadata.name`). */
+  namespace: pulumi.Input<string>;
   /** Labels of the Prometheus pods. */
   podSelector: Record<string, string>;
 }
 
 export interface HarborObservabilityArgs {
-  /** Namespace of Harbor and its backends: monitors, rules and dashboards go here. */
-  namespace: string;
+  /**
+   * Namespace of Harbor and its backends (e.g. a Namespace's `metadata.name`): monitors, rules and dashboards go
+   * here. The alerts' and dashboards' own namespace filter is `deployment.namespace` (plain: it is in their text).
+   */
+  namespace: pulumi.Input<string>;
   /** The deployment the alerts watch, with the sizing its thresholds follow from. */
   deployment: ObservedDeployment;
   /** Pods, Services and ports the monitors scrape (see MonitorsArgs). */
@@ -137,7 +140,7 @@ export interface HarborObservabilityArgs {
   /** Labels the user's Prometheus selects monitors and rules by (e.g. `{ release: "kube-prometheus-stack" }`). Default: `{}`. */
   selectorLabels?: Record<string, string>;
   /** Namespace of the dashboard ConfigMaps (where the Grafana sidecar looks). Default: `namespace`. */
-  dashboardNamespace?: string;
+  dashboardNamespace?: pulumi.Input<string>;
   /** Per-alert changes: `{ <AlertName>: { enabled, threshold, for } }`. Default: `{}`. */
   alertOverrides?: AlertOverrides;
   /** The Prometheus pods that may scrape the data tier's pods (a NetworkPolicy). Default: `observabilityDefaults.prometheus`. */
@@ -210,11 +213,9 @@ export class HarborObservability extends pulumi.ComponentResource {
   readonly alertNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: HarborObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-    const d = observabilityDefaults;
-    const check = new ArgsChecker("HarborObservability", name);
-    check.problems.push(...observabilityArgsProblems(args));
-    check.throwIfAny();
+    refuseInvalidArgs("HarborObservability", name, checkHarborObservabilityArgs(name, args));
     super(HarborObservability.__pulumiType, name, {}, opts);
+    const d = observabilityDefaults;
 
     const labels = standardLabels("observability", name);
     const selectorLabels = args.selectorLabels ?? d.selectorLabels;
@@ -236,16 +237,24 @@ export class HarborObservability extends pulumi.ComponentResource {
     selectorLabels: Record<string, string>,
     crds: MonitoringCrdReads,
   ): string[] {
-    const objects = renderMonitors(
-      { ...args.targets, namespace: args.namespace, name, selectorLabels, labels },
-      args.ports,
+    const render = (namespace: string) =>
+      renderMonitors({ ...args.targets, namespace, name, selectorLabels, labels }, args.ports);
+    // Kinds and names do not depend on the namespace; metadata and specs are rendered once it is known.
+    const objects = render("");
+    const rendered = pulumi.output(args.namespace).apply(render);
+    objects.forEach(
+      (o, i) =>
+        new k8s.apiextensions.CustomResource(
+          `${o.metadata.name}-${o.kind === "PodMonitor" ? "pods" : "service"}`,
+          {
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            metadata: rendered.apply((r) => r[i].metadata),
+            spec: rendered.apply((r) => r[i].spec),
+          },
+          { parent: this, dependsOn: afterCrd(crds, o.kind as MonitoringKind) },
+        ),
     );
-    for (const o of objects)
-      new k8s.apiextensions.CustomResource(
-        `${o.metadata.name}-${o.kind === "PodMonitor" ? "pods" : "service"}`,
-        { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata, spec: o.spec },
-        { parent: this, dependsOn: afterCrd(crds, o.kind as MonitoringKind) },
-      );
     return objects.map((o) => o.metadata.name);
   }
 
@@ -328,4 +337,11 @@ function afterCrd(crds: MonitoringCrdReads, kind: MonitoringKind): pulumi.Resour
   const read = crds[kind];
   if (!read) throw new Error(`HarborObservability: no read of ${PROMETHEUS_OPERATOR_CRDS[kind]} for a ${kind}`);
   return [read];
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborObservabilityArgs(name: string, args: HarborObservabilityArgs): ArgsProblem[] {
+  const check = new ArgsChecker("HarborObservability", name);
+  check.problems.push(...observabilityArgsProblems(args));
+  return check.problems;
 }

@@ -3,7 +3,11 @@ import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
+  ArgsProblem,
+  ConnectionBudget,
   DEFAULT_NAMESPACE,
+  problemsUnder,
+  refuseInvalidArgs,
   Placement,
   readWriteOnceSharingViolation,
   RegistryStorageDescriptor,
@@ -11,18 +15,29 @@ import {
   awsTagProblems,
   stackTags,
 } from "../conventions";
-import { budgetOf, PatroniCluster, PatroniClusterArgs, poolsExceedBudget } from "../postgres";
-import { RedisSentinel, RedisSentinelArgs } from "../redis";
 import {
+  budgetOf,
+  checkPatroniClusterArgs,
+  PatroniCluster,
+  PatroniClusterArgs,
+  patroniClusterBudget,
+} from "../postgres";
+import { checkRedisSentinelArgs, RedisSentinel, RedisSentinelArgs } from "../redis";
+import {
+  checkHarborObservabilityArgs,
   HarborObservability,
   HarborObservabilityArgs,
   MonitoringCrdReads,
-  observabilityArgsProblems,
   prometheusOperatorCrds,
 } from "../observability";
-import { observabilityWiring } from "./observabilityWiring";
+import { harborServiceMonitorWiring, observabilityWiring } from "./observabilityWiring";
 import {
+  checkFilesystemStorageArgs,
+  checkNfsStorageArgs,
+  checkS3StorageArgs,
+  checkSsdStorageClassArgs,
   FilesystemStorage,
+  FilesystemStorageArgs,
   NfsStorage,
   NfsStorageArgs,
   S3Storage,
@@ -31,23 +46,38 @@ import {
   SsdStorageClassArgs,
   ssdStorageClassDefaults,
 } from "../storage";
-import { CertManager, HarborCertificates, IssuerMode } from "../tls";
 import {
+  CertManager,
+  CertManagerArgs,
+  checkCertManagerArgs,
+  checkHarborCertificatesArgs,
+  HarborCertificates,
+  HarborCertificatesArgs,
+  IssuerMode,
+} from "../tls";
+import {
+  checkEnvoyGatewayArgs,
+  checkHarborDnsRecordArgs,
+  checkHarborGatewayArgs,
   edgeLockoutProblems,
   EnvoyGateway,
   ExistingGatewayRef,
   GatewayImplementation,
   HarborGatewayRoutes,
+  HarborGatewayRoutesArgs,
   harborGatewayRoutesProblems,
+  EnvoyGatewayArgs,
+  GatewayParentRef,
+  HarborDnsRecordArgs,
   envoyGatewayDefaults,
   harborGatewayDefaults,
   HarborGateway,
   HarborGatewayArgs,
   HarborDnsRecord,
-  hostedZoneProblem,
   StackApiCalls,
 } from "../edge";
 import {
+  checkHarborReleaseArgs,
   harborDatabaseClientPools,
   harborFullName,
   HarborRedis,
@@ -55,24 +85,33 @@ import {
   harborRedisProblems,
   HarborRedisSentinel,
   HarborRelease,
+  HarborReleaseArgs,
   resolveHarborReleaseArgs,
   ResourceSpec,
 } from "../harbor";
-import { NodePools, NodePoolsArgs } from "../nodepools";
-import { EksCluster } from "../cluster";
-import { ClusterAddons } from "../addons";
+import { checkNodePoolsArgs, NodePools, NodePoolsArgs } from "../nodepools";
+import { checkEksClusterArgs, EksCluster, EksClusterArgs } from "../cluster";
+import { checkClusterAddonsArgs, ClusterAddons, ClusterAddonsArgs } from "../addons";
 import { ClusterScope, clusterScoped, PlatformCluster } from "./clusterWiring";
 import {
+  checkReplicationTargetsArgs,
   REPLICATION_API_PATHS,
   RegistryEndpointArgs,
   ReplicationFlow,
   ReplicationPolicyArgs,
   ReplicationTargets,
+  ReplicationTargetsArgs,
 } from "../replication";
-import { HarborProjectArgs, HarborProjects, PROJECT_API_PATHS } from "../projects";
+import {
+  checkHarborProjectsArgs,
+  HarborProjectArgs,
+  HarborProjects,
+  HarborProjectsArgs,
+  PROJECT_API_PATHS,
+} from "../projects";
 import type { HarborApiArgs } from "../harborApi";
-import { HarborOperations, HarborOperationsArgs, OPERATIONS_API_PATHS } from "../harborOps";
-import { AdmissionPolicies, AdmissionPoliciesArgs, normalizeImage } from "../admission";
+import { checkHarborOperationsArgs, HarborOperations, HarborOperationsArgs, OPERATIONS_API_PATHS } from "../harborOps";
+import { AdmissionPolicies, AdmissionPoliciesArgs, admissionArgsProblems, normalizeImage } from "../admission";
 import { HARBOR_IMAGES } from "../harbor";
 import { CERT_MANAGER_IMAGES } from "../tls";
 import { ENVOY_GATEWAY_IMAGES } from "../edge";
@@ -303,17 +342,28 @@ export interface PlatformReplication {
 export interface HarborPlatformArgs {
   /** dev (laptop cluster), staging or prod. Recorded for the policy pack; HA is set by the other Args. */
   environment: Environment;
-  /** Namespace of Harbor and its backends. Default: `harbor`. */
-  namespace?: string;
+  /**
+   * Namespace of Harbor and its backends, e.g. a Namespace's `metadata.name` (with `createNamespace: false`).
+   * A plain string when `observability` is set: alert rules and dashboards carry it in their text. Default: `harbor`.
+   */
+  namespace?: pulumi.Input<string>;
   /** Create the namespace (false: it exists already). Default: true. */
   createNamespace?: boolean;
-  /** Harbor's external URL, `https://<host>`. */
+  /**
+   * Harbor's external URL, `https://<host>`. A plain string (an Output is refused, naming it): it is parsed and
+   * checked before any resource, and its host goes into the certificate, the DNS record, the Gateway's listeners,
+   * the admission policy's text and the API resources' lockout check.
+   */
   externalUrl: string;
   /** Registry data expected, in GB; storage must offer 3x this (a policy). Default: none. */
   expectedDataGb?: number;
   /** High-throughput workload (raises the memory floor the policies apply). Default: false. */
   highThroughput?: boolean;
-  /** Availability zones; with two or more, every tier is spread over them with a hard constraint. Default: []. */
+  /**
+   * Availability zones; with two or more, every tier is spread over them with a hard constraint. Plain strings (an
+   * Output is refused, naming it): the db tier gets one node group per zone, and the spread depends on how many.
+   * Default: [].
+   */
   zones?: string[];
   /** Harbor admin password (secret). Default: generated. */
   adminPassword?: pulumi.Input<string>;
@@ -426,6 +476,15 @@ export function platformTags(args: Pick<HarborPlatformArgs, "environment" | "tag
   return stackTags(pulumi.getProject(), pulumi.getStack(), args.environment, args.tags ?? {});
 }
 
+/** The URL's host with its port (the URL itself when it does not parse: the checks say so). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 function hostnameOf(url: string): string {
   try {
     return new URL(url).hostname;
@@ -523,8 +582,8 @@ interface EdgeWiring {
 /** Where the platform puts things: namespace (name, and the resource when created here) and node tiers. */
 interface Layout {
   name: string;
-  /** The namespace's name as a plain string (for `ns/service` references). */
-  ns: string;
+  /** The namespace's name as given (plain, or another resource's output). */
+  ns: pulumi.Input<string>;
   /** The namespace's name, waiting for the Namespace when it is created here. */
   nsName: pulumi.Input<string>;
   namespace?: k8s.core.v1.Namespace;
@@ -572,7 +631,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
   private monitoringCrds: MonitoringCrdReads = {};
 
   constructor(name: string, args: HarborPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkPlatformArgs(name, args);
+    // Every tier's Args, as the tiers below will get them, before anything is registered (this component too).
+    refuseInvalidArgs("HarborPlatform", name, checkHarborPlatformArgs(name, args));
     const facts = platformFacts(args);
     // Filled by the cluster builders: every Kubernetes resource below lands on the created cluster, after its add-ons.
     const scope = new ClusterScope();
@@ -617,86 +677,37 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   /** The namespace (created unless it exists) and, with node pools, the tiers pods are pinned to. */
   private layout(name: string, args: HarborPlatformArgs): Layout {
-    const ns = args.namespace ?? harborPlatformDefaults.namespace;
+    const planned = plannedLayout(name, args);
     const namespace =
       (args.createNamespace ?? harborPlatformDefaults.createNamespace)
         ? new k8s.core.v1.Namespace(
             `${name}-namespace`,
             {
               metadata: {
-                name: ns,
+                name: planned.ns,
                 labels: standardLabels("harbor", name, { "pod-security.kubernetes.io/enforce": "baseline" }),
               },
             },
             { parent: this },
           )
         : undefined;
-    let appTier: Placement | undefined;
-    let dbTier: Placement | undefined;
-    let nodePools: NodePools | undefined;
-    if (args.nodePools) {
-      const { clusterName, nodeRoleArn } = args.nodePools;
-      nodePools = new NodePools(
-        `${name}-nodes`,
-        {
-          tags: platformTags(args),
-          ...args.nodePools,
-          clusterName: clusterName!,
-          nodeRoleArn: nodeRoleArn!,
-          namePrefix: `${name}-${pulumi.getStack()}`,
-        },
-        { parent: this },
-      );
-      appTier = { tier: "app" };
-      dbTier = { tier: "db" };
-    }
-    return {
-      name,
-      ns,
-      // Namespaced children wait for the namespace through its name.
-      nsName: namespace ? namespace.metadata.name : ns,
-      namespace,
-      appTier,
-      dbTier,
-      nodePools,
-      zonesHard: (args.zones ?? []).length >= 2,
-      storageClass: "",
-      storageClassReady: [],
-    };
+    const nodePools = args.nodePools
+      ? new NodePools(`${name}-nodes`, nodePoolsArgs(name, args), { parent: this })
+      : undefined;
+    // Namespaced children wait for the namespace through its name.
+    return { ...planned, nsName: namespace ? namespace.metadata.name : planned.ns, namespace, nodePools };
   }
 
   /**
    * With `cluster.create`: the EKS cluster across the platform's zones and its Kubernetes provider (the scope's);
-   * returns the Args with the cluster's facts filled in (node pools' cluster, role and subnets; cert-manager's
-   * OIDC provider). The app pool stays untainted: CoreDNS and the add-ons' controllers need a node without
-   * the tier taint, and a new cluster has no other.
+   * returns the Args with the cluster's facts filled in ({@link withCreatedCluster}).
    */
   private createdCluster(name: string, args: HarborPlatformArgs, scope: ClusterScope): HarborPlatformArgs {
-    const create = args.cluster?.create;
+    const create = eksClusterArgs(args);
     if (!create) return args;
-    const cluster = new EksCluster(`${name}-cluster`, { ...create, zones: args.zones ?? [] }, { parent: this });
+    const cluster = new EksCluster(`${name}-cluster`, create, { parent: this });
     scope.provider = new k8s.Provider(`${name}-cluster`, { kubeconfig: cluster.kubeconfig }, { parent: this });
-    const oidc = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuerUrl: cluster.oidcIssuerUrl };
-    const pools = args.nodePools;
-    return {
-      ...args,
-      nodePools: pools && {
-        ...pools,
-        clusterName: cluster.clusterName,
-        nodeRoleArn: cluster.nodeRoleArn,
-        // One private subnet per zone, in the zones' order (EksCluster): the db tier's groups per zone.
-        subnets: Object.fromEntries(
-          (args.zones ?? []).map((z, i) => [z, cluster.privateSubnetIds.apply((ids) => ids[i])]),
-        ),
-        pools: { ...pools.pools, ...(pools.pools.app ? { app: { ...pools.pools.app, taint: false } } : {}) },
-      },
-      tls: { ...args.tls, route53Irsa: args.tls.route53Irsa ?? oidc },
-      database: withClusterOidc(args.database, oidc),
-      cluster: {
-        ...args.cluster,
-        existing: { name: cluster.clusterName, vpcId: cluster.vpcId, ...oidc },
-      },
-    };
+    return withCreatedCluster(args, cluster);
   }
 
   /**
@@ -704,64 +715,25 @@ export class HarborPlatform extends pulumi.ComponentResource {
    * Kubernetes resource of the platform waits for them (the scope).
    */
   private clusterAddons(l: Layout, args: HarborPlatformArgs, scope: ClusterScope): void {
-    const c = args.cluster;
-    if (!c?.existing) return;
-    const e = c.existing;
-    const addons = new ClusterAddons(
-      `${l.name}-addons`,
-      {
-        clusterName: e.name,
-        addons: c.addons,
-        efsStorage: args.storage.kind === "nfs" && args.storage.efs !== undefined,
-        oidc:
-          e.oidcProviderArn && e.oidcIssuerUrl
-            ? { providerArn: e.oidcProviderArn, issuerUrl: e.oidcIssuerUrl }
-            : undefined,
-        networkPolicyEnforcement: c.networkPolicyEnforcement,
-        vpcId: e.vpcId,
-        waitFor: l.nodePools ? [l.nodePools] : [],
-      },
-      { parent: this },
-    );
+    const addonArgs = clusterAddonsArgs(args, l.nodePools ? [l.nodePools] : []);
+    if (!addonArgs) return;
+    const addons = new ClusterAddons(`${l.name}-addons`, addonArgs, { parent: this });
     scope.ready = addons.ready;
   }
 
   /** The SSD StorageClass every claim names (created unless the cluster has it), added to the layout. */
   private ssdStorageClass(l: Layout, args: HarborPlatformArgs): Layout {
-    const { create, ...classArgs } = args.storageClass ?? {};
-    if (create === false) return { ...l, storageClass: classArgs.name ?? ssdStorageClassDefaults.name };
-    // Cluster-scoped: named after the platform unless given ("harbor" -> harbor-ssd), so two platforms fit a cluster.
-    const sc = new SsdStorageClass(`${l.name}-ssd`, { name: `${l.name}-ssd`, ...classArgs }, { parent: this });
+    const { create, classArgs } = platformStorageClass(l.name, args);
+    if (!create) return plannedStorageClass(l, args);
+    const sc = new SsdStorageClass(`${l.name}-ssd`, classArgs, { parent: this });
     return { ...l, storageClass: sc.name, storageClassReady: [sc.storageClass] };
   }
 
   /** PostgreSQL: a PatroniCluster sized for Harbor's pool, or the team's database. */
   private database(l: Layout, args: HarborPlatformArgs): DatabaseConnection {
     const db = args.database ?? { kind: "patroni" };
-    if (db.kind === "existing") {
-      const { kind: _kind, maxConnections, ...existing } = db;
-      return {
-        ...existing,
-        connectionBudget: maxConnections !== undefined ? budgetOf(maxConnections).availableForApplications : undefined,
-      };
-    }
-    const { kind: _kind, ...patroniArgs } = db;
-    const cluster = new PatroniCluster(
-      `${l.name}-db`,
-      {
-        ...patroniArgs,
-        storageClass: patroniArgs.storageClass ?? l.storageClass,
-        clientPodSelector: patroniArgs.clientPodSelector ?? harborPods(l.name),
-        namespace: l.nsName,
-        // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
-        clientPools: harborDatabaseClientPools(args.harbor ?? {}),
-        metricsExporter: args.observability !== undefined,
-        harborDatabase: true,
-        placement: l.dbTier,
-        requireZoneSpread: l.zonesHard,
-      },
-      waitingFor(this, l.storageClassReady),
-    );
+    if (db.kind === "existing") return existingDatabase(db);
+    const cluster = new PatroniCluster(`${l.name}-db`, patroniArgs(l, args), waitingFor(this, l.storageClassReady));
     this.dbCluster = cluster;
     return {
       host: cluster.host,
@@ -779,19 +751,9 @@ export class HarborPlatform extends pulumi.ComponentResource {
     const rd = args.redis ?? { kind: "sentinel" };
     if (rd.kind === "existing") return { ...rd, kind: "sentinel" };
     if (rd.kind === "endpoint") return rd;
-    const { kind: _kind, ...redisArgs } = rd;
     const sentinel = new RedisSentinel(
       `${l.name}-redis`,
-      {
-        ...redisArgs,
-        namespace: l.ns,
-        clientPodSelector: redisArgs.clientPodSelector ?? harborPods(l.name),
-        // Redis data and sentinel state on the stack's SSD class unless given.
-        storageClass: redisArgs.storageClass ?? l.storageClass,
-        placement: l.dbTier,
-        requireZoneSpread: l.zonesHard,
-        metricsExporter: args.observability !== undefined,
-      },
+      redisArgs(l, args),
       waitingFor(this, [...(l.namespace ? [l.namespace] : []), ...l.storageClassReady]),
     );
     return {
@@ -804,138 +766,51 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   /** The registry's storage tier (S3, NFS/EFS or one volume). */
   private storageTier(l: Layout, args: HarborPlatformArgs): pulumi.Output<RegistryStorageDescriptor> {
-    const child = { parent: this };
-    const st = args.storage;
-    if (st.kind === "s3") {
-      const { kind: _kind, ...s3Args } = st;
-      return new S3Storage(`${l.name}-registry`, { tags: platformTags(args), ...s3Args, namespace: l.nsName }, child)
-        .registryStorage;
-    }
-    if (st.kind === "nfs") {
-      const { kind: _kind, ...nfsArgs } = st;
-      return new NfsStorage(`${l.name}-registry`, { tags: platformTags(args), ...nfsArgs, namespace: l.nsName }, child)
-        .registryStorage;
-    }
-    return new FilesystemStorage(
-      `${l.name}-registry`,
-      {
-        namespace: l.nsName,
-        storageClass: st.storageClass ?? l.storageClass,
-        capacityGb: st.capacityGb,
-        registryReplicas: registryReplicas(l.name, args),
-      },
-      waitingFor(this, l.storageClassReady),
-    ).registryStorage;
+    const tier = storageTierArgs(l, args);
+    const storageName = `${l.name}-registry`;
+    if (tier.kind === "s3") return new S3Storage(storageName, tier.args, { parent: this }).registryStorage;
+    if (tier.kind === "nfs") return new NfsStorage(storageName, tier.args, { parent: this }).registryStorage;
+    return new FilesystemStorage(storageName, tier.args, waitingFor(this, l.storageClassReady)).registryStorage;
   }
 
   /** The edge: Envoy Gateway (unless the cluster runs it), cert-manager, Harbor's certificates and Gateway. */
   private edge(l: Layout, args: HarborPlatformArgs): EdgeWiring {
-    const { name, ns, nsName, appTier, namespace } = l;
+    const { name, namespace } = l;
     const child = { parent: this };
-    const edgeArgs = args.edge ?? {};
-    // The team's Gateway: no controller, proxies or load balancer of ours (their settings were refused).
-    const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
-    const host = new URL(args.externalUrl).hostname;
-    const highAvailability = args.environment !== "dev";
-    const controller =
-      !existing && (edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)
-        ? new EnvoyGateway(
-            `${name}-envoy-gateway`,
-            {
-              replicas:
-                edgeArgs.controllerReplicas ?? (highAvailability ? harborPlatformDefaults.edgeControllerReplicas : 1),
-              highAvailability,
-              placement: appTier,
-              zoneSpread: l.zonesHard,
-            },
-            child,
-          )
-        : undefined;
+    const controllerArgs = envoyGatewayArgs(l, args);
+    const controller = controllerArgs ? new EnvoyGateway(`${name}-envoy-gateway`, controllerArgs, child) : undefined;
     const controllerReady = controller ? [controller.release] : [];
     const http01 = args.tls.issuer.mode === "acme-http01";
     const certManager = new CertManager(
       `${name}-cert-manager`,
-      {
-        existing: !(args.tls.installCertManager ?? harborPlatformDefaults.installCertManager),
-        highAvailability,
-        replicas: args.tls.certManagerReplicas,
-        placement: appTier,
-        gatewayApi: http01,
-        route53:
-          args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa
-            ? {
-                hostedZoneIds: [args.tls.issuer.hostedZoneId],
-                dnsNames: [host],
-                tags: platformTags(args),
-                ...args.tls.route53Irsa,
-              }
-            : undefined,
-      },
+      certManagerArgs(l, args),
       // cert-manager enables its Gateway API support only if the CRDs exist when it starts.
       waitingFor(this, http01 ? controllerReady : []),
     );
-    const tlsSecretName = `${name}-tls`;
-    const coreServiceName = `${harborFullName(harborReleaseName(name))}-core`;
-    const gateway: Pick<HarborGateway, "harborParentRefs" | "acmeParentRefs" | "adminReady"> = existing
-      ? new HarborGatewayRoutes(
-          `${name}-edge`,
-          {
-            namespace: ns,
-            externalUrl: args.externalUrl,
-            gateway: existing.gateway,
-            implementation: existing.implementation,
-            coreServiceName,
-            adminAllowlist: existing.adminAllowlist,
-            // The platform's name: <name>-admin-api, <name>-public-api, <name>-http-redirect.
-            routeNamePrefix: name,
-            waitFor: namespace ? [namespace] : [],
-          },
-          child,
-        )
-      : new HarborGateway(
-          `${name}-edge`,
-          {
-            namespace: ns,
-            // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
-            gatewayName: name,
-            externalUrl: args.externalUrl,
-            tlsSecretName,
-            coreServiceName,
-            adminAllowlist: edgeArgs.adminAllowlist,
-            exposure: edgeArgs.exposure,
-            internal: edgeArgs.internal,
-            ...nlbProtection(args),
-            nodePorts: edgeArgs.nodePorts,
-            replicas: edgeArgs.replicas,
-            highAvailability,
-            placement: appTier,
-            zoneSpread: l.zonesHard,
-            waitFor: [...controllerReady, ...(namespace ? [namespace] : [])],
-            addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
-          },
-          child,
-        );
+    // The team's Gateway: routes on its listeners, no controller, proxies or load balancer of ours.
+    const edgeArgs = args.edge ?? {};
+    const gateway: Pick<HarborGateway, "harborParentRefs" | "acmeParentRefs" | "adminReady"> =
+      edgeArgs.kind === "existing"
+        ? new HarborGatewayRoutes(
+            `${name}-edge`,
+            harborGatewayRoutesArgs(l, args, edgeArgs, namespace ? [namespace] : []),
+            child,
+          )
+        : new HarborGateway(
+            `${name}-edge`,
+            harborGatewayArgs(l, args, [...controllerReady, ...(namespace ? [namespace] : [])]),
+            child,
+          );
     const dnsRecord = gateway instanceof HarborGateway ? this.dnsRecord(l, args, gateway) : undefined;
     // The API resources need the certificate issued: then (and only then) the edge Certificate is waited for.
     const apiCalls = stackApiCalls(args).length > 0;
-    const issuer: IssuerMode =
-      args.tls.issuer.mode === "acme-http01"
-        ? { ...args.tls.issuer, gatewayParentRefs: gateway.acmeParentRefs }
-        : args.tls.issuer;
     const certificates = new HarborCertificates(
       `${name}-certs`,
-      {
-        namespace: nsName,
-        host,
-        issuer,
-        tlsSecretName,
+      harborCertificatesArgs(l, args, {
+        acmeParentRefs: gateway.acmeParentRefs,
         certManagerReady: certManager.ready,
-        // Harbor's API resources must trust a self-signed edge: they get the CA the stack creates.
-        exposeCaCertificate: issuer.mode === "self-signed",
-        issuanceTimeoutSeconds: apiCalls ? harborPlatformDefaults.certificateIssuanceTimeoutSeconds : undefined,
-        // An HTTP-01 challenge is answered through Harbor's name: ask only once it resolves (no cached NXDOMAIN).
-        edgeCertificateWaitsFor: http01 && dnsRecord ? [dnsRecord.record] : [],
-      },
+        dnsRecord: dnsRecord ? [dnsRecord.record] : [],
+      }),
       child,
     );
     return {
@@ -952,58 +827,18 @@ export class HarborPlatform extends pulumi.ComponentResource {
   /** Harbor's alias record in Route53, pointing at the load balancer the Gateway publishes (with `dns` only). */
   private dnsRecord(l: Layout, args: HarborPlatformArgs, gateway: HarborGateway): HarborDnsRecord | undefined {
     if (!args.dns || !gateway.address) return undefined;
-    return new HarborDnsRecord(
-      `${l.name}-dns`,
-      {
-        hostedZoneId: args.dns.hostedZoneId,
-        zoneName: args.dns.zoneName,
-        host: new URL(args.externalUrl).hostname,
-        loadBalancerHostname: gateway.address,
-        region: args.dns.region,
-      },
-      { parent: this },
-    );
+    return new HarborDnsRecord(`${l.name}-dns`, dnsRecordArgs(args, args.dns, gateway.address), { parent: this });
   }
 
   /** Harbor's release, given the other tiers' outputs; Harbor's own settings pass through unresolved. */
   private harborRelease(
     l: Layout,
     args: HarborPlatformArgs,
-    tiers: {
-      database: DatabaseConnection;
-      redis: HarborRedis;
-      storage: pulumi.Output<RegistryStorageDescriptor>;
-      edge: EdgeWiring;
-    },
+    tiers: ReleaseTiers & { edge: EdgeWiring },
   ): HarborRelease {
-    const harborArgs = args.harbor ?? {};
-    const { connectionBudget, ...database } = tiers.database;
     return new HarborRelease(
       `${l.name}-harbor`,
-      {
-        namespace: l.nsName,
-        releaseName: harborReleaseName(l.name),
-        externalUrl: args.externalUrl,
-        database,
-        databaseConnectionBudget: connectionBudget,
-        maxOpenConns: harborArgs.maxOpenConns,
-        maxIdleConns: harborArgs.maxIdleConns,
-        redis: tiers.redis,
-        storage: tiers.storage,
-        storageAccessMode: args.storage.kind === "filesystem" ? "ReadWriteOnce" : undefined,
-        tokenServiceSecretName: tiers.edge.tokenServiceSecretName,
-        routeParentRefs: tiers.edge.routeParentRefs,
-        replicas: harborArgs.replicas,
-        trivy: harborArgs.trivy,
-        // Trivy's cache volumes (the chart's only claim with external database, Redis and registry storage).
-        trivyStorageClass: l.storageClass,
-        metrics: harborArgs.metrics,
-        serviceMonitor: observabilityWiring(l, args, this.dbCluster?.budget).harborServiceMonitor,
-        resources: harborArgs.resources,
-        zoneSpread: l.zonesHard ? "required" : "preferred",
-        placement: l.appTier,
-        adminPassword: args.adminPassword,
-      },
+      harborReleaseArgs(l, args, tiers),
       // Harbor's chart holds an HTTPRoute: it waits for the Gateway API CRDs (the controller's release), and,
       // as its route serves admin paths too, for the restricted admin route.
       waitingFor(this, [
@@ -1018,54 +853,22 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   /** Admission policies for this cluster, exempting the platform's own images. */
   private admission(l: Layout, args: HarborPlatformArgs): void {
-    if (!args.admission) return;
-    const { projects, exemptImages, ...rest } = args.admission;
-    new AdmissionPolicies(
-      `${l.name}-admission`,
-      {
-        ...rest,
-        harborHost: new URL(args.externalUrl).host,
-        projects: projects ?? platformAdmissionProjects(args),
-        exemptImages: [...new Set([...platformImages(), ...(exemptImages ?? [])])],
-      },
-      { parent: this },
-    );
+    const admissionArgs = platformAdmissionArgs(args);
+    if (admissionArgs) new AdmissionPolicies(`${l.name}-admission`, admissionArgs, { parent: this });
   }
 
   /** Harbor's own configuration through its API (replication, projects, operations), once the release is up. */
   private harborConfiguration(l: Layout, args: HarborPlatformArgs, edge: EdgeWiring): void {
-    const api = {
-      url: args.externalUrl,
-      password: this.harbor.adminPassword,
-      ...(edge.caCertificate ? { caBundle: edge.caCertificate } : {}),
-      ...(args.harborApi ?? {}),
-    };
+    const api = harborApi(args, this.harbor.adminPassword, edge.caCertificate);
     // Harbor must answer at its name with a valid certificate: the release (Helm waits until its pods are
     // ready), the DNS record and the issued certificate, each wait bounded (README, "First deploy").
     const afterRelease = { parent: this, dependsOn: [this.harbor.release, ...edge.apiReady] };
-    if ((args.replication?.endpoints?.length ?? 0) > 0 || (args.replication?.policies?.length ?? 0) > 0) {
-      new ReplicationTargets(
-        `${l.name}-replication`,
-        { harbor: api, selfUrl: args.externalUrl, ...args.replication },
-        afterRelease,
-      );
-    }
-    const projects =
-      (args.projects?.length ?? 0) > 0
-        ? new HarborProjects(`${l.name}-projects`, { harbor: api, projects: args.projects }, afterRelease)
-        : undefined;
-    const ops = args.operations ?? {};
-    if (hasOperations(ops))
-      new HarborOperations(
-        `${l.name}-operations`,
-        {
-          harbor: api,
-          ...ops,
-          projectIds: projects?.projectIds,
-          knownProjects: (args.projects ?? []).map((p) => p.name),
-        },
-        afterRelease,
-      );
+    const replication = replicationArgs(args, api);
+    if (replication) new ReplicationTargets(`${l.name}-replication`, replication, afterRelease);
+    const projectArgs = projectsArgs(args, api);
+    const projects = projectArgs ? new HarborProjects(`${l.name}-projects`, projectArgs, afterRelease) : undefined;
+    const ops = operationsArgs(args, api, projects?.projectIds);
+    if (ops) new HarborOperations(`${l.name}-operations`, ops, afterRelease);
   }
 
   /**
@@ -1080,21 +883,410 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   /** Metrics, alert rules and dashboards for every tier, sized from the tiers' own numbers. */
   private observability(l: Layout, args: HarborPlatformArgs): void {
-    if (!args.observability) return;
-    const w = observabilityWiring(l, args, this.dbCluster?.budget);
-    new HarborObservability(
-      `${l.name}-observability`,
-      {
-        ...args.observability,
-        namespace: l.ns,
-        deployment: w.deployment,
-        targets: w.targets,
-        ports: w.ports,
-        crdReads: this.monitoringCrds,
-      },
-      { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
-    );
+    const obsArgs = observabilityArgs(l, args, this.dbCluster?.budget);
+    if (obsArgs)
+      new HarborObservability(
+        `${l.name}-observability`,
+        { ...obsArgs, crdReads: this.monitoringCrds },
+        { parent: this, dependsOn: l.namespace ? [l.namespace] : [] },
+      );
   }
+}
+
+/*
+ * The Args of each tier, built by one function each: the constructor passes them to the tiers, and
+ * checkHarborPlatformArgs gives them (with placeholders for the outputs of tiers not created yet) to each
+ * tier's own check before any resource. Pure.
+ */
+
+/** A stand-in for an output of a tier that does not exist yet: an Output, so that no check reads it as text. */
+function pending<T>(value: T): pulumi.Output<T> {
+  return pulumi.output(value) as pulumi.Output<T>;
+}
+
+/** The layout before any resource: the namespace's name, node tiers, zone spread (no StorageClass yet). */
+function plannedLayout(name: string, args: HarborPlatformArgs): Layout {
+  const ns = args.namespace ?? harborPlatformDefaults.namespace;
+  return {
+    name,
+    ns,
+    nsName: ns,
+    ...(args.nodePools ? { appTier: { tier: "app" }, dbTier: { tier: "db" } } : {}),
+    zonesHard: (args.zones ?? []).length >= 2,
+    storageClass: "",
+    storageClassReady: [],
+  };
+}
+
+/** The SsdStorageClass the platform creates (`create` false: the cluster's class of that name). */
+function platformStorageClass(
+  name: string,
+  args: HarborPlatformArgs,
+): { create: boolean; classArgs: SsdStorageClassArgs } {
+  const { create, ...classArgs } = args.storageClass ?? {};
+  // Cluster-scoped: named after the platform unless given ("harbor" -> harbor-ssd), so two platforms fit a cluster.
+  return { create: create !== false, classArgs: create === false ? classArgs : { name: `${name}-ssd`, ...classArgs } };
+}
+
+/** The layout with the StorageClass's name, before the class exists. */
+function plannedStorageClass(l: Layout, args: HarborPlatformArgs): Layout {
+  const { classArgs } = platformStorageClass(l.name, args);
+  return { ...l, storageClass: classArgs.name ?? ssdStorageClassDefaults.name };
+}
+
+function eksClusterArgs(args: HarborPlatformArgs): EksClusterArgs | undefined {
+  const create = args.cluster?.create;
+  return create ? { ...create, zones: args.zones ?? [] } : undefined;
+}
+
+/** What the platform reads from a cluster it creates (EksCluster's outputs). */
+type CreatedClusterFacts = Pick<
+  EksCluster,
+  "clusterName" | "nodeRoleArn" | "privateSubnetIds" | "vpcId" | "oidcProviderArn" | "oidcIssuerUrl"
+>;
+
+/**
+ * The Args with a created cluster's facts filled in (node pools' cluster, role and subnets; cert-manager's
+ * OIDC provider). The app pool stays untainted: CoreDNS and the add-ons' controllers need a node without
+ * the tier taint, and a new cluster has no other.
+ */
+function withCreatedCluster(args: HarborPlatformArgs, cluster: CreatedClusterFacts): HarborPlatformArgs {
+  const oidc = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuerUrl: cluster.oidcIssuerUrl };
+  const pools = args.nodePools;
+  return {
+    ...args,
+    nodePools: pools && {
+      ...pools,
+      clusterName: cluster.clusterName,
+      nodeRoleArn: cluster.nodeRoleArn,
+      // One private subnet per zone, in the zones' order (EksCluster): the db tier's groups per zone.
+      subnets: Object.fromEntries(
+        (args.zones ?? []).map((z, i) => [z, cluster.privateSubnetIds.apply((ids) => ids[i])]),
+      ),
+      pools: { ...pools.pools, ...(pools.pools.app ? { app: { ...pools.pools.app, taint: false } } : {}) },
+    },
+    tls: { ...args.tls, route53Irsa: args.tls.route53Irsa ?? oidc },
+    database: withClusterOidc(args.database, oidc),
+    cluster: {
+      ...args.cluster,
+      existing: { name: cluster.clusterName, vpcId: cluster.vpcId, ...oidc },
+    },
+  };
+}
+
+function nodePoolsArgs(name: string, args: HarborPlatformArgs): NodePoolsArgs {
+  const { clusterName, nodeRoleArn } = args.nodePools!;
+  return {
+    tags: platformTags(args),
+    ...args.nodePools!,
+    clusterName: clusterName!,
+    nodeRoleArn: nodeRoleArn!,
+    namePrefix: `${name}-${pulumi.getStack()}`,
+  };
+}
+
+function clusterAddonsArgs(args: HarborPlatformArgs, waitFor: pulumi.Resource[]): ClusterAddonsArgs | undefined {
+  const c = args.cluster;
+  if (!c?.existing) return undefined;
+  const e = c.existing;
+  return {
+    clusterName: e.name,
+    addons: c.addons,
+    efsStorage: args.storage.kind === "nfs" && args.storage.efs !== undefined,
+    oidc:
+      e.oidcProviderArn && e.oidcIssuerUrl ? { providerArn: e.oidcProviderArn, issuerUrl: e.oidcIssuerUrl } : undefined,
+    networkPolicyEnforcement: c.networkPolicyEnforcement,
+    vpcId: e.vpcId,
+    waitFor,
+  };
+}
+
+function existingDatabase(db: Extract<PlatformDatabase, { kind: "existing" }>): DatabaseConnection {
+  const { kind: _kind, maxConnections, ...existing } = db;
+  return {
+    ...existing,
+    connectionBudget: maxConnections !== undefined ? budgetOf(maxConnections).availableForApplications : undefined,
+  };
+}
+
+function patroniArgs(l: Layout, args: HarborPlatformArgs): PatroniClusterArgs {
+  const { kind: _kind, ...patroni } = (args.database ?? { kind: "patroni" }) as Extract<
+    PlatformDatabase,
+    { kind: "patroni" }
+  >;
+  return {
+    ...patroni,
+    storageClass: patroni.storageClass ?? l.storageClass,
+    clientPodSelector: patroni.clientPodSelector ?? harborPods(l.name),
+    namespace: l.nsName,
+    // Harbor's pools (core, jobservice, the exporter with metrics on) as HarborRelease deploys them.
+    clientPools: harborDatabaseClientPools(args.harbor ?? {}),
+    metricsExporter: args.observability !== undefined,
+    harborDatabase: true,
+    placement: l.dbTier,
+    requireZoneSpread: l.zonesHard,
+  };
+}
+
+function redisArgs(l: Layout, args: HarborPlatformArgs): RedisSentinelArgs {
+  const { kind: _kind, ...redis } = (args.redis ?? { kind: "sentinel" }) as Extract<
+    PlatformRedis,
+    { kind: "sentinel" }
+  >;
+  return {
+    ...redis,
+    namespace: l.ns,
+    clientPodSelector: redis.clientPodSelector ?? harborPods(l.name),
+    // Redis data and sentinel state on the stack's SSD class unless given.
+    storageClass: redis.storageClass ?? l.storageClass,
+    placement: l.dbTier,
+    requireZoneSpread: l.zonesHard,
+    metricsExporter: args.observability !== undefined,
+  };
+}
+
+type StorageTierArgs =
+  | { kind: "s3"; args: S3StorageArgs }
+  | { kind: "nfs"; args: NfsStorageArgs }
+  | { kind: "filesystem"; args: FilesystemStorageArgs };
+
+function storageTierArgs(l: Layout, args: HarborPlatformArgs): StorageTierArgs {
+  const st = args.storage;
+  if (st.kind === "s3") {
+    const { kind: _kind, ...s3Args } = st;
+    return { kind: "s3", args: { tags: platformTags(args), ...s3Args, namespace: l.nsName } };
+  }
+  if (st.kind === "nfs") {
+    const { kind: _kind, ...nfsArgs } = st;
+    return { kind: "nfs", args: { tags: platformTags(args), ...nfsArgs, namespace: l.nsName } };
+  }
+  return {
+    kind: "filesystem",
+    args: {
+      namespace: l.nsName,
+      storageClass: st.storageClass ?? l.storageClass,
+      capacityGb: st.capacityGb,
+      registryReplicas: registryReplicas(l.name, args),
+    },
+  };
+}
+
+function envoyGatewayArgs(l: Layout, args: HarborPlatformArgs): EnvoyGatewayArgs | undefined {
+  const edgeArgs = args.edge ?? {};
+  // The team's Gateway runs its own controller (its settings here are refused).
+  if (edgeArgs.kind === "existing") return undefined;
+  if (!(edgeArgs.installController ?? harborPlatformDefaults.installEdgeController)) return undefined;
+  const highAvailability = args.environment !== "dev";
+  return {
+    replicas: edgeArgs.controllerReplicas ?? (highAvailability ? harborPlatformDefaults.edgeControllerReplicas : 1),
+    highAvailability,
+    placement: l.appTier,
+    zoneSpread: l.zonesHard,
+  };
+}
+
+function certManagerArgs(l: Layout, args: HarborPlatformArgs): CertManagerArgs {
+  return {
+    existing: !(args.tls.installCertManager ?? harborPlatformDefaults.installCertManager),
+    highAvailability: args.environment !== "dev",
+    replicas: args.tls.certManagerReplicas,
+    placement: l.appTier,
+    gatewayApi: args.tls.issuer.mode === "acme-http01",
+    route53:
+      args.tls.issuer.mode === "acme-dns01" && args.tls.route53Irsa
+        ? {
+            hostedZoneIds: [args.tls.issuer.hostedZoneId],
+            dnsNames: [hostnameOf(args.externalUrl)],
+            tags: platformTags(args),
+            ...args.tls.route53Irsa,
+          }
+        : undefined,
+  };
+}
+
+function harborGatewayArgs(l: Layout, args: HarborPlatformArgs, waitFor: pulumi.Resource[]): HarborGatewayArgs {
+  const edgeArgs = (args.edge ?? {}) as PlatformOwnEdge;
+  return {
+    namespace: l.ns,
+    // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
+    gatewayName: l.name,
+    externalUrl: args.externalUrl,
+    tlsSecretName: platformTlsSecretName(l.name),
+    coreServiceName: `${harborFullName(harborReleaseName(l.name))}-core`,
+    adminAllowlist: edgeArgs.adminAllowlist,
+    exposure: edgeArgs.exposure,
+    internal: edgeArgs.internal,
+    ...nlbProtection(args),
+    nodePorts: edgeArgs.nodePorts,
+    replicas: edgeArgs.replicas,
+    highAvailability: args.environment !== "dev",
+    placement: l.appTier,
+    zoneSpread: l.zonesHard,
+    waitFor,
+    addressTimeoutSeconds: args.dns ? harborPlatformDefaults.gatewayAddressTimeoutSeconds : undefined,
+  };
+}
+
+/** Harbor's routes on the team's Gateway (`edge.kind: "existing"`). */
+function harborGatewayRoutesArgs(
+  l: Layout,
+  args: HarborPlatformArgs,
+  edge: PlatformExistingEdge,
+  waitFor: pulumi.Resource[],
+): HarborGatewayRoutesArgs {
+  return {
+    // Plain: checkHarborPlatformArgs refuses an Output namespace with the team's Gateway.
+    namespace: l.ns as string,
+    externalUrl: args.externalUrl,
+    gateway: edge.gateway,
+    implementation: edge.implementation,
+    coreServiceName: `${harborFullName(harborReleaseName(l.name))}-core`,
+    adminAllowlist: edge.adminAllowlist,
+    // The platform's name: <name>-admin-api, <name>-public-api, <name>-http-redirect.
+    routeNamePrefix: l.name,
+    waitFor,
+  };
+}
+
+/** The Secret of the edge certificate: the Gateway serves it, HarborCertificates issues it. */
+function platformTlsSecretName(name: string): string {
+  return `${name}-tls`;
+}
+
+function dnsRecordArgs(
+  args: HarborPlatformArgs,
+  dns: PlatformDns,
+  loadBalancerHostname: pulumi.Input<string>,
+): HarborDnsRecordArgs {
+  return {
+    hostedZoneId: dns.hostedZoneId,
+    zoneName: dns.zoneName,
+    host: hostnameOf(args.externalUrl),
+    loadBalancerHostname,
+    region: dns.region,
+  };
+}
+
+function harborCertificatesArgs(
+  l: Layout,
+  args: HarborPlatformArgs,
+  deps: {
+    acmeParentRefs: pulumi.Input<GatewayParentRef[]>;
+    certManagerReady: pulumi.Resource[];
+    dnsRecord: pulumi.Resource[];
+  },
+): HarborCertificatesArgs {
+  const http01 = args.tls.issuer.mode === "acme-http01";
+  const issuer: IssuerMode =
+    args.tls.issuer.mode === "acme-http01"
+      ? { ...args.tls.issuer, gatewayParentRefs: deps.acmeParentRefs }
+      : args.tls.issuer;
+  return {
+    namespace: l.nsName,
+    host: hostnameOf(args.externalUrl),
+    issuer,
+    tlsSecretName: platformTlsSecretName(l.name),
+    certManagerReady: deps.certManagerReady,
+    // Harbor's API resources must trust a self-signed edge: they get the CA the stack creates.
+    exposeCaCertificate: issuer.mode === "self-signed",
+    issuanceTimeoutSeconds:
+      stackApiCalls(args).length > 0 ? harborPlatformDefaults.certificateIssuanceTimeoutSeconds : undefined,
+    // An HTTP-01 challenge is answered through Harbor's name: ask only once it resolves (no cached NXDOMAIN).
+    edgeCertificateWaitsFor: http01 ? deps.dnsRecord : [],
+  };
+}
+
+/** What Harbor's release takes from the other tiers. */
+interface ReleaseTiers {
+  database: DatabaseConnection;
+  redis: HarborRedis;
+  storage: pulumi.Output<RegistryStorageDescriptor>;
+  edge: Pick<EdgeWiring, "tokenServiceSecretName" | "routeParentRefs">;
+}
+
+function harborReleaseArgs(l: Layout, args: HarborPlatformArgs, tiers: ReleaseTiers): HarborReleaseArgs {
+  const harborArgs = args.harbor ?? {};
+  const { connectionBudget, ...database } = tiers.database;
+  return {
+    namespace: l.nsName,
+    releaseName: harborReleaseName(l.name),
+    externalUrl: args.externalUrl,
+    database,
+    databaseConnectionBudget: connectionBudget,
+    maxOpenConns: harborArgs.maxOpenConns,
+    maxIdleConns: harborArgs.maxIdleConns,
+    redis: tiers.redis,
+    storage: tiers.storage,
+    storageAccessMode: args.storage.kind === "filesystem" ? "ReadWriteOnce" : undefined,
+    tokenServiceSecretName: tiers.edge.tokenServiceSecretName,
+    routeParentRefs: tiers.edge.routeParentRefs,
+    replicas: harborArgs.replicas,
+    trivy: harborArgs.trivy,
+    // Trivy's cache volumes (the chart's only claim with external database, Redis and registry storage).
+    trivyStorageClass: l.storageClass,
+    metrics: harborArgs.metrics,
+    serviceMonitor: harborServiceMonitorWiring(args),
+    resources: harborArgs.resources,
+    zoneSpread: l.zonesHard ? "required" : "preferred",
+    placement: l.appTier,
+    adminPassword: args.adminPassword,
+  };
+}
+
+/** How the API resources reach this Harbor: its URL, the admin password, the CA of a self-signed edge. */
+function harborApi(
+  args: HarborPlatformArgs,
+  password: pulumi.Input<string>,
+  caCertificate: pulumi.Input<string> | undefined,
+): HarborApiArgs {
+  return {
+    url: args.externalUrl,
+    password,
+    ...(caCertificate ? { caBundle: caCertificate } : {}),
+    ...(args.harborApi ?? {}),
+  };
+}
+
+function replicationArgs(args: HarborPlatformArgs, api: HarborApiArgs): ReplicationTargetsArgs | undefined {
+  if ((args.replication?.endpoints?.length ?? 0) === 0 && (args.replication?.policies?.length ?? 0) === 0)
+    return undefined;
+  return { harbor: api, selfUrl: args.externalUrl, ...args.replication };
+}
+
+function projectsArgs(args: HarborPlatformArgs, api: HarborApiArgs): HarborProjectsArgs | undefined {
+  return (args.projects?.length ?? 0) > 0 ? { harbor: api, projects: args.projects } : undefined;
+}
+
+function operationsArgs(
+  args: HarborPlatformArgs,
+  api: HarborApiArgs,
+  projectIds: HarborOperationsArgs["projectIds"],
+): HarborOperationsArgs | undefined {
+  const ops = args.operations ?? {};
+  if (!hasOperations(ops)) return undefined;
+  return { harbor: api, ...ops, projectIds, knownProjects: (args.projects ?? []).map((p) => p.name) };
+}
+
+function platformAdmissionArgs(args: HarborPlatformArgs): AdmissionPoliciesArgs | undefined {
+  if (!args.admission) return undefined;
+  const { projects, exemptImages, ...rest } = args.admission;
+  return {
+    ...rest,
+    harborHost: hostOf(args.externalUrl),
+    projects: projects ?? platformAdmissionProjects(args),
+    exemptImages: [...new Set([...platformImages(), ...(exemptImages ?? [])])],
+  };
+}
+
+function observabilityArgs(
+  l: Layout,
+  args: HarborPlatformArgs,
+  dbBudget: ConnectionBudget | undefined,
+): HarborObservabilityArgs | undefined {
+  if (!args.observability) return undefined;
+  // Plain here: checkHarborPlatformArgs refuses an Output namespace with observability.
+  const w = observabilityWiring({ name: l.name, ns: l.ns as string }, args, dbBudget);
+  return { ...args.observability, namespace: l.ns, deployment: w.deployment, targets: w.targets, ports: w.ports };
 }
 
 /**
@@ -1138,15 +1330,25 @@ function platformFacts(args: HarborPlatformArgs): PlatformFacts {
   };
 }
 
-/** Refuses what no tier could build, before any resource (the tiers check their own Args again). */
-function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
+/**
+ * Every problem of the platform's Args (empty: valid): its own, and every tier's as that tier will be given
+ * its Args (the tier's own check, with stand-ins for the outputs of tiers not created yet), each under the
+ * platform's key (`redis.quorum`, `harbor.maxOpenConns`). Asked before any resource. Pure.
+ */
+export function checkHarborPlatformArgs(name: string, args: HarborPlatformArgs): ArgsProblem[] {
   const check = new ArgsChecker("HarborPlatform", name);
-  check.requirePlain({ namespace: args.namespace, externalUrl: args.externalUrl, zones: args.zones });
+  if (!check.requirePlain({ externalUrl: args.externalUrl, zones: args.zones })) return check.problems;
   check.check(
-    /^https:\/\/[^/]+\/?$/.test(args.externalUrl),
-    "externalUrl",
-    `must be https://<host>, got "${args.externalUrl}"`,
-    "serve Harbor over TLS: use an https:// URL",
+    !(args.observability && pulumi.Output.isInstance(args.namespace)),
+    "namespace",
+    "is a Pulumi Output, but the observability tier writes it into the text of alert rules and dashboards",
+    "pass the namespace as a plain string (a literal or stack config value), or leave observability out",
+  );
+  check.check(
+    !(args.edge?.kind === "existing" && pulumi.Output.isInstance(args.namespace)),
+    "namespace",
+    "is a Pulumi Output, but Harbor's routes on the team's Gateway are checked against its listeners' namespaces here",
+    'pass the namespace as a plain string (a literal or stack config value), or leave edge.kind "existing" out',
   );
   if (args.storage.kind === "filesystem")
     check.rule(
@@ -1157,18 +1359,6 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
         replicasKey: "harbor.replicas",
       }),
     );
-  // A database the team brings with a known max_connections: Harbor's pools must fit it (the budget function
-  // the PatroniCluster sizes itself with), before any resource.
-  const db = args.database;
-  if (db?.kind === "existing" && db.maxConnections !== undefined) {
-    const why = poolsExceedBudget(harborDatabaseClientPools(args.harbor ?? {}), budgetOf(db.maxConnections));
-    check.check(
-      !why,
-      "database.maxConnections",
-      why ?? "",
-      "lower harbor.maxOpenConns or replicas, or raise max_connections",
-    );
-  }
   // The team's Redis (sentinels or an endpoint): addresses without a scheme, a master set, TLS stated.
   const rd = args.redis;
   if (rd && rd.kind !== "sentinel") {
@@ -1196,13 +1386,8 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
       "set cluster.create (a new EKS cluster) or cluster.existing (its name)",
     );
   }
-  if (args.observability)
-    check.problems.push(
-      ...observabilityArgsProblems(args.observability).map((p) => ({ ...p, path: `observability.${p.path}` })),
-    );
   const edgeArgs = args.edge ?? {};
   const existing = edgeArgs.kind === "existing" ? edgeArgs : undefined;
-  if (args.dns) check.rule("dns.zoneName", hostedZoneProblem(hostnameOf(args.externalUrl), args.dns.zoneName));
   const edgeKind = (edgeArgs as { kind?: unknown }).kind;
   check.check(
     edgeKind === undefined || edgeKind === "envoy-gateway" || edgeKind === "existing",
@@ -1246,7 +1431,159 @@ function checkPlatformArgs(name: string, args: HarborPlatformArgs): void {
     const [problem, fix] = p.split(". Fix: ");
     check.check(false, "tags", problem, fix);
   }
-  check.throwIfAny();
+  return [...check.problems, ...tierProblems(name, args, new Set(check.problems.map((p) => p.path)))];
+}
+
+/** A tier's problems, the platform key its paths go under, and the arguments the platform sets from its own keys. */
+type TierCheck = [prefix: string, problems: ArgsProblem[], at?: Record<string, string>];
+
+/**
+ * Each tier's own check, given the Args the constructor will give it. An argument the platform hands to several
+ * tiers (externalUrl, tags) is reported once, under the platform's key, in the words of the first to report it.
+ */
+function tierProblems(name: string, platformArgs: HarborPlatformArgs, reported: Set<string>): ArgsProblem[] {
+  const created = pending("");
+  const clusterArgs = eksClusterArgs(platformArgs);
+  const args = clusterArgs
+    ? withCreatedCluster(platformArgs, {
+        clusterName: created,
+        nodeRoleArn: created,
+        privateSubnetIds: pending<string[]>([]),
+        vpcId: created,
+        oidcProviderArn: created,
+        oidcIssuerUrl: created,
+      })
+    : platformArgs;
+  const l = plannedStorageClass(plannedLayout(name, args), args);
+  const shared = { externalUrl: "externalUrl", namespace: "namespace", tags: "tags" };
+  const checks: TierCheck[] = [];
+  if (clusterArgs)
+    checks.push(["cluster.create", checkEksClusterArgs(`${name}-cluster`, clusterArgs), { zones: "zones" }]);
+  if (args.nodePools)
+    checks.push(["nodePools", checkNodePoolsArgs(`${name}-nodes`, nodePoolsArgs(name, args)), shared]);
+  const addons = clusterAddonsArgs(args, []);
+  if (addons) checks.push(["cluster", checkClusterAddonsArgs(`${name}-addons`, addons)]);
+  const ssd = platformStorageClass(name, args);
+  if (ssd.create) checks.push(["storageClass", checkSsdStorageClassArgs(`${name}-ssd`, ssd.classArgs)]);
+
+  const db = args.database ?? { kind: "patroni" };
+  let database: DatabaseConnection;
+  let dbBudget: ConnectionBudget | undefined;
+  if (db.kind === "existing") database = existingDatabase(db);
+  else {
+    const dbArgs = patroniArgs(l, args);
+    const problems = checkPatroniClusterArgs(`${name}-db`, dbArgs);
+    checks.push(["database", problems, { ...shared, clientPools: "harbor" }]);
+    dbBudget = problems.length === 0 ? patroniClusterBudget(`${name}-db`, dbArgs) : undefined;
+    database = {
+      host: created,
+      port: pending(0),
+      user: created,
+      database: created,
+      passwordSecretName: created,
+      sslmode: created,
+      connectionBudget: dbBudget?.availableForApplications,
+    };
+  }
+  const rd = args.redis ?? { kind: "sentinel" };
+  if (rd.kind === "sentinel")
+    checks.push(["redis", checkRedisSentinelArgs(`${name}-redis`, redisArgs(l, args)), shared]);
+  const storage = storageTierArgs(l, args);
+  const storageName = `${name}-registry`;
+  checks.push([
+    "storage",
+    storage.kind === "s3"
+      ? checkS3StorageArgs(storageName, storage.args)
+      : storage.kind === "nfs"
+        ? checkNfsStorageArgs(storageName, storage.args)
+        : checkFilesystemStorageArgs(storageName, storage.args),
+    { ...shared, registryReplicas: "storage.kind" },
+  ]);
+  checks.push([
+    "harbor",
+    checkHarborReleaseArgs(
+      `${name}-harbor`,
+      harborReleaseArgs(l, args, {
+        database,
+        // The team's Redis is checked under the platform's redis key (checkHarborPlatformArgs).
+        redis: { kind: "sentinel", sentinelAddrs: created, masterSet: created, passwordSecretName: created },
+        storage: pending({} as RegistryStorageDescriptor),
+        edge: { tokenServiceSecretName: created, routeParentRefs: pending([]) },
+      }),
+    ),
+    { ...shared, storage: "storage.kind", "database.sslmode": "database.sslmode" },
+  ]);
+  const controller = envoyGatewayArgs(l, args);
+  if (controller)
+    checks.push([
+      "edge",
+      checkEnvoyGatewayArgs(`${name}-envoy-gateway`, controller),
+      { replicas: "edge.controllerReplicas" },
+    ]);
+  checks.push([
+    "tls",
+    checkCertManagerArgs(`${name}-cert-manager`, certManagerArgs(l, args)),
+    {
+      ...shared,
+      replicas: "tls.certManagerReplicas",
+      "route53.dnsNames": "externalUrl",
+      "route53.hostedZoneIds": "tls.issuer.hostedZoneId",
+      "route53.tags": "tags",
+      route53: "tls.route53Irsa",
+    },
+  ]);
+  // The team's Gateway: its routes' Args are checked by existingEdgeProblems, under the platform's edge keys.
+  if (args.edge?.kind !== "existing")
+    checks.push([
+      "edge",
+      checkHarborGatewayArgs(`${name}-edge`, harborGatewayArgs(l, args, [])),
+      { ...shared, "accessLogs.tags": "tags" },
+    ]);
+  if (args.dns)
+    checks.push([
+      "dns",
+      checkHarborDnsRecordArgs(`${name}-dns`, dnsRecordArgs(args, args.dns, created)),
+      { host: "externalUrl" },
+    ]);
+  checks.push([
+    "tls",
+    checkHarborCertificatesArgs(
+      `${name}-certs`,
+      harborCertificatesArgs(l, args, { acmeParentRefs: pending([]), certManagerReady: [], dnsRecord: [] }),
+    ),
+    { ...shared, host: "externalUrl" },
+  ]);
+  const api = harborApi(args, created, args.tls.issuer.mode === "self-signed" ? created : undefined);
+  const apiAt = { ...shared, "harbor.url": "externalUrl", harbor: "harborApi", selfUrl: "externalUrl" };
+  const replication = replicationArgs(args, api);
+  if (replication) checks.push(["replication", checkReplicationTargetsArgs(`${name}-replication`, replication), apiAt]);
+  const projects = projectsArgs(args, api);
+  if (projects) checks.push(["", checkHarborProjectsArgs(`${name}-projects`, projects), apiAt]);
+  const ops = operationsArgs(args, api, projects ? pending({}) : undefined);
+  if (ops)
+    checks.push([
+      "operations",
+      checkHarborOperationsArgs(`${name}-operations`, ops),
+      { ...apiAt, knownProjects: "projects" },
+    ]);
+  const admission = platformAdmissionArgs(args);
+  if (admission) checks.push(["admission", admissionArgsProblems(admission), { harborHost: "externalUrl" }]);
+  const observability = observabilityArgs(l, args, dbBudget);
+  if (observability)
+    checks.push(["observability", checkHarborObservabilityArgs(`${name}-observability`, observability), shared]);
+
+  const out: ArgsProblem[] = [];
+  for (const [prefix, problems, at] of checks) {
+    const mapped = problemsUnder(prefix, problems, at);
+    const kept = mapped.filter((p, i) => {
+      const renamed = p.path !== (prefix ? `${prefix}.${problems[i].path}` : problems[i].path);
+      return !(renamed && reported.has(p.path));
+    });
+    out.push(...kept);
+    // Within one tier every problem stays; a later tier's words on the same shared key are dropped.
+    for (const p of kept) reported.add(p.path);
+  }
+  return out;
 }
 
 /**

@@ -35,7 +35,6 @@ export function observabilityWiring(
   ports: HarborObservabilityArgs["ports"];
   harborServiceMonitor: ReturnType<typeof harborChartServiceMonitor> | undefined;
 } {
-  const obs = args.observability;
   const db = args.database ?? { kind: "patroni" as const };
   const rd = args.redis ?? { kind: "sentinel" as const };
   const dbName = `${l.name}-db`;
@@ -93,8 +92,7 @@ export function observabilityWiring(
       redisExporter: REDIS_EXPORTER_PORT_NAME,
       redisExporterPort: REDIS_EXPORTER_PORT,
     },
-    harborServiceMonitor:
-      obs && metrics && (obs.monitors ?? true) ? harborChartServiceMonitor(obs.selectorLabels ?? {}) : undefined,
+    harborServiceMonitor: harborServiceMonitorWiring(args),
   };
 }
 
@@ -108,4 +106,14 @@ function backupAgeCheckOf(
   if (!limits) return undefined;
   const { maxAgeSeconds, alertAfterSeconds, neverSucceededAfterSeconds } = limits;
   return { cronJob: backupAgeCheckName(cluster), maxAgeSeconds, alertAfterSeconds, neverSucceededAfterSeconds };
+}
+
+/** Harbor chart's own ServiceMonitor, when the observability tier watches Harbor (metrics on, monitors on). */
+export function harborServiceMonitorWiring(
+  args: Pick<HarborPlatformArgs, "observability" | "harbor">,
+): ReturnType<typeof harborChartServiceMonitor> | undefined {
+  const obs = args.observability;
+  return obs && (args.harbor?.metrics ?? true) && (obs.monitors ?? true)
+    ? harborChartServiceMonitor(obs.selectorLabels ?? {})
+    : undefined;
 }

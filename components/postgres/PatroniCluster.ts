@@ -6,6 +6,8 @@ import { stringify } from "yaml";
 import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
   createHardenedBucket,
   HARBOR_DATABASE_LABEL,
   Placement,
@@ -173,7 +175,7 @@ export class PatroniCluster extends pulumi.ComponentResource {
   readonly budget: ConnectionBudget;
 
   constructor(name: string, args: PatroniClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    checkPatroniClusterArgs(name, args);
+    refuseInvalidArgs("PatroniCluster", name, checkPatroniClusterArgs(name, args));
     super(PatroniCluster.__pulumiType, name, {}, opts);
 
     const l = clusterLayout(name, args);
@@ -928,6 +930,11 @@ interface ClusterSecrets {
   exporter?: k8s.core.v1.Secret;
 }
 
+/** The connection budget a cluster of these (valid) Args gets: its `budget`, known before it exists. Pure. */
+export function patroniClusterBudget(name: string, args: PatroniClusterArgs): ConnectionBudget {
+  return clusterLayout(name, args).budget;
+}
+
 function clusterLayout(name: string, args: PatroniClusterArgs): ClusterLayout {
   const d = patroniClusterDefaults;
   const members = args.members ?? d.members;
@@ -988,8 +995,8 @@ function exporterArgs(secret: k8s.core.v1.Secret) {
   };
 }
 
-/** Refuses Args no cluster could run, every problem at once, before any resource. */
-function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
+/** Every problem of Args no cluster could run (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): ArgsProblem[] {
   const d = patroniClusterDefaults;
   const members = args.members ?? d.members;
   const memoryGi = args.memoryGi ?? d.memoryGi;
@@ -1053,7 +1060,7 @@ function checkPatroniClusterArgs(name: string, args: PatroniClusterArgs): void {
   const roleProblem = reservedRoleProblem(args.user ?? d.user, ["postgres", "standby", POSTGRES_EXPORTER_ROLE]);
   check.check(!roleProblem, "user", roleProblem ?? "", 'give Harbor a role of its own, e.g. "harbor"');
   checkBackupArgs(check, args.backup, args.restore);
-  check.throwIfAny();
+  return check.problems;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
 import { withoutStackCapture } from "../harborApi/stackCapture";
 import { HarborProject, renderProjectMetadata } from "../harborApi/project";
@@ -26,10 +26,7 @@ export class HarborProjects extends pulumi.ComponentResource {
   readonly projectIds: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: HarborProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const checker = new ArgsChecker(HarborProjects.__pulumiType, name);
-    checkHarborProjects(args, checker);
-    checker.throwIfAny();
-    // Args are checked before the component (or anything) is registered.
+    refuseInvalidArgs(HarborProjects.__pulumiType, name, checkHarborProjectsArgs(name, args));
     super(HarborProjects.__pulumiType, name, {}, opts);
 
     const connection = connectionInputs(args.harbor);
@@ -47,4 +44,11 @@ export class HarborProjects extends pulumi.ComponentResource {
     this.projectIds = pulumi.output(ids);
     this.registerOutputs({ projectIds: this.projectIds });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborProjectsArgs(name: string, args: HarborProjectsArgs): ArgsProblem[] {
+  const checker = new ArgsChecker(HarborProjects.__pulumiType, name);
+  checkHarborProjects(args, checker);
+  return checker.problems;
 }

@@ -2,13 +2,23 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import * as random from "@pulumi/random";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement, selectorLabels, standardLabels, zoneSpread } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  Placement,
+  refuseInvalidArgs,
+  podPlacement,
+  selectorLabels,
+  standardLabels,
+  zoneSpread,
+} from "../conventions";
 import {
   checkQuorum,
   REDIS_PORT,
   redisMaxmemoryMb,
   redisSentinelDefaults,
   redisTopology,
+  RedisTopology,
   renderRedisConf,
   renderRedisStartScript,
   renderSentinelConf,
@@ -26,8 +36,8 @@ import { renderRedisExporterContainer } from "./renderRedisExporter";
 export const REDIS_IMAGE = "redis:7.2.11-alpine";
 
 export interface RedisSentinelArgs {
-  /** Namespace (a plain string: it is part of the rendered host names). Default: `harbor`. */
-  namespace?: string;
+  /** Namespace (e.g. a Namespace's `metadata.name`; the rendered host names carry it). Default: `harbor`. */
+  namespace?: pulumi.Input<string>;
   /** Redis nodes: one master and replicas. Default: 3. */
   replicas?: number;
   /** Sentinels. HA minimums (3 in prod) are the policy pack's rule. Default: 3. */
@@ -81,46 +91,16 @@ export class RedisSentinel extends pulumi.ComponentResource {
   readonly podSelector: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RedisSentinelArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("RedisSentinel", name, checkRedisSentinelArgs(name, args));
+    super(RedisSentinel.__pulumiType, name, {}, opts);
     const d = redisSentinelDefaults;
     const replicas = args.replicas ?? d.replicas;
     const sentinels = args.sentinels ?? d.sentinels;
-    const quorum = args.quorum ?? d.quorum;
     const memoryGi = args.memoryGi ?? d.memoryGi;
-    const check = new ArgsChecker("RedisSentinel", name);
-    check.requirePlain({ namespace: args.namespace });
-    check.atLeast(replicas, 1, "replicas");
-    check.atLeast(sentinels, 1, "sentinels");
-    check.atLeast(quorum, 1, "quorum");
-    check.check(
-      !checkQuorum(quorum, sentinels),
-      "quorum",
-      checkQuorum(quorum, sentinels) ?? "",
-      `set quorum to at most ${sentinels} (a majority, e.g. 2 of 3)`,
-    );
-    check.check(
-      memoryGi >= 0.125,
-      "memoryGi",
-      `must be at least 0.125, got ${memoryGi}`,
-      "give each Redis node at least 128 MiB",
-    );
-    check.check(
-      /^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? d.masterSet),
-      "masterSet",
-      `"${args.masterSet}" has characters Harbor's URL cannot carry`,
-      "use letters, digits, - and _",
-    );
-    // An empty selector would match every pod in the namespace and open the password-less sentinels to all.
-    check.check(
-      args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0,
-      "clientPodSelector",
-      "is empty, which would admit every pod in the namespace",
-      'give the labels of Harbor\'s pods, e.g. { app: "harbor" }',
-    );
-    check.throwIfAny();
-    super(RedisSentinel.__pulumiType, name, {}, opts);
 
     const ns = args.namespace ?? d.namespace;
-    const topology = redisTopology(name, args);
+    // Host names carry the namespace: the configs render once it is known (a plain string renders at once).
+    const topologyIn = pulumi.output(ns).apply((n) => redisTopology(name, { ...args, namespace: n }));
     const child = { parent: this };
     const labels = standardLabels("redis", name);
     const redisSelector = { ...selectorLabels("redis", name), "harbor-ha.io/role": "redis" };
@@ -133,28 +113,7 @@ export class RedisSentinel extends pulumi.ComponentResource {
       child,
     );
 
-    const files: Record<string, string> = {};
-    // One file per pod: each announces its own stable DNS name. The pod's command picks its file by hostname.
-    topology.redis.forEach((self, i) => {
-      const pod = `${name}-redis-${i}`;
-      files[`${pod}.conf`] = renderRedisConf({ self, maxmemoryMb: redisMaxmemoryMb(memoryGi), replicas: replicas - 1 });
-      files[`start-${pod}.sh`] = renderRedisStartScript({
-        ...topology,
-        source: `/config/${pod}.conf`,
-        target: "/data/redis.conf",
-        self,
-      });
-    });
-    topology.sentinels.forEach((self, i) => {
-      const pod = `${name}-sentinel-${i}`;
-      files[`${pod}.conf`] = renderSentinelConf({ ...topology, self });
-      files[`start-${pod}.sh`] = renderSentinelStartScript({
-        ...topology,
-        source: `/config/${pod}.conf`,
-        target: "/data/sentinel.conf",
-        self,
-      });
-    });
+    const files = topologyIn.apply((topology) => redisFiles(name, topology, memoryGi, replicas));
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
       { metadata: { name: `${name}-config`, namespace: ns, labels }, data: files },
@@ -307,8 +266,8 @@ export class RedisSentinel extends pulumi.ComponentResource {
       child,
     );
 
-    this.sentinelAddrs = pulumi.output(sentinelAddrList(topology));
-    this.masterSet = pulumi.output(topology.masterSet);
+    this.sentinelAddrs = topologyIn.apply(sentinelAddrList);
+    this.masterSet = pulumi.output(args.masterSet ?? d.masterSet);
     this.passwordSecretName = auth.metadata.name;
     this.podSelector = pulumi.output(selectorLabels("redis", name));
     this.registerOutputs({
@@ -318,4 +277,70 @@ export class RedisSentinel extends pulumi.ComponentResource {
       podSelector: this.podSelector,
     });
   }
+}
+
+/** The config files of every pod (one each: each announces its own stable DNS name), by file name. Pure. */
+function redisFiles(name: string, topology: RedisTopology, memoryGi: number, replicas: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  // The pod's command picks its file by hostname.
+  topology.redis.forEach((self, i) => {
+    const pod = `${name}-redis-${i}`;
+    files[`${pod}.conf`] = renderRedisConf({ self, maxmemoryMb: redisMaxmemoryMb(memoryGi), replicas: replicas - 1 });
+    files[`start-${pod}.sh`] = renderRedisStartScript({
+      ...topology,
+      source: `/config/${pod}.conf`,
+      target: "/data/redis.conf",
+      self,
+    });
+  });
+  topology.sentinels.forEach((self, i) => {
+    const pod = `${name}-sentinel-${i}`;
+    files[`${pod}.conf`] = renderSentinelConf({ ...topology, self });
+    files[`start-${pod}.sh`] = renderSentinelStartScript({
+      ...topology,
+      source: `/config/${pod}.conf`,
+      target: "/data/sentinel.conf",
+      self,
+    });
+  });
+  return files;
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkRedisSentinelArgs(name: string, args: RedisSentinelArgs): ArgsProblem[] {
+  const d = redisSentinelDefaults;
+  const replicas = args.replicas ?? d.replicas;
+  const sentinels = args.sentinels ?? d.sentinels;
+  const quorum = args.quorum ?? d.quorum;
+  const memoryGi = args.memoryGi ?? d.memoryGi;
+  const check = new ArgsChecker("RedisSentinel", name);
+  check.atLeast(replicas, 1, "replicas");
+  check.atLeast(sentinels, 1, "sentinels");
+  check.atLeast(quorum, 1, "quorum");
+  check.check(
+    !checkQuorum(quorum, sentinels),
+    "quorum",
+    checkQuorum(quorum, sentinels) ?? "",
+    `set quorum to at most ${sentinels} (a majority, e.g. 2 of 3)`,
+  );
+  check.check(
+    memoryGi >= 0.125,
+    "memoryGi",
+    `must be at least 0.125, got ${memoryGi}`,
+    "give each Redis node at least 128 MiB",
+  );
+  check.check(
+    /^[a-zA-Z0-9_-]+$/.test(args.masterSet ?? d.masterSet),
+    "masterSet",
+    `"${args.masterSet}" has characters Harbor's URL cannot carry`,
+    "use letters, digits, - and _",
+  );
+  // An empty selector would match every pod in the namespace and open the password-less sentinels to all.
+  check.check(
+    args.clientPodSelector === undefined || Object.keys(args.clientPodSelector).length > 0,
+    "clientPodSelector",
+    "is empty, which would admit every pod in the namespace",
+    'give the labels of Harbor\'s pods, e.g. { app: "harbor" }',
+  );
+  return check.problems;
 }

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker } from "../conventions/validation";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions/validation";
 import { connectionInputs } from "../harborApi/connectionArgs";
 import { withoutStackCapture } from "../harborApi/stackCapture";
 import { ReplicationFlow, ReplicationTargetsArgs } from "./args";
@@ -55,10 +55,7 @@ export class ReplicationTargets extends pulumi.ComponentResource {
   readonly flows: ReplicationFlow[];
 
   constructor(name: string, args: ReplicationTargetsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const checker = new ArgsChecker(ReplicationTargets.__pulumiType, name);
-    checkReplicationTargets(args, checker);
-    checker.throwIfAny();
-    // Args are checked before the component (or anything) is registered.
+    refuseInvalidArgs(ReplicationTargets.__pulumiType, name, checkReplicationTargetsArgs(name, args));
     super(ReplicationTargets.__pulumiType, name, {}, opts);
 
     const endpointsArgs = args.endpoints ?? [];
@@ -132,4 +129,11 @@ export class ReplicationTargets extends pulumi.ComponentResource {
       flows: this.flows,
     });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkReplicationTargetsArgs(name: string, args: ReplicationTargetsArgs): ArgsProblem[] {
+  const checker = new ArgsChecker(ReplicationTargets.__pulumiType, name);
+  checkReplicationTargets(args, checker);
+  return checker.problems;
 }

@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DEFAULT_NAMESPACE, readWriteOnceSharingViolation, standardLabels } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
+  DEFAULT_NAMESPACE,
+  readWriteOnceSharingViolation,
+  standardLabels,
+} from "../conventions";
 import { RegistryStorageDescriptor } from "./descriptor";
 
 export interface FilesystemStorageArgs {
@@ -29,20 +36,10 @@ export class FilesystemStorage extends pulumi.ComponentResource {
   readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
 
   constructor(name: string, args: FilesystemStorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("FilesystemStorage", name, checkFilesystemStorageArgs(name, args));
+    super(FilesystemStorage.__pulumiType, name, {}, opts);
     const d = filesystemStorageDefaults;
     const capacityGb = args.capacityGb ?? d.capacityGb;
-    const check = new ArgsChecker("FilesystemStorage", name);
-    check.rule(
-      "registryReplicas",
-      readWriteOnceSharingViolation({
-        registryReplicas: args.registryReplicas ?? d.registryReplicas,
-        subject: "the claim",
-        replicasKey: "registryReplicas",
-      }),
-    );
-    check.atLeast(capacityGb, 1, "capacityGb");
-    check.throwIfAny();
-    super(FilesystemStorage.__pulumiType, name, {}, opts);
     const pvc = new k8s.core.v1.PersistentVolumeClaim(
       name,
       {
@@ -63,4 +60,21 @@ export class FilesystemStorage extends pulumi.ComponentResource {
     });
     this.registerOutputs({ registryStorage: this.registryStorage });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkFilesystemStorageArgs(name: string, args: FilesystemStorageArgs): ArgsProblem[] {
+  const d = filesystemStorageDefaults;
+  const capacityGb = args.capacityGb ?? d.capacityGb;
+  const check = new ArgsChecker("FilesystemStorage", name);
+  check.rule(
+    "registryReplicas",
+    readWriteOnceSharingViolation({
+      registryReplicas: args.registryReplicas ?? d.registryReplicas,
+      subject: "the claim",
+      replicasKey: "registryReplicas",
+    }),
+  );
+  check.atLeast(capacityGb, 1, "capacityGb");
+  return check.problems;
 }

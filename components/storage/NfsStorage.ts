@@ -3,7 +3,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as efs from "@pulumi/aws/efs";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { RegistryStorageDescriptor } from "./descriptor";
 
 /** Harbor's pods run as uid/gid 10000 (field notes); the export must let them write. */
@@ -38,8 +38,8 @@ export interface NfsStorageArgs {
   backup?: boolean;
   /** An existing NFS server. Exactly one of `efs` and `server` is required. Default: none. */
   server?: {
-    /** The server's host name or address. */
-    host: string;
+    /** The server's host name or address (e.g. another resource's DNS name output). */
+    host: pulumi.Input<string>;
     /** The exported path (writable by uid/gid 10000). */
     path: string;
   };
@@ -76,7 +76,7 @@ export class NfsStorage extends pulumi.ComponentResource {
   readonly registryStorage: pulumi.Output<RegistryStorageDescriptor>;
 
   constructor(name: string, args: NfsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkNfsStorageArgs(name, args);
+    refuseInvalidArgs("NfsStorage", name, checkNfsStorageArgs(name, args));
     super(NfsStorage.__pulumiType, name, {}, opts);
     const capacityGb = args.capacityGb ?? nfsStorageDefaults.capacityGb;
     const labels = standardLabels("registry-storage", name);
@@ -275,8 +275,8 @@ function existingServerSource(server: NonNullable<NfsStorageArgs["server"]>): Vo
   };
 }
 
-/** Refuses invalid Args before any resource, naming every problem. */
-function checkNfsStorageArgs(name: string, args: NfsStorageArgs): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkNfsStorageArgs(name: string, args: NfsStorageArgs): ArgsProblem[] {
   const check = new ArgsChecker("NfsStorage", name);
   check.check(
     !!args.efs !== !!args.server,
@@ -328,5 +328,5 @@ function checkNfsStorageArgs(name: string, args: NfsStorageArgs): void {
       "give the export's absolute path",
     );
   check.atLeast(args.capacityGb ?? nfsStorageDefaults.capacityGb, 1, "capacityGb");
-  check.throwIfAny();
+  return check.problems;
 }

@@ -9,6 +9,8 @@ import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
 import {
   ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
   awsTagProblems,
   createHardenedBucket,
   DEFAULT_NAMESPACE,
@@ -125,36 +127,7 @@ export class S3Storage extends pulumi.ComponentResource {
   readonly bucket: pulumi.Output<string>;
 
   constructor(name: string, args: S3StorageArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const d = s3StorageDefaults;
-    const check = new ArgsChecker("S3Storage", name);
-    check.atLeast(
-      args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
-      1,
-      "noncurrentVersionExpirationDays",
-    );
-    check.atLeast(
-      args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays,
-      1,
-      "abortIncompleteMultipartDays",
-    );
-    if (args.compatible)
-      check.check(
-        /^https:\/\//.test(args.compatible.regionEndpoint),
-        "compatible.regionEndpoint",
-        `must be https, got "${args.compatible.regionEndpoint}"`,
-        "serve the S3 endpoint over TLS",
-      );
-    check.atLeast(
-      args.uploadsNoncurrentExpirationDays ?? d.uploadsNoncurrentExpirationDays,
-      1,
-      "uploadsNoncurrentExpirationDays",
-    );
-    for (const slot of REGISTRY_KEY_SLOTS) check.atLeast(args.accessKeys?.[slot] ?? 1, 1, `accessKeys.${slot}`);
-    for (const p of awsTagProblems(args.tags ?? {})) {
-      const [problem, fix] = p.split(". Fix: ");
-      check.check(false, "tags", problem, fix);
-    }
-    check.throwIfAny();
+    refuseInvalidArgs("S3Storage", name, checkS3StorageArgs(name, args));
     super(S3Storage.__pulumiType, name, {}, opts);
 
     const c = args.compatible;
@@ -310,4 +283,34 @@ export class S3Storage extends pulumi.ComponentResource {
       child,
     ).id;
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkS3StorageArgs(name: string, args: S3StorageArgs): ArgsProblem[] {
+  const d = s3StorageDefaults;
+  const check = new ArgsChecker("S3Storage", name);
+  check.atLeast(
+    args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays,
+    1,
+    "noncurrentVersionExpirationDays",
+  );
+  check.atLeast(args.abortIncompleteMultipartDays ?? d.abortIncompleteMultipartDays, 1, "abortIncompleteMultipartDays");
+  if (args.compatible)
+    check.check(
+      /^https:\/\//.test(args.compatible.regionEndpoint),
+      "compatible.regionEndpoint",
+      `must be https, got "${args.compatible.regionEndpoint}"`,
+      "serve the S3 endpoint over TLS",
+    );
+  check.atLeast(
+    args.uploadsNoncurrentExpirationDays ?? d.uploadsNoncurrentExpirationDays,
+    1,
+    "uploadsNoncurrentExpirationDays",
+  );
+  for (const slot of REGISTRY_KEY_SLOTS) check.atLeast(args.accessKeys?.[slot] ?? 1, 1, `accessKeys.${slot}`);
+  for (const p of awsTagProblems(args.tags ?? {})) {
+    const [problem, fix] = p.split(". Fix: ");
+    check.check(false, "tags", problem, fix);
+  }
+  return check.problems;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, standardLabels } from "../conventions";
 import { EBS_CSI_PROVISIONER, EBS_PROVISIONERS, HDD_EBS_VOLUME_TYPES, SSD_EBS_VOLUME_TYPES } from "./ssdClasses";
 
 export interface SsdStorageClassArgs {
@@ -100,9 +100,7 @@ export class SsdStorageClass extends pulumi.ComponentResource {
   readonly storageClass: k8s.storage.v1.StorageClass;
 
   constructor(name: string, args: SsdStorageClassArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const check = new ArgsChecker("SsdStorageClass", name);
-    for (const p of ssdStorageClassProblems(args)) check.rule(p.path, p);
-    check.throwIfAny();
+    refuseInvalidArgs("SsdStorageClass", name, checkSsdStorageClassArgs(name, args));
     super(SsdStorageClass.__pulumiType, name, {}, opts);
     const { kmsKeyId, ...plain } = args;
     const rendered = renderSsdStorageClass(plain);
@@ -125,4 +123,11 @@ export class SsdStorageClass extends pulumi.ComponentResource {
     );
     this.registerOutputs({ name: this.name });
   }
+}
+
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkSsdStorageClassArgs(name: string, args: SsdStorageClassArgs): ArgsProblem[] {
+  const check = new ArgsChecker("SsdStorageClass", name);
+  for (const p of ssdStorageClassProblems(args)) check.rule(p.path, p);
+  return check.problems;
 }

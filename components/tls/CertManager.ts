@@ -3,7 +3,14 @@ import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import * as iam from "@pulumi/aws/iam";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, Placement, podPlacement, renderIrsaTrustPolicy } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  refuseInvalidArgs,
+  Placement,
+  podPlacement,
+  renderIrsaTrustPolicy,
+} from "../conventions";
 import { renderCertManagerValues, renderRoute53Policy } from "./renderCertManagerValues";
 
 /** Pinned jetstack chart (a `helm.v3.Release`: simpler and current, unlike @pulumi/kubernetes-cert-manager). */
@@ -44,8 +51,8 @@ export const certManagerDefaults = {
 export interface CertManagerArgs {
   /** The cluster already runs cert-manager: install nothing (the Route53 role is still created when asked). Default: false. */
   existing?: boolean;
-  /** Namespace of cert-manager. Default: `cert-manager`. */
-  namespace?: string;
+  /** Namespace of cert-manager (e.g. a Namespace's `metadata.name`). Default: `cert-manager`. */
+  namespace?: pulumi.Input<string>;
   /** Refuse fewer than 2 replicas (each deployment then gets a PDB). Default: false. */
   highAvailability?: boolean;
   /** Replicas of the controller, webhook and cainjector. Default: 2 with highAvailability, else 1. */
@@ -91,11 +98,11 @@ export class CertManager extends pulumi.ComponentResource {
   readonly route53RoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: CertManagerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    refuseInvalidArgs("CertManager", name, checkCertManagerArgs(name, args));
+    super(CertManager.__pulumiType, name, {}, opts);
     const d = certManagerDefaults;
     const ha = args.highAvailability ?? d.highAvailability;
     const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
-    checkCertManagerArgs(name, args, ha, replicas);
-    super(CertManager.__pulumiType, name, {}, opts);
     const ns = args.namespace ?? d.namespace;
     const roleArn = args.route53 ? this.route53Role(name, args.route53, ns) : undefined;
     if (!(args.existing ?? d.existing)) this.release = this.chartRelease(name, args, ns, replicas, ha, roleArn);
@@ -106,15 +113,19 @@ export class CertManager extends pulumi.ComponentResource {
   }
 
   /** The IRSA role cert-manager's service account assumes to change records in the given zones only. */
-  private route53Role(name: string, r: NonNullable<CertManagerArgs["route53"]>, ns: string): pulumi.Output<string> {
+  private route53Role(
+    name: string,
+    r: NonNullable<CertManagerArgs["route53"]>,
+    ns: pulumi.Input<string>,
+  ): pulumi.Output<string> {
     const role = new iam.Role(
       `${name}-route53`,
       {
         description: "cert-manager dns01 on Route53 (IRSA)",
         tags: r.tags ?? {},
         assumeRolePolicy: pulumi
-          .all([r.oidcProviderArn, r.oidcIssuerUrl])
-          .apply(([arn, url]) => JSON.stringify(renderIrsaTrustPolicy(arn, url, ns, CERT_MANAGER_SERVICE_ACCOUNT))),
+          .all([r.oidcProviderArn, r.oidcIssuerUrl, ns])
+          .apply(([arn, url, n]) => JSON.stringify(renderIrsaTrustPolicy(arn, url, n, CERT_MANAGER_SERVICE_ACCOUNT))),
       },
       { parent: this },
     );
@@ -135,7 +146,7 @@ export class CertManager extends pulumi.ComponentResource {
   private chartRelease(
     name: string,
     args: CertManagerArgs,
-    ns: string,
+    ns: pulumi.Input<string>,
     replicas: number,
     ha: boolean,
     roleArn: pulumi.Output<string> | undefined,
@@ -169,10 +180,12 @@ export class CertManager extends pulumi.ComponentResource {
   }
 }
 
-/** Refuses invalid Args before any resource, naming every problem. */
-function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, replicas: number): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkCertManagerArgs(name: string, args: CertManagerArgs): ArgsProblem[] {
+  const d = certManagerDefaults;
+  const ha = args.highAvailability ?? d.highAvailability;
+  const replicas = args.replicas ?? (ha ? d.replicasHighlyAvailable : d.replicasSingle);
   const check = new ArgsChecker("CertManager", name);
-  check.requirePlain({ namespace: args.namespace });
   if (check.atLeast(replicas, 1, "replicas") && ha)
     check.check(
       replicas >= 2,
@@ -208,5 +221,5 @@ function checkCertManagerArgs(name: string, args: CertManagerArgs, ha: boolean, 
       "give the cluster's OIDC issuer URL",
     );
   }
-  check.throwIfAny();
+  return check.problems;
 }

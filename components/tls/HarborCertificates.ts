@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
+import { ArgsChecker, ArgsProblem, refuseInvalidArgs, DEFAULT_NAMESPACE, standardLabels } from "../conventions";
 import { CERT_MANAGER_NAMESPACE } from "./CertManager";
 
 /** ACME account shared by both ACME modes. */
@@ -50,10 +50,13 @@ export type IssuerMode =
 export interface HarborCertificatesArgs {
   /** Namespace of Harbor (where the certificate Secrets go). Default: `harbor`. */
   namespace?: pulumi.Input<string>;
-  /** cert-manager's namespace (the self-signed CA's Secret lives there). Default: `cert-manager`. */
-  certManagerNamespace?: string;
-  /** Harbor's host name, e.g. `harbor.example.com`. */
-  host: string;
+  /** cert-manager's namespace (the self-signed CA's Secret lives there), e.g. CertManager's. Default: `cert-manager`. */
+  certManagerNamespace?: pulumi.Input<string>;
+  /**
+   * Harbor's host name, e.g. `harbor.example.com` (only the certificate's DNS name: an Output, e.g. a record's
+   * name, is fine; a plain string is also checked as a DNS name before any resource).
+   */
+  host: pulumi.Input<string>;
   /** How the edge certificate is issued. */
   issuer: IssuerMode;
   /** Name of the edge certificate's Secret (the Gateway's HTTPS listener names it). Default: `<name>-tls`. */
@@ -108,7 +111,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
   readonly edgeCertificate: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: HarborCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
-    checkHarborCertificatesArgs(name, args);
+    refuseInvalidArgs("HarborCertificates", name, checkHarborCertificatesArgs(name, args));
     super(HarborCertificates.__pulumiType, name, {}, opts);
     const d = harborCertificatesDefaults;
     const ns = args.namespace ?? d.namespace;
@@ -169,7 +172,7 @@ export class HarborCertificates extends pulumi.ComponentResource {
    */
   private privateCa(
     name: string,
-    certManagerNamespace: string,
+    certManagerNamespace: pulumi.Input<string>,
     args: HarborCertificatesArgs,
     namespaced?: pulumi.Input<string>,
   ): { issuer: pulumi.Output<string>; certificate: k8s.apiextensions.CustomResource; kind: string } {
@@ -308,13 +311,12 @@ export class HarborCertificates extends pulumi.ComponentResource {
   }
 }
 
-/** Refuses invalid Args before any resource, naming every problem. */
-function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): void {
+/** Every problem of these Args (empty: valid), before any resource. Pure: HarborPlatform asks it too. */
+export function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs): ArgsProblem[] {
   const check = new ArgsChecker("HarborCertificates", name);
   check.atLeast(args.issuanceTimeoutSeconds, 1, "issuanceTimeoutSeconds");
-  check.requirePlain({ host: args.host });
   check.check(
-    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
+    typeof args.host !== "string" || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.host),
     "host",
     `"${args.host}" is not a DNS name`,
     "give Harbor's host name, e.g. harbor.example.com",
@@ -333,5 +335,5 @@ function checkHarborCertificatesArgs(name: string, args: HarborCertificatesArgs)
       "is not an e-mail address",
       "give the ACME account's e-mail",
     );
-  check.throwIfAny();
+  return check.problems;
 }
