@@ -173,7 +173,8 @@ describe("namespaces (and a certificate's host) from other resources' outputs", 
     const all = namespaces(plan.graph.resources.map((r) => r.inputs as Inputs).filter((i) => i.metadata));
     assert.ok(all.length > 20);
     assert.deepEqual([...new Set(all.filter((n) => !own.has(n)))], ["registry-team"]);
-    assert.ok(plan.objects("GatewayClass").some((g) => g.metadata.name === "harbor-registry-team"));
+    // The GatewayClass is named after the platform's Gateway and the resolved namespace.
+    assert.ok(plan.objects("GatewayClass").some((g) => g.metadata.name === "p-registry-team"));
     // The Redis start scripts name the sentinels and nodes by their resolved host names.
     const cm = plan.object("ConfigMap", "p-redis-config");
     assert.match(
@@ -243,7 +244,7 @@ describe("namespaces (and a certificate's host) from other resources' outputs", 
     });
     assert.equal(plan.one("kubernetes:helm.sh/v3:Release").namespace, "edge-system");
     assert.equal(plan.object("Gateway").metadata.namespace, "registry-team");
-    assert.equal(plan.object("GatewayClass").metadata.name, "harbor-registry-team");
+    assert.equal(plan.object("GatewayClass").metadata.name, "edge-registry-team");
     assert.equal(plan.outputs.refs[0].namespace, "registry-team");
     for (const kind of ["HTTPRoute", "SecurityPolicy", "PrometheusRule"])
       for (const o of plan.objects(kind)) assert.equal(o.metadata.namespace, "registry-team", kind);
