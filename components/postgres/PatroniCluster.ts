@@ -696,50 +696,42 @@ export class PatroniCluster extends pulumi.ComponentResource {
       { name: "patroni", mountPath: "/patroni" },
     ];
     const afterMembers = { parent: this, dependsOn: [deps.statefulSet, deps.rw] };
-    new k8s.batch.v1.Job(
-      `${name}-harbor-db`,
-      {
-        metadata: { name: `${name}-harbor-db`, namespace: ns, labels },
-        spec: jobPod({
-          name: "create-harbor-db",
-          image: PSQL_IMAGE,
-          command: ["sh", "/scripts/create-harbor-db.sh"],
-          env: [
-            { name: "PGHOST", value: rwHost },
-            { name: "PGPORT", value: "5432" },
-            { name: "PGUSER", value: "postgres" },
-            { name: "PGSSLMODE", value: "require" },
-            secretEnv("PGPASSWORD", deps.secrets.credentials.metadata.name, "superuser"),
-            secretEnv("HARBOR_PASSWORD", deps.secrets.harbor.metadata.name, "password"),
-          ],
-          resources: jobResources,
-          volumeMounts: mounts,
-        }),
-      },
-      afterMembers,
-    );
-    if (deps.secrets.exporter)
+    // psql Jobs on the leader as the superuser; each role's password comes from its Secret through env.
+    const psqlJob = (id: string, container: string, script: string, password: k8s.types.input.core.v1.EnvVar) =>
       new k8s.batch.v1.Job(
-        `${name}-monitoring-role`,
+        `${name}-${id}`,
         {
-          metadata: { name: `${name}-monitoring-role`, namespace: ns, labels },
+          metadata: { name: `${name}-${id}`, namespace: ns, labels },
           spec: jobPod({
-            name: "create-monitoring-role",
+            name: container,
             image: PSQL_IMAGE,
-            command: ["sh", `/scripts/${MONITORING_ROLE_SCRIPT}`],
+            command: ["sh", `/scripts/${script}`],
             env: [
               { name: "PGHOST", value: rwHost },
               { name: "PGPORT", value: "5432" },
               { name: "PGUSER", value: "postgres" },
               { name: "PGSSLMODE", value: "require" },
               secretEnv("PGPASSWORD", deps.secrets.credentials.metadata.name, "superuser"),
-              secretEnv("MONITOR_PASSWORD", deps.secrets.exporter.metadata.name, "password"),
+              password,
             ],
             resources: jobResources,
             volumeMounts: mounts,
           }),
         },
         afterMembers,
+      );
+    psqlJob(
+      "harbor-db",
+      "create-harbor-db",
+      "create-harbor-db.sh",
+      secretEnv("HARBOR_PASSWORD", deps.secrets.harbor.metadata.name, "password"),
+    );
+    if (deps.secrets.exporter)
+      psqlJob(
+        "monitoring-role",
+        "create-monitoring-role",
+        MONITORING_ROLE_SCRIPT,
+        secretEnv("MONITOR_PASSWORD", deps.secrets.exporter.metadata.name, "password"),
       );
     new k8s.batch.v1.Job(
       `${name}-apply-dcs`,
