@@ -13,6 +13,8 @@ export interface CapturedResource {
   dependencies: string[];
   /** The `deleteBeforeReplace` resource option (present only when true). */
   deleteBeforeReplace?: boolean;
+  /** The `retainOnDelete` resource option (present only when true): `pulumi destroy` leaves the object. */
+  retainOnDelete?: boolean;
   /** Inputs as registered. Secrets stay inside their envelope; use `redact`/`unwrapSecrets` to read. */
   inputs: Record<string, unknown>;
   /** A component's registered outputs (what Pulumi's policy analyzer shows for components). */

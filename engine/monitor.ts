@@ -26,6 +26,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList?(): string[];
   getDeletebeforereplace?(): boolean;
+  getRetainondelete?(): boolean | undefined;
 }
 
 /** The parts of the SDK's ReadResourceRequest (a `Resource.get`) the monitor reads. */
@@ -130,6 +131,7 @@ export class CapturingMonitor extends MockMonitor {
       dependencies: [...new Set<string>(req.getDependenciesList())].sort(),
       // Recorded only when set, so that plans without it are unchanged.
       ...(req.getDeletebeforereplace?.() ? { deleteBeforeReplace: true } : {}),
+      ...(req.getRetainondelete?.() ? { retainOnDelete: true } : {}),
     };
     this.answering = urn;
     this.answeringSecretOutputs = req.getAdditionalsecretoutputsList?.() ?? [];

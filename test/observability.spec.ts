@@ -411,6 +411,9 @@ describe("observability: the platform and the stack config", function () {
           ["podmonitors", "prometheusrules", "servicemonitors"],
           "exactly the CRDs harbor-ha's objects need",
         );
+        // The CRDs outlive the release and the stack: Helm keeps them, Pulumi leaves the release on destroy.
+        assert.deepEqual(inputs.values.crds.annotations, { "helm.sh/resource-policy": "keep" });
+        assert.equal(crdRelease!.retainOnDelete, true);
       } else {
         assert.deepEqual(
           crdReads.map((r) => r.id).sort(),

@@ -494,6 +494,10 @@ describe("PatroniCluster under the engine", () => {
       key: "password",
     });
     assert.equal(job.env.find((e: any) => e.name === "PGHOST").value, o.host);
+    // The Jobs hold the superuser's password and need no Kubernetes API token.
+    const jobs = all.map((r) => kubernetesObject(r) as any).filter((x) => x?.kind === "Job");
+    assert.ok(jobs.length >= 2);
+    for (const j of jobs) assert.equal(j.spec.template.spec.automountServiceAccountToken, false, j.metadata.name);
   });
 
   it("re-applies the dynamic config after bootstrap: the apply-dcs Job is named after the config's hash", async () => {

@@ -88,9 +88,18 @@ export function installPrometheusOperatorCrds(
       chart: c.chart,
       version: c.version,
       repositoryOpts: { repo: c.repo },
-      values: { crds: Object.fromEntries(all.map((k) => [k, { enabled: wanted.has(k) }])) },
+      values: {
+        crds: {
+          // CRDs outlive the release: uninstalling it (stack destroyed, observability switched to "read" or off)
+          // would otherwise delete them and every ServiceMonitor, PodMonitor and PrometheusRule in the cluster,
+          // the team's too (the chart's `crds.annotations`, default {}; Helm keeps resources so annotated).
+          annotations: { "helm.sh/resource-policy": "keep" },
+          ...Object.fromEntries(all.map((k) => [k, { enabled: wanted.has(k) }])),
+        },
+      },
     },
-    opts,
+    // Pulumi leaves the release installed on delete, for the same reason.
+    { ...opts, retainOnDelete: true },
   );
   return Object.fromEntries(kinds.map((k) => [k, release]));
 }

@@ -681,6 +681,8 @@ export class PatroniCluster extends pulumi.ComponentResource {
         metadata: { labels: jobLabels },
         spec: {
           restartPolicy: "OnFailure",
+          // They talk to PostgreSQL and Patroni's REST API only: no Kubernetes API token beside the superuser's password.
+          automountServiceAccountToken: false,
           ...podPlacement(args.placement),
           containers: [container],
           volumes: [
