@@ -225,6 +225,10 @@ describe("backups: the backup-age check's model of Spilo and of the schedule", (
     assert.equal(cronMaxIntervalSeconds("0 1 * * 7"), 7 * day, "7 is Sunday too");
     assert.equal(cronMaxIntervalSeconds("0 1 1,15 * *"), 17 * day, "the 15th to the 1st of a 31-day month");
     assert.equal(cronMaxIntervalSeconds("0 1 1 * 0"), 7 * day, "day of month OR day of week when both are set");
+    // crontab(5): a month or weekday may be a name (any case), not a range or list of names.
+    assert.equal(cronMaxIntervalSeconds("0 2 * * SUN"), 7 * day);
+    assert.equal(cronMaxIntervalSeconds("0 2 1 jan *"), 366 * day, "a leap year");
+    assert.equal(cronMaxIntervalSeconds("0 2 * * MON-FRI"), undefined, "ranges of names are not cron's");
     for (const bad of ["0 1 * *", "61 1 * * *", "0 1 31 2 *", "x 1 * * *", "0 1-0 * * *"])
       assert.equal(cronMaxIntervalSeconds(bad), undefined, bad);
     const l = backupAgeLimits("0 1 * * *")!;

@@ -35,6 +35,18 @@ function cronField(field: string, min: number, max: number): Set<number> | undef
   return out;
 }
 
+/** Names cron takes for a month or a day of the week (crontab(5): first three letters, any case). */
+const CRON_NAMES = {
+  month: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+  dow: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+};
+
+/** A month or weekday field given as a name (`SUN`, `jan`), as its number; crontab(5) allows no ranges or lists of names. */
+function cronName(field: string, names: string[], first: number): string {
+  const i = names.indexOf(field.toLowerCase());
+  return i < 0 ? field : String(i + first);
+}
+
 /**
  * The longest gap between two consecutive runs of a 5-field cron (UTC, as Spilo's crontab runs it), in
  * seconds, over four years (every weekday/leap-day combination), or undefined when the cron is malformed or
@@ -44,6 +56,8 @@ function cronField(field: string, min: number, max: number): Set<number> | undef
 export function cronMaxIntervalSeconds(cron: string): number | undefined {
   const f = cron.trim().split(/\s+/);
   if (f.length !== 5) return undefined;
+  f[3] = cronName(f[3], CRON_NAMES.month, 1);
+  f[4] = cronName(f[4], CRON_NAMES.dow, 0);
   const [minutes, hours, doms, months, dows] = [
     cronField(f[0], 0, 59),
     cronField(f[1], 0, 23),
