@@ -107,3 +107,24 @@ for (const shared of [false, true])
       assert.ok(ports.length + proxyPorts.length >= 4, "both platforms' NodePorts are checked");
     });
   });
+
+describe("a platform upgraded from the fixed edge names", function () {
+  this.timeout(120_000);
+  it("keeps Gateway `harbor`, EnvoyProxy `harbor-edge` and GatewayClass `harbor-<ns>` with edge.gatewayName, else takes its own name", async () => {
+    const names = async (edge: PlatformOwnEdge) => {
+      const g = await runProgram(async () => {
+        const a = devLike("registry", "registry", 30443, 30080);
+        new HarborPlatform("registry", { ...a, edge: { ...(a.edge as PlatformOwnEdge), ...edge } });
+      });
+      assert.deepEqual(g.errors, []);
+      const of = (kind: string) =>
+        g.resources
+          .map((r) => kubernetesObject(r) as any)
+          .filter((o) => o?.kind === kind)
+          .map((o) => o.metadata.name);
+      return [of("Gateway"), of("EnvoyProxy"), of("GatewayClass")];
+    };
+    assert.deepEqual(await names({ gatewayName: "harbor" }), [["harbor"], ["harbor-edge"], ["harbor-registry"]]);
+    assert.deepEqual(await names({}), [["registry"], ["registry-edge"], ["registry-registry"]]);
+  });
+});

@@ -225,6 +225,11 @@ export type PlatformOwnEdge = Pick<
 > & {
   /** The platform's own Envoy Gateway edge. Default: this kind, when `kind` is left out. */
   kind?: "envoy-gateway";
+  /**
+   * The Gateway's name; the other edge objects are named after it. Default: the platform's name. Set `harbor`
+   * to keep the names an earlier harbor-ha gave a platform of another name (no replaced load balancer).
+   */
+  gatewayName?: string;
   /** NLB deletion protection. Default: true in prod, false elsewhere. */
   deletionProtection?: boolean;
   /**
@@ -286,6 +291,8 @@ export interface PlatformExistingEdge {
   installController?: never;
   /** Refused: the team's gateway runs its own controller. Default: none. */
   controllerReplicas?: never;
+  /** Refused: names the platform's own Gateway. Default: none. */
+  gatewayName?: never;
 }
 
 /** The edge: the platform's own Envoy Gateway (default) or the team's Gateway (`kind: "existing"`). */
@@ -301,6 +308,7 @@ const OWN_EDGE_ONLY: Record<string, string> = {
   accessLogs: "the platform's own NLB",
   installController: "installing Envoy Gateway for the platform's own Gateway",
   controllerReplicas: "the platform's own Envoy Gateway controller",
+  gatewayName: "the name of the platform's own Gateway",
 };
 
 /** Harbor's name in Route53: an alias record for the external URL's host pointing at the edge's NLB. */
@@ -1109,7 +1117,7 @@ function harborGatewayArgs(l: Layout, args: HarborPlatformArgs, waitFor: pulumi.
   return {
     namespace: l.ns,
     // The stacks' platform "harbor": Gateway `harbor`, EnvoyProxy `harbor-edge`, GatewayClass `harbor-<ns>`.
-    gatewayName: l.name,
+    gatewayName: edgeArgs.gatewayName ?? l.name,
     externalUrl: args.externalUrl,
     tlsSecretName: platformTlsSecretName(l.name),
     coreServiceName: `${harborFullName(harborReleaseName(l.name))}-core`,
