@@ -523,6 +523,13 @@ describe("observability: alert rules on promtool (Debian package prometheus)", f
       series("redis_instance_info", job("redis", { instance: "a0", role: "master" }), "1x10"),
       series("redis_up", job("redis", { instance: "b0" }, "harbor-b"), "1x10"),
       series("redis_instance_info", job("redis", { instance: "b0", role: "slave" }, "harbor-b"), "1x10"),
+      // One certificate of the namespace, scraped by both platforms' cert-manager monitors: one alert each.
+      series("certmanager_certificate_expiration_timestamp_seconds", job("certManager", { name: "c" }), "60x70"),
+      series(
+        "certmanager_certificate_expiration_timestamp_seconds",
+        job("certManager", { name: "c" }, "harbor-b"),
+        "60x70",
+      ),
     ];
     const tests = (alerts: object[]) => ({
       rule_files: ["a.yaml", "b.yaml"],
@@ -536,7 +543,9 @@ describe("observability: alert rules on promtool (Debian package prometheus)", f
         },
       ],
     });
-    const expected = [only("PatroniNoLeader", B, ns), only("RedisNoMaster", B, ns)];
+    const cert = { ...only("CertificateExpiringSoon", D, { ...ns, name: "c" }), eval_time: "61m" };
+    cert.exp_alerts.push(...only("CertificateExpiringSoon", B, { ...ns, name: "c" }).exp_alerts);
+    const expected = [only("PatroniNoLeader", B, ns), only("RedisNoMaster", B, ns), cert];
     const r = promtool("test", "rules", write("two-platforms.yaml", tests(expected)));
     assert.equal(r.status, 0, r.stdout + r.stderr);
     // Control: expecting A's alert too fails (A is healthy), as does expecting none (B is not).

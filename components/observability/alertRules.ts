@@ -437,7 +437,9 @@ export const ALERTS = {
     firstCheck: "kubectl describe certificate/certificaterequest/order/challenge: the ACME or issuer error.",
     expr: (d, t) =>
       d.certificates
-        ? `certmanager_certificate_expiration_timestamp_seconds{namespace="${d.namespace}"} - time() < ${Math.round(t * 86400)}`
+        ? // max: platforms sharing the namespace each scrape cert-manager, the copies differing only in PLATFORM_LABEL,
+          // which the rule's own label would then make identical (an evaluation error).
+          `max by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace="${d.namespace}"}) - time() < ${Math.round(t * 86400)}`
         : undefined,
   },
   CertificateNotReady: {
