@@ -133,6 +133,8 @@ export interface ObservabilityDrillOptions {
 }
 
 const NAMESPACE = "harbor";
+/** The deployment's name: the harbor_platform label the monitors set and the rules select. */
+const PLATFORM = "harbor";
 const MEMORY_GI = 0.125;
 
 function getJson<T>(port: number, path: string): Promise<T> {
@@ -388,6 +390,7 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
       {
         namespace: NAMESPACE,
         name: "harbor-observability",
+        platform: PLATFORM,
         selectorLabels: {},
         labels: {},
         postgresPods: podLabels,
@@ -420,6 +423,7 @@ export async function runObservabilityDrill(opts: ObservabilityDrillOptions = {}
     ];
     const deployment: ObservedDeployment = {
       namespace: NAMESPACE,
+      platform: PLATFORM,
       harbor: false,
       postgres: {
         members: 3,

@@ -314,7 +314,7 @@ const dnsArgs = {
 const observability = {
   namespace: "harbor",
   alertOverrides: { NoSuchAlert: {} },
-  deployment: { namespace: "harbor", harbor: true, certificates: true },
+  deployment: { namespace: "harbor", platform: "harbor", harbor: true, certificates: true },
   targets: {},
   ports: {},
 } as unknown as ConstructorParameters<typeof HarborObservability>[1];

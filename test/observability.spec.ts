@@ -19,6 +19,7 @@ import {
   harborChartServiceMonitor,
   labelMapProblem,
   METRICS_JOBS,
+  PLATFORM_LABEL,
   ObservedDeployment,
   PROMETHEUS_OPERATOR_CRDS,
   PROMETHEUS_OPERATOR_CRDS_CHART,
@@ -52,6 +53,7 @@ const cr = (o: object): CapturedResource =>
 
 export const SAMPLE: ObservedDeployment = {
   namespace: "harbor",
+  platform: "harbor",
   harbor: true,
   postgres: {
     members: 3,
@@ -80,6 +82,7 @@ const monitors = () =>
     {
       namespace: "harbor",
       name: "harbor-observability",
+      platform: "harbor",
       selectorLabels: { release: "kube-prometheus-stack" },
       labels: { "app.kubernetes.io/managed-by": "harbor-ha" },
       postgresPods: { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": "harbor-db" },
@@ -132,10 +135,33 @@ describe("observability: CRD schemas of prometheus-operator v0.93.0", () => {
     assert.equal(validateKubernetesObject(cr(badRule)).length, 1);
   });
 
-  it("Harbor's chart ServiceMonitor values carry the selector labels and our job label", () => {
-    const v = harborChartServiceMonitor({ release: "kps" });
+  it("Harbor's chart ServiceMonitor values carry the selector labels, our job label and the platform's name", () => {
+    const v = harborChartServiceMonitor({ release: "kps" }, "reg-a");
     assert.deepEqual(v.additionalLabels, { release: "kps" });
-    assert.deepEqual(v.relabelings, [{ action: "replace", targetLabel: "job", replacement: METRICS_JOBS.harbor }]);
+    assert.deepEqual(v.relabelings, [
+      { action: "replace", targetLabel: "job", replacement: METRICS_JOBS.harbor },
+      { action: "replace", targetLabel: PLATFORM_LABEL, replacement: "reg-a" },
+    ]);
+  });
+
+  it("every monitor endpoint sets the platform label, and every job-selecting rule and panel selects it", () => {
+    const endpoints = monitors().flatMap((m) => m.spec.podMetricsEndpoints ?? m.spec.endpoints ?? []);
+    assert.ok(endpoints.length >= 6);
+    for (const e of endpoints)
+      assert.deepEqual(
+        e.relabelings.filter((r) => r.targetLabel === PLATFORM_LABEL),
+        [{ action: "replace", targetLabel: PLATFORM_LABEL, replacement: "harbor" }],
+        `${e.port ?? e.portNumber}`,
+      );
+    const other = { ...SAMPLE, platform: "reg-b" };
+    const exprs = [
+      ...renderAlertGroups(other).flatMap((g) => g.rules.map((r) => r.expr)),
+      ...renderDashboards(other).flatMap((d) => (d.panels as any[]).flatMap((p) => p.targets.map((t: any) => t.expr))),
+    ];
+    // Each selector naming one of our jobs also names this platform (and nothing names SAMPLE's).
+    const selectors = exprs.flatMap((x) => x.match(/\{job="[^}]*\}/g) ?? []);
+    assert.ok(selectors.length > 20);
+    for (const m of selectors) assert.ok(m.includes(`${PLATFORM_LABEL}="reg-b"`), m);
   });
 });
 
@@ -184,7 +210,7 @@ describe("observability: alert rules follow the sizing", () => {
   });
 
   it("alerts of absent tiers are left out; sync standby only in synchronous mode; archiving only with backups", () => {
-    const bare: ObservedDeployment = { namespace: "h", harbor: false, certificates: false };
+    const bare: ObservedDeployment = { namespace: "h", platform: "h", harbor: false, certificates: false };
     assert.deepEqual(renderAlertGroups(bare), []);
     const asyncDb = { ...SAMPLE, postgres: { ...SAMPLE.postgres!, synchronousMode: false, backups: false } };
     assert.equal(rule(asyncDb, "PatroniNoSyncStandby"), undefined);
@@ -268,6 +294,7 @@ describe("observability: dashboards and the drill's scrape config", () => {
     assert.equal(cfg[0].metrics_path, "/metrics");
     assert.deepEqual(cfg[0].relabel_configs, [
       { action: "replace", target_label: "job", replacement: METRICS_JOBS.patroni },
+      { action: "replace", target_label: PLATFORM_LABEL, replacement: "harbor" },
     ]);
     assert.deepEqual(cfg[0].static_configs[0].labels, {
       namespace: "harbor",

@@ -14,6 +14,7 @@ import {
   AlertOverrides,
   METRICS_JOBS,
   ObservedDeployment,
+  PLATFORM_LABEL,
   renderAlertGroups,
 } from "../components/observability";
 import { redisMaxmemoryMb } from "../components/redis/renderRedisConfig";
@@ -32,6 +33,7 @@ const BACKUP_CHECK = {
 
 const D: ObservedDeployment = {
   namespace: "harbor",
+  platform: "harbor",
   harbor: true,
   postgres: {
     members: 3,
@@ -54,7 +56,13 @@ const series = (name: string, labels: Labels, values: string) => ({
     .join(", ")}}`,
   values,
 });
-const job = (j: keyof typeof METRICS_JOBS, extra: Labels = {}) => ({ job: METRICS_JOBS[j], ...ns, ...extra });
+/** A series as our monitors label it: job, namespace and the platform's name (D's unless `platform`). */
+const job = (j: keyof typeof METRICS_JOBS, extra: Labels = {}, platform = D.platform) => ({
+  job: METRICS_JOBS[j],
+  ...ns,
+  [PLATFORM_LABEL]: platform,
+  ...extra,
+});
 
 interface Case {
   /** Minutes after the start at which the alert is evaluated. */
@@ -227,6 +235,13 @@ const CASES: Record<string, Case> = {
       ),
       series("kube_cronjob_status_last_successful_time", { ...ns, cronjob: "other" }, "0x200"),
     ],
+    labels: { ...ns, cronjob: BACKUP_CHECK.cronJob },
+  },
+  PostgresBackupAgeUnobservable: {
+    at: 35,
+    // kube-state-metrics not scraped: the check's last success and its creation are both absent.
+    fire: [series("kube_cronjob_created", { ...ns, cronjob: "other" }, "0x40")],
+    quiet: [series("kube_cronjob_created", { ...ns, cronjob: BACKUP_CHECK.cronJob }, "0x40")],
     labels: { ...ns, cronjob: BACKUP_CHECK.cronJob },
   },
   PostgresDiskFilling: {
@@ -436,6 +451,110 @@ describe("observability: alert rules on promtool (Debian package prometheus)", f
     early.tests[0].alert_rule_test = [at(after - 1, true)];
     const c = promtool("test", "rules", write("backup-age-early.yaml", early));
     assert.notEqual(c.status, 0);
+  });
+
+  it("PostgresBackupAgeUnobservable fires when kube_cronjob_created of the check is absent for its `for`, not when present", () => {
+    write("rules.yaml", { groups: renderAlertGroups(D) });
+    const rule = renderAlertGroups(D)
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === "PostgresBackupAgeUnobservable")!;
+    assert.equal(rule.for, "30m");
+    assert.match(rule.annotations.runbook, /kube-state-metrics is not scraped or the CronJob is missing/);
+    const mine = { ...ns, cronjob: BACKUP_CHECK.cronJob };
+    const at = (m: number, firing: boolean) => ({
+      eval_time: `${m}m`,
+      alertname: rule.alert,
+      exp_alerts: firing ? [{ exp_labels: { ...mine, ...rule.labels }, exp_annotations: rule.annotations }] : [],
+    });
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          name: "no kube-state-metrics: quiet for 30m, then firing",
+          interval: "1m",
+          input_series: [series("up", { job: "something-else" }, "1x60")],
+          alert_rule_test: [at(29, false), at(31, true)],
+        },
+        {
+          name: "the check's CronJob is seen: quiet (another namespace's is not ours)",
+          interval: "1m",
+          input_series: [
+            series("kube_cronjob_created", mine, "0x60"),
+            series("kube_cronjob_created", { namespace: "other", cronjob: BACKUP_CHECK.cronJob }, "0x60"),
+          ],
+          alert_rule_test: [at(31, false), at(59, false)],
+        },
+        {
+          name: "only another namespace's CronJob of the same name: firing",
+          interval: "1m",
+          input_series: [series("kube_cronjob_created", { namespace: "other", cronjob: BACKUP_CHECK.cronJob }, "0x60")],
+          alert_rule_test: [at(31, true)],
+        },
+      ],
+    };
+    const r = promtool("test", "rules", write("unobservable-tests.yaml", tests));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  it("two platforms in one namespace: each platform's rules read only its own series", () => {
+    // Cluster A (D, "harbor") has a Patroni leader and a Redis master; cluster B ("harbor-b"), in the same
+    // namespace, has neither. B's alerts fire, A's do not (before the platform label, A's leader hid B's loss).
+    const B: ObservedDeployment = { ...D, platform: "harbor-b" };
+    write("a.yaml", { groups: renderAlertGroups(D) });
+    write("b.yaml", { groups: renderAlertGroups(B) });
+    const ruleOf = (d: ObservedDeployment, name: string) =>
+      renderAlertGroups(d)
+        .flatMap((g) => g.rules)
+        .find((r) => r.alert === name)!;
+    const only = (name: string, d: ObservedDeployment, labels: Labels) => ({
+      eval_time: "5m",
+      alertname: name,
+      exp_alerts: [
+        { exp_labels: { ...labels, ...ruleOf(d, name).labels }, exp_annotations: ruleOf(d, name).annotations },
+      ],
+    });
+    const input = [
+      series("patroni_primary", job("patroni", { pod: "harbor-db-0" }), "1x10"),
+      series("patroni_primary", job("patroni", { pod: "harbor-db-1" }), "0x10"),
+      series("patroni_primary", job("patroni", { pod: "harbor-b-db-0" }, "harbor-b"), "0x10"),
+      series("patroni_primary", job("patroni", { pod: "harbor-b-db-1" }, "harbor-b"), "0x10"),
+      series("redis_up", job("redis", { instance: "a0" }), "1x10"),
+      series("redis_instance_info", job("redis", { instance: "a0", role: "master" }), "1x10"),
+      series("redis_up", job("redis", { instance: "b0" }, "harbor-b"), "1x10"),
+      series("redis_instance_info", job("redis", { instance: "b0", role: "slave" }, "harbor-b"), "1x10"),
+      // One certificate of the namespace, scraped by both platforms' cert-manager monitors: one alert each.
+      series("certmanager_certificate_expiration_timestamp_seconds", job("certManager", { name: "c" }), "60x70"),
+      series(
+        "certmanager_certificate_expiration_timestamp_seconds",
+        job("certManager", { name: "c" }, "harbor-b"),
+        "60x70",
+      ),
+    ];
+    const tests = (alerts: object[]) => ({
+      rule_files: ["a.yaml", "b.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          name: "A has a leader and a master, B neither",
+          interval: "1m",
+          input_series: input,
+          alert_rule_test: alerts,
+        },
+      ],
+    });
+    const cert = { ...only("CertificateExpiringSoon", D, { ...ns, name: "c" }), eval_time: "61m" };
+    cert.exp_alerts.push(...only("CertificateExpiringSoon", B, { ...ns, name: "c" }).exp_alerts);
+    const expected = [only("PatroniNoLeader", B, ns), only("RedisNoMaster", B, ns), cert];
+    const r = promtool("test", "rules", write("two-platforms.yaml", tests(expected)));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    // Control: expecting A's alert too fails (A is healthy), as does expecting none (B is not).
+    const bothFire = [
+      { ...expected[0], exp_alerts: [...expected[0].exp_alerts, ...only("PatroniNoLeader", D, ns).exp_alerts] },
+    ];
+    assert.notEqual(promtool("test", "rules", write("two-platforms-a.yaml", tests(bothFire))).status, 0);
+    const none = [{ ...expected[0], exp_alerts: [] }];
+    assert.notEqual(promtool("test", "rules", write("two-platforms-none.yaml", tests(none))).status, 0);
   });
 
   it("control: the same tests fail when a threshold moves (the tests can fail)", () => {

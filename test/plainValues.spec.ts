@@ -229,7 +229,7 @@ describe("namespaces (and a certificate's host) from other resources' outputs", 
       });
       new HarborObservability("obs", {
         namespace: teamNamespace("registry-team"),
-        deployment: { namespace: "registry-team", harbor: true, certificates: true },
+        deployment: { namespace: "registry-team", platform: "obs", harbor: true, certificates: true },
         targets: { postgresExporter: false },
         ports: {
           patroni: "patroni",

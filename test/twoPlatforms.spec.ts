@@ -126,5 +126,52 @@ describe("a platform upgraded from the fixed edge names", function () {
     };
     assert.deepEqual(await names({ gatewayName: "harbor" }), [["harbor"], ["harbor-edge"], ["harbor-registry"]]);
     assert.deepEqual(await names({}), [["registry"], ["registry-edge"], ["registry-registry"]]);
+
+// Observability of two platforms sharing a namespace: each one's monitors label its targets with its own name
+// and each one's rules select only that name (job and namespace alone would mix the two clusters' series).
+describe("two platforms in ONE namespace, with observability", function () {
+  this.timeout(240_000);
+  let g: PlanGraph;
+  before(async () => {
+    g = await runProgram(async () => {
+      const obs = { selectorLabels: { release: "kps" } };
+      const a = devLike("registry", "registry-a", 30443, 30080);
+      const b = devLike("registry", "registry-b", 31443, 31080);
+      new HarborPlatform("team-a", { ...a, observability: obs });
+      new HarborPlatform("team-b", {
+        ...b,
+        observability: obs,
+        createNamespace: false,
+        tls: { ...b.tls, installCertManager: false },
+        edge: { ...(b.edge as PlatformOwnEdge), installController: false },
+      });
+    });
+  });
+
+  it("each platform's monitors set harbor_platform to its name; its rules select that name only", () => {
+    assert.deepEqual(g.errors, []);
+    const objs = g.resources.map((r) => kubernetesObject(r) as any).filter((o) => o);
+    for (const p of ["team-a", "team-b"]) {
+      const monitors = objs.filter((o) => /Monitor$/.test(o.kind) && o.metadata.name.startsWith(`${p}-`));
+      assert.ok(monitors.length >= 3, `${p}: monitors`);
+      for (const m of monitors)
+        for (const e of m.spec.podMetricsEndpoints ?? m.spec.endpoints)
+          assert.ok(
+            e.relabelings.some((r: any) => r.targetLabel === "harbor_platform" && r.replacement === p),
+            `${m.metadata.name}: ${JSON.stringify(e.relabelings)}`,
+          );
+      const rules = objs.find((o) => o.kind === "PrometheusRule" && o.metadata.name === `${p}-observability-alerts`);
+      const exprs: string[] = rules.spec.groups.flatMap((gr: any) => gr.rules.map((r: any) => r.expr));
+      const selectors = exprs.flatMap((x) => x.match(/\{job="[^}]*\}/g) ?? []);
+      assert.ok(selectors.length > 10, `${p}: rules select by job`);
+      for (const s of selectors) assert.ok(s.includes(`harbor_platform="${p}"`), `${p}: ${s}`);
+    }
+    const harborMonitors = g.resources
+      .filter((r) => r.type === HELM)
+      .map((r) => (unwrapSecrets(r.inputs) as any).values?.metrics?.serviceMonitor?.relabelings)
+      .filter((x) => x)
+      .map((rl: any[]) => rl.find((r) => r.targetLabel === "harbor_platform")?.replacement)
+      .sort();
+    assert.deepEqual(harborMonitors, ["team-a", "team-b"], "Harbor chart's ServiceMonitor of each platform");
   });
 });

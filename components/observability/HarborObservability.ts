@@ -137,7 +137,7 @@ export interface HarborObservabilityArgs {
   /** The deployment the alerts watch, with the sizing its thresholds follow from. */
   deployment: ObservedDeployment;
   /** Pods, Services and ports the monitors scrape (see MonitorsArgs). */
-  targets: Omit<MonitorsArgs, "namespace" | "name" | "selectorLabels" | "labels">;
+  targets: Omit<MonitorsArgs, "namespace" | "name" | "platform" | "selectorLabels" | "labels">;
   /** Metrics port names of the sidecars and Patroni (their tiers export them). */
   ports: MonitorPorts;
   /** Create ServiceMonitors/PodMonitors (needs prometheus-operator's CRDs). Default: true. */
@@ -247,7 +247,10 @@ export class HarborObservability extends pulumi.ComponentResource {
     crds: MonitoringCrdReads,
   ): string[] {
     const render = (namespace: string) =>
-      renderMonitors({ ...args.targets, namespace, name, selectorLabels, labels }, args.ports);
+      renderMonitors(
+        { ...args.targets, namespace, name, platform: args.deployment.platform, selectorLabels, labels },
+        args.ports,
+      );
     // Kinds and names do not depend on the namespace; metadata and specs are rendered once it is known.
     const objects = render("");
     const rendered = pulumi.output(args.namespace).apply(render);

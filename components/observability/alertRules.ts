@@ -18,10 +18,19 @@ export const METRICS_JOBS = {
   envoy: "harbor-ha-envoy",
 } as const;
 
+/**
+ * The label every monitor sets to the deployment's name (`ObservedDeployment.platform`): two platforms may
+ * share a namespace, and `job` and `namespace` alone would mix their series (one cluster's leader hiding the
+ * other's loss of it).
+ */
+export const PLATFORM_LABEL = "harbor_platform";
+
 /** What the rules are rendered for: the deployment's tiers and the sizing they were built with. */
 export interface ObservedDeployment {
   /** Namespace of Harbor and its backends (every series is filtered on it). */
   namespace: string;
+  /** The deployment's name: the `harbor_platform` label (PLATFORM_LABEL) the monitors set and every rule selects. */
+  platform: string;
   /** Harbor's chart metrics are on. */
   harbor: boolean;
   /** Our PatroniCluster, with the numbers it was sized with. Default: none (a database the team brings: no PostgreSQL alerts). */
@@ -89,8 +98,9 @@ export interface AlertDefinition {
   expr(d: ObservedDeployment, threshold: number): string | undefined;
 }
 
-const sel = (d: ObservedDeployment, job: string, extra = "") =>
-  `{job="${job}", namespace="${d.namespace}"${extra ? `, ${extra}` : ""}}`;
+/** This deployment's series of `job` (its namespace and its platform label), plus `extra` matchers. */
+export const sel = (d: ObservedDeployment, job: string, extra = "") =>
+  `{job="${job}", namespace="${d.namespace}", ${PLATFORM_LABEL}="${d.platform}"${extra ? `, ${extra}` : ""}}`;
 
 /** A Redis or Patroni majority: more than half of `n`. */
 const majority = (n: number) => Math.floor(n / 2) + 1;
@@ -311,6 +321,21 @@ export const ALERTS = {
       );
     },
   },
+  PostgresBackupAgeUnobservable: {
+    tier: "postgres",
+    severity: "warning",
+    // Longer than a Prometheus restart or a kube-state-metrics rollout, shorter than a backup interval.
+    for: "30m",
+    summary: "The base-backup age cannot be observed",
+    meaning:
+      "kube-state-metrics is not scraped or the CronJob is missing: kube_cronjob_created of the backup-age check is absent, so PostgresBaseBackupTooOld cannot fire however old the newest base backup is.",
+    firstCheck:
+      "kube-state-metrics is not scraped or the CronJob is missing: is kube_cronjob_created{cronjob=\"<cluster>-backup-age\"} in Prometheus at all (kube-state-metrics' pod and its ServiceMonitor)? Then kubectl get cronjob <cluster>-backup-age in Harbor's namespace.",
+    expr: (d) => {
+      const c = d.postgres?.backups ? d.postgres.backupAgeCheck : undefined;
+      return c ? `absent(kube_cronjob_created{namespace="${d.namespace}", cronjob="${c.cronJob}"})` : undefined;
+    },
+  },
   PostgresDiskFilling: {
     tier: "postgres",
     severity: "warning",
@@ -412,7 +437,9 @@ export const ALERTS = {
     firstCheck: "kubectl describe certificate/certificaterequest/order/challenge: the ACME or issuer error.",
     expr: (d, t) =>
       d.certificates
-        ? `certmanager_certificate_expiration_timestamp_seconds{namespace="${d.namespace}"} - time() < ${Math.round(t * 86400)}`
+        ? // max: platforms sharing the namespace each scrape cert-manager, the copies differing only in PLATFORM_LABEL,
+          // which the rule's own label would then make identical (an evaluation error).
+          `max by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace="${d.namespace}"}) - time() < ${Math.round(t * 86400)}`
         : undefined,
   },
   CertificateNotReady: {
@@ -516,7 +543,8 @@ export function renderAlertGroups(
       alert: name,
       expr,
       for: o.for ?? def.for,
-      labels: { severity: def.severity, tier: def.tier },
+      // The platform's name too: alerts aggregated by namespace would not say which platform of it they are about.
+      labels: { severity: def.severity, tier: def.tier, [PLATFORM_LABEL]: d.platform },
       annotations: {
         summary: def.summary,
         description: def.meaning,

@@ -4,7 +4,7 @@
  * of the Grafana and kube-prometheus-stack charts), which loads it without any Grafana API call. Panels query the
  * same `job` labels the monitors set and the alert rules read.
  */
-import { METRICS_JOBS, ObservedDeployment } from "./alertRules";
+import { METRICS_JOBS, ObservedDeployment, PLATFORM_LABEL, sel as s } from "./alertRules";
 
 /** The Grafana sidecar's label and value (its chart default). */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
@@ -68,9 +68,6 @@ function dashboard(uid: string, title: string, panels: Panel[]): Dashboard {
   };
 }
 
-const s = (d: ObservedDeployment, job: string, extra = "") =>
-  `{job="${job}", namespace="${d.namespace}"${extra ? `, ${extra}` : ""}}`;
-
 /** The dashboards for this deployment; a tier that is not ours (or has no metrics) gets none. */
 export function renderDashboards(d: ObservedDeployment): Dashboard[] {
   const out: Dashboard[] = [];
@@ -132,7 +129,7 @@ export function renderDashboards(d: ObservedDeployment): Dashboard[] {
           unit: "reqps",
           targets: [
             {
-              expr: `sum by (envoy_response_code_class) (rate(envoy_cluster_upstream_rq_xx{job="${METRICS_JOBS.envoy}"}[5m]))`,
+              expr: `sum by (envoy_response_code_class) (rate(envoy_cluster_upstream_rq_xx{job="${METRICS_JOBS.envoy}", ${PLATFORM_LABEL}="${d.platform}"}[5m]))`,
               legend: "{{envoy_response_code_class}}xx",
             },
           ],

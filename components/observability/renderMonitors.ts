@@ -2,9 +2,10 @@
  * ServiceMonitors and PodMonitors (prometheus-operator `monitoring.coreos.com/v1`) for every tier, as pure
  * functions, plus the translation of their endpoints into a plain Prometheus scrape config (what the operator
  * generates, for the targets a caller names), which the observability drill runs. Every monitor overrides
- * `job` with a fixed name (METRICS_JOBS) so that the alert rules select exactly these targets.
+ * `job` with a fixed name (METRICS_JOBS) and sets PLATFORM_LABEL to the deployment's name, so that the alert rules
+ * select exactly these targets (two platforms may share a namespace).
  */
-import { METRICS_JOBS } from "./alertRules";
+import { METRICS_JOBS, PLATFORM_LABEL } from "./alertRules";
 
 /** A relabeling as the CRDs spell it (camelCase of Prometheus' relabel_config). */
 export interface Relabeling {
@@ -42,12 +43,24 @@ export interface MonitorObject {
 /** Sets `job` (the operator's default is the Service name or `<ns>/<PodMonitor>`): the rules select on it. */
 export const jobRelabeling = (job: string): Relabeling => ({ action: "replace", targetLabel: "job", replacement: job });
 
+/** Sets PLATFORM_LABEL to the deployment's name (`ObservedDeployment.platform`): the rules select on it too. */
+export const platformRelabeling = (platform: string): Relabeling => ({
+  action: "replace",
+  targetLabel: PLATFORM_LABEL,
+  replacement: platform,
+});
+
+/** Both relabelings of every endpoint: its job and the deployment's name. */
+const ours = (job: string, platform: string): Relabeling[] => [jobRelabeling(job), platformRelabeling(platform)];
+
 /** What the monitors watch: this deployment's pods and Services, and the labels the user's Prometheus selects on. */
 export interface MonitorsArgs {
   /** Namespace of Harbor and its backends (the monitors live here). */
   namespace: string;
   /** Name prefix of the monitors. */
   name: string;
+  /** The deployment's name (`ObservedDeployment.platform`), set as PLATFORM_LABEL on every target. */
+  platform: string;
   /** Labels the user's Prometheus selects monitors by (`serviceMonitorSelector`/`podMonitorSelector`), e.g. `{ release: "kube-prometheus-stack" }`. */
   selectorLabels: Record<string, string>;
   /** Standard labels of every object. */
@@ -101,17 +114,17 @@ export function renderMonitors(a: MonitorsArgs, ports: MonitorPorts): MonitorObj
     });
   if (a.postgresPods)
     pod("postgres", a.postgresPods, [
-      { port: ports.patroni, path: "/metrics", relabelings: [jobRelabeling(METRICS_JOBS.patroni)] },
+      { port: ports.patroni, path: "/metrics", relabelings: ours(METRICS_JOBS.patroni, a.platform) },
       ...(a.postgresExporter
-        ? [{ port: ports.postgresExporter, path: "/metrics", relabelings: [jobRelabeling(METRICS_JOBS.postgres)] }]
+        ? [{ port: ports.postgresExporter, path: "/metrics", relabelings: ours(METRICS_JOBS.postgres, a.platform) }]
         : []),
     ]);
   if (a.redisPods) {
     pod("redis", a.redisPods.redis, [
-      { port: ports.redisExporter, path: "/metrics", relabelings: [jobRelabeling(METRICS_JOBS.redis)] },
+      { port: ports.redisExporter, path: "/metrics", relabelings: ours(METRICS_JOBS.redis, a.platform) },
     ]);
     pod("sentinel", a.redisPods.sentinel, [
-      { port: ports.redisExporter, path: "/metrics", relabelings: [jobRelabeling(METRICS_JOBS.sentinel)] },
+      { port: ports.redisExporter, path: "/metrics", relabelings: ours(METRICS_JOBS.sentinel, a.platform) },
     ]);
   }
   if (a.envoy)
@@ -121,7 +134,7 @@ export function renderMonitors(a: MonitorsArgs, ports: MonitorPorts): MonitorObj
       {
         "gateway.envoyproxy.io/owning-gateway-namespace": a.envoy.gatewayNamespace,
       },
-      [{ portNumber: 19001, path: "/stats/prometheus", relabelings: [jobRelabeling(METRICS_JOBS.envoy)] }],
+      [{ portNumber: 19001, path: "/stats/prometheus", relabelings: ours(METRICS_JOBS.envoy, a.platform) }],
       a.envoy.namespace,
     );
   if (a.certManagerNamespace)
@@ -141,7 +154,7 @@ export function renderMonitors(a: MonitorsArgs, ports: MonitorPorts): MonitorObj
             path: "/metrics",
             // Keep each certificate's own `namespace` label (the rules filter on Harbor's namespace).
             honorLabels: true,
-            relabelings: [jobRelabeling(METRICS_JOBS.certManager)],
+            relabelings: ours(METRICS_JOBS.certManager, a.platform),
           },
         ],
       },
@@ -151,13 +164,13 @@ export function renderMonitors(a: MonitorsArgs, ports: MonitorPorts): MonitorObj
 
 /**
  * Harbor chart 1.19.2's own ServiceMonitor (`metrics.serviceMonitor`, templates/metrics/metrics-svcmon.yaml):
- * the user's Prometheus selector labels and our `job`.
+ * the user's Prometheus selector labels, our `job` and the deployment's name (`ObservedDeployment.platform`).
  */
-export function harborChartServiceMonitor(selectorLabels: Record<string, string>) {
+export function harborChartServiceMonitor(selectorLabels: Record<string, string>, platform: string) {
   return {
     enabled: true,
     additionalLabels: selectorLabels,
-    relabelings: [jobRelabeling(METRICS_JOBS.harbor)],
+    relabelings: ours(METRICS_JOBS.harbor, platform),
   };
 }
 

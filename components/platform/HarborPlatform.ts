@@ -1233,7 +1233,7 @@ function harborReleaseArgs(l: Layout, args: HarborPlatformArgs, tiers: ReleaseTi
     // Trivy's cache volumes (the chart's only claim with external database, Redis and registry storage).
     trivyStorageClass: l.storageClass,
     metrics: harborArgs.metrics,
-    serviceMonitor: harborServiceMonitorWiring(args),
+    serviceMonitor: harborServiceMonitorWiring(l.name, args),
     resources: harborArgs.resources,
     zoneSpread: l.zonesHard ? "required" : "preferred",
     placement: l.appTier,

@@ -42,6 +42,8 @@ export function observabilityWiring(
   const metrics = args.harbor?.metrics ?? true;
   const deployment: ObservedDeployment = {
     namespace: l.ns,
+    // The platform's name: unique per namespace (its objects are named after it), unlike the namespace.
+    platform: l.name,
     harbor: metrics,
     postgres:
       db.kind === "patroni" && budget
@@ -92,7 +94,7 @@ export function observabilityWiring(
       redisExporter: REDIS_EXPORTER_PORT_NAME,
       redisExporterPort: REDIS_EXPORTER_PORT,
     },
-    harborServiceMonitor: harborServiceMonitorWiring(args),
+    harborServiceMonitor: harborServiceMonitorWiring(l.name, args),
   };
 }
 
@@ -110,10 +112,11 @@ function backupAgeCheckOf(
 
 /** Harbor chart's own ServiceMonitor, when the observability tier watches Harbor (metrics on, monitors on). */
 export function harborServiceMonitorWiring(
+  platform: string,
   args: Pick<HarborPlatformArgs, "observability" | "harbor">,
 ): ReturnType<typeof harborChartServiceMonitor> | undefined {
   const obs = args.observability;
   return obs && (args.harbor?.metrics ?? true) && (obs.monitors ?? true)
-    ? harborChartServiceMonitor(obs.selectorLabels ?? {})
+    ? harborChartServiceMonitor(obs.selectorLabels ?? {}, platform)
     : undefined;
 }
