@@ -126,6 +126,8 @@ describe("a platform upgraded from the fixed edge names", function () {
     };
     assert.deepEqual(await names({ gatewayName: "harbor" }), [["harbor"], ["harbor-edge"], ["harbor-registry"]]);
     assert.deepEqual(await names({}), [["registry"], ["registry-edge"], ["registry-registry"]]);
+  });
+});
 
 // Observability of two platforms sharing a namespace: each one's monitors label its targets with its own name
 // and each one's rules select only that name (job and namespace alone would mix the two clusters' series).
