@@ -4,38 +4,13 @@
  * keys), the refusals of bad addresses before any resource, and observability for our Redis only.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { HarborRelease, HarborReleaseArgs, HarborValuesArgs, renderHarborValues } from "../components/harbor";
 import { HarborPlatform, HarborPlatformArgs } from "../components/platform";
 import { InvalidArgsError } from "../components/conventions";
 import { kubernetesObject, PlanGraph, runProgram, unwrapSecrets } from "../engine";
+import { HARBOR_CHART_KEYS, valuePaths } from "./support/harborChartKeys";
 
-const REF = path.join(__dirname, "fixtures", "upstream", "harbor-helm-1.19.2");
-const CHART_KEYS = new Set(
-  fs
-    .readFileSync(path.join(REF, "values-keys.txt"), "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean),
-);
-const FREE_FORM = new Set([
-  "resources",
-  "affinity",
-  "nodeSelector",
-  "tolerations",
-  "topologySpreadConstraints",
-  "additionalLabels",
-  "podAnnotations",
-  "podLabels",
-]);
-function valuePaths(v: unknown, prefix = ""): string[] {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return [prefix];
-  return Object.entries(v as Record<string, unknown>).flatMap(([k, e]) => {
-    const p = prefix ? `${prefix}.${k}` : k;
-    return FREE_FORM.has(k) ? [p] : valuePaths(e, p);
-  });
-}
+const CHART_KEYS = HARBOR_CHART_KEYS;
 
 const ELASTICACHE = "master.harbor.abc123.euw1.cache.amazonaws.com:6379";
 const n = (k: number) => ({ core: k, jobservice: k, registry: k, portal: k, trivy: k, exporter: k });

@@ -18,39 +18,9 @@ import { HarborGateway } from "../components/edge";
 import { RedisSentinel } from "../components/redis";
 import { InvalidArgsError } from "../components/conventions";
 import { runProgram, unwrapSecrets, isSecretEnvelope, kubernetesObject, PlanGraph, CapturedResource } from "../engine";
+import { HARBOR_CHART_FIXTURE, HARBOR_CHART_KEYS, valuePaths } from "./support/harborChartKeys";
 
-const REF = path.join(__dirname, "fixtures", "upstream", "harbor-helm-1.19.2");
-const CHART_KEYS = new Set(
-  fs
-    .readFileSync(path.join(REF, "values-keys.txt"), "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean),
-);
-/** Maps and lists whose content the chart passes through as-is (their keys are the user's). */
-const FREE_FORM = new Set([
-  "resources",
-  "affinity",
-  "annotations",
-  "labels",
-  "nodeSelector",
-  "tolerations",
-  "podAnnotations",
-  "podLabels",
-  "extraEnvVars",
-  "topologySpreadConstraints",
-  "containerSecurityContext",
-  "additionalLabels",
-]);
-
-/** Every leaf path set in `values`, stopping at free-form maps. */
-function valuePaths(v: unknown, prefix = ""): string[] {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return [prefix];
-  return Object.entries(v as Record<string, unknown>).flatMap(([k, e]) => {
-    const p = prefix ? `${prefix}.${k}` : k;
-    return FREE_FORM.has(k) ? [p] : valuePaths(e, p);
-  });
-}
+const CHART_KEYS = HARBOR_CHART_KEYS;
 
 const replicas = (n: number) => ({ core: n, jobservice: n, registry: n, portal: n, trivy: n, exporter: n });
 
@@ -150,7 +120,7 @@ describe("Harbor release", () => {
   });
 
   it("pins chart 1.19.2 (Harbor 2.15.2), the version of the reference values", () => {
-    const chart = fs.readFileSync(path.join(REF, "Chart.yaml"), "utf8");
+    const chart = fs.readFileSync(path.join(HARBOR_CHART_FIXTURE, "Chart.yaml"), "utf8");
     assert.match(chart, new RegExp(`^version: ${HARBOR_CHART.version.replace(/\./g, "\\.")}$`, "m"));
     assert.match(chart, new RegExp(`^appVersion: ${HARBOR_CHART.appVersion.replace(/\./g, "\\.")}$`, "m"));
   });
