@@ -28,6 +28,8 @@ import {
   EnvoyGateway,
   HarborDnsRecord,
   HarborGateway,
+  HarborGatewayRoutes,
+  harborGatewayRoutesProblems,
   NlbAccessLogBucket,
 } from "../components/edge";
 import { checkHarborReleaseArgs, HarborRelease, HarborReleaseArgs } from "../components/harbor";
@@ -89,6 +91,14 @@ const BAD_PER_TIER: { tier: string; args: Partial<HarborPlatformArgs>; path: str
   },
   { tier: "HarborGateway", args: { edge: { replicas: 0 } }, path: "edge.replicas", words: /got 0/ },
   {
+    tier: "HarborGatewayRoutes (the team's Gateway)",
+    args: {
+      edge: { kind: "existing", gateway: { name: "shared", namespace: "gateways" }, adminAllowlist: ["10.0.0.0/8"] },
+    },
+    path: "edge.adminAllowlist",
+    words: /SecurityPolicy/,
+  },
+  {
     tier: "HarborProjects",
     args: { projects: [{ name: "Not A Project!" }] },
     path: "projects[0].name",
@@ -141,17 +151,14 @@ describe("every validation runs before the first child is registered", function 
     });
 
   it("HarborPlatform names every tier's problem in one error, with nothing registered", async () => {
-    // All the bad values at once (the database is ours here; the budget case needs the team's own).
-    const all = Object.assign(
-      {},
-      valid,
-      ...BAD_PER_TIER.filter((c) => c.path !== "harbor.maxOpenConns").map((c) => c.args),
-    );
+    // All the bad values at once (the database is ours here; the budget case needs the team's own, and the
+    // team's Gateway excludes the own edge's replicas).
+    const combinable = BAD_PER_TIER.filter((c) => c.path !== "harbor.maxOpenConns" && c.path !== "edge.adminAllowlist");
+    const all = Object.assign({}, valid, ...combinable.map((c) => c.args));
     const { error, registered } = await refused(() => new HarborPlatform("p", all));
     assert.deepEqual(registered, []);
     const paths = error.problems.map((p) => p.path);
-    for (const c of BAD_PER_TIER.filter((x) => x.path !== "harbor.maxOpenConns"))
-      assert.ok(paths.includes(c.path), `${c.path} in ${paths.join(", ")}`);
+    for (const c of combinable) assert.ok(paths.includes(c.path), `${c.path} in ${paths.join(", ")}`);
     assert.match(error.message, /^HarborPlatform "p": \d+ invalid arguments:\n/);
     for (const line of error.message.split("\n").slice(1)) assert.match(line, /^ {2}- [^:]+: .+\. Fix: .+\.$/);
   });
@@ -279,6 +286,11 @@ describe("each component refuses before any child, with the check the platform a
       check: () => admissionArgsProblems({ harborHost: "h", projects: ["lib"], mode: "Nope" as "Deny" }),
     },
     {
+      name: "HarborGatewayRoutes",
+      build: () => new HarborGatewayRoutes("c", teamRoutes),
+      check: () => harborGatewayRoutesProblems(teamRoutes),
+    },
+    {
       name: "HarborObservability",
       build: () => new HarborObservability("c", observability),
       check: () => checkHarborObservabilityArgs("c", observability),
@@ -303,6 +315,14 @@ function gatewayArgs() {
     accessLogs: { tags: { "aws:reserved": "x" } },
   };
 }
+
+const teamRoutes = {
+  namespace: "harbor",
+  externalUrl: "https://harbor.example.com",
+  gateway: { name: "shared", namespace: "gateways" },
+  coreServiceName: "harbor-core",
+  adminAllowlist: ["10.0.0.0/8"],
+};
 
 const dnsArgs = {
   hostedZoneId: "Z0123456789EXAMPLE",
