@@ -269,8 +269,14 @@ describe("observability: dashboards and the drill's scrape config", () => {
     const ds = renderDashboards(SAMPLE);
     assert.deepEqual(
       ds.map((d) => d.title),
-      ["Harbor overview (harbor)", "Harbor database (harbor)", "Harbor Redis (harbor)"],
+      ["Harbor overview (harbor/harbor)", "Harbor database (harbor/harbor)", "Harbor Redis (harbor/harbor)"],
     );
+    // Grafana's uid: at most 40 characters, whatever the namespace, and distinct per platform in a namespace.
+    const long = { ...SAMPLE, namespace: "a".repeat(63) };
+    const other = { ...SAMPLE, platform: "team-b" };
+    const uids = [SAMPLE, long, other].flatMap((x) => renderDashboards(x).map((dash) => dash.uid));
+    assert.equal(new Set(uids).size, 9);
+    for (const uid of uids) assert.ok(uid.length <= 40, uid);
     assert.deepEqual(GRAFANA_DASHBOARD_LABEL, { grafana_dashboard: "1" });
     const conns = (ds[1].panels as any[]).find((p) => p.title === "Connections vs max_connections");
     assert.equal(conns.fieldConfig.defaults.thresholds.steps[1].value, 700);

@@ -293,7 +293,8 @@ export class HarborObservability extends pulumi.ComponentResource {
 
   private dashboards(name: string, args: HarborObservabilityArgs, labels: Record<string, string>): void {
     for (const dash of renderDashboards(args.deployment)) {
-      const cmName = `${name}-${dash.uid.replace(/^harbor-ha-/, "").replace(`-${args.deployment.namespace}`, "")}-dashboard`;
+      // Named after the dashboard's kind (harbor-ha-<kind>-<id>), as before the uid carried an id.
+      const cmName = `${name}-${dash.uid.replace(/^harbor-ha-/, "").replace(/-[0-9a-f]{12}$/, "")}-dashboard`;
       new k8s.core.v1.ConfigMap(
         cmName,
         {

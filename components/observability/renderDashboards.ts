@@ -4,6 +4,7 @@
  * of the Grafana and kube-prometheus-stack charts), which loads it without any Grafana API call. Panels query the
  * same `job` labels the monitors set and the alert rules read.
  */
+import { createHash } from "crypto";
 import { METRICS_JOBS, ObservedDeployment, PLATFORM_LABEL, sel as s } from "./alertRules";
 
 /** The Grafana sidecar's label and value (its chart default). */
@@ -29,10 +30,23 @@ export interface Dashboard {
   panels: object[];
 }
 
-function dashboard(uid: string, title: string, panels: Panel[]): Dashboard {
+/** The dashboards' kinds; a dashboard's ConfigMap is named after its kind. */
+export type DashboardKind = "overview" | "database" | "redis";
+
+/**
+ * Grafana's uid for a deployment's dashboard: at most 40 characters (Grafana refuses longer ones), and its own
+ * per namespace and platform (two platforms may share a namespace), whatever the namespace's length.
+ */
+export function dashboardUid(kind: DashboardKind, d: Pick<ObservedDeployment, "namespace" | "platform">): string {
+  const id = createHash("sha256").update(`${d.namespace}/${d.platform}`).digest("hex").slice(0, 12);
+  return `harbor-ha-${kind}-${id}`;
+}
+
+function dashboard(d: ObservedDeployment, kind: DashboardKind, name: string, panels: Panel[]): Dashboard {
   return {
-    uid,
-    title,
+    uid: dashboardUid(kind, d),
+    // Titles are unique per Grafana folder: the namespace and the platform tell deployments apart.
+    title: `${name} (${d.namespace}/${d.platform})`,
     tags: ["harbor-ha"],
     schemaVersion: 39,
     time: { from: "now-6h", to: "now" },
@@ -74,7 +88,7 @@ export function renderDashboards(d: ObservedDeployment): Dashboard[] {
   const h = METRICS_JOBS.harbor;
   if (d.harbor)
     out.push(
-      dashboard(`harbor-ha-overview-${d.namespace}`, `Harbor overview (${d.namespace})`, [
+      dashboard(d, "overview", "Harbor overview", [
         { title: "Components up", targets: [{ expr: `harbor_up${s(d, h)}`, legend: "{{component}}" }] },
         {
           title: "Core API p99 latency",
@@ -140,7 +154,7 @@ export function renderDashboards(d: ObservedDeployment): Dashboard[] {
     const p = METRICS_JOBS.patroni;
     const e = METRICS_JOBS.postgres;
     out.push(
-      dashboard(`harbor-ha-database-${d.namespace}`, `Harbor database (${d.namespace})`, [
+      dashboard(d, "database", "Harbor database", [
         {
           title: "Patroni role (1 = primary)",
           targets: [{ expr: `patroni_primary${s(d, p)}`, legend: "{{instance}}" }],
@@ -179,7 +193,7 @@ export function renderDashboards(d: ObservedDeployment): Dashboard[] {
   if (d.redis) {
     const r = METRICS_JOBS.redis;
     out.push(
-      dashboard(`harbor-ha-redis-${d.namespace}`, `Harbor Redis (${d.namespace})`, [
+      dashboard(d, "redis", "Harbor Redis", [
         { title: "Role", targets: [{ expr: `redis_instance_info${s(d, r)}`, legend: "{{instance}} {{role}}" }] },
         {
           title: "Memory used vs maxmemory",
