@@ -36,7 +36,7 @@ import {
   redisSentinelDefaults,
   s3StorageDefaults,
 } from "../components";
-import { closestName } from "../components/conventions";
+import { closestName, DNS_LABEL } from "../components/conventions";
 import { harborDatabasePools } from "../components/harbor";
 import { encryptedLeavesFromFile, STACK_CONFIG_FILE_ENV } from "./secureLeaves";
 import { admissionConfig, admissionProblems } from "./configAdmission";
@@ -62,9 +62,7 @@ const runtimeConfig: { isConfigSecret(key: string): boolean } = require("@pulumi
 
 export const NAMESPACE = "harbor-ha";
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (lowercase letters, digits, '-')");
+const dnsLabel = z.string().regex(DNS_LABEL, "must be a DNS label (lowercase letters, digits, '-')");
 const cidr = z
   .string()
   .regex(

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { bucketNameProblem, PatroniBackupArgs, patroniBackupDefaults, PatroniRestoreArgs } from "../components";
 import { targetTimeProblem } from "../components/postgres/walgBackup";
+import { DNS_LABEL } from "../components/conventions";
 
 const withProblem = <T extends z.ZodType>(schema: T, problem: (v: z.output<T>) => string | undefined) =>
   schema.superRefine((v, ctx) => {
@@ -19,9 +20,7 @@ const httpsEndpoint = withProblem(z.string(), (v) =>
     ? undefined
     : `is not an https://host[:port] endpoint. Fix: serve the S3-compatible store over TLS, e.g. https://minio.example.com`,
 );
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (lowercase letters, digits, '-')");
+const dnsLabel = z.string().regex(DNS_LABEL, "must be a DNS label (lowercase letters, digits, '-')");
 const cron = withProblem(z.string(), (v) =>
   /^\s*\S+(\s+\S+){4}\s*$/.test(v)
     ? undefined

@@ -4,6 +4,7 @@
  * the alert catalog, the label-map check), never copies.
  */
 import { z } from "zod";
+import { DNS_LABEL } from "../components/conventions";
 import {
   ALERT_NAMES,
   alertOverrideProblems,
@@ -24,9 +25,7 @@ const labelMap = z.unknown().transform((v, ctx) => {
   return v as Record<string, string>;
 });
 
-const namespaceName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a namespace name (lowercase letters, digits, '-')");
+const namespaceName = z.string().regex(DNS_LABEL, "must be a namespace name (lowercase letters, digits, '-')");
 
 /** One alert's override: on/off, threshold (positive, in the alert's unit), `for`; values checked by the tier's alertOverrideProblems. */
 const alertOverride = z.strictObject({

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem, refuseInvalidArgs } from "../conventions";
+import { ArgsChecker, ArgsProblem, DNS_LABEL, refuseInvalidArgs } from "../conventions";
 import {
   ADMISSION_MODES,
   AdmissionMode,
@@ -68,7 +68,6 @@ export interface AdmissionPoliciesArgs {
 }
 
 const HARBOR_PROJECT = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Every problem of the Args (SDK-free: the stack config asks the same before any resource). */
 export function admissionArgsProblems(args: AdmissionPoliciesArgs): ArgsProblem[] {
@@ -108,7 +107,7 @@ export function admissionArgsProblems(args: AdmissionPoliciesArgs): ArgsProblem[
       fix: `use one of ${ADMISSION_MODES.join(", ")}`,
     });
   (args.exemptNamespaces ?? []).forEach((n, i) => {
-    if (!NAMESPACE.test(n))
+    if (!DNS_LABEL.test(n))
       out.push({ path: `exemptNamespaces[${i}]`, problem: `"${n}" is not a namespace name`, fix: "use a DNS label" });
   });
   (args.exemptImages ?? []).forEach((im, i) => {

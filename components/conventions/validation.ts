@@ -11,6 +11,12 @@ export interface ArgsProblem {
   fix: string;
 }
 
+/**
+ * A DNS label (RFC 1123), what Kubernetes takes for namespaces and most object names, and label values of
+ * names: lowercase letters, digits and '-', at most 63 characters.
+ */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 /** Thrown by a component whose Args are invalid, before it registers any resource; lists every problem. */
 export class InvalidArgsError extends Error {
   constructor(

@@ -2,7 +2,16 @@ import { checkNlbAccessLogBucketArgs, NLB_ACCESS_LOG_PREFIX, NlbAccessLogBucket 
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem, problemsUnder, refuseInvalidArgs, Placement, podPlacement } from "../conventions";
+import {
+  ArgsChecker,
+  ArgsProblem,
+  DNS_LABEL,
+  problemsUnder,
+  refuseInvalidArgs,
+  Placement,
+  podPlacement,
+} from "../conventions";
+import { IPV4_CIDR } from "./harborApiAccess";
 import {
   EdgeExposure,
   edgeGatewayClassName,
@@ -12,8 +21,6 @@ import {
   HTTPS_LISTENER,
   renderHarborGateway,
 } from "./renderHarborGateway";
-
-const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
 
 /** A Gateway API parentRef to one listener of Harbor's Gateway. */
 export interface GatewayParentRef {
@@ -272,7 +279,7 @@ export function checkHarborGatewayArgs(name: string, args: HarborGatewayArgs): A
   const gatewayName = args.gatewayName ?? name;
   // Envoy Gateway labels the proxies with it (owning-gateway-name): a label value, at most 63 characters.
   check.check(
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(gatewayName),
+    DNS_LABEL.test(gatewayName),
     args.gatewayName === undefined ? "name" : "gatewayName",
     `"${gatewayName}" is not a Kubernetes name of at most 63 characters (it names the Gateway and labels its proxies)`,
     "use lowercase letters, digits and '-', or pass gatewayName",

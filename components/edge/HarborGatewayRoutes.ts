@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "../conventions/kubernetes";
 import { ComponentTypes } from "../tokens";
-import { ArgsChecker, ArgsProblem } from "../conventions";
+import { ArgsChecker, ArgsProblem, DNS_LABEL } from "../conventions";
+import { IPV4_CIDR } from "./harborApiAccess";
 import type { GatewayParentRef } from "./HarborGateway";
 import { ENVOY_GATEWAY_CONTROLLER, HTTPS_LISTENER, ListenerRef, renderHarborRoutes } from "./renderHarborGateway";
 
@@ -53,9 +54,6 @@ export interface HarborGatewayRoutesArgs {
   /** What the routes wait for (Harbor's Namespace). Default: none. */
   waitFor?: pulumi.Resource[];
 }
-
-const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Every problem of these Args (empty: valid), paths as the Args name them. Pure: the platform asks the same

@@ -70,6 +70,9 @@ function ipv4ToInt(ip: string): number {
   return ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 }
 
+/** An IPv4 CIDR as the allowlists take it (`10.0.0.0/8`). */
+export const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
+
 /** Whether IPv4 CIDR `inner` lies within `outer`. */
 export function cidrWithin(inner: string, outer: string): boolean {
   const [ia, ib] = inner.split("/");
