@@ -102,6 +102,12 @@ export interface AlertDefinition {
 export const sel = (d: ObservedDeployment, job: string, extra = "") =>
   `{job="${job}", namespace="${d.namespace}", ${PLATFORM_LABEL}="${d.platform}"${extra ? `, ${extra}` : ""}}`;
 
+/** The backup-age CronJob of a deployment with backups, and its kube-state-metrics series selector. */
+const backupAgeCheckOf = (d: ObservedDeployment) => {
+  const c = d.postgres?.backups ? d.postgres.backupAgeCheck : undefined;
+  return c && { ...c, selector: `{namespace="${d.namespace}", cronjob="${c.cronJob}"}` };
+};
+
 /** A Redis or Patroni majority: more than half of `n`. */
 const majority = (n: number) => Math.floor(n / 2) + 1;
 
@@ -311,13 +317,12 @@ export const ALERTS = {
       "kubectl logs of the check's last job (kubectl get jobs | grep backup-age): it prints the newest backup and its age, or WAL-G's error. Then take a backup by hand on the leader as Spilo's cron does (envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh $PGDATA) and read its error.",
     // kube-state-metrics' series (kube-prometheus-stack scrapes it): the check's last success, or its creation.
     expr: (d) => {
-      const c = d.postgres?.backups ? d.postgres.backupAgeCheck : undefined;
+      const c = backupAgeCheckOf(d);
       if (!c) return undefined;
-      const s = `{namespace="${d.namespace}", cronjob="${c.cronJob}"}`;
-      const last = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${s})`;
+      const last = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${c.selector})`;
       return (
         `(time() - ${last} > ${c.alertAfterSeconds})` +
-        ` or (time() - max by (namespace, cronjob) (kube_cronjob_created${s}) > ${c.neverSucceededAfterSeconds} unless on (namespace, cronjob) ${last})`
+        ` or (time() - max by (namespace, cronjob) (kube_cronjob_created${c.selector}) > ${c.neverSucceededAfterSeconds} unless on (namespace, cronjob) ${last})`
       );
     },
   },
@@ -332,8 +337,8 @@ export const ALERTS = {
     firstCheck:
       "kube-state-metrics is not scraped or the CronJob is missing: is kube_cronjob_created{cronjob=\"<cluster>-backup-age\"} in Prometheus at all (kube-state-metrics' pod and its ServiceMonitor)? Then kubectl get cronjob <cluster>-backup-age in Harbor's namespace.",
     expr: (d) => {
-      const c = d.postgres?.backups ? d.postgres.backupAgeCheck : undefined;
-      return c ? `absent(kube_cronjob_created{namespace="${d.namespace}", cronjob="${c.cronJob}"})` : undefined;
+      const c = backupAgeCheckOf(d);
+      return c ? `absent(kube_cronjob_created${c.selector})` : undefined;
     },
   },
   PostgresDiskFilling: {
