@@ -82,7 +82,6 @@ import {
   harborFullName,
   HarborRedis,
   HarborRedisEndpoint,
-  harborRedisProblems,
   HarborRedisSentinel,
   HarborRelease,
   HarborReleaseArgs,
@@ -756,9 +755,8 @@ export class HarborPlatform extends pulumi.ComponentResource {
 
   /** Redis: a RedisSentinel reachable from Harbor's pods, or the team's sentinels or endpoint. */
   private redis(l: Layout, args: HarborPlatformArgs): HarborRedis {
-    const rd = args.redis ?? { kind: "sentinel" };
-    if (rd.kind === "existing") return { ...rd, kind: "sentinel" };
-    if (rd.kind === "endpoint") return rd;
+    const team = teamRedis(args);
+    if (team) return team;
     const sentinel = new RedisSentinel(
       `${l.name}-redis`,
       redisArgs(l, args),
@@ -1034,6 +1032,14 @@ function patroniArgs(l: Layout, args: HarborPlatformArgs): PatroniClusterArgs {
     placement: l.dbTier,
     requireZoneSpread: l.zonesHard,
   };
+}
+
+/** The team's Redis as Harbor's release takes it (its sentinels, or one endpoint); undefined when it is ours. */
+function teamRedis(args: HarborPlatformArgs): HarborRedis | undefined {
+  const rd = args.redis;
+  if (rd?.kind === "existing") return { ...rd, kind: "sentinel" };
+  if (rd?.kind === "endpoint") return rd;
+  return undefined;
 }
 
 function redisArgs(l: Layout, args: HarborPlatformArgs): RedisSentinelArgs {
@@ -1367,19 +1373,15 @@ export function checkHarborPlatformArgs(name: string, args: HarborPlatformArgs):
         replicasKey: "harbor.replicas",
       }),
     );
-  // The team's Redis (sentinels or an endpoint): addresses without a scheme, a master set, TLS stated.
+  // The team's Redis (sentinels or an endpoint) is checked by HarborRelease's own check (tierProblems).
   const rd = args.redis;
-  if (rd && rd.kind !== "sentinel") {
-    const given: HarborRedis = rd.kind === "existing" ? { ...rd, kind: "sentinel" } : rd;
-    if (!["existing", "endpoint"].includes(String(rd.kind)))
-      check.check(
-        false,
-        "redis.kind",
-        `is "${String(rd.kind)}"`,
-        'use "sentinel" (ours), "existing" (your sentinels) or "endpoint"',
-      );
-    else check.problems.push(...harborRedisProblems(given).map((p) => ({ ...p, path: `redis.${p.path}` })));
-  }
+  if (rd && !["sentinel", "existing", "endpoint"].includes(String(rd.kind)))
+    check.check(
+      false,
+      "redis.kind",
+      `is "${String(rd.kind)}"`,
+      'use "sentinel" (ours), "existing" (your sentinels) or "endpoint"',
+    );
   if (args.cluster) {
     check.check(
       !(args.cluster.create && args.cluster.existing),
@@ -1513,13 +1515,18 @@ function tierProblems(name: string, platformArgs: HarborPlatformArgs, reported: 
       `${name}-harbor`,
       harborReleaseArgs(l, args, {
         database,
-        // The team's Redis is checked under the platform's redis key (checkHarborPlatformArgs).
-        redis: { kind: "sentinel", sentinelAddrs: created, masterSet: created, passwordSecretName: created },
+        // The team's Redis as the release will take it; ours exists only later (its checks are RedisSentinel's).
+        redis: teamRedis(args) ?? {
+          kind: "sentinel",
+          sentinelAddrs: created,
+          masterSet: created,
+          passwordSecretName: created,
+        },
         storage: pending({} as RegistryStorageDescriptor),
         edge: { tokenServiceSecretName: created, routeParentRefs: pending([]) },
       }),
     ),
-    { ...shared, storage: "storage.kind", "database.sslmode": "database.sslmode" },
+    { ...shared, storage: "storage.kind", "database.sslmode": "database.sslmode", redis: "redis" },
   ]);
   const controller = envoyGatewayArgs(l, args);
   if (controller)
