@@ -7,6 +7,10 @@ const dist = path.join(process.argv[2], "dist");
 const stack = process.argv[3];
 const since = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
+// As the CLI starts (bin/harbor-ha.js): the compile cache first, then the engine, which defers the SDK's
+// unused modules (engine/deferredSdkModules.ts) before the SDK loads.
+const compileCache = require(path.join(process.argv[2], "bin", "compileCache.js")).enableCompileCache();
+const { deferredSdkModulesState } = require(path.join(dist, "engine", "deferredSdkModules"));
 const sdk = process.hrtime.bigint();
 require("@pulumi/pulumi");
 const sdkMs = since(sdk);
@@ -54,6 +58,8 @@ const { canonicalJson } = require(path.join(dist, "cli", "canonicalJson"));
   process.stdout.write(
     JSON.stringify({
       stack,
+      compileCache,
+      deferredSdkModulesState,
       sdkMs,
       loadMs,
       policyLoadMs,

@@ -28,10 +28,11 @@ interface ProcessFigure {
 }
 
 /** One child process: wall time, and CPU and peak RSS as it reports them at exit (reportRss.js). */
-function runProcess(args: string[], cwd: string): ProcessFigure {
+function runProcess(args: string[], cwd: string, env?: Record<string, string>): ProcessFigure {
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ["--require", REPORTER, ...args], {
     cwd,
+    env: { ...process.env, ...env },
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -44,11 +45,13 @@ function runProcess(args: string[], cwd: string): ProcessFigure {
  * Best (lowest wall) of `RUNS` processes per command, the commands taken in turns (a, b, c, a, b, c, ...):
  * on a shared machine the load drifts, and ratios between figures taken minutes apart drift with it.
  */
-function measureInTurns(commands: Record<string, { args: string[]; cwd: string }>): Record<string, ProcessFigure> {
+function measureInTurns(
+  commands: Record<string, { args: string[]; cwd: string; env?: Record<string, string> }>,
+): Record<string, ProcessFigure> {
   const best: Record<string, ProcessFigure> = {};
   for (let i = 0; i < RUNS; i++)
-    for (const [name, { args, cwd }] of Object.entries(commands)) {
-      const fig = runProcess(args, cwd);
+    for (const [name, { args, cwd, env }] of Object.entries(commands)) {
+      const fig = runProcess(args, cwd, env);
       if (!best[name] || fig.wallMs < best[name].wallMs) best[name] = fig;
     }
   return best;
@@ -66,6 +69,8 @@ function jsonChild<T>(script: string, args: string[]): T {
 
 interface Phases {
   stack: string;
+  compileCache: string;
+  deferredSdkModulesState: string;
   sdkMs: number;
   loadMs: number;
   policyLoadMs: number;
@@ -100,12 +105,17 @@ function main() {
   try {
     const cli = path.join(compiled.root, "bin", "harbor-ha.js");
     console.log(`compiled package: ${compiled.origin}`);
-    console.log(`process figures: best of ${RUNS} processes by wall time; CPU = user + system of that process\n`);
+    console.log(`process figures: best of ${RUNS} processes by wall time; CPU = user + system of that process`);
+    // One run of each first, as a user's first plan: it writes the CLI's compile cache (bin/compileCache.js).
+    for (const stack of ["dev", "prod"]) runProcess([cli, "plan", stack, "--json"], compiled.root);
+    console.log("the CLI's compile cache is written by a first plan of each stack before measuring\n");
 
+    const uncached = { NODE_DISABLE_COMPILE_CACHE: "1" };
     const figures = measureInTurns({
       bare: { args: ["-e", "require('@pulumi/pulumi')"], cwd: compiled.root },
       dev: { args: [cli, "plan", "dev", "--json"], cwd: compiled.root },
       prod: { args: [cli, "plan", "prod", "--json"], cwd: compiled.root },
+      prodUncached: { args: [cli, "plan", "prod", "--json"], cwd: compiled.root, env: uncached },
     });
     const { bare } = figures;
     console.log(
@@ -119,6 +129,11 @@ function main() {
           `(${(f.cpuMs / bare.cpuMs).toFixed(2)}x), ${f.maxRssMb.toFixed(0)} MB peak RSS (${(f.maxRssMb / bare.maxRssMb).toFixed(1)}x), exit ${f.code}`,
       );
     }
+    const u = figures.prodUncached;
+    console.log(
+      `plan prod without the compile cache  ${s(u.wallMs)} wall (${(u.wallMs / bare.wallMs).toFixed(2)}x bare), ${s(u.cpuMs)} CPU, ` +
+        `${u.maxRssMb.toFixed(0)} MB peak RSS (NODE_DISABLE_COMPILE_CACHE=1: a first run, or a read-only temporary directory)`,
+    );
     const fromSource = measureInTurns({
       prod: { args: [path.join(ROOT, "bin", "harbor-ha.js"), "plan", "prod", "--json"], cwd: ROOT },
     }).prod;
@@ -127,10 +142,12 @@ function main() {
         `(${distIsFresh() ? "dist/" : "ts-node: dist/ stale; run `npm run build`"})`,
     );
 
-    console.log("\nwhere one plan's time goes (compiled, one process each):");
+    console.log("\nwhere one plan's time goes (compiled, one process each, started as the CLI starts):");
     const phases: Record<string, Phases> = {};
     for (const stack of ["dev", "prod", "prod-fresh"]) {
       const p = (phases[stack] = jsonChild<Phases>("planPhases.js", [compiled.root, stack]));
+      if (stack === "dev")
+        console.log(`  compile cache: ${p.compileCache}; SDK modules deferred: ${p.deferredSdkModulesState}`);
       console.log(
         `  ${stack.padEnd(4)} load ${s(p.loadMs)} (SDK ${s(p.sdkMs)}, policy pack ${s(p.policyLoadMs)}), stack program's modules ${s(p.programLoadMs)}, ` +
           `program run ${s(p.runMs)} (incl. schema validation ${s(p.validateMs)}; a second run ${s(p.secondRunMs)}), policies ${s(p.policiesMs)}, JSON ${s(p.jsonMs)}`,

@@ -2,6 +2,7 @@
 // The harbor-ha CLI. Runs the compiled dist/ when it is at least as new as every source file (`npm ci`
 // builds it through `prepare`), otherwise the TypeScript sources through ts-node (transpile-only;
 // type-checking is `npm test`'s job), so an edited checkout never runs stale code.
+require("./compileCache").enableCompileCache();
 const path = require("path");
 const { distIsFresh, ROOT } = require("./distFreshness");
 

@@ -1,3 +1,5 @@
+// First: defers parts of the SDK an offline run never uses, before anything loads the SDK.
+import "./deferredSdkModules";
 export * from "./graph";
 export * from "./run";
 export * from "./policies";

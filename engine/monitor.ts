@@ -7,6 +7,8 @@
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpc = require("@pulumi/pulumi/runtime/rpc");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
 import { isUnknown } from "@pulumi/pulumi/output";
 import { CapturedResource, ReadResource, UNKNOWN } from "./graph";
 import { isSecretEnvelope, SECRET_SIG, SECRET_SIG_KEY } from "./secrets";
@@ -24,6 +26,7 @@ interface RegisterRequest {
   getProvider(): string;
   getObject(): unknown;
   getDependenciesList(): string[];
+  getImportid(): string;
   getAdditionalsecretoutputsList?(): string[];
   getDeletebeforereplace?(): boolean;
   getRetainondelete?(): boolean | undefined;
@@ -135,7 +138,35 @@ export class CapturingMonitor extends MockMonitor {
     };
     this.answering = urn;
     this.answeringSecretOutputs = req.getAdditionalsecretoutputsList?.() ?? [];
-    return super.registerResource(req, callback);
+    return this.answerRegistration(req, urn, callback);
+  }
+
+  /**
+   * MockMonitor.registerResource, less one round trip: it turns the new state into a protobuf Struct that
+   * the SDK at once turns back into the same plain object (`deserializeProperties(resp.getObject())` reads
+   * only `toJavaScript()`), a tenth of a plan's time. The response is the SDK's own message; only its
+   * `getObject` hands the serialized state over as it is.
+   */
+  private async answerRegistration(req: RegisterRequest, urn: string, callback: Callback): Promise<void> {
+    try {
+      const result = await this.mocks.newResource({
+        type: req.getType(),
+        name: req.getName(),
+        inputs: rpc.deserializeProperties(req.getObject()),
+        provider: req.getProvider(),
+        custom: req.getCustom(),
+        id: req.getImportid(),
+      });
+      const serializedState = await rpc.serializeProperties("", result.state);
+      this.resources.set(urn, { urn, id: result.id ?? null, state: serializedState });
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(result.id || "");
+      response.getObject = () => ({ toJavaScript: () => serializedState });
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
   }
 
   /**

@@ -2,6 +2,8 @@
  * The in-process engine: runs a Pulumi program under the SDK's mock runtime and captures the whole
  * resource graph. Tests, the offline `plan` command and the policy checks all go through here.
  */
+// First: defers parts of the SDK an offline run never uses, before anything loads the SDK.
+import "./deferredSdkModules";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CapturingMonitor } from "./monitor";
