@@ -93,6 +93,7 @@ describe("the tarball (npm pack --dry-run)", function () {
         "LICENSE",
         "Pulumi.yaml",
         "README.md",
+        "bin/compileCache.js",
         "bin/distFreshness.js",
         "bin/harbor-ha.js",
         "package.json",
