@@ -13,6 +13,7 @@ const Module = require("module");
 const os = require("os");
 const path = require("path");
 const vm = require("vm");
+const { threadId } = require("worker_threads");
 
 /** Where the Node 20 cache lives: per user, Node version and architecture (a cache is V8-version specific). */
 function node20CacheDir() {
@@ -43,8 +44,28 @@ function requireFor(mod) {
   return require;
 }
 
+/** Caches compiled since the last write (Node 20 path): [script, cache file]. */
+let toWrite = [];
+
+/** Writes the caches compiled so far (at exit; a long-running caller may call it earlier). */
+function flushCompileCache() {
+  if (typeof Module.flushCompileCache === "function") return Module.flushCompileCache();
+  const pending = toWrite;
+  toWrite = [];
+  for (const [script, file] of pending) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Written whole, then renamed: a concurrent run or thread never reads half a cache.
+      const tmp = `${file}.${process.pid}-${threadId}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, file);
+    } catch {
+      // A read-only or full temporary directory: that module compiles as before next time.
+    }
+  }
+}
+
 function installNode20Cache(dir) {
-  const toWrite = [];
   const compile = Module.prototype._compile;
   const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   Module.prototype._compile = function (content, filename, format) {
@@ -70,24 +91,19 @@ function installNode20Cache(dir) {
     const wrapper = script.runInThisContext({ displayErrors: true });
     return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
   };
-  process.once("exit", () => {
-    for (const [script, file] of toWrite) {
-      try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        // Written whole, then renamed: a concurrent run never reads half a cache.
-        const tmp = `${file}.${process.pid}`;
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, file);
-      } catch {
-        return; // a read-only or full temporary directory: run uncached, as before
-      }
-    }
-  });
+  process.once("exit", flushCompileCache);
   return "enabled (Node 20: harbor-ha's own)";
 }
 
-/** Turns the cache on for modules loaded from now on. Returns how, for the bench. */
+let enabled;
+
+/** Turns the cache on for modules loaded from now on (once per thread). Returns how, for the bench. */
 function enableCompileCache() {
+  enabled ??= turnOn();
+  return enabled;
+}
+
+function turnOn() {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return "disabled (NODE_DISABLE_COMPILE_CACHE)";
   if (typeof Module.enableCompileCache === "function") {
     const result = Module.enableCompileCache();
@@ -96,4 +112,4 @@ function enableCompileCache() {
   return installNode20Cache(node20CacheDir());
 }
 
-module.exports = { enableCompileCache, node20CacheDir };
+module.exports = { enableCompileCache, flushCompileCache, node20CacheDir };
