@@ -21,15 +21,22 @@ function node20CacheDir() {
   return path.join(os.tmpdir(), `harbor-ha-compile-cache${user}`, `${process.version}-${process.arch}`);
 }
 
-/** One cache file per (path, size, mtime): an edited file gets a new entry instead of a stale one. */
-function cacheFile(dir, filename) {
-  let stat;
-  try {
-    stat = fs.statSync(filename);
-  } catch {
-    return undefined;
-  }
-  const key = crypto.createHash("sha1").update(`${filename}\0${stat.size}\0${stat.mtimeMs}`).digest("hex");
+/**
+ * One cache file per (path, size, mtime) of a .js file: an edited file gets a new entry instead of a stale
+ * one. Other files reach here transformed (ts-node's .ts): their key is the code itself.
+ */
+function cacheFile(dir, filename, content) {
+  const hash = crypto.createHash("sha1").update(filename);
+  if (filename.endsWith(".js") || filename.endsWith(".cjs")) {
+    let stat;
+    try {
+      stat = fs.statSync(filename);
+    } catch {
+      return undefined;
+    }
+    hash.update(`\0${stat.size}\0${stat.mtimeMs}`);
+  } else hash.update("\0").update(content);
+  const key = hash.digest("hex");
   return path.join(dir, key.slice(0, 2), key.slice(2));
 }
 
@@ -70,7 +77,7 @@ function installNode20Cache(dir) {
   const dynamicImport = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   Module.prototype._compile = function (content, filename, format) {
     if (format === "module" || filename.endsWith(".mjs") || !dynamicImport) return compile.apply(this, arguments);
-    const file = cacheFile(dir, filename);
+    const file = cacheFile(dir, filename, content);
     let cachedData;
     try {
       if (file) cachedData = fs.readFileSync(file);

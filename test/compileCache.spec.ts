@@ -137,6 +137,27 @@ describe("compile cache (bin/compileCache.js)", function () {
     if (!NODE_OWN_CACHE) assert.equal(filesWithMtimes(after.cacheDir).size, 3); // a new entry, not a stale one
   });
 
+  it("keys a loader's transformed code (ts-node's .ts) by the code, not the file's size and mtime", function () {
+    if (NODE_OWN_CACHE) this.skip(); // Node's own cache keys by the code it compiles
+    // The same file, transformed two ways into code of the same length: V8 alone would accept the first
+    // run's cache for the second (it checks the length only) and run the old code.
+    const file = path.join(tree, "value.tmod");
+    fs.writeFileSync(file, "module.exports = VALUE;");
+    const child = `
+      const fs = require("fs");
+      require(${JSON.stringify(COMPILE_CACHE)}).enableCompileCache();
+      require.extensions[".tmod"] = (m, f) => m._compile(fs.readFileSync(f, "utf8").replace("VALUE", process.env.VALUE), f);
+      process.stdout.write(String(require(${JSON.stringify(file)})));`;
+    const run = (value: string) => {
+      const r = spawnSync(process.execPath, ["-e", child], { env: childEnv(tmp, { VALUE: value }), encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(run("11"), "11");
+    assert.equal(run("22"), "22");
+    assert.equal(run("11"), "11");
+  });
+
   it("is off with NODE_DISABLE_COMPILE_CACHE=1: says so and writes no cache", function () {
     const disabled = load("cached", { NODE_DISABLE_COMPILE_CACHE: "1" });
     assert.match(disabled.how, /^disabled/);
