@@ -1,15 +1,16 @@
 /**
- * Loads three parts of the Pulumi SDK on first use instead of with the SDK. `require("@pulumi/pulumi")`
- * evaluates the closure serializer's TypeScript compiler (`typescript-shim.js`, about 0.3 s), the code path
- * computation's npm Arborist stack (`runtime/closure/codePaths.js`, about 0.35 s) and the Automation API
- * (`automation/index.js`, about 0.05 s): two thirds of the SDK's load time. An offline plan uses none of
- * them (the engine does not serialize dynamic providers, see run.ts; nothing packages a lambda or drives
- * the CLI). The SDK already loads TypeScript lazily elsewhere (`tsutils.js`); these modules do not.
+ * Loads parts of the Pulumi SDK on first use instead of with the SDK. `require("@pulumi/pulumi")` evaluates
+ * the closure serializer's TypeScript compiler (`typescript-shim.js`, about 0.3 s), the code path
+ * computation's npm Arborist stack (`runtime/closure/codePaths.js`, about 0.35 s), the Automation API
+ * (about 0.05 s) and gRPC with its client definitions and OpenTelemetry (about 0.07 s): three quarters of
+ * the SDK's load time. An offline plan uses none of them (the engine does not serialize dynamic providers,
+ * see run.ts; nothing packages a lambda, drives the CLI or talks to a real engine). The SDK already loads
+ * TypeScript lazily elsewhere (`tsutils.js`); these modules do not.
  *
  * Each module gets a stand-in in the require cache that loads the real module the moment a member is used,
- * so behaviour is unchanged: `pulumi.runtime.serializeFunction`, `computeCodePaths` and `pulumi.automation`
- * still work. Installed only before the SDK's runtime has loaded (otherwise there is nothing to save) and
- * only where the SDK has these files with the expected exports; any other SDK layout is left as it is.
+ * so behaviour is unchanged: `pulumi.runtime.serializeFunction`, `computeCodePaths`, `pulumi.automation`
+ * and gRPC still work. Installed only before the SDK's runtime has loaded (otherwise there is nothing to
+ * save) and only where the SDK has these files with the expected exports; any other layout is left as it is.
  */
 import * as fs from "fs";
 import Module from "module";
@@ -19,8 +20,9 @@ import * as path from "path";
 export type DeferredSdkModulesState = "installed" | "sdk-already-loaded" | "sdk-layout-differs" | "no-sdk";
 
 interface DeferredModule {
-  /** Path in the SDK package. */
+  /** Path in the SDK package, or a package the SDK depends on (resolved from the SDK). */
   file: string;
+  dependency?: true;
   /**
    * `namespace`: the stand-in forwards every property access (importers keep the object and read members
    * later). `functions`: the importer copies these exports when it loads (`runtime/index.js` does), so
@@ -38,6 +40,18 @@ export const DEFERRED_SDK_MODULES: readonly DeferredModule[] = [
   },
   // index.js wraps it in `__importStar`, which reads `__esModule` at load: answered without loading.
   { file: "automation/index.js", standIn: { kind: "namespace", esModule: true } },
+  // gRPC (about 0.05 s) talks to a real engine only; the mock runtime has none. Its client definitions
+  // call gRPC as they load, so they wait too. Their importers are the SDK's runtime modules, through
+  // `__importStar` (grpc-js and OpenTelemetry are compiled ES modules and say so themselves).
+  { file: "proto/resource_grpc_pb.js", standIn: { kind: "namespace", esModule: true } },
+  { file: "proto/engine_grpc_pb.js", standIn: { kind: "namespace", esModule: true } },
+  { file: "proto/callback_grpc_pb.js", standIn: { kind: "namespace", esModule: true } },
+  { file: "proto/provider_grpc_pb.js", standIn: { kind: "namespace", esModule: true } },
+  // @pulumi/policy's analyzer server (a plain `require`); the CLI evaluates the pack in process.
+  { file: "proto/analyzer_grpc_pb.js", standIn: { kind: "namespace", esModule: true } },
+  { file: "@grpc/grpc-js", dependency: true, standIn: { kind: "namespace", esModule: true } },
+  // Tracing of real runs (about 0.02 s).
+  { file: "@opentelemetry/api", dependency: true, standIn: { kind: "namespace", esModule: true } },
 ];
 
 interface InternalModule {
@@ -97,9 +111,20 @@ export function exportedNames(file: string): Set<string> {
   return names;
 }
 
-function fitsLayout(root: string, { file, standIn }: DeferredModule): boolean {
-  const full = path.join(root, file);
-  if (!fs.existsSync(full)) return false;
+/** The file a deferred module is, for the SDK at `root` (undefined: not there). */
+function deferredFile(root: string, { file, dependency }: DeferredModule): string | undefined {
+  if (!dependency) return fs.existsSync(path.join(root, file)) ? path.join(root, file) : undefined;
+  try {
+    return require.resolve(file, { paths: [root] });
+  } catch {
+    return undefined;
+  }
+}
+
+function fitsLayout(root: string, d: DeferredModule): boolean {
+  const { standIn } = d;
+  const full = deferredFile(root, d);
+  if (!full) return false;
   if (standIn.kind === "namespace") return true;
   const names = exportedNames(full);
   return names.size === standIn.exports.length && standIn.exports.every((n) => names.has(n));
@@ -122,8 +147,10 @@ export function deferSdkModules(fromDir?: string): DeferredSdkModulesState {
   if (installedRoots.has(root)) return "installed";
   if (ModuleInternals._cache[path.join(root, "runtime", "index.js")]) return "sdk-already-loaded";
   if (!DEFERRED_SDK_MODULES.every((d) => fitsLayout(root, d))) return "sdk-layout-differs";
-  for (const d of DEFERRED_SDK_MODULES) {
-    const file = path.join(root, d.file);
+  // A dependency someone loaded already (another package's import) stays as it is.
+  const deferred = DEFERRED_SDK_MODULES.filter((d) => !ModuleInternals._cache[deferredFile(root, d)!]);
+  for (const d of deferred) {
+    const file = deferredFile(root, d)!;
     const load = realModule(file);
     const standIn = new ModuleInternals(file, null);
     standIn.filename = file;

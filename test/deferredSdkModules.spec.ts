@@ -12,6 +12,9 @@ import { DEFERRED_SDK_MODULES, exportedNames } from "../engine/deferredSdkModule
 const ROOT = path.join(__dirname, "..");
 const MODULE_TS = path.join(ROOT, "engine", "deferredSdkModules.ts");
 const SDK_ROOT = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+/** The file a deferred module is in this checkout's SDK (a dependency resolves from the SDK). */
+const sdkFile = (d: (typeof DEFERRED_SDK_MODULES)[number]) =>
+  d.dependency ? require.resolve(d.file, { paths: [SDK_ROOT] }) : path.join(SDK_ROOT, d.file);
 
 /** Child prelude: `deferred` is engine/deferredSdkModules loaded when the prelude runs; `loaded(pkg)` says whether a package's files are in the require cache. */
 const PRELUDE = `
@@ -51,21 +54,30 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
   }
 
   it("the SDK's deferred files export exactly what the stand-ins forward", () => {
-    for (const { file, standIn } of DEFERRED_SDK_MODULES) {
-      assert.ok(fs.existsSync(path.join(SDK_ROOT, file)), file);
-      if (standIn.kind === "functions")
-        assert.deepEqual([...exportedNames(path.join(SDK_ROOT, file))].sort(), [...standIn.exports].sort(), file);
+    for (const d of DEFERRED_SDK_MODULES) {
+      assert.ok(fs.existsSync(sdkFile(d)), d.file);
+      if (d.standIn.kind === "functions")
+        assert.deepEqual([...exportedNames(sdkFile(d))].sort(), [...d.standIn.exports].sort(), d.file);
     }
   });
 
-  it("keeps TypeScript, Arborist and execa out of an SDK load, and loads each on first use", () => {
+  it("keeps TypeScript, Arborist, execa, gRPC and OpenTelemetry out of an SDK load, and loads each on first use", () => {
     const real = child(`
       require("@pulumi/pulumi/runtime/closure/codePaths").findWorkspaceRoot(process.cwd()).then((root) => print({ root }));
     `);
     const r = child(`
       const deferred = loadDeferred();
       const pulumi = require("@pulumi/pulumi");
-      const atLoad = { typescript: loaded("typescript"), arborist: loaded("@npmcli/arborist"), execa: loaded("execa") };
+      // A deferred package's entry file holds its stand-in: loaded means any other of its files.
+      const sdkRoot = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+      const beyondEntry = (pkg) => {
+        const entry = require.resolve(pkg, { paths: [sdkRoot] });
+        return Object.keys(require.cache).some((f) => f.includes(path.join("node_modules", pkg) + path.sep) && f !== entry);
+      };
+      const atLoad = { typescript: loaded("typescript"), arborist: loaded("@npmcli/arborist"), execa: loaded("execa"),
+        grpc: beyondEntry("@grpc/grpc-js"), opentelemetry: beyondEntry("@opentelemetry/api") };
+      const grpcStatus = require("@grpc/grpc-js").status.UNAVAILABLE;
+      const grpcAfterUse = beyondEntry("@grpc/grpc-js");
       const types = {
         localWorkspace: typeof pulumi.automation.LocalWorkspace,
         computeCodePaths: typeof pulumi.runtime.computeCodePaths,
@@ -75,12 +87,14 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
         const typescriptAfterSerialize = loaded("typescript");
         const root = await require("@pulumi/pulumi/runtime/closure/codePaths").findWorkspaceRoot(process.cwd());
         print({ state: deferred.deferredSdkModulesState, again: deferred.deferSdkModules(), atLoad, types,
-          text: serialized.text, typescriptAfterSerialize, root, arboristAfterCall: loaded("@npmcli/arborist"), execaAfterUse: loaded("execa") });
+          text: serialized.text, typescriptAfterSerialize, root, grpcStatus, grpcAfterUse, arboristAfterCall: loaded("@npmcli/arborist"), execaAfterUse: loaded("execa") });
       })();
     `);
     assert.equal(r.state, "installed");
     assert.equal(r.again, "installed");
-    assert.deepEqual(r.atLoad, { typescript: false, arborist: false, execa: false });
+    assert.deepEqual(r.atLoad, { typescript: false, arborist: false, execa: false, grpc: false, opentelemetry: false });
+    assert.equal(r.grpcStatus, 14); // grpc.status.UNAVAILABLE, read through the stand-in
+    assert.equal(r.grpcAfterUse, true);
     assert.deepEqual(r.types, { localWorkspace: "function", computeCodePaths: "function" });
     assert.match(r.text, /deferred-marker/);
     assert.equal(r.typescriptAfterSerialize, true);
@@ -92,16 +106,18 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
   it("changes nothing when the SDK is already loaded", () => {
     const r = child(`
       require("@pulumi/pulumi");
-      const files = ${JSON.stringify(DEFERRED_SDK_MODULES.map((d) => path.join(SDK_ROOT, d.file)))};
+      const files = ${JSON.stringify(DEFERRED_SDK_MODULES.map(sdkFile))};
       const before = files.map((f) => require.cache[f] && require.cache[f].exports);
       const cached = Object.keys(require.cache).length;
       const deferred = loadDeferred();
       print({ state: deferred.deferredSdkModulesState, again: deferred.deferSdkModules(),
-        sameExports: files.every((f, i) => before[i] !== undefined && require.cache[f].exports === before[i]),
+        loadedBefore: before.filter((e) => e !== undefined).length,
+        sameExports: files.every((f, i) => (require.cache[f] && require.cache[f].exports) === before[i]),
         cachedBefore: cached, cachedAfter: Object.keys(require.cache).length });
     `);
     assert.equal(r.state, "sdk-already-loaded");
     assert.equal(r.again, "sdk-already-loaded");
+    assert.ok(r.loadedBefore >= 5, `${r.loadedBefore} deferred files loaded by the SDK itself`);
     assert.equal(r.sameExports, true);
     assert.equal(r.cachedAfter, r.cachedBefore);
   });
@@ -128,6 +144,21 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
           path.join(sdk, "automation", "index.js"),
           'globalThis.automationLoads = (globalThis.automationLoads || 0) + 1;\nexports.LocalWorkspace = "fake";\n',
         );
+      // The other deferred files (gRPC client definitions, gRPC, OpenTelemetry): each counts its loads.
+      for (const d of DEFERRED_SDK_MODULES.filter((m) => m.standIn.kind === "namespace")) {
+        if (["typescript-shim.js", "automation/index.js"].includes(d.file)) continue;
+        const file = d.dependency ? path.join(project, "node_modules", d.file, "index.js") : path.join(sdk, d.file);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        if (d.dependency)
+          fs.writeFileSync(
+            path.join(path.dirname(file), "package.json"),
+            `{ "name": "${d.file}", "version": "1.0.0" }\n`,
+          );
+        fs.writeFileSync(
+          file,
+          `globalThis.otherLoads = (globalThis.otherLoads || 0) + 1;\nexports.__esModule = true;\nexports.name = ${JSON.stringify(d.file)};\n`,
+        );
+      }
       return sdk;
     }
     beforeEach(() => {
@@ -159,16 +190,18 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
         const shim = require(path.join(sdk, "typescript-shim.js"));
         const automation = require(path.join(sdk, "automation", "index.js"));
         const codePaths = require(path.join(sdk, "runtime", "closure", "codePaths.js"));
-        const untouched = { shim: globalThis.shimLoads ?? 0, automation: globalThis.automationLoads ?? 0 };
+        const grpc = require(require.resolve("@grpc/grpc-js", { paths: [sdk] }));
+        const untouched = { shim: globalThis.shimLoads ?? 0, automation: globalThis.automationLoads ?? 0, other: globalThis.otherLoads ?? 0 };
+        const grpcName = grpc.name;
         const esModule = automation.__esModule;
         const afterEsModule = globalThis.automationLoads ?? 0;
         print({ state, untouched, esModule, afterEsModule, shimName: shim.name, shimHas: "name" in shim,
           shimKeys: Object.keys(shim), workspace: automation.LocalWorkspace, root: codePaths.findWorkspaceRoot("x"),
-          loads: { shim: globalThis.shimLoads, automation: globalThis.automationLoads } });
+          grpcName, loads: { shim: globalThis.shimLoads, automation: globalThis.automationLoads, other: globalThis.otherLoads } });
       `);
       assert.deepEqual(r, {
         state: "installed",
-        untouched: { shim: 0, automation: 0 },
+        untouched: { shim: 0, automation: 0, other: 0 },
         esModule: true,
         afterEsModule: 0,
         shimName: "shim",
@@ -176,7 +209,8 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
         shimKeys: ["name"],
         workspace: "fake",
         root: "findWorkspaceRoot:x",
-        loads: { shim: 1, automation: 1 },
+        grpcName: "@grpc/grpc-js",
+        loads: { shim: 1, automation: 1, other: 1 },
       });
     });
   });
