@@ -138,6 +138,16 @@ function sdkRoot(fromDir: string | undefined): string | undefined {
   }
 }
 
+function cacheStandIn(file: string, d: DeferredModule): void {
+  const load = realModule(file);
+  const standIn = new ModuleInternals(file, null);
+  standIn.filename = file;
+  standIn.loaded = true;
+  standIn.exports =
+    d.standIn.kind === "namespace" ? lazyNamespace(load, d.standIn.esModule) : lazyFunctions(load, d.standIn.exports);
+  ModuleInternals._cache[file] = standIn;
+}
+
 const installedRoots = new Set<string>();
 
 /** Installs the stand-ins for the SDK that resolves from `fromDir` (default: the engine's own). Idempotent. */
@@ -149,18 +159,33 @@ export function deferSdkModules(fromDir?: string): DeferredSdkModulesState {
   if (!DEFERRED_SDK_MODULES.every((d) => fitsLayout(root, d))) return "sdk-layout-differs";
   // A dependency someone loaded already (another package's import) stays as it is.
   const deferred = DEFERRED_SDK_MODULES.filter((d) => !ModuleInternals._cache[deferredFile(root, d)!]);
-  for (const d of deferred) {
-    const file = deferredFile(root, d)!;
-    const load = realModule(file);
-    const standIn = new ModuleInternals(file, null);
-    standIn.filename = file;
-    standIn.loaded = true;
-    standIn.exports =
-      d.standIn.kind === "namespace" ? lazyNamespace(load, d.standIn.esModule) : lazyFunctions(load, d.standIn.exports);
-    ModuleInternals._cache[file] = standIn;
-  }
+  for (const d of deferred) cacheStandIn(deferredFile(root, d)!, d);
   installedRoots.add(root);
   return "installed";
+}
+
+/**
+ * zod's entry loads every one of its ~90 locales for `z.locales` (about 0.03 s); the stack program's config
+ * schema uses the default (English, which zod loads from its own file). Its importers (zod's classic and
+ * core entries) read it through `__importStar`. Resolved as the stack program resolves zod.
+ */
+export const DEFERRED_ZOD_LOCALES: DeferredModule = {
+  file: "v4/locales/index.cjs",
+  standIn: { kind: "namespace", esModule: true },
+};
+
+/** Installs the stand-in for zod's locales (see above) where zod has that file and has not loaded yet. */
+export function deferZodLocales(fromDir: string): boolean {
+  let root: string;
+  try {
+    root = path.dirname(require.resolve("zod/package.json", { paths: [fromDir] }));
+  } catch {
+    return false;
+  }
+  const file = deferredFile(root, DEFERRED_ZOD_LOCALES);
+  if (!file || ModuleInternals._cache[file] || ModuleInternals._cache[path.join(root, "index.cjs")]) return false;
+  cacheStandIn(file, DEFERRED_ZOD_LOCALES);
+  return true;
 }
 
 /** Installed on import: the engine imports this module before the SDK (engine/index.ts, run.ts). */

@@ -3,7 +3,7 @@
  * resource graph. Tests, the offline `plan` command and the policy checks all go through here.
  */
 // First: defers parts of the SDK an offline run never uses, before anything loads the SDK.
-import "./deferredSdkModules";
+import { deferZodLocales } from "./deferredSdkModules";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CapturingMonitor } from "./monitor";
@@ -208,6 +208,7 @@ export interface StackRunOptions {
  */
 export async function runStack(stack: string, options: StackRunOptions = {}): Promise<PlanGraph> {
   const input = options.configInput ?? readStackConfig(stack, options.configFile);
+  deferZodLocales(STACK_PROGRAM);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(STACK_PROGRAM);
   const program: Program = typeof mod === "function" ? mod : mod.default;

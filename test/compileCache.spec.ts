@@ -158,6 +158,20 @@ describe("compile cache (bin/compileCache.js)", function () {
     assert.equal(run("11"), "11");
   });
 
+  it("keeps dynamic import() working in cached CommonJS code", function () {
+    const file = path.join(tree, "dynamic.js");
+    fs.writeFileSync(file, 'module.exports = () => import ("node:path").then((m) => typeof m.join);\n');
+    const child = `
+      require(${JSON.stringify(COMPILE_CACHE)}).enableCompileCache();
+      require(${JSON.stringify(file)})().then((t) => process.stdout.write(t));`;
+    for (let i = 0; i < 2; i++) {
+      const r = spawnSync(process.execPath, ["-e", child], { env: childEnv(tmp), encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "function");
+      assert.doesNotMatch(r.stderr, /Warning/); // no experimental vm loader on the way
+    }
+  });
+
   it("is off with NODE_DISABLE_COMPILE_CACHE=1: says so and writes no cache", function () {
     const disabled = load("cached", { NODE_DISABLE_COMPILE_CACHE: "1" });
     assert.match(disabled.how, /^disabled/);
@@ -184,6 +198,7 @@ describe("compile cache (bin/compileCache.js)", function () {
         maxBuffer: 64 * 1024 * 1024,
       });
       assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /Warning/);
       return r.stdout;
     };
     const cold = plan();
