@@ -103,6 +103,26 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
     assert.equal(r.execaAfterUse, true);
   });
 
+  it("defers zod's locales until one is used; the default English messages are zod's own", () => {
+    const script = (defer: boolean) => `
+      const deferred = loadDeferred();
+      const installed = ${defer} && deferred.deferZodLocales(process.cwd());
+      const locales = () => Object.keys(require.cache).filter((f) => f.includes(path.join("zod", "v4", "locales"))).length;
+      const { z } = require("zod");
+      const atLoad = locales();
+      const message = z.object({ n: z.number().int().min(1) }).safeParse({ n: 0.5 }).error.issues.map((i) => i.message);
+      const fr = typeof z.locales.fr;
+      print({ installed, atLoad, message, fr, afterUse: locales() });`;
+    const plain = child(script(false));
+    const r = child(script(true));
+    assert.equal(r.installed, true);
+    assert.ok(plain.atLoad > 50, `${plain.atLoad} locale files without the stand-in`);
+    assert.equal(r.atLoad, 2); // the stand-in for the index, and English (zod loads it from its own file)
+    assert.deepEqual(r.message, plain.message);
+    assert.equal(r.fr, "function");
+    assert.equal(r.afterUse, plain.afterUse);
+  });
+
   it("changes nothing when the SDK is already loaded", () => {
     const r = child(`
       require("@pulumi/pulumi");
