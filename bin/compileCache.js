@@ -1,7 +1,8 @@
 // V8 code cache for the CLI's modules: a plan loads about a thousand CommonJS files (the Pulumi SDK, its
 // providers, the components), and compiling them is a third of its time. Node >= 22.1 caches compiled code
-// itself (`module.enableCompileCache()`, its cache under os.tmpdir()/node-compile-cache); on Node 20 this
-// file does the same for CommonJS modules. Both are switched off by NODE_DISABLE_COMPILE_CACHE=1.
+// itself (`module.enableCompileCache()`); on Node 20 this file does the same for CommonJS modules. Both keep
+// it in os.tmpdir()/harbor-ha-compile-cache-<uid>, used only while it is this user's private directory (code
+// read from it runs as this user). Both are switched off by NODE_DISABLE_COMPILE_CACHE=1.
 //
 // Node 20: each module is compiled with the cache V8 wrote for it in an earlier run (same file, size and
 // mtime, same Node and V8 flags; V8 rejects a cache it cannot use and the module compiles as usual). Caches
@@ -15,10 +16,31 @@ const path = require("path");
 const vm = require("vm");
 const { threadId } = require("worker_threads");
 
-/** Where the Node 20 cache lives: per user, Node version and architecture (a cache is V8-version specific). */
-function node20CacheDir() {
+/** The cache's directory: per user (compiled code read from it runs as that user). */
+function cacheRoot() {
   const user = typeof process.getuid === "function" ? `-${process.getuid()}` : "";
-  return path.join(os.tmpdir(), `harbor-ha-compile-cache${user}`, `${process.version}-${process.arch}`);
+  return path.join(os.tmpdir(), `harbor-ha-compile-cache${user}`);
+}
+
+/** Where the Node 20 cache lives: per Node version and architecture (a cache is V8-version specific). */
+function node20CacheDir() {
+  return path.join(cacheRoot(), `${process.version}-${process.arch}`);
+}
+
+/**
+ * Whether `dir` may hold code this process runs: a directory (not a link) owned by this user that no one
+ * else can write, created so if absent. In a shared temporary directory another user could otherwise
+ * create it first and plant compiled code.
+ */
+function isPrivateDirectory(dir) {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = fs.lstatSync(dir);
+    if (!stat.isDirectory()) return false;
+    return typeof process.getuid !== "function" || (stat.uid === process.getuid() && (stat.mode & 0o022) === 0);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -115,11 +137,13 @@ function enableCompileCache() {
 
 function turnOn() {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return "disabled (NODE_DISABLE_COMPILE_CACHE)";
+  const root = cacheRoot();
+  if (!isPrivateDirectory(root)) return `disabled (${root} is not a directory private to this user)`;
   if (typeof Module.enableCompileCache === "function") {
-    const result = Module.enableCompileCache();
+    const result = Module.enableCompileCache(path.join(root, "node"));
     return `Node's own (${result && result.directory ? result.directory : "status " + (result && result.status)})`;
   }
   return installNode20Cache(node20CacheDir());
 }
 
-module.exports = { enableCompileCache, flushCompileCache, node20CacheDir };
+module.exports = { enableCompileCache, flushCompileCache, cacheRoot, node20CacheDir };

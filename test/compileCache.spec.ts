@@ -176,17 +176,39 @@ describe("compile cache (bin/compileCache.js)", function () {
     const disabled = load("cached", { NODE_DISABLE_COMPILE_CACHE: "1" });
     assert.match(disabled.how, /^disabled/);
     assert.deepEqual(disabled.tree, load("uncached").tree);
-    // Neither harbor-ha's cache nor Node's own (os.tmpdir()/node-compile-cache).
+    // No cache directory at all, for either kind of cache.
     assert.deepEqual(fs.readdirSync(tmp), []);
   });
 
   it("does not fail the run when the cache directory cannot be created", function () {
     // A regular file where the cache directory would go: mkdir fails even for root, unlike permissions.
     fs.writeFileSync(path.join(tmp, CACHE_TOP), "");
-    fs.writeFileSync(path.join(tmp, "node-compile-cache"), "");
     const r = load("cached");
     assert.deepEqual(r.tree, load("uncached").tree);
     assert.ok(fs.statSync(path.join(tmp, CACHE_TOP)).isFile());
+  });
+
+  it("runs uncached when its directory is not private to this user (another user could plant code)", function () {
+    const shared = path.join(tmp, CACHE_TOP);
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o777); // anyone may write into it
+    const r = load("cached");
+    assert.match(r.how, /^disabled \(.* is not a directory private to this user\)$/);
+    assert.deepEqual(r.tree, load("uncached").tree);
+    assert.deepEqual(fs.readdirSync(shared), []);
+
+    // A link to elsewhere is refused too, even to a private directory.
+    fs.rmSync(shared, { recursive: true });
+    const elsewhere = fs.mkdtempSync(path.join(tmp, "elsewhere-"));
+    fs.symlinkSync(elsewhere, shared);
+    assert.match(load("cached").how, /^disabled/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+
+    // Made by the cache itself: this user's only.
+    fs.rmSync(shared);
+    assert.doesNotMatch(load("cached").how, /^disabled/);
+    const mode = fs.statSync(shared).mode & 0o777;
+    assert.equal(mode & 0o077, 0, `mode ${mode.toString(8)}`);
   });
 
   it("the CLI's offline plan is byte-identical with a cold cache, a warm cache and none", function () {
@@ -205,7 +227,7 @@ describe("compile cache (bin/compileCache.js)", function () {
     assert.ok(cold.length > 1000);
     const cacheDir = path.join(tmp, CACHE_TOP);
     const written = filesWithMtimes(cacheDir);
-    if (NODE_OWN_CACHE) assert.ok(fs.existsSync(path.join(tmp, "node-compile-cache")));
+    if (NODE_OWN_CACHE) assert.ok(fs.readdirSync(path.join(cacheDir, "node")).length > 0);
     else assert.ok(written.size > 100, `${written.size} cache files`); // the SDK, providers, components
 
     const warm = plan();
