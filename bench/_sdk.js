@@ -1,4 +1,0 @@
-require("../bin/compileCache").enableCompileCache();
-require("../dist/engine/deferredSdkModules");
-require("/tmp/loadtime.js");
-require("@pulumi/pulumi");
