@@ -25,8 +25,7 @@ function layOutPackage(dir: string): void {
     const from = path.join(ROOT, rel);
     if (!fs.existsSync(from)) return;
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    // Timestamps kept: the CLI's compile cache (bin/compileCache.js) keys files by path, size and mtime.
-    fs.cpSync(from, path.join(dir, rel), { recursive: true, preserveTimestamps: true });
+    fs.cpSync(from, path.join(dir, rel), { recursive: true });
   };
   for (const f of [
     "Pulumi.yaml",
@@ -47,11 +46,10 @@ export function compiledRoot(): CompiledRoot {
   const { distIsFresh } = require(path.join(ROOT, "bin", "distFreshness.js"));
   if (distIsFresh()) {
     // The checkout's dist/ in an installed package's layout, so that the CLI does not check the sources'
-    // freshness (a checkout-only step, ~50 ms). Always the same folder, so the compile cache carries over.
-    const user = typeof process.getuid === "function" ? `-${process.getuid()}` : "";
-    const dir = path.join(os.tmpdir(), `harbor-ha-bench-package${user}`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
+    // freshness (a checkout-only step, ~50 ms). A new private folder each run (bench/run.ts runs a first
+    // plan to write the compile cache before measuring).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-bench-package-"));
+    // Timestamps kept: a precompiled validator's code cache is used only when not older than its file.
     fs.cpSync(path.join(ROOT, "dist"), path.join(dir, "dist"), { recursive: true, preserveTimestamps: true });
     layOutPackage(dir);
     return {

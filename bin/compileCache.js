@@ -1,6 +1,6 @@
 // V8 code cache for the CLI's modules: a plan loads about a thousand CommonJS files (the Pulumi SDK, its
-// providers, the components), and compiling them is a third of its time. Node >= 22.1 caches compiled code
-// itself (`module.enableCompileCache()`); on Node 20 this file does the same for CommonJS modules. Both keep
+// providers, the components), and compiling them is a third of its time. Node 22 and later cache compiled
+// code themselves (`module.enableCompileCache()`); on Node 20 this file does the same for CommonJS modules. Both keep
 // it in os.tmpdir()/harbor-ha-compile-cache-<uid>, used only while it is this user's private directory (code
 // read from it runs as this user). Both are switched off by NODE_DISABLE_COMPILE_CACHE=1.
 //
@@ -44,15 +44,16 @@ function isPrivateDirectory(dir) {
 }
 
 /**
- * One cache file per (path, size, mtime) of a .js file: an edited file gets a new entry instead of a stale
- * one. Other files reach here transformed (ts-node's .ts): their key is the code itself.
+ * One cache file per (path, size, mtime, ctime, inode) of a .js file: an edited or replaced file gets a
+ * new entry instead of a stale one (V8 itself checks only the code's length). Other files reach here transformed (ts-node's .ts): their key is the code itself.
  */
 function cacheFile(dir, filename, content) {
   let what = content;
   if (filename.endsWith(".js") || filename.endsWith(".cjs")) {
     const stat = fs.statSync(filename, { throwIfNoEntry: false });
     if (!stat) return undefined;
-    what = `${stat.size}\0${stat.mtimeMs}`;
+    // ctime too: tar, rsync -a and cp -p restore a file's mtime, but no tool can set its ctime.
+    what = `${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.ino}`;
   }
   const key = sha1(`${filename}\0${what}`);
   return path.join(dir, key.slice(0, 2), key.slice(2));
@@ -86,9 +87,13 @@ function flushCompileCache() {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       // Written whole, then renamed: a concurrent run or thread never reads half a cache.
-      const tmp = `${file}.${process.pid}-${threadId}`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, file);
+      const tmp = `${file}.${process.pid}-${threadId}-${crypto.randomBytes(4).toString("hex")}`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, file);
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
     } catch {
       // A read-only or full temporary directory: that module compiles as before next time.
     }
@@ -143,6 +148,10 @@ function turnOn() {
     const result = Module.enableCompileCache(path.join(root, "node"));
     return `Node's own (${result && result.directory ? result.directory : "status " + (result && result.status)})`;
   }
+  // Node's own loader does more for these (integrity checks, source map registration): leave it to them.
+  const flags = `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`;
+  if (/--experimental-policy|--enable-source-maps/.test(flags) || process.sourceMapsEnabled)
+    return "disabled (Node 20 with --experimental-policy or --enable-source-maps)";
   return installNode20Cache(node20CacheDir());
 }
 

@@ -85,6 +85,9 @@ function lazyNamespace(load: () => Exports, esModule: boolean): object {
     {
       get: (_, key) => (esModule && key === "__esModule" ? true : load()[key]),
       has: (_, key) => key in load(),
+      // Writes (a test double, an instrumentation library) go to the real module, where readers see them.
+      set: (_, key, value) => Reflect.set(load(), key, value),
+      deleteProperty: (_, key) => Reflect.deleteProperty(load(), key),
       ownKeys: () => Reflect.ownKeys(load()),
       getOwnPropertyDescriptor: (_, key) => {
         const d = Reflect.getOwnPropertyDescriptor(load(), key);

@@ -64,6 +64,26 @@ const offlineDebuggablePromise = <T>(p: Promise<T>): Promise<T> => p;
 let running = false;
 
 /**
+ * A program that waits for something never settled (an Output or promise no one resolves) leaves Node
+ * nothing to do, and the process would end without a plan, exit code 0. (The SDK's promise-leak report
+ * caught this, see above.) When the event loop drains with the run unfinished, the run fails instead.
+ */
+function failWhenEventLoopDrains(): { drained: Promise<never>; dispose(): void } {
+  let onDrained = () => undefined as void;
+  const drained = new Promise<never>((_, reject) => {
+    onDrained = () =>
+      reject(
+        new Error(
+          "engine: the stack program never finished: it waits for a value that is never resolved (an Output, " +
+            "apply or promise that nothing settles). Fix: find that value in the program or component.",
+        ),
+      );
+  });
+  process.once("beforeExit", onDrained);
+  return { drained, dispose: () => process.off("beforeExit", onDrained) };
+}
+
+/**
  * Runs `program` inside a mocked Pulumi stack and returns the captured graph, with schema failures
  * and leaked secrets listed in `errors`. A program that throws makes this reject with that error.
  * Runs are sequential within a process (the Pulumi runtime is process-global).
@@ -80,6 +100,7 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
   process.on("unhandledRejection", onRejection);
   closureModule.serializeFunction = offlineSerializeFunction;
   debuggable.debuggablePromise = offlineDebuggablePromise;
+  const unfinished = failWhenEventLoopDrains();
   try {
     // setMocks sets the runtime's feature flags; then swap in our capturing monitor.
     await pulumi.runtime.setMocks(
@@ -90,13 +111,14 @@ export async function runProgram(program: Program, options: RunOptions = {}): Pr
     );
     settings.setMockOptions(monitor, project, stack, preview);
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
-    await pulumi.runtime.runInPulumiStack(async () => await program());
-    await settings.waitForRPCs?.();
+    await Promise.race([pulumi.runtime.runInPulumiStack(async () => await program()), unfinished.drained]);
+    await Promise.race([settings.waitForRPCs?.(), unfinished.drained]);
     // Let outputs settle that were chained after the stack's own outputs.
     await new Promise((r) => setImmediate(r));
     if (rejections.length > 0) throw rejections[0];
   } finally {
     // A failed run leaves rejections in flight; drain them here so they don't fail the next run.
+    unfinished.dispose();
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
     process.off("unhandledRejection", onRejection);
     closureModule.serializeFunction = realSerializeFunction;

@@ -215,7 +215,9 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
         const grpcName = grpc.name;
         const esModule = automation.__esModule;
         const afterEsModule = globalThis.automationLoads ?? 0;
-        print({ state, untouched, esModule, afterEsModule, shimName: shim.name, shimHas: "name" in shim,
+        automation.patched = 7; // a test double or an instrumentation library writing a member
+        const patched = automation.patched;
+        print({ state, untouched, esModule, afterEsModule, patched, shimName: shim.name, shimHas: "name" in shim,
           shimKeys: Object.keys(shim), workspace: automation.LocalWorkspace, root: codePaths.findWorkspaceRoot("x"),
           grpcName, loads: { shim: globalThis.shimLoads, automation: globalThis.automationLoads, other: globalThis.otherLoads } });
       `);
@@ -224,6 +226,7 @@ describe("deferred SDK modules (engine/deferredSdkModules.ts)", function () {
         untouched: { shim: 0, automation: 0, other: 0 },
         esModule: true,
         afterEsModule: 0,
+        patched: 7,
         shimName: "shim",
         shimHas: true,
         shimKeys: ["name"],

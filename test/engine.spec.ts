@@ -1,9 +1,12 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { runProgram, redact, REDACTED, isSecretEnvelope, UNKNOWN } from "../engine";
+import { runProgram, runStack, redact, REDACTED, isSecretEnvelope, UNKNOWN } from "../engine";
+import { CapturingMonitor } from "../engine/monitor";
 
 describe("offline engine", () => {
   it("captures parent, provider, dependencies and inputs of every resource", async () => {
@@ -35,6 +38,48 @@ describe("offline engine", () => {
     );
     assert.deepEqual((cm.inputs as any).data, { a: "b" });
     assert.deepEqual(graph.errors, []);
+  });
+
+  it("answers registrations as the SDK's MockMonitor does, less its protobuf round trip (prod, as applied and in preview)", async function () {
+    this.timeout(120000);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's mock monitor, not in its public index
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+    const monitor = CapturingMonitor.prototype as unknown as { answerRegistration: unknown };
+    const fastPath = monitor.answerRegistration;
+    for (const preview of [false, true]) {
+      const fast = await runStack("prod", { preview });
+      monitor.answerRegistration = function (this: unknown, req: unknown, _urn: string, callback: unknown) {
+        return MockMonitor.prototype.registerResource.call(this, req, callback);
+      };
+      try {
+        assert.deepEqual(await runStack("prod", { preview }), fast);
+      } finally {
+        monitor.answerRegistration = fastPath;
+      }
+    }
+  });
+
+  it("fails a program that never finishes instead of ending with no plan and exit code 0", function () {
+    this.timeout(120000);
+    // In a child: the event loop must drain, which mocha's own process never lets happen.
+    const child = `
+      const pulumi = require("@pulumi/pulumi");
+      const { runProgram } = require(${JSON.stringify(path.join(__dirname, "..", "engine"))});
+      runProgram(async () => {
+        new pulumi.CustomResource("test:index:Thing", "a", { v: new Promise(() => undefined) });
+      }).then(
+        (g) => process.stdout.write("finished " + g.resources.length),
+        (e) => { process.stdout.write("rejected: " + e.message); process.exitCode = 1; },
+      );`;
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", child], {
+      cwd: path.join(__dirname, ".."),
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /^rejected: engine: the stack program never finished: it waits for a value that is never resolved/,
+    );
   });
 
   it("fails loudly on an invoke it has no fake for, naming the token", async () => {
