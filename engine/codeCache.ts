@@ -44,7 +44,35 @@ export function loadWithCodeCache(file: string, cacheFile: string): CachedLoad {
   const cacheTime = fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
   if (cacheTime !== undefined && cacheTime >= fs.statSync(file).mtimeMs) cachedData = fs.readFileSync(cacheFile);
   const script = compile(file, cachedData);
-  return { exports: run(script, file), cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+  const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
+  if (!cacheUsed) rewriteAtExit(script, cacheFile);
+  return { exports: run(script, file), cacheUsed };
+}
+
+/** Caches to write again: V8 rejected the build's, or there was none. */
+const stale: [vm.Script, string][] = [];
+
+/**
+ * A package built with one Node and run with another (an npm install: built by whoever published it) has
+ * caches V8 rejects. They are written again when the process exits, holding what this run compiled, so
+ * the next plan has them; where the package's folder is read-only, plans simply go on without.
+ */
+function rewriteAtExit(script: vm.Script, cacheFile: string): void {
+  if (stale.length === 0) process.once("exit", writeStaleCodeCaches);
+  stale.push([script, cacheFile]);
+}
+
+/** Writes the caches `loadWithCodeCache` could not use (at exit; exported for the test). */
+export function writeStaleCodeCaches(): void {
+  for (const [script, cacheFile] of stale.splice(0)) {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadWithCodeCache, writeCodeCache } from "../engine/codeCache";
+import { loadWithCodeCache, writeCodeCache, writeStaleCodeCaches } from "../engine/codeCache";
 
 // How the plan loads the build's precompiled CRD validators (engine/codeCache.ts).
 describe("loadWithCodeCache", () => {
@@ -37,5 +37,19 @@ describe("loadWithCodeCache", () => {
     const loaded = loadWithCodeCache(file, cache);
     assert.equal(loaded.cacheUsed, false);
     assert.equal((loaded.exports as M).twice(2), 6);
+  });
+
+  it("writes a cache it could not use again, so the next load has one (a package built by another Node)", () => {
+    fs.writeFileSync(cache, "not a V8 code cache"); // as V8 rejects one from another version
+    const first = loadWithCodeCache(file, cache);
+    assert.equal(first.cacheUsed, false);
+    writeStaleCodeCaches(); // what the process does at exit
+    const second = loadWithCodeCache(file, cache);
+    assert.equal(second.cacheUsed, true);
+    assert.equal((second.exports as M).twice(21), 42);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+      [],
+    );
   });
 });
