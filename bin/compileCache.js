@@ -1,11 +1,11 @@
 // V8 code cache for the CLI's modules: a plan loads about a thousand CommonJS files (the Pulumi SDK, its
 // providers, the components), and compiling them is a third of its time. Node 22 and later cache compiled
-// code themselves (`module.enableCompileCache()`); on Node 20 this file does the same for CommonJS modules. Both keep
-// it in os.tmpdir()/harbor-ha-compile-cache-<uid>, used only while it is this user's private directory (code
-// read from it runs as this user). Both are switched off by NODE_DISABLE_COMPILE_CACHE=1.
+// code themselves (`module.enableCompileCache()`); on Node 20 this file does the same for CommonJS modules.
+// Both keep it in os.tmpdir()/harbor-ha-compile-cache-<uid>, used only while it is this user's private
+// directory (code read from it runs as this user). Both are switched off by NODE_DISABLE_COMPILE_CACHE=1.
 //
-// Node 20: each module is compiled with the cache V8 wrote for it in an earlier run (same file, size and
-// mtime, same Node and V8 flags; V8 rejects a cache it cannot use and the module compiles as usual). Caches
+// Node 20: each module is compiled with the cache V8 wrote for it in an earlier run (same file, unchanged
+// since, same Node and V8 flags; V8 rejects a cache it cannot use and the module compiles as usual). Caches
 // are written when the process exits, so they hold every function the run compiled, not only top-level
 // code. ES modules, and files that only compile as one, take Node's own path.
 const crypto = require("crypto");
@@ -45,7 +45,8 @@ function isPrivateDirectory(dir) {
 
 /**
  * One cache file per (path, size, mtime, ctime, inode) of a .js file: an edited or replaced file gets a
- * new entry instead of a stale one (V8 itself checks only the code's length). Other files reach here transformed (ts-node's .ts): their key is the code itself.
+ * new entry instead of a stale one (V8 itself checks only the code's length). Other files reach here
+ * transformed (ts-node's .ts): their key is the code itself.
  */
 function cacheFile(dir, filename, content) {
   let what = content;

@@ -65,13 +65,23 @@ function rewriteAtExit(script: vm.Script, cacheFile: string): void {
 /** Writes the caches `loadWithCodeCache` could not use (at exit; exported for the test). */
 export function writeStaleCodeCaches(): void {
   for (const [script, cacheFile] of stale.splice(0)) {
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
+      writeCache(script, cacheFile);
     } catch {
-      fs.rmSync(tmp, { force: true });
+      // A read-only package folder: the next plan compiles the validator, as this one did.
     }
+  }
+}
+
+/** Written whole, then renamed: a plan running meanwhile never reads half a cache. */
+function writeCache(script: vm.Script, cacheFile: string): void {
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, script.createCachedData());
+    fs.renameSync(tmp, cacheFile);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
 }
 
@@ -82,5 +92,5 @@ export function writeStaleCodeCaches(): void {
 export function writeCodeCache(file: string, cacheFile: string, warmUp: (exports: unknown) => void): void {
   const script = compile(file);
   warmUp(run(script, file));
-  fs.writeFileSync(cacheFile, script.createCachedData());
+  writeCache(script, cacheFile);
 }

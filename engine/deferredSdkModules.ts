@@ -124,12 +124,11 @@ function deferredFile(root: string, { file, dependency }: DeferredModule): strin
   }
 }
 
-function fitsLayout(root: string, d: DeferredModule): boolean {
-  const { standIn } = d;
-  const full = deferredFile(root, d);
-  if (!full) return false;
+/** Whether the SDK's `file` is what a stand-in for `d` can stand for (a `functions` one: exactly those exports). */
+function fitsLayout(file: string | undefined, { standIn }: DeferredModule): file is string {
+  if (!file) return false;
   if (standIn.kind === "namespace") return true;
-  const names = exportedNames(full);
+  const names = exportedNames(file);
   return names.size === standIn.exports.length && standIn.exports.every((n) => names.has(n));
 }
 
@@ -159,10 +158,12 @@ export function deferSdkModules(fromDir?: string): DeferredSdkModulesState {
   if (!root) return "no-sdk";
   if (installedRoots.has(root)) return "installed";
   if (ModuleInternals._cache[path.join(root, "runtime", "index.js")]) return "sdk-already-loaded";
-  if (!DEFERRED_SDK_MODULES.every((d) => fitsLayout(root, d))) return "sdk-layout-differs";
-  // A dependency someone loaded already (another package's import) stays as it is.
-  const deferred = DEFERRED_SDK_MODULES.filter((d) => !ModuleInternals._cache[deferredFile(root, d)!]);
-  for (const d of deferred) cacheStandIn(deferredFile(root, d)!, d);
+  const files = DEFERRED_SDK_MODULES.map((d) => deferredFile(root, d));
+  if (!DEFERRED_SDK_MODULES.every((d, i) => fitsLayout(files[i], d))) return "sdk-layout-differs";
+  DEFERRED_SDK_MODULES.forEach((d, i) => {
+    // A dependency someone loaded already (another package's import) stays as it is.
+    if (!ModuleInternals._cache[files[i]!]) cacheStandIn(files[i]!, d);
+  });
   installedRoots.add(root);
   return "installed";
 }

@@ -69,7 +69,7 @@ let running = false;
  * caught this, see above.) When the event loop drains with the run unfinished, the run fails instead.
  */
 function failWhenEventLoopDrains(): { drained: Promise<never>; dispose(): void } {
-  let onDrained = () => undefined as void;
+  let onDrained!: () => void;
   const drained = new Promise<never>((_, reject) => {
     onDrained = () =>
       reject(
